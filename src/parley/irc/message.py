@@ -1,0 +1,165 @@
+"""IRC messages: the Message value, and total parse/encode between it and a line.
+
+Grammar (modern IRC, "Message format"; IRCv3 message-tags):
+
+    message ::= ['@' tags SPACE] [':' source SPACE] command params
+    params  ::= *( SPACE middle ) [ SPACE ':' trailing ]
+
+`parse` never raises anything but ProtocolError, whatever the bytes; `encode`
+raises ValueError for a Message that cannot be put on the wire (our own bug).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Message", "ProtocolError", "parse", "encode", "escape_tag_value", "unescape_tag_value"]
+
+
+class ProtocolError(Exception):
+    """What the peer sent cannot be read as an IRC message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One IRC line, without its CRLF; `command` is upper case for words."""
+
+    command: str
+    params: tuple[str, ...] = ()
+    source: str | None = None
+    tags: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
+
+    @classmethod
+    def of(cls, command: str, *params: str, source: str | None = None) -> Message:
+        """A message from positional parameters (the form handlers write)."""
+        return cls(command, params, source)
+
+
+_TAG_UNESCAPES = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+_TAG_ESCAPES = str.maketrans({";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"})
+
+
+def unescape_tag_value(raw: str) -> str:
+    """IRCv3 message-tags: unknown escapes drop the backslash, a lone one at the end goes."""
+    if "\\" not in raw:
+        return raw
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "\\":
+            if i + 1 < n:
+                nxt = raw[i + 1]
+                out.append(_TAG_UNESCAPES.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def escape_tag_value(value: str) -> str:
+    """The inverse of unescape_tag_value."""
+    return value.translate(_TAG_ESCAPES)
+
+
+def _parse_tags(raw: str) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for item in raw.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        if key:
+            tags[key] = unescape_tag_value(value)
+    return tags
+
+
+def decode(line: bytes) -> str:
+    """UTF-8, leniently: invalid sequences become U+FFFD rather than errors."""
+    return line.decode("utf-8", "replace")
+
+
+def parse(line: bytes | str) -> Message:
+    """Parse one line (CRLF optional). Raises ProtocolError, and nothing else."""
+    text = decode(line) if isinstance(line, bytes) else line
+    text = text.rstrip("\r\n")
+    if "\x00" in text or "\r" in text or "\n" in text:
+        raise ProtocolError("NUL, CR or LF inside a message")
+    tags: dict[str, str] = {}
+    pos = 0
+    n = len(text)
+    if text.startswith("@"):
+        end = text.find(" ")
+        if end < 0:
+            raise ProtocolError("tags without a command")
+        tags = _parse_tags(text[1:end])
+        pos = end
+    while pos < n and text[pos] == " ":
+        pos += 1
+    source = None
+    if pos < n and text[pos] == ":":
+        end = text.find(" ", pos)
+        if end < 0:
+            raise ProtocolError("source without a command")
+        source = text[pos + 1 : end]
+        pos = end
+    while pos < n and text[pos] == " ":
+        pos += 1
+    if pos >= n:
+        raise ProtocolError("no command")
+    end = text.find(" ", pos)
+    if end < 0:
+        return Message(text[pos:].upper(), (), source, tags)
+    command = text[pos:end].upper()
+    params: list[str] = []
+    pos = end
+    while pos < n:
+        while pos < n and text[pos] == " ":
+            pos += 1
+        if pos >= n:
+            break
+        if text[pos] == ":":
+            params.append(text[pos + 1 :])
+            break
+        end = text.find(" ", pos)
+        if end < 0:
+            params.append(text[pos:])
+            break
+        params.append(text[pos:end])
+        pos = end
+    return Message(command, tuple(params), source, tags)
+
+
+def _forbidden(s: str) -> bool:
+    return "\r" in s or "\n" in s or "\x00" in s
+
+
+def encode(msg: Message) -> bytes:
+    """The wire form of `msg`, CRLF included."""
+    parts: list[str] = []
+    if msg.tags:
+        parts.append(
+            "@"
+            + ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
+        )
+    if msg.source:
+        if " " in msg.source or _forbidden(msg.source):
+            raise ValueError(f"bad source {msg.source!r}")
+        parts.append(":" + msg.source)
+    if not msg.command or " " in msg.command or _forbidden(msg.command):
+        raise ValueError(f"bad command {msg.command!r}")
+    parts.append(msg.command)
+    params = msg.params
+    if params:
+        for p in params[:-1]:
+            if not p or " " in p or p[0] == ":" or _forbidden(p):
+                raise ValueError(f"bad middle parameter {p!r}")
+            parts.append(p)
+        last = params[-1]
+        if _forbidden(last):
+            raise ValueError(f"bad trailing parameter {last!r}")
+        if not last or " " in last or last[0] == ":":
+            parts.append(":" + last)
+        else:
+            parts.append(last)
+    return (" ".join(parts) + "\r\n").encode("utf-8", "replace")

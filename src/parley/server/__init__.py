@@ -1,0 +1,1 @@
+"""The Parley IRC server: core (chat state), net (asyncio transports), store, console."""

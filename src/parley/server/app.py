@@ -1,0 +1,136 @@
+"""The running process: wires config, core and listeners; signals, REHASH and DIE.
+
+`run` is what `parley-server` calls once its flags are read. It owns the event
+loop (uvloop when installed), prints where it listens and the certificate's
+fingerprint, and on SIGTERM/SIGINT tells every client, flushes and exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import ssl
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from parley.server.config import Config
+from parley.server.core.server import Server
+from parley.server.net.hub import Hub
+
+log = logging.getLogger("parley")
+
+Reload = Callable[[], Config]
+
+
+def read_motd(config: Config) -> str | None:
+    """The MOTD: the file if one is configured, else the configured text."""
+    if config.motd_file is not None:
+        return Path(config.motd_file).read_text(encoding="utf-8", errors="replace")
+    return config.motd
+
+
+class Process:
+    """The server process: what REHASH and DIE act on."""
+
+    def __init__(self, config: Config, reload: Reload | None) -> None:
+        self.config = config
+        self.reload = reload
+        self.stopping = asyncio.Event()
+        self.stop_reason = "Server shutting down"
+        self.tls_context: ssl.SSLContext | None = None
+        self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
+        self.core = Server(config, control=self, motd=read_motd(config))
+        self.hub = Hub(self.core, asyncio.get_running_loop())
+
+    def rehash(self) -> str | None:
+        """Reload config, MOTD and certificate; keep the old ones on any error."""
+        try:
+            config = self.reload() if self.reload is not None else self.config
+            motd = read_motd(config)
+            if self.tls_context is not None:
+                cert, key = _certificate(config)
+                self.tls_context.load_cert_chain(cert, key)
+        except Exception as exc:  # a bad file must not take the server down
+            log.error("rehash failed: %s", exc)
+            return str(exc)
+        self.config = config
+        self.core.reconfigure(config, motd)
+        log.info("configuration reloaded")
+        return None
+
+    def die(self, reason: str) -> None:
+        self.stop_reason = reason
+        self.stopping.set()
+
+    async def start(self) -> None:
+        config = self.config
+        for address in config.listen:
+            for bound in await self.hub.listen(address, None):
+                self.bound.append((bound, False))
+                print(f"parley: listening on {bound}", flush=True)
+        if config.tls_listen:
+            from parley.server.tls import certificate_fingerprint, server_context
+
+            cert, key = _certificate(config)
+            self.tls_context = server_context(cert, key)
+            for address in config.tls_listen:
+                for bound in await self.hub.listen(address, self.tls_context):
+                    self.bound.append((bound, True))
+                    print(f"parley: listening on {bound} (TLS)", flush=True)
+            print(f"parley: TLS certificate SHA-256 {certificate_fingerprint(cert)}", flush=True)
+        print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
+        self.hub.start_sweeping()
+
+    async def stop(self) -> None:
+        self.core.shutdown(self.stop_reason)
+        await self.hub.close()
+
+
+def _certificate(config: Config) -> tuple[Path, Path]:
+    from parley.server.tls import ensure_certificate
+
+    if config.tls_cert is not None and config.tls_key is not None:
+        return config.tls_cert, config.tls_key
+    return ensure_certificate(config.data_dir, config.server_name)
+
+
+async def serve(config: Config, reload: Reload | None = None) -> None:
+    """Run until a signal or DIE."""
+    process = Process(config, reload)
+    await process.start()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, process.stopping.set)
+    with contextlib.suppress(AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, process.rehash)
+    await process.stopping.wait()
+    log.info("shutting down: %s", process.stop_reason)
+    await process.stop()
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def run(config: Config, reload: Reload | None = None) -> int:
+    """Start the server with `config`; returns the exit code."""
+    setup_logging(config.log_level)
+    try:
+        import uvloop
+
+        runner: Callable[..., None] = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    try:
+        runner(serve(config, reload))
+    except OSError as exc:
+        print(f"parley-server: error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,89 @@
+"""The server's configuration: one frozen value built from defaults, TOML and flags.
+
+The core, the network layer and the console are each handed a Config; nothing
+reads configuration from a global. REHASH builds a new one and swaps it in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MOTD = """\
+Welcome to {server_name}, a Parley chat server.
+You are in {lobby}: say something and everyone there reads it.
+  /join #name      join or make another channel
+  /msg nick text   talk to one person
+  /names           see who is here
+  /quit            leave
+Be kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A listening address; host None means every interface (IPv4 and IPv6)."""
+
+    host: str | None
+    port: int
+
+    def __str__(self) -> str:
+        if self.host is None:
+            return f"*:{self.port}"
+        if ":" in self.host:
+            return f"[{self.host}]:{self.port}"
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Oper:
+    """An operator block: a name and the argon2id hash of its password."""
+
+    name: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Everything a client can make the server hold or do, bounded."""
+
+    nick_length: int = 30
+    channel_length: int = 64
+    topic_length: int = 390
+    away_length: int = 390
+    kick_length: int = 390
+    user_length: int = 18
+    realname_length: int = 100
+    channels_per_user: int = 50
+    targets_per_command: int = 4
+    list_modes_per_channel: int = 100  # bans, invite exceptions
+    whowas_entries: int = 1000
+    sendq_bytes: int = 256 * 1024
+    flood_enabled: bool = True
+    flood_burst: int = 5
+    flood_rate: float = 2.0  # lines per second once the burst is spent
+    connections_per_ip: int = 16  # 0: no limit
+    registration_timeout: float = 30.0
+    ping_interval: float = 120.0  # idle time before the server PINGs
+    ping_timeout: float = 60.0  # time after that PING before the client is dropped
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """All settings of one server run."""
+
+    data_dir: Path
+    server_name: str = "parley.local"
+    network_name: str = "Parley"
+    listen: tuple[Address, ...] = (Address(None, 6667),)
+    tls_listen: tuple[Address, ...] = (Address(None, 6697),)
+    tls_cert: Path | None = None  # None: a self-signed one in data_dir
+    tls_key: Path | None = None
+    password: str | None = None  # server password (PASS), None for none
+    opers: tuple[Oper, ...] = ()
+    motd: str | None = DEFAULT_MOTD  # None: no MOTD (422)
+    motd_file: Path | None = None  # read at start and on REHASH; wins over motd
+    lobby: str | None = "#lobby"  # joined on registration; None turns it off
+    lobby_topic: str = "Welcome! Everyone here reads what you say."
+    log_level: str = "info"
+    config_file: Path | None = None  # where this came from, for REHASH
+    limits: Limits = field(default_factory=Limits)

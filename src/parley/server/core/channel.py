@@ -1,0 +1,104 @@
+"""A channel: members with their prefix modes, flags, key, limit, lists and topic."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from parley.irc.casemap import fold
+from parley.irc.masks import mask_matches
+
+if TYPE_CHECKING:
+    from parley.server.core.client import Client
+
+# Prefix letters by rank, highest first, and the symbols shown for them.
+PREFIX_LETTERS = "ov"
+PREFIX_SYMBOLS = {"o": "@", "v": "+"}
+LIST_MODES = "beI"  # bans, ban exceptions, invite exceptions
+FLAG_MODES = "imnst"
+
+
+class ListEntry:
+    """A ban or exception mask, with who set it and when (RPL_BANLIST shows both)."""
+
+    __slots__ = ("mask", "set_at", "set_by")
+
+    def __init__(self, mask: str, set_by: str, set_at: float) -> None:
+        self.mask = mask
+        self.set_by = set_by
+        self.set_at = set_at
+
+
+class Channel:
+    """One channel's state; it exists while it has members."""
+
+    __slots__ = (
+        "created",
+        "flags",
+        "folded",
+        "key",
+        "limit",
+        "lists",
+        "members",
+        "name",
+        "topic",
+        "topic_set_at",
+        "topic_set_by",
+    )
+
+    def __init__(self, name: str, now: float) -> None:
+        self.name = name
+        self.folded = fold(name)
+        self.created = now
+        self.members: dict[Client, str] = {}  # client -> prefix letters held ("", "o", "ov")
+        self.flags: set[str] = {"n", "t"}
+        self.key: str | None = None
+        self.limit: int | None = None
+        self.lists: dict[str, list[ListEntry]] = {letter: [] for letter in LIST_MODES}
+        self.topic = ""
+        self.topic_set_by = ""
+        self.topic_set_at = 0.0
+
+    def is_op(self, client: Client) -> bool:
+        return "o" in self.members.get(client, "")
+
+    def can_speak(self, client: Client) -> bool:
+        """+n, +m and bans, as modern IRC describes them for PRIVMSG."""
+        letters = self.members.get(client)
+        if letters is None:
+            if "n" in self.flags:
+                return False
+            letters = ""
+        if letters:
+            return True  # op or voice speaks through +m and bans
+        if "m" in self.flags:
+            return False
+        return not self.is_banned(client)
+
+    def is_banned(self, client: Client) -> bool:
+        prefix = client.prefix
+        if not any(mask_matches(e.mask, prefix) for e in self.lists["b"]):
+            return False
+        return not any(mask_matches(e.mask, prefix) for e in self.lists["e"])
+
+    def is_invite_excepted(self, client: Client) -> bool:
+        return any(mask_matches(e.mask, client.prefix) for e in self.lists["I"])
+
+    def mode_string(self, show_key: bool) -> list[str]:
+        """The channel's modes as RPL_CHANNELMODEIS parameters."""
+        letters = "+" + "".join(sorted(self.flags))
+        args: list[str] = []
+        if self.key is not None:
+            letters += "k"
+            args.append(self.key if show_key else "*")
+        if self.limit is not None:
+            letters += "l"
+            args.append(str(self.limit))
+        return [letters, *args]
+
+
+def prefix_symbols(letters: str, multi: bool) -> str:
+    """`@`, `+`, `@+` (multi-prefix) or `` for the prefix letters a member holds."""
+    symbols = [PREFIX_SYMBOLS[letter] for letter in PREFIX_LETTERS if letter in letters]
+    if not symbols:
+        return ""
+    return "".join(symbols) if multi else symbols[0]

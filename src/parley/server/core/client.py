@@ -1,0 +1,61 @@
+"""A client: a registered user's identity (nick, user, host, modes, channels)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from parley.irc.casemap import fold
+
+if TYPE_CHECKING:
+    from parley.server.core.channel import Channel
+    from parley.server.core.session import Session
+
+
+class Client:
+    """A user on the server; messages reach it through its sessions."""
+
+    __slots__ = (
+        "away",
+        "channels",
+        "folded",
+        "host",
+        "invited",
+        "last_spoke",
+        "modes",
+        "nick",
+        "prefix",
+        "realname",
+        "sessions",
+        "signon",
+        "user",
+    )
+
+    def __init__(self, nick: str, user: str, host: str, realname: str, now: float) -> None:
+        self.nick = nick
+        self.folded = fold(nick)
+        self.user = user
+        self.host = host
+        self.realname = realname
+        self.prefix = f"{nick}!{user}@{host}"
+        self.modes: set[str] = set()
+        self.away: str | None = None
+        self.channels: dict[str, Channel] = {}  # by folded name
+        self.sessions: list[Session] = []
+        self.invited: set[str] = set()  # folded channel names invited to
+        self.signon = now
+        self.last_spoke = now
+
+    def rename(self, nick: str) -> None:
+        """Take a new nick; the caller re-keys the server's nick table."""
+        self.nick = nick
+        self.folded = fold(nick)
+        self.prefix = f"{nick}!{self.user}@{self.host}"
+
+    @property
+    def is_oper(self) -> bool:
+        return "o" in self.modes
+
+    def send(self, data: bytes) -> None:
+        """Bytes to every session of this user."""
+        for session in self.sessions:
+            session.conn.send(data)

@@ -1,0 +1,31 @@
+"""Time, passed in so tests can pin it (DESIGN.md: time comes through the core's clock)."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Wall time for users to read, monotonic time for timeouts."""
+
+    def now(self) -> float: ...
+
+    def monotonic(self) -> float: ...
+
+
+class SystemClock:
+    """The real clocks."""
+
+    def now(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+def server_time(ts: float) -> str:
+    """IRCv3 server-time: ISO 8601 UTC with milliseconds."""
+    whole = int(ts)
+    ms = int((ts - whole) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{ms:03d}Z"

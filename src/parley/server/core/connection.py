@@ -1,0 +1,18 @@
+"""What the core needs of a connection; the net layer provides it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Connection(Protocol):
+    """One client's transport, seen from the core."""
+
+    host: str  # the peer's address, as shown in its hostmask
+    tls: bool
+
+    def send(self, data: bytes) -> None:
+        """Queue bytes for the peer; never blocks (a full send queue drops the peer)."""
+
+    def close(self, error: str | None = None) -> None:
+        """Send `ERROR :<error>` if given, flush what is queued, and hang up."""

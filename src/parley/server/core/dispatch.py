@@ -1,0 +1,68 @@
+"""The command table's shape and the dispatcher that does every check once.
+
+Each command is registered with its handler, its minimum parameter count,
+whether it is allowed before registration and whether it needs an operator;
+handlers themselves only check what is particular to them (ergo's commands.go).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_NEEDMOREPARAMS,
+    ERR_NOPRIVILEGES,
+    ERR_NOTREGISTERED,
+    ERR_UNKNOWNCOMMAND,
+    ERR_UNKNOWNERROR,
+)
+from parley.server.core.context import Context
+from parley.server.core.session import Phase
+
+if TYPE_CHECKING:
+    from parley.server.core.server import Server
+    from parley.server.core.session import Session
+
+log = logging.getLogger("parley.core")
+
+Handler = Callable[[Context, Message], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command's handler and the checks the dispatcher makes before calling it."""
+
+    handler: Handler
+    min_params: int = 0
+    before_registration: bool = False
+    oper: bool = False
+
+
+def dispatch(server: Server, session: Session, message: Message, table: dict[str, Command]) -> None:
+    """Check `message` against the table, run its handler, flush the replies."""
+    ctx = Context(server, session, message.command)
+    command = table.get(message.command)
+    registered = session.phase is Phase.REGISTERED
+    if command is None:
+        if registered:
+            ctx.reply(ERR_UNKNOWNCOMMAND, message.command)
+        else:
+            ctx.reply(ERR_NOTREGISTERED)
+    elif not registered and not command.before_registration:
+        ctx.reply(ERR_NOTREGISTERED)
+    elif len(message.params) < command.min_params:
+        ctx.reply(ERR_NEEDMOREPARAMS, message.command)
+    elif command.oper and not (session.client and session.client.is_oper):
+        ctx.reply(ERR_NOPRIVILEGES)
+    else:
+        try:
+            command.handler(ctx, message)
+        except Exception:
+            # One command's bug costs only that command (DESIGN.md: reliability).
+            log.exception("handler for %s failed (session %d)", message.command, session.id)
+            ctx.reply(ERR_UNKNOWNERROR, message.command, text="Internal error")
+    ctx.flush()

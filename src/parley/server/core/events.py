@@ -1,0 +1,111 @@
+"""State changes, as values: a handler decides, then one of these is applied.
+
+Every change to users and channels that others can see goes through
+`State.apply`, which mutates state and fans the change out to the sessions it
+concerns. A later cluster mode replicates these same events between nodes.
+Events name users and channels by their current names, as IRC server links do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.irc.modes import ModeChange
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    nick: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parted:
+    nick: str
+    channel: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Kicked:
+    by: str
+    channel: str
+    victim: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    nick: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class NickChanged:
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Messaged:
+    """PRIVMSG or NOTICE from a user to a channel or a nick."""
+
+    nick: str
+    command: str
+    target: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelModeChanged:
+    by: str  # a nick, or the server name
+    channel: str
+    changes: tuple[ModeChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserModeChanged:
+    nick: str
+    changes: tuple[ModeChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanged:
+    by: str
+    channel: str
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    by: str
+    channel: str
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class AwayChanged:
+    nick: str
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Wallops:
+    by: str
+    text: str
+
+
+Event = (
+    Joined
+    | Parted
+    | Kicked
+    | Quit
+    | NickChanged
+    | Messaged
+    | ChannelModeChanged
+    | UserModeChanged
+    | TopicChanged
+    | Invited
+    | AwayChanged
+    | Wallops
+)

@@ -1,0 +1,247 @@
+"""Channel membership and state: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE."""
+
+from __future__ import annotations
+
+from parley.irc.casemap import fold, valid_channel
+from parley.irc.message import Message
+from parley.irc.numerics import Numeric
+from parley.irc.numerics import (
+    ERR_BADCHANNELKEY,
+    ERR_BANNEDFROMCHAN,
+    ERR_CHANNELISFULL,
+    ERR_CHANOPRIVSNEEDED,
+    ERR_INVITEONLYCHAN,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOSUCHNICK,
+    ERR_NOTONCHANNEL,
+    ERR_TOOMANYCHANNELS,
+    ERR_USERNOTINCHANNEL,
+    ERR_USERONCHANNEL,
+    RPL_AWAY,
+    RPL_ENDOFNAMES,
+    RPL_INVITING,
+    RPL_LIST,
+    RPL_LISTEND,
+    RPL_LISTSTART,
+    RPL_NAMREPLY,
+    RPL_NOTOPIC,
+    RPL_TOPIC,
+    RPL_TOPICWHOTIME,
+)
+from parley.server.core import events as ev
+from parley.server.core.channel import Channel, prefix_symbols
+from parley.server.core.context import Context
+
+# Room for `:server 353 nick = #channel :` and CRLF within 512 bytes.
+_NAMES_BUDGET = 400
+
+
+def channel_or_403(ctx: Context, name: str) -> Channel | None:
+    channel = ctx.state.channel(name)
+    if channel is None:
+        ctx.reply(ERR_NOSUCHCHANNEL, name)
+    return channel
+
+
+def handle_join(ctx: Context, msg: Message) -> None:
+    if msg.params[0] == "0":
+        for channel in list(ctx.client.channels.values()):
+            ctx.send_out(
+                ctx.state.apply(ev.Parted(ctx.client.nick, channel.name, None), ctx.session)
+            )
+        return
+    names = msg.params[0].split(",")
+    keys = msg.params[1].split(",") if len(msg.params) > 1 else []
+    for i, name in enumerate(names):
+        if name:
+            join_channel(ctx, name, keys[i] if i < len(keys) else None)
+
+
+def join_channel(ctx: Context, name: str, key: str | None) -> bool:
+    """Join one channel if its modes allow, then show its topic and names."""
+    client = ctx.client
+    limits = ctx.server.config.limits
+    if not valid_channel(name, limits.channel_length):
+        ctx.reply(ERR_NOSUCHCHANNEL, name)
+        return False
+    channel = ctx.state.channel(name)
+    if channel is not None:
+        if client in channel.members:
+            return False
+        refusal = _join_refusal(ctx, channel, key)
+        if refusal is not None:
+            ctx.reply(refusal, channel.name)
+            return False
+    if len(client.channels) >= limits.channels_per_user:
+        ctx.reply(ERR_TOOMANYCHANNELS, name)
+        return False
+    ctx.send_out(ctx.state.apply(ev.Joined(client.nick, name), ctx.session))
+    channel = ctx.state.channels[fold(name)]
+    if channel.topic:
+        send_topic(ctx, channel)
+    send_names(ctx, channel)
+    return True
+
+
+def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> Numeric | None:
+    """The numeric that refuses a join (modern IRC: JOIN), or None to let it be."""
+    client = ctx.client
+    invited = channel.folded in client.invited
+    if channel.is_banned(client) and not invited:
+        return ERR_BANNEDFROMCHAN
+    if "i" in channel.flags and not invited and not channel.is_invite_excepted(client):
+        return ERR_INVITEONLYCHAN
+    if channel.key is not None and key != channel.key:
+        return ERR_BADCHANNELKEY
+    if channel.limit is not None and len(channel.members) >= channel.limit and not invited:
+        return ERR_CHANNELISFULL
+    return None
+
+
+def send_topic(ctx: Context, channel: Channel) -> None:
+    ctx.reply(RPL_TOPIC, channel.name, text=channel.topic)
+    ctx.reply(RPL_TOPICWHOTIME, channel.name, channel.topic_set_by, str(int(channel.topic_set_at)))
+
+
+def send_names(ctx: Context, channel: Channel) -> None:
+    """RPL_NAMREPLY lines that fit the line length, then RPL_ENDOFNAMES."""
+    caps = ctx.session.caps
+    multi = "multi-prefix" in caps
+    full = "userhost-in-names" in caps
+    symbol = "@" if "s" in channel.flags else "="
+    batch: list[str] = []
+    size = 0
+    for member, letters in channel.members.items():
+        entry = prefix_symbols(letters, multi) + (member.prefix if full else member.nick)
+        if batch and size + len(entry) + 1 > _NAMES_BUDGET:
+            ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
+            batch, size = [], 0
+        batch.append(entry)
+        size += len(entry) + 1
+    if batch:
+        ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
+    ctx.reply(RPL_ENDOFNAMES, channel.name)
+
+
+def visible(ctx: Context, channel: Channel) -> bool:
+    """Secret channels are seen only by their members."""
+    return "s" not in channel.flags or ctx.client in channel.members
+
+
+def handle_part(ctx: Context, msg: Message) -> None:
+    reason = msg.params[1] if len(msg.params) > 1 and msg.params[1] else None
+    for name in msg.params[0].split(","):
+        channel = channel_or_403(ctx, name)
+        if channel is None:
+            continue
+        if ctx.client not in channel.members:
+            ctx.reply(ERR_NOTONCHANNEL, channel.name)
+            continue
+        ctx.send_out(ctx.state.apply(ev.Parted(ctx.client.nick, channel.name, reason), ctx.session))
+
+
+def handle_topic(ctx: Context, msg: Message) -> None:
+    channel = channel_or_403(ctx, msg.params[0])
+    if channel is None:
+        return
+    member = ctx.client in channel.members
+    if len(msg.params) == 1:
+        if not visible(ctx, channel):
+            ctx.reply(ERR_NOTONCHANNEL, channel.name)
+        elif channel.topic:
+            send_topic(ctx, channel)
+        else:
+            ctx.reply(RPL_NOTOPIC, channel.name)
+        return
+    if not member:
+        ctx.reply(ERR_NOTONCHANNEL, channel.name)
+        return
+    if "t" in channel.flags and not channel.is_op(ctx.client):
+        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+        return
+    topic = msg.params[1][: ctx.server.config.limits.topic_length]
+    event = ev.TopicChanged(ctx.client.nick, channel.name, topic)
+    ctx.send_out(ctx.state.apply(event, ctx.session))
+
+
+def handle_names(ctx: Context, msg: Message) -> None:
+    if not msg.params:
+        ctx.reply(RPL_ENDOFNAMES, "*")
+        return
+    for name in msg.params[0].split(","):
+        channel = ctx.state.channel(name)
+        if channel is not None and visible(ctx, channel):
+            send_names(ctx, channel)
+        else:
+            ctx.reply(RPL_ENDOFNAMES, name)
+
+
+def handle_list(ctx: Context, msg: Message) -> None:
+    """LIST, with the ELIST=U filters `>n` and `<n` on member counts."""
+    state = ctx.state
+    minimum, maximum = 0, None
+    wanted: list[Channel] | None = None
+    for term in msg.params[0].split(",") if msg.params else []:
+        if term.startswith(">") and term[1:].isdigit():
+            minimum = int(term[1:]) + 1
+        elif term.startswith("<") and term[1:].isdigit():
+            maximum = int(term[1:]) - 1
+        elif term:
+            channel = state.channel(term)
+            wanted = wanted or []
+            if channel is not None:
+                wanted.append(channel)
+    ctx.reply(RPL_LISTSTART, "Channel")
+    for channel in wanted if wanted is not None else list(state.channels.values()):
+        count = len(channel.members)
+        if count < minimum or (maximum is not None and count > maximum):
+            continue
+        if visible(ctx, channel):
+            ctx.reply(RPL_LIST, channel.name, str(count), text=channel.topic)
+    ctx.reply(RPL_LISTEND)
+
+
+def handle_kick(ctx: Context, msg: Message) -> None:
+    channel = channel_or_403(ctx, msg.params[0])
+    if channel is None:
+        return
+    client = ctx.client
+    if client not in channel.members:
+        ctx.reply(ERR_NOTONCHANNEL, channel.name)
+        return
+    if not channel.is_op(client):
+        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+        return
+    reason = msg.params[2] if len(msg.params) > 2 and msg.params[2] else client.nick
+    reason = reason[: ctx.server.config.limits.kick_length]
+    for nick in msg.params[1].split(","):
+        victim = ctx.state.client(nick)
+        if victim is None or victim not in channel.members:
+            ctx.reply(ERR_USERNOTINCHANNEL, nick, channel.name)
+            continue
+        event = ev.Kicked(client.nick, channel.name, victim.nick, reason)
+        ctx.send_out(ctx.state.apply(event, ctx.session))
+
+
+def handle_invite(ctx: Context, msg: Message) -> None:
+    nick, name = msg.params[0], msg.params[1]
+    target = ctx.state.client(nick)
+    if target is None:
+        ctx.reply(ERR_NOSUCHNICK, nick)
+        return
+    channel = ctx.state.channel(name)
+    if channel is not None:
+        if ctx.client not in channel.members:
+            ctx.reply(ERR_NOTONCHANNEL, channel.name)
+            return
+        if "i" in channel.flags and not channel.is_op(ctx.client):
+            ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+            return
+        if target in channel.members:
+            ctx.reply(ERR_USERONCHANNEL, target.nick, channel.name)
+            return
+        name = channel.name
+    ctx.state.apply(ev.Invited(ctx.client.nick, name, target.nick), ctx.session)
+    ctx.reply(RPL_INVITING, target.nick, name, text=None)
+    if target.away is not None:
+        ctx.reply(RPL_AWAY, target.nick, text=target.away)

@@ -1,0 +1,73 @@
+"""Talking: PRIVMSG and NOTICE to channels and nicks, and AWAY (modern IRC)."""
+
+from __future__ import annotations
+
+from parley.irc.casemap import is_channel
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_CANNOTSENDTOCHAN,
+    ERR_NORECIPIENT,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOSUCHNICK,
+    ERR_NOTEXTTOSEND,
+    ERR_TOOMANYTARGETS,
+    RPL_AWAY,
+    RPL_NOWAWAY,
+    RPL_UNAWAY,
+)
+from parley.server.core import events as ev
+from parley.server.core.context import Context
+
+
+def handle_privmsg(ctx: Context, msg: Message) -> None:
+    """PRIVMSG and NOTICE: to every other member of a channel, or to one nick."""
+    command = msg.command
+    if not msg.params or not msg.params[0]:
+        ctx.reply(ERR_NORECIPIENT, text=f"No recipient given ({command})")
+        return
+    if len(msg.params) < 2 or not msg.params[1]:
+        ctx.reply(ERR_NOTEXTTOSEND)
+        return
+    text = msg.params[1]
+    client = ctx.client
+    state = ctx.state
+    echo = "echo-message" in ctx.session.caps
+    targets = msg.params[0].split(",")
+    limit = ctx.server.config.limits.targets_per_command
+    for target in targets[limit:]:
+        ctx.reply(ERR_TOOMANYTARGETS, target, text=f"Too many targets. Maximum is {limit}")
+    client.last_spoke = state.clock.now()
+    for target in targets[:limit]:
+        if is_channel(target):
+            channel = state.channel(target)
+            if channel is None:
+                ctx.reply(ERR_NOSUCHCHANNEL, target)
+                continue
+            if not channel.can_speak(client):
+                ctx.reply(ERR_CANNOTSENDTOCHAN, channel.name)
+                continue
+            name = channel.name
+        else:
+            recipient = state.client(target)
+            if recipient is None:
+                ctx.reply(ERR_NOSUCHNICK, target)
+                continue
+            name = recipient.nick
+            if recipient.away is not None and command == "PRIVMSG":
+                ctx.reply(RPL_AWAY, recipient.nick, text=recipient.away)
+        out = state.apply(ev.Messaged(client.nick, command, name, text), ctx.session)
+        if echo:
+            ctx.send_out(out)
+
+
+def handle_away(ctx: Context, msg: Message) -> None:
+    text = msg.params[0] if msg.params else ""
+    client = ctx.client
+    if text:
+        text = text[: ctx.server.config.limits.away_length]
+        ctx.state.apply(ev.AwayChanged(client.nick, text), ctx.session)
+        ctx.reply(RPL_NOWAWAY)
+    else:
+        if client.away is not None:
+            ctx.state.apply(ev.AwayChanged(client.nick, None), ctx.session)
+        ctx.reply(RPL_UNAWAY)

@@ -1,0 +1,168 @@
+"""MODE for channels (o v b e I k l i m n s t) and for users (i w o)."""
+
+from __future__ import annotations
+
+from parley.irc.casemap import fold, is_channel
+from parley.irc.masks import normalize_mask
+from parley.irc.message import Message
+from parley.irc.modes import ChannelModeTypes, ModeChange, parse_mode_changes
+from parley.irc.numerics import (
+    ERR_CHANOPRIVSNEEDED,
+    ERR_INVALIDKEY,
+    ERR_INVALIDMODEPARAM,
+    ERR_NEEDMOREPARAMS,
+    ERR_NOSUCHNICK,
+    ERR_UMODEUNKNOWNFLAG,
+    ERR_UNKNOWNMODE,
+    ERR_USERNOTINCHANNEL,
+    ERR_USERSDONTMATCH,
+    Numeric,
+    RPL_BANLIST,
+    RPL_CHANNELMODEIS,
+    RPL_CREATIONTIME,
+    RPL_ENDOFBANLIST,
+    RPL_ENDOFEXCEPTLIST,
+    RPL_ENDOFINVITELIST,
+    RPL_EXCEPTLIST,
+    RPL_INVITELIST,
+    RPL_UMODEIS,
+)
+from parley.server.core import events as ev
+from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, Channel
+from parley.server.core.context import Context
+from parley.server.core.handlers.channels import channel_or_403
+
+TYPES = ChannelModeTypes(
+    lists=LIST_MODES, always="k", when_set="l", flags=FLAG_MODES, prefixes=PREFIX_LETTERS
+)
+_LIST_REPLIES: dict[str, tuple[Numeric, Numeric]] = {
+    "b": (RPL_BANLIST, RPL_ENDOFBANLIST),
+    "e": (RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST),
+    "I": (RPL_INVITELIST, RPL_ENDOFINVITELIST),
+}
+USER_SETTABLE = "iw"
+
+
+def handle_mode(ctx: Context, msg: Message) -> None:
+    if is_channel(msg.params[0]):
+        channel = channel_or_403(ctx, msg.params[0])
+        if channel is not None:
+            _channel_mode(ctx, channel, msg)
+    else:
+        _user_mode(ctx, msg)
+
+
+def _channel_mode(ctx: Context, channel: Channel, msg: Message) -> None:
+    if len(msg.params) == 1:
+        show_key = ctx.client in channel.members
+        ctx.reply(RPL_CHANNELMODEIS, channel.name, *channel.mode_string(show_key), text=None)
+        ctx.reply(RPL_CREATIONTIME, channel.name, str(int(channel.created)), text=None)
+        return
+    changes, unknown = parse_mode_changes(msg.params[1], list(msg.params[2:]), TYPES)
+    for letter in unknown:
+        ctx.reply(ERR_UNKNOWNMODE, letter)
+    is_op = channel.is_op(ctx.client)
+    applied: list[ModeChange] = []
+    refused = False
+    for change in changes:
+        if change.letter in LIST_MODES and change.arg is None:
+            _send_list(ctx, channel, change.letter)
+            continue
+        if not is_op:
+            refused = True
+            continue
+        checked = _check_change(ctx, channel, change, applied)
+        if checked is not None:
+            applied.append(checked)
+    if refused:
+        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+    if applied:
+        event = ev.ChannelModeChanged(ctx.client.nick, channel.name, tuple(applied))
+        ctx.send_out(ctx.state.apply(event, ctx.session))
+
+
+def _check_change(
+    ctx: Context, channel: Channel, change: ModeChange, applied: list[ModeChange]
+) -> ModeChange | None:
+    """The change as it will be applied, or None if it is invalid or changes nothing."""
+    letter, arg, adding = change.letter, change.arg, change.adding
+    if letter in PREFIX_LETTERS:
+        if arg is None:
+            ctx.reply(ERR_NEEDMOREPARAMS, "MODE")
+            return None
+        member = ctx.state.client(arg)
+        if member is None:
+            ctx.reply(ERR_NOSUCHNICK, arg)
+            return None
+        if member not in channel.members:
+            ctx.reply(ERR_USERNOTINCHANNEL, member.nick, channel.name)
+            return None
+        if (letter in channel.members[member]) == adding:
+            return None
+        return ModeChange(adding, letter, member.nick)
+    if letter in LIST_MODES:
+        assert arg is not None
+        mask = normalize_mask(arg)
+        present = any(fold(e.mask) == fold(mask) for e in channel.lists[letter])
+        if present == adding:
+            return None
+        if adding and len(channel.lists[letter]) >= ctx.server.config.limits.list_modes_per_channel:
+            return None
+        return ModeChange(adding, letter, mask)
+    if letter == "k":
+        if not adding:
+            return ModeChange(False, "k", "*") if channel.key is not None else None
+        if not arg or " " in arg or "," in arg or len(arg) > 23:
+            ctx.reply(ERR_INVALIDKEY, channel.name)
+            return None
+        return ModeChange(True, "k", arg)
+    if letter == "l":
+        if not adding:
+            return ModeChange(False, "l") if channel.limit is not None else None
+        if arg is None:
+            ctx.reply(ERR_NEEDMOREPARAMS, "MODE")
+            return None
+        if not arg.isdigit() or int(arg) <= 0:
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg, text="Invalid limit")
+            return None
+        return ModeChange(True, "l", str(int(arg)))
+    if (letter in channel.flags) == adding or any(c.letter == letter for c in applied):
+        return None
+    return ModeChange(adding, letter)
+
+
+def _send_list(ctx: Context, channel: Channel, letter: str) -> None:
+    entry_reply, end_reply = _LIST_REPLIES[letter]
+    for entry in channel.lists[letter]:
+        ctx.reply(entry_reply, channel.name, entry.mask, entry.set_by, str(int(entry.set_at)))
+    ctx.reply(end_reply, channel.name)
+
+
+def _user_mode(ctx: Context, msg: Message) -> None:
+    client = ctx.client
+    target = ctx.state.client(msg.params[0])
+    if target is None:
+        ctx.reply(ERR_NOSUCHNICK, msg.params[0])
+        return
+    if target is not client:
+        ctx.reply(ERR_USERSDONTMATCH)
+        return
+    if len(msg.params) == 1:
+        ctx.reply(RPL_UMODEIS, "+" + "".join(sorted(client.modes)), text=None)
+        return
+    changes, _ = parse_mode_changes(msg.params[1], [], None)
+    applied: list[ModeChange] = []
+    unknown = False
+    for change in changes:
+        letter = change.letter
+        if letter == "o" and not change.adding and client.is_oper:
+            applied.append(change)  # operators may drop their status, not take it
+        elif letter in USER_SETTABLE:
+            if (letter in client.modes) != change.adding:
+                applied.append(change)
+        elif letter != "o":
+            unknown = True
+    if unknown:
+        ctx.reply(ERR_UMODEUNKNOWNFLAG)
+    if applied:
+        ctx.send_out(ctx.state.apply(ev.UserModeChanged(client.nick, tuple(applied)), ctx.session))

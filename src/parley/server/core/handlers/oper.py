@@ -1,0 +1,78 @@
+"""Operators: OPER, KILL, WALLOPS, REHASH, DIE.
+
+Operator passwords are stored as argon2id hashes (Config holds no clear ones).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from parley.irc.message import Message
+from parley.irc.modes import ModeChange
+from parley.irc.numerics import (
+    ERR_CANTKILLSERVER,
+    ERR_NOOPERHOST,
+    ERR_NOSUCHNICK,
+    ERR_PASSWDMISMATCH,
+    RPL_REHASHING,
+    RPL_YOUREOPER,
+)
+from parley.server.core import events as ev
+from parley.server.core.context import Context
+from parley.server.passwords import verify_password
+
+log = logging.getLogger("parley.core")
+
+
+def handle_oper(ctx: Context, msg: Message) -> None:
+    name, password = msg.params[0], msg.params[1]
+    block = next((o for o in ctx.server.config.opers if o.name == name), None)
+    if block is None:
+        ctx.reply(ERR_NOOPERHOST)
+        return
+    if not verify_password(block.password_hash, password):
+        log.warning("failed OPER attempt for %r from %s", name, ctx.session.conn.host)
+        ctx.reply(ERR_PASSWDMISMATCH)
+        return
+    client = ctx.client
+    ctx.reply(RPL_YOUREOPER)
+    if not client.is_oper:
+        event = ev.UserModeChanged(client.nick, (ModeChange(True, "o"),))
+        ctx.send_out(ctx.state.apply(event, ctx.session))
+    log.info("%s is now an operator (%s)", client.nick, name)
+
+
+def handle_kill(ctx: Context, msg: Message) -> None:
+    nick = msg.params[0]
+    reason = msg.params[1] if len(msg.params) > 1 and msg.params[1] else "No reason"
+    if nick.lower() == ctx.server.name.lower():
+        ctx.reply(ERR_CANTKILLSERVER)
+        return
+    target = ctx.state.client(nick)
+    if target is None:
+        ctx.reply(ERR_NOSUCHNICK, nick)
+        return
+    quit_reason = f"Killed ({ctx.client.nick} ({reason}))"
+    log.info("%s killed %s", ctx.client.nick, target.nick)
+    ctx.flush()  # the killer may be the target: its replies go out first
+    for session in list(target.sessions):
+        ctx.server.end_session(session, quit_reason, f"Closing link: ({quit_reason})")
+
+
+def handle_wallops(ctx: Context, msg: Message) -> None:
+    ctx.state.apply(ev.Wallops(ctx.client.nick, msg.params[0]), None)
+
+
+def handle_rehash(ctx: Context, msg: Message) -> None:
+    config = ctx.server.config
+    ctx.reply(RPL_REHASHING, str(config.config_file or "flags"))
+    error = ctx.server.control.rehash()
+    if error is not None:
+        ctx.notice(f"REHASH failed, the old configuration stays: {error}")
+    log.info("REHASH by %s: %s", ctx.client.nick, error or "ok")
+
+
+def handle_die(ctx: Context, msg: Message) -> None:
+    log.info("DIE by %s", ctx.client.nick)
+    ctx.flush()
+    ctx.server.control.die(f"Server shutting down (DIE by {ctx.client.nick})")

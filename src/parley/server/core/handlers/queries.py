@@ -1,0 +1,153 @@
+"""Questions about users: WHO, WHOIS, WHOWAS, ISON, USERHOST (modern IRC)."""
+
+from __future__ import annotations
+
+import time
+
+from parley.irc.casemap import fold, is_channel
+from parley.irc.masks import mask_matches
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_NONICKNAMEGIVEN,
+    ERR_NOSUCHNICK,
+    ERR_WASNOSUCHNICK,
+    RPL_AWAY,
+    RPL_ENDOFWHO,
+    RPL_ENDOFWHOIS,
+    RPL_ENDOFWHOWAS,
+    RPL_ISON,
+    RPL_USERHOST,
+    RPL_WHOISCHANNELS,
+    RPL_WHOISHOST,
+    RPL_WHOISIDLE,
+    RPL_WHOISOPERATOR,
+    RPL_WHOISSERVER,
+    RPL_WHOISUSER,
+    RPL_WHOREPLY,
+    RPL_WHOWASUSER,
+)
+from parley.server.core.channel import Channel, prefix_symbols
+from parley.server.core.client import Client
+from parley.server.core.context import Context
+
+
+def _shares_channel(a: Client, b: Client) -> bool:
+    return any(key in b.channels for key in a.channels)
+
+
+def _who_line(ctx: Context, client: Client, channel: Channel | None) -> None:
+    flags = "G" if client.away is not None else "H"
+    if client.is_oper:
+        flags += "*"
+    if channel is not None:
+        flags += prefix_symbols(channel.members[client], "multi-prefix" in ctx.session.caps)
+    name = channel.name if channel is not None else "*"
+    ctx.reply(
+        RPL_WHOREPLY,
+        name,
+        client.user,
+        client.host,
+        ctx.server.name,
+        client.nick,
+        flags,
+        text=f"0 {client.realname}",
+    )
+
+
+def handle_who(ctx: Context, msg: Message) -> None:
+    """WHO #channel, WHO nick, or WHO mask (invisible users only to those who share a channel)."""
+    mask = msg.params[0] if msg.params else "*"
+    me = ctx.client
+    if is_channel(mask):
+        channel = ctx.state.channel(mask)
+        if channel is not None and ("s" not in channel.flags or me in channel.members):
+            inside = me in channel.members
+            for member in channel.members:
+                if inside or "i" not in member.modes:
+                    _who_line(ctx, member, channel)
+    else:
+        exact = ctx.state.client(mask)
+        if exact is not None:
+            _who_line(ctx, exact, None)
+        else:
+            for client in ctx.state.clients.values():
+                if "i" in client.modes and client is not me and not _shares_channel(me, client):
+                    continue
+                fields = (client.prefix, client.nick, client.host, client.realname, client.user)
+                if mask in ("*", "0") or any(mask_matches(mask, f) for f in fields):
+                    _who_line(ctx, client, None)
+    ctx.reply(RPL_ENDOFWHO, mask)
+
+
+def handle_whois(ctx: Context, msg: Message) -> None:
+    """WHOIS [server] nick: the second form names a server, which we are."""
+    nick = msg.params[-1]
+    target = ctx.state.client(nick)
+    if target is None:
+        ctx.reply(ERR_NOSUCHNICK, nick)
+        ctx.reply(RPL_ENDOFWHOIS, nick)
+        return
+    me = ctx.client
+    ctx.reply(RPL_WHOISUSER, target.nick, target.user, target.host, "*", text=target.realname)
+    multi = "multi-prefix" in ctx.session.caps
+    names = [
+        prefix_symbols(channel.members[target], multi) + channel.name
+        for channel in target.channels.values()
+        if "s" not in channel.flags or me in channel.members
+    ]
+    if names:
+        ctx.reply(RPL_WHOISCHANNELS, target.nick, text=" ".join(names))
+    ctx.reply(RPL_WHOISSERVER, target.nick, ctx.server.name, text=ctx.server.config.network_name)
+    if target.is_oper:
+        ctx.reply(RPL_WHOISOPERATOR, target.nick)
+    if target is me or me.is_oper:
+        ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.host}")
+    if target.away is not None:
+        ctx.reply(RPL_AWAY, target.nick, text=target.away)
+    now = ctx.state.clock.now()
+    idle = str(max(0, int(now - target.last_spoke)))
+    ctx.reply(RPL_WHOISIDLE, target.nick, idle, str(int(target.signon)))
+    ctx.reply(RPL_ENDOFWHOIS, target.nick)
+
+
+def handle_whowas(ctx: Context, msg: Message) -> None:
+    if not msg.params[0]:
+        ctx.reply(ERR_NONICKNAMEGIVEN)
+        return
+    count = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
+    for nick in msg.params[0].split(","):
+        key = fold(nick)
+        entries = [e for e in reversed(ctx.state.whowas) if fold(e.nick) == key]
+        if count > 0:
+            entries = entries[:count]
+        if not entries:
+            ctx.reply(ERR_WASNOSUCHNICK, nick)
+        for entry in entries:
+            ctx.reply(RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", text=entry.realname)
+            ctx.reply(RPL_WHOISSERVER, entry.nick, ctx.server.name, text=_when(entry.at))
+        ctx.reply(RPL_ENDOFWHOWAS, nick)
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(ts))
+
+
+def handle_ison(ctx: Context, msg: Message) -> None:
+    found = []
+    for param in msg.params:
+        for nick in param.split():
+            client = ctx.state.client(nick)
+            if client is not None:
+                found.append(client.nick)
+    ctx.reply(RPL_ISON, text=" ".join(found))
+
+
+def handle_userhost(ctx: Context, msg: Message) -> None:
+    replies = []
+    for nick in msg.params[:5]:
+        client = ctx.state.client(nick)
+        if client is not None:
+            oper = "*" if client.is_oper else ""
+            away = "-" if client.away is not None else "+"
+            replies.append(f"{client.nick}{oper}={away}{client.user}@{client.host}")
+    ctx.reply(RPL_USERHOST, text=" ".join(replies))

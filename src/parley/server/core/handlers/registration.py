@@ -1,0 +1,210 @@
+"""Connection registration: PASS, NICK, USER, CAP, PING, PONG, QUIT (modern IRC).
+
+Registration completes when a nick and a user are in and CAP negotiation, if
+begun, has ended; then PASS is checked, a Client is made and welcomed, and it
+joins the lobby.
+"""
+
+from __future__ import annotations
+
+import parley
+
+import hmac
+import re
+import time
+
+from parley.irc.casemap import valid_nick
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_ALREADYREGISTERED,
+    ERR_ERRONEUSNICKNAME,
+    ERR_INVALIDCAPCMD,
+    ERR_NEEDMOREPARAMS,
+    ERR_NICKNAMEINUSE,
+    ERR_NONICKNAMEGIVEN,
+    ERR_NOORIGIN,
+    ERR_PASSWDMISMATCH,
+    RPL_CREATED,
+    RPL_ISUPPORT,
+    RPL_MYINFO,
+    RPL_WELCOME,
+    RPL_YOURHOST,
+)
+from parley.irc.isupport import isupport_lines
+from parley.server.core import events as ev
+from parley.server.core.client import Client
+from parley.server.core.context import Context
+from parley.server.core.handlers.channels import join_channel
+from parley.server.core.handlers.info import send_lusers, send_motd
+from parley.server.core.session import Phase
+from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
+
+_USER_JUNK = re.compile(r"[^A-Za-z0-9._\-\[\]{}\\`^|]")
+
+
+def handle_pass(ctx: Context, msg: Message) -> None:
+    if ctx.session.phase is Phase.REGISTERED:
+        ctx.reply(ERR_ALREADYREGISTERED)
+        return
+    ctx.session.password = msg.params[0]
+
+
+def handle_nick(ctx: Context, msg: Message) -> None:
+    if not msg.params or not msg.params[0]:
+        ctx.reply(ERR_NONICKNAMEGIVEN)
+        return
+    nick = msg.params[0]
+    if not valid_nick(nick, ctx.server.config.limits.nick_length):
+        ctx.reply(ERR_ERRONEUSNICKNAME, nick)
+        return
+    holder = ctx.state.client(nick)
+    session = ctx.session
+    if session.phase is not Phase.REGISTERED:
+        if holder is not None:
+            ctx.reply(ERR_NICKNAMEINUSE, nick)
+            return
+        session.nick = nick
+        try_register(ctx)
+        return
+    client = ctx.client
+    if holder is not None and holder is not client:
+        ctx.reply(ERR_NICKNAMEINUSE, nick)
+        return
+    if nick == client.nick:
+        return
+    ctx.send_out(ctx.state.apply(ev.NickChanged(client.nick, nick), origin=session))
+
+
+def handle_user(ctx: Context, msg: Message) -> None:
+    session = ctx.session
+    if session.phase is Phase.REGISTERED:
+        ctx.reply(ERR_ALREADYREGISTERED)
+        return
+    username, realname = msg.params[0], msg.params[3]
+    if not username or not realname:
+        ctx.reply(ERR_NEEDMOREPARAMS, "USER")
+        return
+    limits = ctx.server.config.limits
+    session.user = _USER_JUNK.sub("", username)[: limits.user_length] or "user"
+    session.realname = realname[: limits.realname_length]
+    try_register(ctx)
+
+
+def handle_cap(ctx: Context, msg: Message) -> None:
+    sub = msg.params[0].upper()
+    session = ctx.session
+    unregistered = session.phase is not Phase.REGISTERED
+    if sub == "LS":
+        if unregistered:
+            session.negotiating = True
+        version = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
+        session.cap_version = max(session.cap_version, version)
+        if session.cap_version >= 302:
+            session.caps.add("cap-notify")  # IRCv3: implied by CAP LS 302
+        ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
+    elif sub == "LIST":
+        ctx.send(Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name))
+    elif sub == "REQ":
+        if unregistered:
+            session.negotiating = True
+        wanted = msg.params[1] if len(msg.params) > 1 else ""
+        _cap_req(ctx, wanted)
+    elif sub == "END":
+        if unregistered:
+            session.negotiating = False
+            try_register(ctx)
+    else:
+        ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
+
+
+def _cap_list(version: int) -> str:
+    names = []
+    for name, value in CAPABILITIES.items():
+        names.append(f"{name}={value}" if value and version >= 302 else name)
+    return " ".join(names)
+
+
+def _cap_req(ctx: Context, wanted: str) -> None:
+    """IRCv3 CAP REQ: all of the request is acknowledged, or none of it."""
+    session = ctx.session
+    changes = wanted.split()
+    for item in changes:
+        name = item[1:] if item.startswith("-") else item
+        if name not in CAPABILITIES:
+            ctx.send(Message("CAP", (ctx.nick, "NAK", wanted), ctx.server.name))
+            return
+    for item in changes:
+        if item.startswith("-"):
+            session.caps.discard(item[1:])
+        else:
+            session.caps.add(item)
+    session.wants_time = "server-time" in session.caps
+    ctx.send(Message("CAP", (ctx.nick, "ACK", wanted), ctx.server.name))
+
+
+def handle_ping(ctx: Context, msg: Message) -> None:
+    if not msg.params:
+        ctx.reply(ERR_NOORIGIN)
+        return
+    ctx.send(Message("PONG", (ctx.server.name, msg.params[0]), ctx.server.name))
+
+
+def handle_pong(ctx: Context, msg: Message) -> None:
+    """Any line proves liveness (the session is marked active on receipt)."""
+
+
+def handle_quit(ctx: Context, msg: Message) -> None:
+    reason = f"Quit: {msg.params[0]}" if msg.params and msg.params[0] else "Quit"
+    ctx.flush()
+    ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
+
+
+def try_register(ctx: Context) -> None:
+    """Finish registration if everything is in; otherwise wait for the rest."""
+    session = ctx.session
+    if session.phase is not Phase.UNREGISTERED or session.negotiating:
+        return
+    if session.nick is None or session.user is None:
+        return
+    config = ctx.server.config
+    if config.password is not None and not hmac.compare_digest(
+        (session.password or "").encode(), config.password.encode()
+    ):
+        ctx.reply(ERR_PASSWDMISMATCH)
+        ctx.flush()
+        ctx.server.end_session(session, "Bad password", "Bad password")
+        return
+    if ctx.state.client(session.nick) is not None:
+        ctx.reply(ERR_NICKNAMEINUSE, session.nick)
+        session.nick = None
+        return
+    now = ctx.state.clock.now()
+    client = Client(session.nick, session.user, session.conn.host, session.realname, now)
+    client.sessions.append(session)
+    session.client = client
+    session.phase = Phase.REGISTERED
+    ctx.state.add_client(client)
+    welcome(ctx)
+    if config.lobby:
+        join_channel(ctx, config.lobby, None)
+
+
+def welcome(ctx: Context) -> None:
+    """001-005, LUSERS and the MOTD: what a newcomer is greeted with."""
+    server = ctx.server
+    client = ctx.client
+    name = server.name
+    network = server.config.network_name
+    version = f"parley-{parley.__version__}"
+    ctx.reply(RPL_WELCOME, text=f"Welcome to the {network} IRC Network {client.prefix}")
+    ctx.reply(RPL_YOURHOST, text=f"Your host is {name}, running version {version}")
+    ctx.reply(RPL_CREATED, text=f"This server was created {_date(server.created)}")
+    ctx.reply(RPL_MYINFO, name, version, USER_MODES, CHANNEL_MODES, "beIklov")
+    for tokens in isupport_lines(isupport_tokens(server.config)):
+        ctx.reply(RPL_ISUPPORT, *tokens)
+    send_lusers(ctx)
+    send_motd(ctx)
+
+
+def _date(ts: float) -> str:
+    return time.strftime("%a %b %d %Y at %H:%M:%S UTC", time.gmtime(ts))

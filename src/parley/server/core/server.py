@@ -1,0 +1,160 @@
+"""The core's face to the network layer: sessions come, lines arrive, sessions go.
+
+The net layer calls `connect`, `receive`, `input_too_long`, `disconnect` and,
+about once a second, `sweep`; operators' REHASH and DIE reach the process
+through the Control it was given. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from parley.irc.message import ProtocolError, parse
+from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
+from parley.server.config import Config
+from parley.server.core import events as ev
+from parley.server.core.clock import Clock, SystemClock
+from parley.server.core.connection import Connection
+from parley.server.core.context import Context
+from parley.server.core.dispatch import dispatch
+from parley.server.core.session import Phase, Session
+from parley.server.core.state import State
+
+log = logging.getLogger("parley.core")
+
+
+class Control(Protocol):
+    """What operators can ask of the running process."""
+
+    def rehash(self) -> str | None:
+        """Reload configuration, MOTD and certificate; an error message, or None."""
+
+    def die(self, reason: str) -> None:
+        """Shut the server down gracefully."""
+
+
+class NoControl:
+    """For a core run without a process around it (tests): REHASH re-reads nothing."""
+
+    def rehash(self) -> str | None:
+        return None
+
+    def die(self, reason: str) -> None:
+        return None
+
+
+class Server:
+    """The chat server's state and its entry points."""
+
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock | None = None,
+        control: Control | None = None,
+        motd: str | None = None,
+    ) -> None:
+        from parley.server.core.commands import COMMANDS  # the table imports handlers
+
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.control: Control = control or NoControl()
+        self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
+        self.table = COMMANDS
+        self.created = self.clock.now()
+        self.motd = motd if motd is not None else config.motd
+        self._next_id = 0
+        self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
+
+    @property
+    def name(self) -> str:
+        return self.config.server_name
+
+    def reconfigure(self, config: Config, motd: str | None) -> None:
+        """Take a reloaded configuration (REHASH); connected users stay."""
+        self.config = config
+        self.motd = motd
+
+    # -- entry points for the net layer ------------------------------------
+
+    def connect(self, conn: Connection) -> Session:
+        """A new connection: it gets an unregistered session."""
+        self._next_id += 1
+        session = Session(conn, self._next_id, self.clock.monotonic())
+        self.state.sessions[session.id] = session
+        return session
+
+    def receive(self, session: Session, line: bytes) -> None:
+        """One line from a session, CRLF stripped."""
+        if session.phase is Phase.CLOSED:
+            return
+        session.active = True
+        try:
+            message = parse(line)
+        except ProtocolError as exc:
+            if line.strip(b" \r\n"):
+                ctx = Context(self, session, "*")
+                ctx.reply(ERR_UNKNOWNERROR, "*", text=f"Malformed message: {exc}")
+                ctx.flush()
+            return  # modern IRC: empty lines are silently ignored
+        dispatch(self, session, message, self.table)
+
+    def input_too_long(self, session: Session) -> None:
+        """The net layer dropped a line longer than the protocol allows."""
+        if session.phase is Phase.CLOSED:
+            return
+        ctx = Context(self, session, "*")
+        ctx.reply(ERR_INPUTTOOLONG)
+        ctx.flush()
+
+    def disconnect(self, session: Session, reason: str) -> None:
+        """The connection is gone (EOF, error, send queue): a QUIT for everyone else."""
+        self.end_session(session, reason, error=None)
+
+    def end_session(self, session: Session, reason: str, error: str | None) -> None:
+        """Close a session: QUIT to those who shared a channel, ERROR to the peer."""
+        if session.phase is Phase.CLOSED:
+            return
+        client = session.client
+        session.phase = Phase.CLOSED
+        self.state.sessions.pop(session.id, None)
+        if client is not None:
+            client.sessions.remove(session)
+            if not client.sessions:
+                self.state.apply(ev.Quit(client.nick, reason), origin=session)
+        session.conn.close(error)
+        if self.on_quit is not None:
+            self.on_quit(session)
+
+    def sweep(self) -> None:
+        """Liveness: registration timeout, PING the idle, drop the silent."""
+        limits = self.config.limits
+        now = self.clock.monotonic()
+        for session in list(self.state.sessions.values()):
+            if session.phase is Phase.UNREGISTERED:
+                if now - session.connected_at > limits.registration_timeout:
+                    self.end_session(session, "Registration timed out", "Registration timed out")
+            elif session.active:
+                session.active = False
+                session.idle_since = now
+                session.ping_sent = None
+            elif session.ping_sent is not None:
+                if now - session.ping_sent > limits.ping_timeout:
+                    seconds = int(now - session.idle_since)
+                    reason = f"Ping timeout: {seconds} seconds"
+                    self.end_session(session, reason, reason)
+            elif now - session.idle_since > limits.ping_interval:
+                session.ping_sent = now
+                session.send(f"PING :{self.name}\r\n".encode())
+
+    def shutdown(self, reason: str) -> None:
+        """Tell everyone the server is going and close every session.
+
+        No QUIT fan-out: everyone is leaving at once, and telling each of N
+        users about the other N-1 would cost N squared lines for nothing.
+        """
+        for session in list(self.state.sessions.values()):
+            session.phase = Phase.CLOSED
+            session.conn.close(reason)
+        self.state.sessions.clear()

@@ -1,0 +1,71 @@
+"""A session: one connection's state, before and after registration.
+
+How this works: a Session starts unregistered; NICK and USER fill in its
+pending identity, CAP negotiation may hold registration back, and when both
+are in and CAP is not in progress, the core checks PASS and makes a Client.
+Identity (Client) and connection (Session) are separate so that one user may
+later have several sessions attached.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from parley.server.core.connection import Connection
+
+if TYPE_CHECKING:
+    from parley.server.core.client import Client
+
+
+class Phase(Enum):
+    """Where a session is in its life."""
+
+    UNREGISTERED = "unregistered"  # NICK/USER/CAP/PASS allowed, nothing else
+    REGISTERED = "registered"  # a Client exists; every command allowed
+    CLOSED = "closed"  # quit or dropped; lines that still arrive are ignored
+
+
+class Session:
+    """Per-connection state: caps, registration progress, liveness."""
+
+    __slots__ = (
+        "active",
+        "cap_version",
+        "caps",
+        "client",
+        "conn",
+        "connected_at",
+        "id",
+        "idle_since",
+        "negotiating",
+        "nick",
+        "password",
+        "phase",
+        "ping_sent",
+        "realname",
+        "user",
+        "wants_time",
+    )
+
+    def __init__(self, conn: Connection, session_id: int, now: float) -> None:
+        self.conn = conn
+        self.id = session_id
+        self.phase = Phase.UNREGISTERED
+        self.nick: str | None = None  # pending nick until registered
+        self.user: str | None = None
+        self.realname = ""
+        self.password: str | None = None
+        self.caps: set[str] = set()
+        self.cap_version = 0  # 302 after `CAP LS 302`
+        self.negotiating = False  # CAP LS/REQ seen and no CAP END yet
+        self.wants_time = False  # server-time negotiated (hot path reads it)
+        self.client: Client | None = None
+        self.connected_at = now
+        self.idle_since = now  # monotonic time of the last sign of life
+        self.active = False  # a line arrived since the last liveness sweep
+        self.ping_sent: float | None = None
+
+    def send(self, data: bytes) -> None:
+        """Queue raw bytes for this session."""
+        self.conn.send(data)

@@ -1,0 +1,256 @@
+"""The server's shared state, and the one place where it changes: `State.apply`.
+
+How this works: handlers check a command and decide; they then build an event
+(events.py) and call `apply`. Each applier mutates users and channels and fans
+the resulting line out to every session concerned except `origin`, the session
+whose command caused it. `apply` returns that line so the handler can put the
+origin's own copy into its response buffer (JOIN, NICK, echo-message...).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from parley.irc.casemap import fold, is_channel
+from parley.irc.message import Message
+from parley.irc.modes import format_mode_changes
+from parley.server.core import events as ev
+from parley.server.core.channel import Channel, ListEntry
+from parley.server.core.client import Client
+from parley.server.core.clock import Clock
+from parley.server.core.outgoing import Outgoing
+from parley.server.core.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class WhowasEntry:
+    """What WHOWAS remembers of a nick that left or changed."""
+
+    nick: str
+    user: str
+    host: str
+    realname: str
+    at: float
+
+
+class State:
+    """Clients, channels and sessions, by their lookup keys."""
+
+    def __init__(self, server_name: str, clock: Clock, whowas_entries: int) -> None:
+        self.server_name = server_name
+        self.clock = clock
+        self.clients: dict[str, Client] = {}  # by folded nick
+        self.channels: dict[str, Channel] = {}  # by folded name
+        self.sessions: dict[int, Session] = {}  # every connection, registered or not
+        self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
+        self.max_clients = 0
+        self._appliers: dict[type, Callable[[Any, Session | None], Outgoing | None]] = {
+            ev.Joined: self._joined,
+            ev.Parted: self._parted,
+            ev.Kicked: self._kicked,
+            ev.Quit: self._quit,
+            ev.NickChanged: self._nick_changed,
+            ev.Messaged: self._messaged,
+            ev.ChannelModeChanged: self._channel_mode_changed,
+            ev.UserModeChanged: self._user_mode_changed,
+            ev.TopicChanged: self._topic_changed,
+            ev.Invited: self._invited,
+            ev.AwayChanged: self._away_changed,
+            ev.Wallops: self._wallops,
+        }
+
+    # -- lookups ---------------------------------------------------------------
+
+    def client(self, nick: str) -> Client | None:
+        return self.clients.get(fold(nick))
+
+    def channel(self, name: str) -> Channel | None:
+        return self.channels.get(fold(name))
+
+    def add_client(self, client: Client) -> None:
+        """A session finished registration (a local event: nobody else is told)."""
+        self.clients[client.folded] = client
+        self.max_clients = max(self.max_clients, len(self.clients))
+
+    # -- the one place state changes -------------------------------------------
+
+    def apply(self, event: ev.Event, origin: Session | None = None) -> Outgoing | None:
+        """Apply `event` and fan it out to everyone concerned but `origin`."""
+        return self._appliers[type(event)](event, origin)
+
+    def _line(self, source: str, command: str, *params: str) -> Outgoing:
+        return Outgoing(Message(command, params, source), self.clock.now())
+
+    def _source(self, nick: str) -> str:
+        """A user's full prefix, or the name itself (the server's name)."""
+        client = self.clients.get(fold(nick))
+        return client.prefix if client else nick
+
+    @staticmethod
+    def _deliver(out: Outgoing, clients: Iterable[Client], origin: Session | None) -> None:
+        plain = out.plain
+        for client in clients:
+            for session in client.sessions:
+                if session is not origin:
+                    session.conn.send(out.timed() if session.wants_time else plain)
+
+    @staticmethod
+    def _peers(client: Client) -> set[Client]:
+        """Everyone who shares a channel with `client`, and the client itself."""
+        peers = {client}
+        for channel in client.channels.values():
+            peers.update(channel.members)
+        return peers
+
+    def _remove_member(self, channel: Channel, client: Client) -> None:
+        channel.members.pop(client, None)
+        client.channels.pop(channel.folded, None)
+        if not channel.members:
+            del self.channels[channel.folded]
+
+    def _remember(self, client: Client) -> None:
+        self.whowas.append(
+            WhowasEntry(client.nick, client.user, client.host, client.realname, self.clock.now())
+        )
+
+    # -- appliers --------------------------------------------------------------
+
+    def _joined(self, e: ev.Joined, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        key = fold(e.channel)
+        channel = self.channels.get(key)
+        letters = ""
+        if channel is None:
+            channel = self.channels[key] = Channel(e.channel, self.clock.now())
+            letters = "o"  # modern IRC: the first to join a channel gets op
+        channel.members[client] = letters
+        client.channels[key] = channel
+        client.invited.discard(key)
+        out = self._line(client.prefix, "JOIN", channel.name)
+        self._deliver(out, channel.members, origin)
+        return out
+
+    def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        channel = self.channels[fold(e.channel)]
+        params = (channel.name, e.reason) if e.reason else (channel.name,)
+        out = self._line(client.prefix, "PART", *params)
+        self._deliver(out, channel.members, origin)
+        self._remove_member(channel, client)
+        return out
+
+    def _kicked(self, e: ev.Kicked, origin: Session | None) -> Outgoing:
+        channel = self.channels[fold(e.channel)]
+        victim = self.clients[fold(e.victim)]
+        out = self._line(self._source(e.by), "KICK", channel.name, victim.nick, e.reason)
+        self._deliver(out, channel.members, origin)
+        self._remove_member(channel, victim)
+        return out
+
+    def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        out = self._line(client.prefix, "QUIT", e.reason)
+        peers = self._peers(client)
+        peers.discard(client)
+        self._deliver(out, peers, origin)
+        for channel in list(client.channels.values()):
+            self._remove_member(channel, client)
+        del self.clients[client.folded]
+        self._remember(client)
+        return out
+
+    def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.old)]
+        out = self._line(client.prefix, "NICK", e.new)
+        self._deliver(out, self._peers(client), origin)
+        self._remember(client)
+        del self.clients[client.folded]
+        client.rename(e.new)
+        self.clients[client.folded] = client
+        return out
+
+    def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        out = self._line(client.prefix, e.command, e.target, e.text)
+        if is_channel(e.target):
+            self._deliver(out, self.channels[fold(e.target)].members, origin)
+        else:
+            self._deliver(out, (self.clients[fold(e.target)],), origin)
+        return out
+
+    def _channel_mode_changed(self, e: ev.ChannelModeChanged, origin: Session | None) -> Outgoing:
+        channel = self.channels[fold(e.channel)]
+        now = self.clock.now()
+        for change in e.changes:
+            letter, arg = change.letter, change.arg
+            if letter in "ov":
+                member = self.clients[fold(arg or "")]
+                held = channel.members[member].replace(letter, "")
+                channel.members[member] = held + letter if change.adding else held
+            elif letter in channel.lists:
+                entries = channel.lists[letter]
+                entries[:] = [x for x in entries if fold(x.mask) != fold(arg or "")]
+                if change.adding:
+                    entries.append(ListEntry(arg or "", e.by, now))
+            elif letter == "k":
+                channel.key = arg if change.adding else None
+            elif letter == "l":
+                channel.limit = int(arg or 0) if change.adding else None
+            elif change.adding:
+                channel.flags.add(letter)
+            else:
+                channel.flags.discard(letter)
+        out = self._line(
+            self._source(e.by), "MODE", channel.name, *format_mode_changes(list(e.changes))
+        )
+        self._deliver(out, channel.members, origin)
+        return out
+
+    def _user_mode_changed(self, e: ev.UserModeChanged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        for change in e.changes:
+            if change.adding:
+                client.modes.add(change.letter)
+            else:
+                client.modes.discard(change.letter)
+        out = self._line(client.nick, "MODE", client.nick, *format_mode_changes(list(e.changes)))
+        self._deliver(out, (client,), origin)
+        return out
+
+    def _topic_changed(self, e: ev.TopicChanged, origin: Session | None) -> Outgoing:
+        channel = self.channels[fold(e.channel)]
+        channel.topic = e.topic
+        channel.topic_set_by = self._source(e.by)
+        channel.topic_set_at = self.clock.now()
+        out = self._line(channel.topic_set_by, "TOPIC", channel.name, e.topic)
+        self._deliver(out, channel.members, origin)
+        return out
+
+    def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
+        target = self.clients[fold(e.nick)]
+        target.invited.add(fold(e.channel))
+        out = self._line(self._source(e.by), "INVITE", target.nick, e.channel)
+        self._deliver(out, (target,), origin)
+        return out
+
+    def _away_changed(self, e: ev.AwayChanged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        client.away = e.message
+        params = (e.message,) if e.message else ()
+        out = self._line(client.prefix, "AWAY", *params)
+        # IRCv3 away-notify: only to peers that asked for it
+        plain = out.plain
+        for peer in self._peers(client):
+            for session in peer.sessions:
+                if session is not origin and "away-notify" in session.caps:
+                    session.conn.send(out.timed() if session.wants_time else plain)
+        return out
+
+    def _wallops(self, e: ev.Wallops, origin: Session | None) -> Outgoing:
+        out = self._line(self._source(e.by), "WALLOPS", e.text)
+        readers = [c for c in self.clients.values() if "w" in c.modes or c.is_oper]
+        self._deliver(out, readers, origin)
+        return out

@@ -1,0 +1,48 @@
+"""What this server offers: IRCv3 capabilities and RPL_ISUPPORT tokens."""
+
+from __future__ import annotations
+
+from parley.irc.casemap import CASEMAPPING, CHANTYPES
+from parley.server.config import Config
+from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
+
+# Capabilities offered in CAP LS; only what works end to end is listed.
+CAPABILITIES: dict[str, str | None] = {
+    "away-notify": None,
+    "cap-notify": None,
+    "echo-message": None,
+    "multi-prefix": None,
+    "server-time": None,
+    "userhost-in-names": None,
+}
+
+USER_MODES = "iow"
+CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS
+
+
+def isupport_tokens(config: Config) -> dict[str, str | int | None]:
+    """The 005 tokens, from the configured limits."""
+    limits = config.limits
+    targets = limits.targets_per_command
+    prefix = "(" + PREFIX_LETTERS + ")" + "".join(PREFIX_SYMBOLS[x] for x in PREFIX_LETTERS)
+    return {
+        "AWAYLEN": limits.away_length,
+        "CASEMAPPING": CASEMAPPING,
+        "CHANLIMIT": f"{CHANTYPES}:{limits.channels_per_user}",
+        "CHANMODES": f"{LIST_MODES},k,l,{FLAG_MODES}",
+        "CHANNELLEN": limits.channel_length,
+        "CHANTYPES": CHANTYPES,
+        "ELIST": "U",
+        "EXCEPTS": "e",
+        "INVEX": "I",
+        "KICKLEN": limits.kick_length,
+        "MAXLIST": f"{LIST_MODES}:{limits.list_modes_per_channel}",
+        "MAXTARGETS": targets,
+        "MODES": 4,
+        "NETWORK": config.network_name,
+        "NICKLEN": limits.nick_length,
+        "PREFIX": prefix,
+        "TARGMAX": f"JOIN:,KICK:1,NAMES:1,NOTICE:{targets},PART:,PRIVMSG:{targets},WHOIS:1",
+        "TOPICLEN": limits.topic_length,
+        "USERLEN": limits.user_length,
+    }

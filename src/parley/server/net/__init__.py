@@ -1,0 +1,1 @@
+"""asyncio transports: TCP and TLS listeners, line framing, limits, write coalescing."""

@@ -1,0 +1,239 @@
+"""One client connection as an asyncio.Protocol: framing, flood control, send queue.
+
+How this works: bytes arrive in `data_received` and are cut into lines; an
+over-long line is dropped and reported (417). Each line costs a flood token
+once the client is registered; when the bucket is empty, reading pauses and
+the rest waits (ergo's "fakelag"), so a flooder slows only itself. Output is
+appended to a list and flushed once per event-loop turn with one write; if
+what is queued passes the send queue limit, the client is dropped with
+`ERROR :SendQ exceeded` and nobody else waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING
+
+from parley.server.core.session import Phase, Session
+
+if TYPE_CHECKING:
+    from parley.server.net.hub import Hub
+
+MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
+MAX_TAGS = 8191  # IRCv3 message-tags: the tag section's own limit
+CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
+
+
+def display_host(address: str) -> str:
+    """The peer address as IRC shows it: no IPv4-mapped form, no leading colon."""
+    if address.startswith("::ffff:") and "." in address:
+        address = address[7:]
+    if address.startswith(":"):
+        address = "0" + address  # `::1` would read as a trailing parameter
+    return address
+
+
+def line_too_long(line: bytes) -> bool:
+    """Whether a line (CRLF stripped) passes the protocol's length limits."""
+    if line[:1] == b"@":
+        space = line.find(b" ")
+        if space < 0:
+            return len(line) > MAX_TAGS
+        return space > MAX_TAGS or len(line) - space - 1 > MAX_LINE - 2
+    return len(line) > MAX_LINE - 2
+
+
+class ClientConnection(asyncio.Protocol):
+    """A client's transport, and the core's Connection for it."""
+
+    __slots__ = (
+        "_buffer",
+        "_closing",
+        "_discarding",
+        "_flush_scheduled",
+        "_hub",
+        "_last_refill",
+        "_out",
+        "_out_size",
+        "_paused",
+        "_pending",
+        "_tokens",
+        "_transport",
+        "host",
+        "ip",
+        "session",
+        "tls",
+    )
+
+    def __init__(self, hub: Hub, tls: bool) -> None:
+        self._hub = hub
+        self.tls = tls
+        self.host = "unknown"
+        self.ip = ""
+        self.session: Session | None = None
+        self._transport: asyncio.Transport | None = None
+        self._buffer = b""
+        self._discarding = False  # inside an over-long line, until its newline
+        self._out: list[bytes] = []
+        self._out_size = 0
+        self._flush_scheduled = False
+        self._closing = False
+        self._pending: deque[bytes] = deque()
+        self._paused = False
+        limits = hub.config.limits
+        self._tokens = float(limits.flood_burst)
+        self._last_refill = 0.0
+
+    # -- asyncio.Protocol ---------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        peer = transport.get_extra_info("peername")
+        self.ip = display_host(str(peer[0])) if peer else "unknown"
+        self.host = self.ip
+        if not self._hub.admit(self):
+            self._closing = True
+            transport.write(b"ERROR :Too many connections from your address\r\n")
+            transport.close()
+            return
+        self.session = self._hub.core.connect(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.session is None or self._closing:
+            return
+        buffer = self._buffer + data if self._buffer else data
+        lines = buffer.split(b"\n")
+        rest = lines.pop()
+        if self._discarding:
+            if not lines:
+                return  # still inside the over-long line
+            lines.pop(0)  # its tail
+            self._discarding = False
+        if len(rest) > MAX_TAGS + MAX_LINE:
+            self._discarding = True
+            rest = b""
+            self._hub.core.input_too_long(self.session)
+        self._buffer = rest
+        if self._pending or self._paused:
+            self._pending.extend(lines)
+            return
+        self._feed(lines)
+
+    def _feed(self, lines: list[bytes] | deque[bytes]) -> None:
+        """Hand lines to the core, within the flood budget; keep the rest pending."""
+        session = self.session
+        assert session is not None
+        core = self._hub.core
+        limits = self._hub.config.limits
+        flood = limits.flood_enabled
+        for index, raw in enumerate(lines):
+            if self._closing:
+                return
+            if flood and session.phase is Phase.REGISTERED and not self._take_token():
+                self._pending.extend(list(lines)[index:])
+                self._throttle()
+                return
+            line = raw[:-1] if raw[-1:] == b"\r" else raw
+            if line_too_long(line):
+                core.input_too_long(session)
+            else:
+                core.receive(session, line)
+
+    def _take_token(self) -> bool:
+        limits = self._hub.config.limits
+        now = self._hub.loop.time()
+        self._tokens = min(
+            float(limits.flood_burst), self._tokens + (now - self._last_refill) * limits.flood_rate
+        )
+        self._last_refill = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+    def _throttle(self) -> None:
+        """Stop reading until a token is due, then go on with what is pending."""
+        if not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+        rate = self._hub.config.limits.flood_rate
+        self._hub.loop.call_later((1.0 - self._tokens) / rate, self._resume)
+
+    def _resume(self) -> None:
+        if self._closing:
+            return
+        pending = self._pending
+        self._pending = deque()
+        self._feed(pending)
+        if not self._pending and self._paused and self._transport is not None:
+            self._paused = False
+            self._transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        self._hub.release(self)
+        if self.session is not None:
+            reason = "Connection closed" if exc is None else f"Connection error: {_describe(exc)}"
+            self._hub.core.disconnect(self.session, reason)
+
+    # -- the core's Connection ----------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._out.append(data)
+        self._out_size += len(data)
+        if self._out_size > self._hub.config.limits.sendq_bytes:
+            self._sendq_exceeded()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._hub.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._closing or not self._out or self._transport is None:
+            return
+        out = self._out
+        self._transport.write(out[0] if len(out) == 1 else b"".join(out))
+        self._out = []
+        self._out_size = 0
+        if self._transport.get_write_buffer_size() > self._hub.config.limits.sendq_bytes:
+            self._sendq_exceeded()
+
+    def _sendq_exceeded(self) -> None:
+        """The peer reads slower than it is sent to: drop it, not everyone's memory.
+
+        This can happen in the middle of a fan-out, so the QUIT it causes is
+        applied on the next loop turn, not while a channel is being iterated.
+        """
+        self._closing = True
+        self._out = []
+        self._out_size = 0
+        self._hub.loop.call_soon(self._drop_for_sendq)
+
+    def _drop_for_sendq(self) -> None:
+        self._hub.sendq_drops += 1
+        if self.session is not None:
+            self._hub.core.end_session(self.session, "SendQ exceeded", None)
+        if self._transport is not None:
+            self._transport.write(b"ERROR :SendQ exceeded\r\n")
+            self._transport.abort()
+
+    def close(self, error: str | None = None) -> None:
+        if self._closing:
+            return
+        transport = self._transport
+        if transport is None:
+            return
+        if error is not None:
+            self._out.append(f"ERROR :{error}\r\n".encode())
+        self._flush()
+        self._closing = True
+        transport.close()
+        self._hub.loop.call_later(CLOSE_GRACE, transport.abort)
+
+
+def _describe(exc: Exception) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__

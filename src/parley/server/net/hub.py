@@ -1,0 +1,84 @@
+"""The listeners and everything shared by connections: limits per IP, timers, counters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections import Counter
+
+from parley.server.config import Address, Config
+from parley.server.core.server import Server
+from parley.server.net.connection import ClientConnection
+
+log = logging.getLogger("parley.net")
+
+SWEEP_INTERVAL = 1.0  # seconds between liveness sweeps of the core
+
+
+class Hub:
+    """Owns the listening sockets and the per-address connection counts."""
+
+    def __init__(self, core: Server, loop: asyncio.AbstractEventLoop) -> None:
+        self.core = core
+        self.loop = loop
+        self.per_ip: Counter[str] = Counter()
+        self.connections: set[ClientConnection] = set()
+        self.servers: list[asyncio.Server] = []
+        self.sendq_drops = 0
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.core.config
+
+    def admit(self, conn: ClientConnection) -> bool:
+        """Count a new connection against its address; False if over the limit."""
+        cap = self.config.limits.connections_per_ip
+        if cap and self.per_ip[conn.ip] >= cap:
+            log.info("refused %s: %d connections already", conn.ip, cap)
+            return False
+        self.per_ip[conn.ip] += 1
+        self.connections.add(conn)
+        return True
+
+    def release(self, conn: ClientConnection) -> None:
+        if conn in self.connections:
+            self.connections.discard(conn)
+            self.per_ip[conn.ip] -= 1
+            if self.per_ip[conn.ip] <= 0:
+                del self.per_ip[conn.ip]
+
+    async def listen(self, address: Address, context: ssl.SSLContext | None) -> list[str]:
+        """Start one listener; returns the addresses it bound (port 0 resolved)."""
+        tls = context is not None
+        server = await self.loop.create_server(
+            lambda: ClientConnection(self, tls),
+            host=address.host,
+            port=address.port,
+            ssl=context,
+            reuse_address=True,
+            backlog=1024,
+        )
+        self.servers.append(server)
+        bound = []
+        for sock in server.sockets:
+            host, port = sock.getsockname()[:2]
+            bound.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+        return bound
+
+    def start_sweeping(self) -> None:
+        self.core.sweep()
+        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self.start_sweeping)
+
+    async def close(self, grace: float = 5.0) -> None:
+        """Stop listening and wait (bounded) for closing connections to flush."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        for server in self.servers:
+            server.close()
+        deadline = self.loop.time() + grace
+        while self.connections and self.loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for server in self.servers:
+            await server.wait_closed()

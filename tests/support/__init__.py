@@ -1,0 +1,1 @@
+"""Test support: a line-based IRC test client and real servers on loopback."""

@@ -1,0 +1,175 @@
+"""Real Parley servers for tests: in a thread of this process, or as a subprocess.
+
+Both listen on 127.0.0.1 port 0 and report the ports they got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from parley.server.app import Process
+from parley.server.config import Address, Config, Limits
+
+STARTUP_TIMEOUT = 20.0
+
+
+def test_config(data_dir: Path, tls: bool = False, **changes: Any) -> Config:
+    """A config for tests: loopback, port 0, fast timeouts unless told otherwise."""
+    limit_changes = changes.pop("limits", {})
+    limits = replace(Limits(), **limit_changes)
+    return Config(
+        data_dir=data_dir,
+        server_name="test.parley",
+        listen=(Address("127.0.0.1", 0),),
+        tls_listen=(Address("127.0.0.1", 0),) if tls else (),
+        limits=limits,
+        **changes,
+    )
+
+
+class ThreadServer:
+    """A server running on its own event loop in a background thread."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.loop = asyncio.new_event_loop()
+        self.process: Process | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def start() -> None:
+            self.process = Process(self.config, None)
+            await self.process.start()
+
+        try:
+            self.loop.run_until_complete(start())
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self.loop.run_forever()
+
+    def start(self) -> ThreadServer:
+        self._thread.start()
+        if not self._ready.wait(STARTUP_TIMEOUT):
+            raise TimeoutError("server did not start")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _port(self, tls: bool) -> int:
+        assert self.process is not None
+        for address, is_tls in self.process.bound:
+            if is_tls == tls:
+                return int(address.rsplit(":", 1)[1])
+        raise LookupError("no such listener")
+
+    @property
+    def port(self) -> int:
+        return self._port(False)
+
+    @property
+    def tls_port(self) -> int:
+        return self._port(True)
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Run fn(*args) on the server's loop and return its result."""
+        result: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                result["value"] = fn(*args)
+            except BaseException as exc:  # pragma: no cover - re-raised below
+                result["error"] = exc
+            done.set()
+
+        self.loop.call_soon_threadsafe(run)
+        if not done.wait(STARTUP_TIMEOUT):
+            raise TimeoutError("server loop did not answer")
+        if "error" in result:
+            raise result["error"]
+        return result.get("value")
+
+    def stop(self) -> None:
+        if self.process is None or not self._thread.is_alive():
+            return
+        future = asyncio.run_coroutine_threadsafe(self.process.stop(), self.loop)
+        future.result(timeout=STARTUP_TIMEOUT)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=STARTUP_TIMEOUT)
+
+
+class ProcessServer:
+    """`python -m parley.server` as a child process, for signals and the CLI."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.args = [sys.executable, "-m", "parley.server", *args]
+        self.proc = subprocess.Popen(
+            self.args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        self.output: list[str] = []
+        self.ports: list[tuple[int, bool]] = []
+        self.fingerprint: str | None = None
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("server exited:\n" + "".join(self.output))
+            self.output.append(line)
+            found = re.search(r"listening on .*:(\d+)( \(TLS\))?", line)
+            if found:
+                self.ports.append((int(found.group(1)), bool(found.group(2))))
+            fp = re.search(r"SHA-256 ([0-9A-F:]+)", line)
+            if fp:
+                self.fingerprint = fp.group(1)
+            if "ready" in line:
+                threading.Thread(target=self._drain, daemon=True).start()
+                return
+        raise TimeoutError("server did not become ready")
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def port(self, tls: bool = False) -> int:
+        return next(p for p, t in self.ports if t == tls)
+
+    def signal(self, signum: int = signal.SIGTERM) -> None:
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout: float = STARTUP_TIMEOUT) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(STARTUP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
