@@ -23,6 +23,15 @@ from parley.server.config import Address, Config, Limits
 STARTUP_TIMEOUT = 20.0
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The loop the server runs on in production: uvloop when installed."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def test_config(data_dir: Path, tls: bool = False, **changes: Any) -> Config:
     """A config for tests: loopback, port 0, fast timeouts unless told otherwise."""
     limit_changes = changes.pop("limits", {})
@@ -42,7 +51,7 @@ class ThreadServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()
         self.process: Process | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None

@@ -11,6 +11,7 @@ from parley.irc.numerics import (
     ERR_CHANNELISFULL,
     ERR_CHANOPRIVSNEEDED,
     ERR_INVITEONLYCHAN,
+    ERR_NEEDMOREPARAMS,
     ERR_NOSUCHCHANNEL,
     ERR_NOSUCHNICK,
     ERR_NOTONCHANNEL,
@@ -103,8 +104,8 @@ def send_topic(ctx: Context, channel: Channel) -> None:
     ctx.reply(RPL_TOPICWHOTIME, channel.name, channel.topic_set_by, str(int(channel.topic_set_at)))
 
 
-def send_names(ctx: Context, channel: Channel) -> None:
-    """RPL_NAMREPLY lines that fit the line length, then RPL_ENDOFNAMES."""
+def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
+    """RPL_NAMREPLY lines that fit the line length, then (if `end`) RPL_ENDOFNAMES."""
     caps = ctx.session.caps
     multi = "multi-prefix" in caps
     full = "userhost-in-names" in caps
@@ -120,7 +121,8 @@ def send_names(ctx: Context, channel: Channel) -> None:
         size += len(entry) + 1
     if batch:
         ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
-    ctx.reply(RPL_ENDOFNAMES, channel.name)
+    if end:
+        ctx.reply(RPL_ENDOFNAMES, channel.name)
 
 
 def visible(ctx: Context, channel: Channel) -> bool:
@@ -168,12 +170,12 @@ def handle_names(ctx: Context, msg: Message) -> None:
     if not msg.params:
         ctx.reply(RPL_ENDOFNAMES, "*")
         return
-    for name in msg.params[0].split(","):
+    names = msg.params[0].split(",")[: ctx.server.config.limits.targets_per_command]
+    for name in names:
         channel = ctx.state.channel(name)
         if channel is not None and visible(ctx, channel):
-            send_names(ctx, channel)
-        else:
-            ctx.reply(RPL_ENDOFNAMES, name)
+            send_names(ctx, channel, end=False)
+    ctx.reply(RPL_ENDOFNAMES, ",".join(names))  # modern IRC: one end for the whole query
 
 
 def handle_list(ctx: Context, msg: Message) -> None:
@@ -202,7 +204,23 @@ def handle_list(ctx: Context, msg: Message) -> None:
 
 
 def handle_kick(ctx: Context, msg: Message) -> None:
-    channel = channel_or_403(ctx, msg.params[0])
+    """KICK #c n1,n2 or, RFC 2812 3.2.8, KICK #c1,#c2 n1,n2 (paired)."""
+    channels = msg.params[0].split(",")
+    limit = ctx.server.config.limits.targets_per_command
+    nicks = msg.params[1].split(",")[:limit]  # modern IRC: extra targets dropped
+    if len(channels) == 1:
+        channels = channels * len(nicks)
+    elif len(channels) != len(nicks):
+        ctx.reply(ERR_NEEDMOREPARAMS, "KICK")
+        return
+    reason = msg.params[2] if len(msg.params) > 2 and msg.params[2] else ctx.client.nick
+    reason = reason[: ctx.server.config.limits.kick_length]
+    for name, nick in zip(channels, nicks, strict=True):
+        _kick_one(ctx, name, nick, reason)
+
+
+def _kick_one(ctx: Context, name: str, nick: str, reason: str) -> None:
+    channel = channel_or_403(ctx, name)
     if channel is None:
         return
     client = ctx.client
@@ -212,15 +230,12 @@ def handle_kick(ctx: Context, msg: Message) -> None:
     if not channel.is_op(client):
         ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
         return
-    reason = msg.params[2] if len(msg.params) > 2 and msg.params[2] else client.nick
-    reason = reason[: ctx.server.config.limits.kick_length]
-    for nick in msg.params[1].split(","):
-        victim = ctx.state.client(nick)
-        if victim is None or victim not in channel.members:
-            ctx.reply(ERR_USERNOTINCHANNEL, nick, channel.name)
-            continue
-        event = ev.Kicked(client.nick, channel.name, victim.nick, reason)
-        ctx.send_out(ctx.state.apply(event, ctx.session))
+    victim = ctx.state.client(nick)
+    if victim is None or victim not in channel.members:
+        ctx.reply(ERR_USERNOTINCHANNEL, nick, channel.name)
+        return
+    event = ev.Kicked(client.nick, channel.name, victim.nick, reason)
+    ctx.send_out(ctx.state.apply(event, ctx.session))
 
 
 def handle_invite(ctx: Context, msg: Message) -> None:

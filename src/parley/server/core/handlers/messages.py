@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parley.irc.casemap import is_channel
 from parley.irc.message import Message
+from parley.irc.numerics import Numeric
 from parley.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
     ERR_NORECIPIENT,
@@ -19,14 +20,19 @@ from parley.server.core import events as ev
 from parley.server.core.context import Context
 
 
+def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
+    """RFC 2812 3.3.2: a server sends no error reply to a NOTICE."""
+
+
 def handle_privmsg(ctx: Context, msg: Message) -> None:
     """PRIVMSG and NOTICE: to every other member of a channel, or to one nick."""
     command = msg.command
+    fail = ctx.reply if command == "PRIVMSG" else _no_reply
     if not msg.params or not msg.params[0]:
-        ctx.reply(ERR_NORECIPIENT, text=f"No recipient given ({command})")
+        fail(ERR_NORECIPIENT, text=f"No recipient given ({command})")
         return
     if len(msg.params) < 2 or not msg.params[1]:
-        ctx.reply(ERR_NOTEXTTOSEND)
+        fail(ERR_NOTEXTTOSEND)
         return
     text = msg.params[1]
     client = ctx.client
@@ -35,22 +41,22 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     targets = msg.params[0].split(",")
     limit = ctx.server.config.limits.targets_per_command
     for target in targets[limit:]:
-        ctx.reply(ERR_TOOMANYTARGETS, target, text=f"Too many targets. Maximum is {limit}")
+        fail(ERR_TOOMANYTARGETS, target, text=f"Too many targets. Maximum is {limit}")
     client.last_spoke = state.clock.now()
     for target in targets[:limit]:
         if is_channel(target):
             channel = state.channel(target)
             if channel is None:
-                ctx.reply(ERR_NOSUCHCHANNEL, target)
+                fail(ERR_NOSUCHCHANNEL, target)
                 continue
             if not channel.can_speak(client):
-                ctx.reply(ERR_CANNOTSENDTOCHAN, channel.name)
+                fail(ERR_CANNOTSENDTOCHAN, channel.name)
                 continue
             name = channel.name
         else:
             recipient = state.client(target)
             if recipient is None:
-                ctx.reply(ERR_NOSUCHNICK, target)
+                fail(ERR_NOSUCHNICK, target)
                 continue
             name = recipient.nick
             if recipient.away is not None and command == "PRIVMSG":

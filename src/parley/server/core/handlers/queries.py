@@ -24,6 +24,7 @@ from parley.irc.numerics import (
     RPL_WHOISSERVER,
     RPL_WHOISUSER,
     RPL_WHOREPLY,
+    RPL_WHOSPCRPL,
     RPL_WHOWASUSER,
 )
 from parley.server.core.channel import Channel, prefix_symbols
@@ -35,28 +36,60 @@ def _shares_channel(a: Client, b: Client) -> bool:
     return any(key in b.channels for key in a.channels)
 
 
-def _who_line(ctx: Context, client: Client, channel: Channel | None) -> None:
+_WHOX_ORDER = "tcuihsnfdlaor"
+
+
+def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str | None) -> None:
+    """RPL_WHOREPLY, or RPL_WHOSPCRPL when the query asked for WHOX fields."""
     flags = "G" if client.away is not None else "H"
     if client.is_oper:
         flags += "*"
     if channel is not None:
         flags += prefix_symbols(channel.members[client], "multi-prefix" in ctx.session.caps)
     name = channel.name if channel is not None else "*"
-    ctx.reply(
-        RPL_WHOREPLY,
-        name,
-        client.user,
-        client.host,
-        ctx.server.name,
-        client.nick,
-        flags,
-        text=f"0 {client.realname}",
-    )
+    if whox is None:
+        ctx.reply(
+            RPL_WHOREPLY,
+            name,
+            client.user,
+            client.host,
+            ctx.server.name,
+            client.nick,
+            flags,
+            text=f"0 {client.realname}",
+        )
+        return
+    fields, _, token = whox.partition(",")
+    idle = str(max(0, int(ctx.state.clock.now() - client.last_spoke)))
+    values = {
+        "t": token or "0",
+        "c": name,
+        "u": client.user,
+        "i": client.host,
+        "h": client.host,
+        "s": ctx.server.name,
+        "n": client.nick,
+        "f": flags,
+        "d": "0",
+        "l": idle,
+        "a": "0",  # account name: none until accounts exist
+        "o": "n/a",
+        "r": client.realname,
+    }
+    params = [values[c] for c in _WHOX_ORDER if c in fields]
+    if params and "r" in fields:
+        ctx.reply(RPL_WHOSPCRPL, *params[:-1], text=params[-1])
+    else:
+        ctx.reply(RPL_WHOSPCRPL, *params, text=None)
 
 
 def handle_who(ctx: Context, msg: Message) -> None:
-    """WHO #channel, WHO nick, or WHO mask (invisible users only to those who share a channel)."""
+    """WHO #channel, WHO nick, or WHO mask, with IRCv3 WHOX `%fields,token`.
+
+    Invisible users are shown only to those who share a channel with them.
+    """
     mask = msg.params[0] if msg.params else "*"
+    whox = msg.params[1][1:] if len(msg.params) > 1 and msg.params[1].startswith("%") else None
     me = ctx.client
     if is_channel(mask):
         channel = ctx.state.channel(mask)
@@ -64,18 +97,18 @@ def handle_who(ctx: Context, msg: Message) -> None:
             inside = me in channel.members
             for member in channel.members:
                 if inside or "i" not in member.modes:
-                    _who_line(ctx, member, channel)
+                    _who_line(ctx, member, channel, whox)
     else:
         exact = ctx.state.client(mask)
         if exact is not None:
-            _who_line(ctx, exact, None)
+            _who_line(ctx, exact, None, whox)
         else:
             for client in ctx.state.clients.values():
                 if "i" in client.modes and client is not me and not _shares_channel(me, client):
                     continue
                 fields = (client.prefix, client.nick, client.host, client.realname, client.user)
                 if mask in ("*", "0") or any(mask_matches(mask, f) for f in fields):
-                    _who_line(ctx, client, None)
+                    _who_line(ctx, client, None, whox)
     ctx.reply(RPL_ENDOFWHO, mask)
 
 

@@ -1,0 +1,34 @@
+# Parley: `make run` starts a server with its defaults; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ARGS ?=
+
+.PHONY: run test lint deps irctest clean
+
+$(BIN)/parley-server: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[speed]'
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/parley-server
+	$(BIN)/pip install --quiet -e '.[speed,dev]'
+	@touch $@
+
+run: $(BIN)/parley-server
+	$(BIN)/parley-server $(ARGS)
+
+deps:
+	scripts/test-deps
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+test: $(VENV)/.dev deps lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
