@@ -38,6 +38,7 @@ COMMANDS: dict[str, Command] = {
     "MOTD": Command(info.handle_motd, 0),
     "VERSION": Command(info.handle_version, 0),
     "TIME": Command(info.handle_time, 0),
+    "INFO": Command(info.handle_info, 0),
     # operators
     "OPER": Command(oper.handle_oper, 2),
     "KILL": Command(oper.handle_kill, 1, oper=True),

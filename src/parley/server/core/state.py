@@ -98,6 +98,18 @@ class State:
                     session.conn.send(out.timed() if session.wants_time else plain)
 
     @staticmethod
+    def _notify(
+        out: Outgoing, cap: str, clients: Iterable[Client], skip: Session | Client | None
+    ) -> None:
+        """Deliver to the sessions that negotiated `cap` (IRCv3 *-notify)."""
+        for client in clients:
+            if client is skip:
+                continue
+            for session in client.sessions:
+                if session is not skip and cap in session.caps:
+                    session.conn.send(out.timed() if session.wants_time else out.plain)
+
+    @staticmethod
     def _peers(client: Client) -> set[Client]:
         """Everyone who shares a channel with `client`, and the client itself."""
         peers = {client}
@@ -131,6 +143,10 @@ class State:
         client.invited.discard(key)
         out = self._line(client.prefix, "JOIN", channel.name)
         self._deliver(out, channel.members, origin)
+        if client.away is not None:
+            # IRCv3 away-notify: a joiner who is away is announced as such
+            away = self._line(client.prefix, "AWAY", client.away)
+            self._notify(away, "away-notify", channel.members, client)
         return out
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
@@ -241,12 +257,7 @@ class State:
         client.away = e.message
         params = (e.message,) if e.message else ()
         out = self._line(client.prefix, "AWAY", *params)
-        # IRCv3 away-notify: only to peers that asked for it
-        plain = out.plain
-        for peer in self._peers(client):
-            for session in peer.sessions:
-                if session is not origin and "away-notify" in session.caps:
-                    session.conn.send(out.timed() if session.wants_time else plain)
+        self._notify(out, "away-notify", self._peers(client), origin)
         return out
 
     def _wallops(self, e: ev.Wallops, origin: Session | None) -> Outgoing:

@@ -1,4 +1,4 @@
-"""Server information: LUSERS, MOTD, VERSION, TIME (modern IRC)."""
+"""Server information: LUSERS, MOTD, VERSION, TIME, INFO (modern IRC)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_NOMOTD,
     ERR_NOSUCHSERVER,
+    RPL_ENDOFINFO,
     RPL_ENDOFMOTD,
     RPL_GLOBALUSERS,
+    RPL_INFO,
     RPL_ISUPPORT,
     RPL_LOCALUSERS,
     RPL_LUSERCHANNELS,
@@ -90,6 +92,18 @@ def handle_version(ctx: Context, msg: Message) -> None:
     ctx.reply(RPL_VERSION, f"parley-{parley.__version__}", ctx.server.name, text="")
     for tokens in isupport_lines(isupport_tokens(ctx.server.config)):
         ctx.reply(RPL_ISUPPORT, *tokens)
+
+
+def handle_info(ctx: Context, msg: Message) -> None:
+    if _other_server(ctx, msg):
+        return
+    for line in (
+        f"Parley {parley.__version__}: a chat server that speaks IRC.",
+        "Written in Python (asyncio); licensed under the MIT license.",
+        f"Up since {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(ctx.server.created))}.",
+    ):
+        ctx.reply(RPL_INFO, text=line)
+    ctx.reply(RPL_ENDOFINFO)
 
 
 def handle_time(ctx: Context, msg: Message) -> None:

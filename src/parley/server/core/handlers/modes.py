@@ -123,7 +123,7 @@ def _check_change(
             ctx.reply(ERR_NEEDMOREPARAMS, "MODE")
             return None
         if not arg.isdigit() or int(arg) <= 0:
-            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg, text="Invalid limit")
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg or "*", text="Invalid limit")
             return None
         return ModeChange(True, "l", str(int(arg)))
     if (letter in channel.flags) == adding or any(c.letter == letter for c in applied):
