@@ -27,6 +27,7 @@ COMMANDS: dict[str, Command] = {
     # messages
     "PRIVMSG": Command(messages.handle_privmsg, 0),
     "NOTICE": Command(messages.handle_privmsg, 0),
+    "TAGMSG": Command(messages.handle_privmsg, 0),
     "AWAY": Command(messages.handle_away, 0),
     # queries
     "WHO": Command(queries.handle_who, 0),

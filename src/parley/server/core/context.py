@@ -1,8 +1,9 @@
 """The context a handler runs in, and its response buffer.
 
 Replies to the sender are collected here and flushed once by the dispatcher,
-so a later labeled-response or batch wraps them in one place (ergo's
-ResponseBuffer); fan-out to others goes through State.apply.
+so IRCv3 labeled-response can wrap them in one place (ergo's ResponseBuffer):
+no reply becomes an ACK, one reply carries the label, several go in a batch.
+Fan-out to others goes through State.apply.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from parley.irc.message import Message, encode
 from parley.irc.numerics import Numeric
 from parley.server.core.clock import server_time
-from parley.server.core.outgoing import Outgoing
+from parley.server.core.outgoing import WANTS_TIME, Outgoing, with_tags
 from parley.server.core.session import Session
 
 if TYPE_CHECKING:
@@ -24,13 +25,16 @@ if TYPE_CHECKING:
 class Context:
     """One command's view: the server, the session it came on, and its replies."""
 
-    __slots__ = ("_lines", "command", "server", "session", "state")
+    __slots__ = ("_lines", "command", "label", "server", "session", "state")
 
-    def __init__(self, server: Server, session: Session, command: str) -> None:
+    def __init__(
+        self, server: Server, session: Session, command: str, label: str | None = None
+    ) -> None:
         self.server = server
         self.state: State = server.state
         self.session = session
         self.command = command
+        self.label = label  # IRCv3 labeled-response, when the client asked for it
         self._lines: list[bytes] = []
 
     @property
@@ -57,21 +61,38 @@ class Context:
     def send(self, message: Message) -> None:
         """Any message to the sender, in order with the other replies."""
         data = encode(message)
-        if self.session.wants_time:
-            data = b"@time=" + server_time(self.state.clock.now()).encode() + b" " + data
+        if self.session.tag_mask & WANTS_TIME:
+            data = with_tags(data, {"time": server_time(self.state.clock.now())})
         self._lines.append(data)
 
     def send_out(self, out: Outgoing | None) -> None:
         """The sender's own copy of a line that was fanned out to others."""
         if out is not None:
-            self._lines.append(out.timed() if self.session.wants_time else out.plain)
+            self._lines.append(out.to(self.session.tag_mask))
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""
         self.send(Message("NOTICE", (self.nick, text), self.server.name))
 
     def flush(self) -> None:
-        """Send every buffered reply in one write."""
-        if self._lines:
-            self.session.conn.send(b"".join(self._lines))
-            self._lines.clear()
+        """Send every buffered reply in one write (labelled, if a label was given)."""
+        lines = self._lines
+        if self.label is not None:
+            lines = self._labelled(lines)
+            self.label = None  # a second flush (QUIT, KILL) is not labelled again
+        if lines:
+            self.session.conn.send(b"".join(lines))
+        self._lines = []
+
+    def _labelled(self, lines: list[bytes]) -> list[bytes]:
+        assert self.label is not None
+        label = {"label": self.label}
+        source = f":{self.server.name} ".encode()
+        if not lines:
+            return [with_tags(source + b"ACK\r\n", label)]
+        if len(lines) == 1:
+            return [with_tags(lines[0], label)]
+        ref = self.server.new_batch_id()
+        start = with_tags(source + f"BATCH +{ref} labeled-response\r\n".encode(), label)
+        inner = [with_tags(line, {"batch": ref}) for line in lines]
+        return [start, *inner, source + f"BATCH -{ref}\r\n".encode()]

@@ -44,7 +44,8 @@ class Command:
 
 def dispatch(server: Server, session: Session, message: Message, table: dict[str, Command]) -> None:
     """Check `message` against the table, run its handler, flush the replies."""
-    ctx = Context(server, session, message.command)
+    label = message.tags.get("label") if "labeled-response" in session.caps else None
+    ctx = Context(server, session, message.command, label)
     command = table.get(message.command)
     registered = session.phase is Phase.REGISTERED
     if command is None:

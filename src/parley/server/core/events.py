@@ -48,12 +48,14 @@ class NickChanged:
 
 @dataclass(frozen=True, slots=True)
 class Messaged:
-    """PRIVMSG or NOTICE from a user to a channel or a nick."""
+    """PRIVMSG, NOTICE or TAGMSG from a user to a channel or a nick."""
 
     nick: str
     command: str
     target: str
     text: str
+    msgid: str
+    tags: tuple[tuple[str, str], ...] = ()  # client-only tags (`+name`) to relay
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,28 +1,61 @@
-"""A line for many recipients: encoded once, with its tagged variant made on first need.
+"""A line for many recipients: encoded once, each tagged variant built once on first need.
 
 DESIGN.md's hot path: a broadcast is encoded once and the same bytes object is
-handed to every recipient. Recipients that negotiated server-time get the
-variant with an `@time=` tag, also built once.
+handed to every recipient. Sessions differ only in which tags they asked for
+(IRCv3 server-time, message-tags); `Session.tag_mask` says which, and each
+distinct mask gets its own bytes, built the first time it is needed.
 """
 
 from __future__ import annotations
 
-from parley.irc.message import Message, encode
+from parley.irc.message import Message, encode, escape_tag_value
 from parley.server.core.clock import server_time
+
+WANTS_TIME = 1  # IRCv3 server-time
+WANTS_TAGS = 2  # IRCv3 message-tags: msgid and client-only tags
+
+
+def with_tags(line: bytes, tags: dict[str, str]) -> bytes:
+    """`line` with `tags` added in front of any it already has."""
+    if not tags:
+        return line
+    raw = ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in tags.items())
+    if line[:1] == b"@":
+        return b"@" + raw.encode() + b";" + line[1:]
+    return b"@" + raw.encode() + b" " + line
 
 
 class Outgoing:
-    """The plain bytes of a line, and the server-time variant on demand."""
+    """The plain bytes of a line, and its tagged variants on demand."""
 
-    __slots__ = ("_timed", "plain", "time")
+    __slots__ = ("_variants", "client_tags", "msgid", "plain", "time")
 
-    def __init__(self, message: Message, time: float) -> None:
+    def __init__(
+        self,
+        message: Message,
+        time: float,
+        msgid: str | None = None,
+        client_tags: dict[str, str] | None = None,
+    ) -> None:
         self.plain = encode(message)
         self.time = time
-        self._timed: bytes | None = None
+        self.msgid = msgid
+        self.client_tags = client_tags
+        self._variants: dict[int, bytes] = {}
 
-    def timed(self) -> bytes:
-        """The line with an IRCv3 server-time tag."""
-        if self._timed is None:
-            self._timed = b"@time=" + server_time(self.time).encode() + b" " + self.plain
-        return self._timed
+    def to(self, mask: int) -> bytes:
+        """The bytes for a session whose tag_mask is `mask`."""
+        if not mask:
+            return self.plain
+        variant = self._variants.get(mask)
+        if variant is None:
+            tags: dict[str, str] = {}
+            if mask & WANTS_TIME:
+                tags["time"] = server_time(self.time)
+            if mask & WANTS_TAGS:
+                if self.msgid:
+                    tags["msgid"] = self.msgid
+                if self.client_tags:
+                    tags.update(self.client_tags)
+            variant = self._variants[mask] = with_tags(self.plain, tags)
+        return variant

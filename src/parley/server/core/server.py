@@ -8,6 +8,7 @@ through the Control it was given. Nothing here does I/O.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Protocol
 
@@ -65,11 +66,23 @@ class Server:
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self._next_id = 0
+        self._msgid_prefix = secrets.token_hex(4)  # unique per process run
+        self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
 
     @property
     def name(self) -> str:
         return self.config.server_name
+
+    def new_msgid(self) -> str:
+        """IRCv3 msgid: unique on this server, cheap to make per message."""
+        self._msgid_count += 1
+        return f"{self._msgid_prefix}{self._msgid_count:x}"
+
+    def new_batch_id(self) -> str:
+        """An IRCv3 batch reference tag, unique on this connection at least."""
+        self._msgid_count += 1
+        return f"b{self._msgid_count:x}"
 
     def reconfigure(self, config: Config, motd: str | None) -> None:
         """Take a reloaded configuration (REHASH); connected users stay."""

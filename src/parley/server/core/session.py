@@ -45,7 +45,7 @@ class Session:
         "ping_sent",
         "realname",
         "user",
-        "wants_time",
+        "tag_mask",
     )
 
     def __init__(self, conn: Connection, session_id: int, now: float) -> None:
@@ -59,7 +59,7 @@ class Session:
         self.caps: set[str] = set()
         self.cap_version = 0  # 302 after `CAP LS 302`
         self.negotiating = False  # CAP LS/REQ seen and no CAP END yet
-        self.wants_time = False  # server-time negotiated (hot path reads it)
+        self.tag_mask = 0  # which tags this session gets (outgoing.WANTS_*), for fan-out
         self.client: Client | None = None
         self.connected_at = now
         self.idle_since = now  # monotonic time of the last sign of life

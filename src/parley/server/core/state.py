@@ -95,7 +95,7 @@ class State:
         for client in clients:
             for session in client.sessions:
                 if session is not origin:
-                    session.conn.send(out.timed() if session.wants_time else plain)
+                    session.conn.send(out.to(session.tag_mask) if session.tag_mask else plain)
 
     @staticmethod
     def _notify(
@@ -107,7 +107,7 @@ class State:
                 continue
             for session in client.sessions:
                 if session is not skip and cap in session.caps:
-                    session.conn.send(out.timed() if session.wants_time else out.plain)
+                    session.conn.send(out.to(session.tag_mask))
 
     @staticmethod
     def _peers(client: Client) -> set[Client]:
@@ -190,11 +190,20 @@ class State:
 
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
-        out = self._line(client.prefix, e.command, e.target, e.text)
+        params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
+        message = Message(e.command, params, client.prefix)
+        out = Outgoing(message, self.clock.now(), e.msgid, dict(e.tags) or None)
         if is_channel(e.target):
-            self._deliver(out, self.channels[fold(e.target)].members, origin)
+            recipients: Iterable[Client] = self.channels[fold(e.target)].members
         else:
-            self._deliver(out, (self.clients[fold(e.target)],), origin)
+            target = self.clients[fold(e.target)]
+            recipients = (target,)
+            if target is client:
+                origin = None  # a message to oneself is delivered, echo or not
+        if e.command == "TAGMSG":
+            self._notify(out, "message-tags", recipients, origin)  # IRCv3: tags-only
+        else:
+            self._deliver(out, recipients, origin)
         return out
 
     def _channel_mode_changed(self, e: ev.ChannelModeChanged, origin: Session | None) -> Outgoing:

@@ -9,8 +9,11 @@ from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, P
 # Capabilities offered in CAP LS; only what works end to end is listed.
 CAPABILITIES: dict[str, str | None] = {
     "away-notify": None,
+    "batch": None,
     "cap-notify": None,
     "echo-message": None,
+    "labeled-response": None,
+    "message-tags": None,
     "multi-prefix": None,
     "server-time": None,
     "userhost-in-names": None,

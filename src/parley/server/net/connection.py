@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from parley.server.net.hub import Hub
 
 MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
-MAX_TAGS = 8191  # IRCv3 message-tags: the tag section's own limit
+MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
 
 
@@ -39,8 +39,8 @@ def line_too_long(line: bytes) -> bool:
     if line[:1] == b"@":
         space = line.find(b" ")
         if space < 0:
-            return len(line) > MAX_TAGS
-        return space > MAX_TAGS or len(line) - space - 1 > MAX_LINE - 2
+            return len(line) - 1 > MAX_TAGS
+        return space - 1 > MAX_TAGS or len(line) - space - 1 > MAX_LINE - 2
     return len(line) > MAX_LINE - 2
 
 

@@ -1,4 +1,4 @@
-"""Talking: PRIVMSG and NOTICE to channels and nicks, and AWAY (modern IRC)."""
+"""Talking: PRIVMSG, NOTICE and TAGMSG to channels and nicks, and AWAY (modern IRC)."""
 
 from __future__ import annotations
 
@@ -25,16 +25,21 @@ def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
 
 
 def handle_privmsg(ctx: Context, msg: Message) -> None:
-    """PRIVMSG and NOTICE: to every other member of a channel, or to one nick."""
+    """PRIVMSG, NOTICE and TAGMSG: to every other member of a channel, or to one nick."""
     command = msg.command
-    fail = ctx.reply if command == "PRIVMSG" else _no_reply
+    fail = _no_reply if command == "NOTICE" else ctx.reply
     if not msg.params or not msg.params[0]:
         fail(ERR_NORECIPIENT, text=f"No recipient given ({command})")
         return
-    if len(msg.params) < 2 or not msg.params[1]:
+    if command == "TAGMSG":
+        text = ""
+    elif len(msg.params) < 2 or not msg.params[1]:
         fail(ERR_NOTEXTTOSEND)
         return
-    text = msg.params[1]
+    else:
+        text = msg.params[1]
+    # IRCv3 message-tags: only client-only tags (`+name`) are relayed
+    tags = tuple((k, v) for k, v in msg.tags.items() if k.startswith("+"))
     client = ctx.client
     state = ctx.state
     echo = "echo-message" in ctx.session.caps
@@ -61,7 +66,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             name = recipient.nick
             if recipient.away is not None and command == "PRIVMSG":
                 ctx.reply(RPL_AWAY, recipient.nick, text=recipient.away)
-        out = state.apply(ev.Messaged(client.nick, command, name, text), ctx.session)
+        event = ev.Messaged(client.nick, command, name, text, ctx.server.new_msgid(), tags)
+        out = state.apply(event, ctx.session)
         if echo:
             ctx.send_out(out)
 

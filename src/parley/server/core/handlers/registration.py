@@ -36,6 +36,7 @@ from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import send_lusers, send_motd
+from parley.server.core.outgoing import WANTS_TAGS, WANTS_TIME
 from parley.server.core.session import Phase
 from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
 
@@ -138,7 +139,9 @@ def _cap_req(ctx: Context, wanted: str) -> None:
             session.caps.discard(item[1:])
         else:
             session.caps.add(item)
-    session.wants_time = "server-time" in session.caps
+    session.tag_mask = (WANTS_TIME if "server-time" in session.caps else 0) | (
+        WANTS_TAGS if "message-tags" in session.caps else 0
+    )
     ctx.send(Message("CAP", (ctx.nick, "ACK", wanted), ctx.server.name))
 
 
