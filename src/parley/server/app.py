@@ -47,12 +47,14 @@ class Process:
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
+        from parley.server.tls import load_certificate
+
         try:
             config = self.reload() if self.reload is not None else self.config
             motd = read_motd(config)
             if self.tls_context is not None:
                 cert, key = _certificate(config)
-                self.tls_context.load_cert_chain(cert, key)
+                load_certificate(self.tls_context, cert, key)
         except Exception as exc:  # a bad file must not take the server down
             log.error("rehash failed: %s", exc)
             return str(exc)

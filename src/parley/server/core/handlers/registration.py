@@ -189,7 +189,10 @@ def try_register(ctx: Context) -> None:
     ctx.state.add_client(client)
     welcome(ctx)
     if config.lobby:
-        join_channel(ctx, config.lobby, None)
+        created = ctx.state.channel(config.lobby) is None
+        if join_channel(ctx, config.lobby, None) and created and config.lobby_topic:
+            topic = ev.TopicChanged(ctx.server.name, config.lobby, config.lobby_topic)
+            ctx.send_out(ctx.state.apply(topic, ctx.session))
 
 
 def welcome(ctx: Context) -> None:

@@ -1,0 +1,89 @@
+"""`parley-server`: flags and subcommands -> a Config -> the running server.
+
+Errors in flags or the config file are one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import parley
+from parley.server.config import Config
+from parley.server.configfile import ConfigError, build_config
+
+EXIT_USAGE = 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="parley-server",
+        description="Parley: a chat server that speaks IRC. With no command, it runs.",
+        epilog="Commands: hash-password (print an argon2id hash for the config file).",
+    )
+    p.add_argument("command", nargs="?", choices=["run", "hash-password"], default="run")
+    p.add_argument(
+        "--listen",
+        action="append",
+        metavar="HOST:PORT",
+        help="plain listener, repeatable (default *:6667); given alone, no TLS listener is "
+        "started unless --tls-listen is given too",
+    )
+    p.add_argument("--tls-listen", action="append", metavar="HOST:PORT", help="TLS listener")
+    p.add_argument("--no-tls", action="store_true", help="no TLS listener")
+    p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
+    p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
+    p.add_argument("--server-name", metavar="NAME")
+    p.add_argument("--password", metavar="PASS", help="server password clients must send")
+    p.add_argument("--oper", action="append", metavar="NAME:PASSWORD", help="an IRC operator")
+    p.add_argument("--motd-file", metavar="FILE")
+    p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
+    p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
+    p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--version", action="version", version=f"parley-server {parley.__version__}")
+    return p
+
+
+def _error(message: str) -> int:
+    print(f"parley-server: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _hash_password() -> int:
+    from parley.server.passwords import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        return _error("empty password")
+    print(hash_password(password))
+    return 0
+
+
+def load(args: argparse.Namespace) -> Config:
+    """The config for these arguments, with its data dir created."""
+    config = build_config(args)
+    try:
+        Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"data_dir: cannot create {config.data_dir}: {exc.strerror}") from None
+    return config
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "hash-password":
+        return _hash_password()
+    try:
+        config = load(args)
+    except ConfigError as exc:
+        return _error(str(exc))
+    from parley.server.app import run
+
+    return run(config, reload=lambda: load(args))

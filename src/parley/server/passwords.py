@@ -1,0 +1,27 @@
+"""Password hashing with argon2id (memory-hard), for operator and account passwords."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+# OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane; about 20 ms a check.
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash string (`$argon2id$...`) with its own salt."""
+    return _HASHER.hash(password)
+
+
+def is_hash(value: str) -> bool:
+    """Whether a configured password is already an argon2 hash."""
+    return value.startswith("$argon2")
+
+
+def verify_password(hashed: str, password: str) -> bool:
+    """True if `password` matches; False for a mismatch or a malformed hash."""
+    try:
+        return _HASHER.verify(hashed, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
