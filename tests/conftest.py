@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from support.client import IrcClient
 from support.servers import ThreadServer, test_config
 

@@ -7,6 +7,7 @@ the server answers a session's lines in order.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import ssl
@@ -156,7 +157,5 @@ class IrcClient:
         return welcome
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Message", "ProtocolError", "parse", "encode", "escape_tag_value", "unescape_tag_value"]
+__all__ = ["Message", "ProtocolError", "encode", "escape_tag_value", "parse", "unescape_tag_value"]
 
 
 class ProtocolError(Exception):

@@ -66,7 +66,9 @@ def _limits(table: dict[str, Any]) -> Limits:
         if key not in fields:
             raise ConfigError(f"limits.{key}: unknown key")
         default = getattr(Limits(), key)
-        kind: type | tuple[type, ...] = (int, float) if isinstance(default, float) else type(default)
+        kind: type | tuple[type, ...] = (
+            (int, float) if isinstance(default, float) else type(default)
+        )
         _expect(value, kind, f"limits.{key}")
         if not isinstance(value, bool) and value < 0:
             raise ConfigError(f"limits.{key}: must not be negative")

@@ -44,8 +44,8 @@ class Session:
         "phase",
         "ping_sent",
         "realname",
-        "user",
         "tag_mask",
+        "user",
     )
 
     def __init__(self, conn: Connection, session_id: int, now: float) -> None:

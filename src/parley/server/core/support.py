@@ -45,7 +45,10 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "NETWORK": config.network_name,
         "NICKLEN": limits.nick_length,
         "PREFIX": prefix,
-        "TARGMAX": f"JOIN:,KICK:{targets},NAMES:{targets},NOTICE:{targets},PART:,PRIVMSG:{targets},WHOIS:1",
+        "TARGMAX": (
+            f"JOIN:,KICK:{targets},NAMES:{targets},NOTICE:{targets},"
+            f"PART:,PRIVMSG:{targets},TAGMSG:{targets},WHOIS:1"
+        ),
         "TOPICLEN": limits.topic_length,
         "USERLEN": limits.user_length,
         "WHOX": None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from parley.irc.casemap import fold, valid_channel
 from parley.irc.message import Message
-from parley.irc.numerics import Numeric
 from parley.irc.numerics import (
     ERR_BADCHANNELKEY,
     ERR_BANNEDFROMCHAN,
@@ -28,6 +27,7 @@ from parley.irc.numerics import (
     RPL_NOTOPIC,
     RPL_TOPIC,
     RPL_TOPICWHOTIME,
+    Numeric,
 )
 from parley.server.core import events as ev
 from parley.server.core.channel import Channel, prefix_symbols

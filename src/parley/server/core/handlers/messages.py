@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from parley.irc.casemap import is_channel
 from parley.irc.message import Message
-from parley.irc.numerics import Numeric
 from parley.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
     ERR_NORECIPIENT,
@@ -15,6 +14,7 @@ from parley.irc.numerics import (
     RPL_AWAY,
     RPL_NOWAWAY,
     RPL_UNAWAY,
+    Numeric,
 )
 from parley.server.core import events as ev
 from parley.server.core.context import Context

@@ -16,7 +16,6 @@ from parley.irc.numerics import (
     ERR_UNKNOWNMODE,
     ERR_USERNOTINCHANNEL,
     ERR_USERSDONTMATCH,
-    Numeric,
     RPL_BANLIST,
     RPL_CHANNELMODEIS,
     RPL_CREATIONTIME,
@@ -26,6 +25,7 @@ from parley.irc.numerics import (
     RPL_EXCEPTLIST,
     RPL_INVITELIST,
     RPL_UMODEIS,
+    Numeric,
 )
 from parley.server.core import events as ev
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, Channel

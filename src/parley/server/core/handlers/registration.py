@@ -7,13 +7,13 @@ joins the lobby.
 
 from __future__ import annotations
 
-import parley
-
 import hmac
 import re
 import time
 
+import parley
 from parley.irc.casemap import valid_nick
+from parley.irc.isupport import isupport_lines
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_ALREADYREGISTERED,
@@ -30,7 +30,6 @@ from parley.irc.numerics import (
     RPL_WELCOME,
     RPL_YOURHOST,
 )
-from parley.irc.isupport import isupport_lines
 from parley.server.core import events as ev
 from parley.server.core.client import Client
 from parley.server.core.context import Context
@@ -104,7 +103,9 @@ def handle_cap(ctx: Context, msg: Message) -> None:
             session.caps.add("cap-notify")  # IRCv3: implied by CAP LS 302
         ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
     elif sub == "LIST":
-        ctx.send(Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name))
+        ctx.send(
+            Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name)
+        )
     elif sub == "REQ":
         if unregistered:
             session.negotiating = True
