@@ -1,0 +1,72 @@
+"""A fake connection and a settable clock: the core with no sockets at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from parley.irc.message import Message, parse
+from parley.server.config import Config, Limits
+from parley.server.core.server import Server
+from parley.server.core.session import Session
+
+
+@dataclass
+class FakeClock:
+    wall: float = 1_700_000_000.0
+    mono: float = 1000.0
+
+    def now(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+
+@dataclass
+class FakeConnection:
+    host: str = "192.0.2.1"
+    tls: bool = False
+    sent: list[bytes] = field(default_factory=list)
+    closed_with: list[str | None] = field(default_factory=list)
+
+    def send(self, data: bytes) -> None:
+        self.sent.append(data)
+
+    def close(self, error: str | None = None) -> None:
+        self.closed_with.append(error)
+
+    def take(self) -> list[Message]:
+        """Every message sent since the last take."""
+        lines = b"".join(self.sent).split(b"\r\n")
+        self.sent.clear()
+        return [parse(line) for line in lines if line]
+
+
+class Harness:
+    """A core server and helpers to connect and speak as clients."""
+
+    def __init__(self, **changes: Any) -> None:
+        limits = replace(Limits(), **changes.pop("limits", {}))
+        config = Config(data_dir=Path("/nonexistent"), server_name="test.parley", limits=limits)
+        self.clock = FakeClock()
+        self.server = Server(replace(config, **changes), clock=self.clock)
+
+    def connect(self) -> tuple[Session, FakeConnection]:
+        conn = FakeConnection()
+        return self.server.connect(conn), conn
+
+    def say(self, session: Session, *lines: str) -> None:
+        for line in lines:
+            self.server.receive(session, line.encode())
+
+    def user(self, nick: str) -> tuple[Session, FakeConnection]:
+        session, conn = self.connect()
+        self.say(session, f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+        conn.take()
+        return session, conn
