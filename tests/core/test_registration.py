@@ -71,9 +71,7 @@ def test_failing_handler_costs_only_that_command(monkeypatch: pytest.MonkeyPatch
     def broken(ctx: object, msg: object) -> None:
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(
-        commands.COMMANDS, "TIME", commands.COMMANDS["TIME"].__class__(broken, 0)
-    )
+    monkeypatch.setitem(commands.COMMANDS, "TIME", commands.COMMANDS["TIME"].__class__(broken, 0))
     h = Harness(lobby=None)
     session, conn = h.user("alice")
     h.say(session, "TIME", "PING :still-there")
@@ -96,7 +94,7 @@ def test_registration_timeout_closes_the_session() -> None:
 
 def test_silent_client_is_pinged_then_dropped_and_peers_see_why() -> None:
     h = Harness(limits={"ping_interval": 30.0, "ping_timeout": 10.0})
-    quiet, quiet_conn = h.user("quiet")
+    _quiet, quiet_conn = h.user("quiet")
     peer, peer_conn = h.user("peer")
     h.server.sweep()  # the net layer sweeps every second; this one sees registration
     quiet_conn.take()  # peer's lobby JOIN
@@ -127,7 +125,7 @@ def test_pong_keeps_an_idle_client() -> None:
 
 def test_quit_and_nick_reach_each_peer_once() -> None:
     h = Harness()
-    alice, alice_conn = h.user("alice")
+    alice, _alice_conn = h.user("alice")
     bob, bob_conn = h.user("bob")
     h.say(alice, "JOIN #two")
     h.say(bob, "JOIN #two")

@@ -98,14 +98,20 @@ def test_oper_rehash_and_die(tmp_path: Path) -> None:
     config.write_text('motd = "first words"\n')
     server = ProcessServer(
         [
-            "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path), "--config", str(config),
-            "--oper", "boss:hunter2",
-        ]  # fmt: skip
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            str(tmp_path),
+            "--config",
+            str(config),
+            "--oper",
+            "boss:hunter2",
+        ]
     )
     try:
         boss = IrcClient(server.port())
         boss.register("boss")
-        assert "first words" in [m.params[-1] for m in boss.received if m.command == "372"][0]
+        assert "first words" in next(m.params[-1] for m in boss.received if m.command == "372")
         boss.send("REHASH")
         assert boss.expect("481")  # not an operator yet
         boss.send("OPER boss wrong")
