@@ -19,6 +19,7 @@ from pathlib import Path
 from parley.server.config import Config
 from parley.server.core.server import Server
 from parley.server.net.hub import Hub
+from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 
 log = logging.getLogger("parley")
 
@@ -42,7 +43,9 @@ class Process:
         self.stop_reason = "Server shutting down"
         self.tls_context: ssl.SSLContext | None = None
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
-        self.core = Server(config, control=self, motd=read_motd(config))
+        Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+        self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
+        self.core = Server(config, control=self, motd=read_motd(config), accounts=self.accounts)
         self.hub = Hub(self.core, asyncio.get_running_loop())
 
     def rehash(self) -> str | None:
@@ -89,6 +92,7 @@ class Process:
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        self.accounts.close()
 
 
 def _certificate(config: Config) -> tuple[Path, Path]:
@@ -134,5 +138,8 @@ def run(config: Config, reload: Reload | None = None) -> int:
         runner(serve(config, reload))
     except OSError as exc:
         print(f"parley-server: error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"parley-server: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import parley
+from parley.irc.casemap import valid_nick
 from parley.server.config import Config
 from parley.server.configfile import ConfigError, build_config
 
@@ -22,9 +23,12 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="parley-server",
         description="Parley: a chat server that speaks IRC. With no command, it runs.",
-        epilog="Commands: hash-password (print an argon2id hash for the config file).",
+        epilog="Commands: run (the default); hash-password (print an argon2id hash for the "
+        "config file); create-account NAME PASSWORD, delete-account NAME, "
+        "reset-password NAME PASSWORD, list-accounts (work while the server runs).",
     )
-    p.add_argument("command", nargs="?", choices=["run", "hash-password"], default="run")
+    p.add_argument("command", nargs="?", choices=sorted(COMMANDS), default="run")
+    p.add_argument("words", nargs="*", help="the command's arguments", metavar="ARG")
     p.add_argument(
         "--listen",
         action="append",
@@ -76,6 +80,43 @@ def load(args: argparse.Namespace) -> Config:
     return config
 
 
+def _accounts(config: Config, command: str, words: list[str]) -> int:
+    """The account commands: they write the data dir's database directly."""
+    from parley.server.passwords import hash_password
+    from parley.server.store.accounts import DB_NAME, AccountExists, SqliteAccountStore
+
+    arity = {"create-account": 2, "delete-account": 1, "reset-password": 2, "list-accounts": 0}
+    if len(words) != arity[command]:
+        return _error(f"{command} takes {arity[command]} argument(s)")
+    if words and not valid_nick(words[0], config.limits.nick_length):
+        return _error(f"{words[0]!r} is not a valid account name (the same rules as nicks)")
+    store = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
+    try:
+        if command == "list-accounts":
+            for name in store.names():
+                print(name)
+        elif command == "create-account":
+            store.create(words[0], hash_password(words[1]))
+            print(f"created account {words[0]}")
+        elif command == "delete-account":
+            if not store.delete(words[0]):
+                return _error(f"no account {words[0]}")
+            print(f"deleted account {words[0]}")
+        elif not store.set_password(words[0], hash_password(words[1])):
+            return _error(f"no account {words[0]}")
+        else:
+            print(f"password of {words[0]} changed")
+    except AccountExists:
+        return _error(f"account {words[0]} exists already")
+    finally:
+        store.close()
+    return 0
+
+
+COMMANDS = {"run", "hash-password", "create-account", "delete-account", "reset-password",
+            "list-accounts"}  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "hash-password":
@@ -84,6 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load(args)
     except ConfigError as exc:
         return _error(str(exc))
+    if args.command != "run":
+        from parley.server.store.accounts import StoreError
+
+        try:
+            return _accounts(config, args.command, args.words)
+        except StoreError as exc:
+            return _error(str(exc))
+    if args.words:
+        return _error(f"unexpected argument {args.words[0]!r}")
     from parley.server.app import run
 
     return run(config, reload=lambda: load(args))

@@ -15,6 +15,7 @@ class Client:
     """A user on the server; messages reach it through its sessions."""
 
     __slots__ = (
+        "account",
         "away",
         "channels",
         "folded",
@@ -39,6 +40,7 @@ class Client:
         self.prefix = f"{nick}!{user}@{host}"
         self.modes: set[str] = set()
         self.away: str | None = None
+        self.account: str | None = None
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: list[Session] = []
         self.invited: set[str] = set()  # folded channel names invited to

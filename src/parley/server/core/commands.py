@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from parley.server.core.dispatch import Command
-from parley.server.core.handlers import channels, info, messages, modes, oper, queries
+from parley.server.core.handlers import channels, info, messages, modes, oper, queries, sasl
 from parley.server.core.handlers import registration as reg
 
 COMMANDS: dict[str, Command] = {
@@ -15,6 +15,7 @@ COMMANDS: dict[str, Command] = {
     "PING": Command(reg.handle_ping, 0, before_registration=True),
     "PONG": Command(reg.handle_pong, 0, before_registration=True),
     "QUIT": Command(reg.handle_quit, 0, before_registration=True),
+    "AUTHENTICATE": Command(sasl.handle_authenticate, 1, before_registration=True),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

@@ -22,6 +22,7 @@ from parley.server.core.context import Context
 from parley.server.core.dispatch import dispatch
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
+from parley.server.store.accounts import AccountStore, MemoryAccountStore
 
 log = logging.getLogger("parley.core")
 
@@ -55,6 +56,7 @@ class Server:
         clock: Clock | None = None,
         control: Control | None = None,
         motd: str | None = None,
+        accounts: AccountStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -63,6 +65,7 @@ class Server:
         self.control: Control = control or NoControl()
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
+        self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self._next_id = 0

@@ -30,6 +30,7 @@ class Session:
     """Per-connection state: caps, registration progress, liveness."""
 
     __slots__ = (
+        "account",
         "active",
         "cap_version",
         "caps",
@@ -44,6 +45,8 @@ class Session:
         "phase",
         "ping_sent",
         "realname",
+        "sasl_buffer",
+        "sasl_mechanism",
         "tag_mask",
         "user",
     )
@@ -65,6 +68,9 @@ class Session:
         self.idle_since = now  # monotonic time of the last sign of life
         self.active = False  # a line arrived since the last liveness sweep
         self.ping_sent: float | None = None
+        self.account: str | None = None  # logged in with SASL (before or after registering)
+        self.sasl_mechanism: str | None = None  # an AUTHENTICATE exchange in progress
+        self.sasl_buffer = ""
 
     def send(self, data: bytes) -> None:
         """Queue raw bytes for this session."""

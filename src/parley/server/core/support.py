@@ -15,6 +15,7 @@ CAPABILITIES: dict[str, str | None] = {
     "labeled-response": None,
     "message-tags": None,
     "multi-prefix": None,
+    "sasl": "PLAIN",
     "server-time": None,
     "userhost-in-names": None,
 }

@@ -17,6 +17,7 @@ from parley.irc.numerics import (
     RPL_ENDOFWHOWAS,
     RPL_ISON,
     RPL_USERHOST,
+    RPL_WHOISACCOUNT,
     RPL_WHOISCHANNELS,
     RPL_WHOISHOST,
     RPL_WHOISIDLE,
@@ -72,7 +73,7 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
         "f": flags,
         "d": "0",
         "l": idle,
-        "a": "0",  # account name: none until accounts exist
+        "a": client.account or "0",
         "o": "n/a",
         "r": client.realname,
     }
@@ -123,16 +124,19 @@ def handle_whois(ctx: Context, msg: Message) -> None:
     me = ctx.client
     ctx.reply(RPL_WHOISUSER, target.nick, target.user, target.host, "*", text=target.realname)
     multi = "multi-prefix" in ctx.session.caps
+    hidden = "i" in target.modes and target is not me  # invisible: shared channels only
     names = [
         prefix_symbols(channel.members[target], multi) + channel.name
         for channel in target.channels.values()
-        if "s" not in channel.flags or me in channel.members
+        if me in channel.members or ("s" not in channel.flags and not hidden)
     ]
     if names:
         ctx.reply(RPL_WHOISCHANNELS, target.nick, text=" ".join(names))
     ctx.reply(RPL_WHOISSERVER, target.nick, ctx.server.name, text=ctx.server.config.network_name)
     if target.is_oper:
         ctx.reply(RPL_WHOISOPERATOR, target.nick)
+    if target.account is not None:
+        ctx.reply(RPL_WHOISACCOUNT, target.nick, target.account)
     if target is me or me.is_oper:
         ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.host}")
     if target.away is not None:

@@ -185,6 +185,7 @@ def try_register(ctx: Context) -> None:
     now = ctx.state.clock.now()
     client = Client(session.nick, session.user, session.conn.host, session.realname, now)
     client.sessions.append(session)
+    client.account = session.account
     session.client = client
     session.phase = Phase.REGISTERED
     ctx.state.add_client(client)

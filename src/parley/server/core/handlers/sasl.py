@@ -1,0 +1,111 @@
+"""SASL login with AUTHENTICATE (IRCv3 sasl-3.1): the PLAIN mechanism.
+
+How this works: `AUTHENTICATE PLAIN` starts an exchange and the server answers
+`AUTHENTICATE +`; the client sends base64 in chunks of 400 bytes (a shorter
+chunk, or `+`, ends it); the decoded `authzid NUL authcid NUL password` is
+checked against the account store. `AUTHENTICATE *` aborts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_SASLABORTED,
+    ERR_SASLALREADY,
+    ERR_SASLFAIL,
+    ERR_SASLTOOLONG,
+    RPL_LOGGEDIN,
+    RPL_SASLMECHS,
+    RPL_SASLSUCCESS,
+)
+from parley.server.core.context import Context
+from parley.server.passwords import verify_password
+
+log = logging.getLogger("parley.core")
+
+MECHANISMS = ("PLAIN",)
+CHUNK = 400
+MAX_RESPONSE = 8192  # bytes of base64 a client may send in one exchange
+
+
+def handle_authenticate(ctx: Context, msg: Message) -> None:
+    session = ctx.session
+    arg = msg.params[0]
+    if arg == "*":
+        if session.sasl_mechanism is not None:
+            _reset(ctx)
+            ctx.reply(ERR_SASLABORTED)
+        else:
+            ctx.reply(ERR_SASLFAIL)
+        return
+    if session.sasl_mechanism is None:
+        if session.account is not None:
+            ctx.reply(ERR_SASLALREADY)
+            return
+        if arg.upper() not in MECHANISMS:
+            ctx.reply(RPL_SASLMECHS, ",".join(MECHANISMS))
+            ctx.reply(ERR_SASLFAIL)
+            return
+        session.sasl_mechanism = arg.upper()
+        session.sasl_buffer = ""
+        ctx.send(Message("AUTHENTICATE", ("+",)))
+        return
+    if len(arg) > CHUNK:
+        _reset(ctx)
+        ctx.reply(ERR_SASLTOOLONG)
+        return
+    if arg != "+":
+        session.sasl_buffer += arg
+    if len(session.sasl_buffer) > MAX_RESPONSE:
+        _reset(ctx)
+        ctx.reply(ERR_SASLTOOLONG)
+        return
+    if len(arg) == CHUNK:
+        return  # more to come
+    response = session.sasl_buffer
+    _reset(ctx)
+    _plain(ctx, response)
+
+
+def _reset(ctx: Context) -> None:
+    ctx.session.sasl_mechanism = None
+    ctx.session.sasl_buffer = ""
+
+
+def _plain(ctx: Context, response: str) -> None:
+    """RFC 4616 PLAIN: authzid, authcid and password separated by NUL."""
+    try:
+        fields = base64.b64decode(response, validate=True).decode("utf-8").split("\0")
+    except (binascii.Error, UnicodeDecodeError):
+        ctx.reply(ERR_SASLFAIL)
+        return
+    if len(fields) != 3:
+        ctx.reply(ERR_SASLFAIL)
+        return
+    authzid, authcid, password = fields
+    if authzid and authzid != authcid:
+        ctx.reply(ERR_SASLFAIL)  # acting as another account is not offered
+        return
+    account = ctx.server.accounts.get(authcid)
+    if account is None or not verify_password(account.password_hash, password):
+        log.info("failed SASL login for %r from %s", authcid, ctx.session.conn.host)
+        ctx.reply(ERR_SASLFAIL)
+        return
+    log_in(ctx, account.name)
+
+
+def log_in(ctx: Context, account: str) -> None:
+    """Mark the session (and its client, if registered) as logged in."""
+    session = ctx.session
+    session.account = account
+    if session.client is not None:
+        session.client.account = account
+        prefix = session.client.prefix
+    else:
+        prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
+    ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
+    ctx.reply(RPL_SASLSUCCESS)

@@ -1,0 +1,1 @@
+"""Persistence behind small interfaces: SQLite by default, in memory for tests."""
