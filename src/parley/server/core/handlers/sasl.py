@@ -62,7 +62,7 @@ def handle_authenticate(ctx: Context, msg: Message) -> None:
         session.sasl_buffer += arg
     if len(session.sasl_buffer) > MAX_RESPONSE:
         _reset(ctx)
-        ctx.reply(ERR_SASLTOOLONG)
+        ctx.reply(ERR_SASLFAIL)  # a response no mechanism needs: refused, not stored
         return
     if len(arg) == CHUNK:
         return  # more to come

@@ -1,0 +1,85 @@
+"""Accounts made from the command line while the server runs, and SASL PLAIN logins."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from support.client import IrcClient
+from support.servers import ThreadServer
+
+
+def cli(data_dir: Path, *words: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *words],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def sasl_plain(client: IrcClient, account: str, password: str) -> str:
+    """Run an AUTHENTICATE PLAIN exchange; returns the final numeric."""
+    client.send("CAP LS 302")
+    ls = client.expect("CAP")
+    assert "sasl=PLAIN" in ls.params[-1].split()
+    client.send("CAP REQ sasl")
+    client.expect("CAP")
+    client.send("AUTHENTICATE PLAIN")
+    assert client.expect("AUTHENTICATE").params == ("+",)
+    blob = base64.b64encode(f"\0{account}\0{password}".encode()).decode()
+    client.send(f"AUTHENTICATE {blob}")
+    return client.expect(lambda m: m.command in ("903", "904")).command
+
+
+def test_account_created_while_running_logs_in_at_once(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server()
+    result = cli(server.config.data_dir, "create-account", "Alice", "correct horse")
+    assert result.returncode == 0, result.stderr
+    client = IrcClient(server.port)
+    assert sasl_plain(client, "alice", "correct horse") == "903"
+    client.send("CAP END")
+    client.send("NICK alice")
+    client.send("USER alice 0 * :Alice")
+    client.expect("001")
+    watcher = IrcClient(server.port)
+    watcher.register("watcher")
+    watcher.send("WHOIS alice")
+    account = watcher.expect("330")
+    assert account.params[1:3] == ("alice", "Alice")
+
+
+def test_wrong_password_or_unknown_account_fails(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server()
+    assert cli(server.config.data_dir, "create-account", "bob", "sesame").returncode == 0
+    assert sasl_plain(IrcClient(server.port), "bob", "open") == "904"
+    assert sasl_plain(IrcClient(server.port), "nobody", "sesame") == "904"
+
+
+def test_account_commands_report_mistakes(tmp_path: Path) -> None:
+    assert cli(tmp_path, "create-account", "carol", "pw").returncode == 0
+    again = cli(tmp_path, "create-account", "CAROL", "pw")
+    assert again.returncode == 2 and "exists already" in again.stderr
+    assert cli(tmp_path, "list-accounts").stdout.split() == ["carol"]
+    bad = cli(tmp_path, "create-account", "9 lives", "pw")
+    assert bad.returncode == 2 and "not a valid account name" in bad.stderr
+    assert cli(tmp_path, "delete-account", "carol").returncode == 0
+    missing = cli(tmp_path, "delete-account", "carol")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_accounts_are_hashed_on_disk(tmp_path: Path) -> None:
+    assert cli(tmp_path, "create-account", "dave", "plain-secret").returncode == 0
+    data = (tmp_path / "parley.db").read_bytes()
+    wal = tmp_path / "parley.db-wal"
+    if wal.exists():
+        data += wal.read_bytes()
+    assert b"plain-secret" not in data
+    assert b"$argon2id$" in data
