@@ -20,6 +20,10 @@ def test_newcomer_is_welcomed_and_joined_to_the_lobby(connect: Callable[..., Irc
     join = alice.expect("JOIN")
     assert join.params[0] == "#lobby"
     assert join.source is not None and join.source.startswith("alice!")
+    assert alice.expect("332").params[1:] == (
+        "#lobby",
+        "Welcome! Everyone here reads what you say.",
+    )
     names = alice.expect("353")
     assert "@alice" in names.params[-1].split()
     assert alice.expect("366").params[1] == "#lobby"

@@ -20,6 +20,7 @@ EXIT_USAGE = 2
 
 
 def parser() -> argparse.ArgumentParser:
+    """The flags; each one, when given, wins over the --config file."""
     p = argparse.ArgumentParser(
         prog="parley-server",
         description="Parley: a chat server that speaks IRC. With no command, it runs.",
@@ -33,11 +34,17 @@ def parser() -> argparse.ArgumentParser:
         "--listen",
         action="append",
         metavar="HOST:PORT",
-        help="plain listener, repeatable (default *:6667); given alone, no TLS listener is "
-        "started unless --tls-listen is given too",
+        help="plain listener, repeatable; HOST may be * or empty for every interface, [::1] "
+        "for IPv6, PORT 0 for any free port (default *:6667). Given without --tls-listen "
+        "(here or in the config file), no TLS listener is started, so only what is named is bound",
     )
-    p.add_argument("--tls-listen", action="append", metavar="HOST:PORT", help="TLS listener")
-    p.add_argument("--no-tls", action="store_true", help="no TLS listener")
+    p.add_argument(
+        "--tls-listen",
+        action="append",
+        metavar="HOST:PORT",
+        help="TLS listener, repeatable (default *:6697, with a self-signed certificate)",
+    )
+    p.add_argument("--no-tls", action="store_true", help="no TLS listener at all")
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME")
@@ -53,17 +60,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _error(message: str) -> int:
+    """One line on stderr, never a traceback: the user fixes a flag or the file."""
     print(f"parley-server: error: {message}", file=sys.stderr)
     return EXIT_USAGE
 
 
-def _hash_password() -> int:
+def _hash_password(words: list[str]) -> int:
+    """Print a hash for `[[oper]] password`; the password never goes on the command line."""
     from parley.server.passwords import hash_password
 
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    if words:
+        return _error("hash-password reads the password from stdin, not from arguments")
+    try:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password: ")
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    except (EOFError, KeyboardInterrupt):
+        return _error("no password given")
     if not password:
         return _error("empty password")
     print(hash_password(password))
@@ -117,10 +131,26 @@ COMMANDS = {"run", "hash-password", "create-account", "delete-account", "reset-p
             "list-accounts"}  # fmt: skip
 
 
+def _check_tls(config: Config) -> None:
+    """Make or load the certificate now, so a bad one is a one-line error, not a traceback."""
+    from parley.server.tls import TLSError, ensure_certificate, server_context
+
+    if not config.tls_listen:
+        return
+    try:
+        if config.tls_cert is not None and config.tls_key is not None:
+            server_context(config.tls_cert, config.tls_key)
+        else:
+            server_context(*ensure_certificate(config.data_dir, config.server_name))
+    except TLSError as exc:
+        raise ConfigError(f"tls: {exc}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server (or a command) with these arguments; returns the exit code."""
     args = parser().parse_args(argv)
     if args.command == "hash-password":
-        return _hash_password()
+        return _hash_password(args.words)
     try:
         config = load(args)
     except ConfigError as exc:
@@ -134,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _error(str(exc))
     if args.words:
         return _error(f"unexpected argument {args.words[0]!r}")
+    try:
+        _check_tls(config)
+    except ConfigError as exc:
+        return _error(str(exc))
     from parley.server.app import run
 
     return run(config, reload=lambda: load(args))

@@ -1,13 +1,16 @@
 """Building a Config: defaults, then a TOML file, then command-line flags.
 
 Every mistake is a ConfigError with one line that names the key, so the CLI
-can print it and exit 2 instead of showing a traceback.
+can print it and exit 2 instead of showing a traceback. Relative paths in the
+file are relative to the file's folder; relative paths in flags, to the current one.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -16,13 +19,17 @@ from platformdirs import user_data_dir
 
 from parley.irc.casemap import valid_channel
 from parley.server.config import Address, Config, Limits, Oper
-from parley.server.passwords import hash_password, is_hash
+from parley.server.passwords import hash_password, is_hash, well_formed_hash
 
 _TOP_KEYS = {
     "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
     "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits",
 }  # fmt: skip
-_LOG_LEVELS = {"debug", "info", "warning", "error"}
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+# A DNS name: dot-separated labels of letters, digits and inner hyphens.
+_HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+_SERVER_NAME_LENGTH = 63  # RFC 2812 1.1: server names are at most 63 characters
+_ZERO_ALLOWED = {"connections_per_ip", "whowas_entries", "list_modes_per_channel"}
 
 
 class ConfigError(Exception):
@@ -30,98 +37,156 @@ class ConfigError(Exception):
 
 
 def parse_address(text: str, key: str) -> Address:
-    """`HOST:PORT`, `[v6]:PORT`, `*:PORT` or `:PORT` (every interface)."""
+    """`HOST:PORT`, `[v6]:PORT`, `*:PORT` or `:PORT` (every interface); port 0 picks one."""
     host, sep, port_text = text.rpartition(":")
-    if not sep or not port_text.isdigit() or int(port_text) > 65535:
+    if not sep or not (port_text.isascii() and port_text.isdigit()):
         raise ConfigError(f"{key}: {text!r} is not HOST:PORT")
+    if int(port_text) > 65535:
+        raise ConfigError(f"{key}: {text!r}: the port must be 0 to 65535")
+    if host in ("", "*"):
+        return Address(None, int(port_text))
     if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return Address(None if host in ("", "*") else host, int(port_text))
+        if not _is_ip(host[1:-1], version=6):
+            raise ConfigError(f"{key}: {text!r}: {host} is not an IPv6 address")
+        return Address(host[1:-1], int(port_text))
+    if ":" in host:
+        raise ConfigError(f"{key}: {text!r}: put an IPv6 address in brackets, like [::1]:6667")
+    if not (_is_ip(host, version=4) or _HOSTNAME.fullmatch(host)):
+        raise ConfigError(f"{key}: {text!r}: {host!r} is not a host name or address")
+    return Address(host, int(port_text))
 
 
-def _server_name(name: str, key: str) -> str:
-    if not name or " " in name or "." not in name or name.startswith((":", "@", "#")):
-        raise ConfigError(f"{key}: {name!r} is not a server name (like irc.example.org)")
-    return name
+def _is_ip(text: str, version: int) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == version
+    except ValueError:
+        return False
 
 
 def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+    """`value` if it has the type the key needs (TOML booleans are not numbers)."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        names = " or ".join(k.__name__ for k in kinds)
         raise ConfigError(f"{key}: expected {names}, got {value!r}")
     return value
 
 
-def _oper(text: str, key: str) -> Oper:
+def _oper(name: str, password: str, key: str) -> Oper:
+    """An operator, its clear password hashed now so a Config only ever holds hashes."""
+    if not name or any(c.isspace() or c == ":" for c in name):
+        raise ConfigError(f"{key}: {name!r} is not an operator name (no spaces or colons)")
+    if not password:
+        raise ConfigError(f"{key}: the password of {name!r} is empty")
+    if not is_hash(password):
+        return Oper(name, hash_password(password))
+    if not well_formed_hash(password):
+        raise ConfigError(f"{key}: the password hash of {name!r} is malformed")
+    return Oper(name, password)
+
+
+def oper_flag(text: str) -> Oper:
+    """`--oper NAME:PASSWORD` (the password may itself contain colons)."""
     name, sep, password = text.partition(":")
-    if not sep or not name or not password:
-        raise ConfigError(f"{key}: expected NAME:PASSWORD")
-    return Oper(name, password if is_hash(password) else hash_password(password))
+    if not sep:
+        raise ConfigError("--oper: expected NAME:PASSWORD")
+    return _oper(name, password, "--oper")
+
+
+def _opers(value: Any) -> tuple[Oper, ...]:
+    """The `[[oper]]` blocks: each exactly a name and a password, names distinct."""
+    opers: dict[str, Oper] = {}
+    for block in _expect(value, list, "oper"):
+        _expect(block, dict, "oper")
+        for sub in block:
+            if sub not in ("name", "password"):
+                raise ConfigError(f"oper.{sub}: unknown key")
+        name = _expect(block.get("name"), str, "oper.name")
+        if name in opers:
+            raise ConfigError(f"oper.name: {name!r} is given twice")
+        opers[name] = _oper(name, _expect(block.get("password"), str, "oper.password"), "oper")
+    return tuple(opers.values())
 
 
 def _limits(table: dict[str, Any]) -> Limits:
-    fields = {f.name: f for f in dataclasses.fields(Limits)}
+    """The `[limits]` table over the defaults, each value of its field's type."""
+    defaults = Limits()
+    names = {f.name for f in dataclasses.fields(Limits)}
     changes: dict[str, Any] = {}
     for key, value in table.items():
-        if key not in fields:
+        if key not in names:
             raise ConfigError(f"limits.{key}: unknown key")
-        default = getattr(Limits(), key)
+        default = getattr(defaults, key)
         kind: type | tuple[type, ...] = (
             (int, float) if isinstance(default, float) else type(default)
         )
         _expect(value, kind, f"limits.{key}")
-        if not isinstance(value, bool) and value < 0:
-            raise ConfigError(f"limits.{key}: must not be negative")
+        if not isinstance(value, bool):
+            if value < 0 or (value == 0 and key not in _ZERO_ALLOWED):
+                least = "0 or more" if key in _ZERO_ALLOWED else "above 0"
+                raise ConfigError(f"limits.{key}: must be {least}, got {value!r}")
+            value = float(value) if isinstance(default, float) else value
         changes[key] = value
-    return dataclasses.replace(Limits(), **changes)
+    return dataclasses.replace(defaults, **changes)
+
+
+def _path(value: Any, key: str, base: Path) -> Path:
+    """A path from the file: `~` expanded, relative ones taken from the file's folder."""
+    path = Path(_expect(value, str, key)).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _tls(value: Any, base: Path) -> dict[str, Path]:
+    fields = {}
+    for sub, path_text in _expect(value, dict, "tls").items():
+        if sub not in ("cert", "key"):
+            raise ConfigError(f"tls.{sub}: unknown key")
+        fields[f"tls_{sub}"] = _path(path_text, f"tls.{sub}", base)
+    return fields
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The Config fields a TOML file sets (see config.example.toml)."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    path = Path(path)
+    base = path.resolve().parent
     fields: dict[str, Any] = {}
-    for key, value in raw.items():
+    for key, value in _load_toml(path).items():
         if key not in _TOP_KEYS:
             raise ConfigError(f"{key}: unknown key")
         if key in ("listen", "tls_listen"):
-            _expect(value, list, key)
-            fields[key] = tuple(parse_address(_expect(v, str, key), key) for v in value)
+            fields[key] = tuple(
+                parse_address(_expect(v, str, key), key) for v in _expect(value, list, key)
+            )
         elif key == "tls":
-            _expect(value, dict, key)
-            for sub, path_text in value.items():
-                if sub not in ("cert", "key"):
-                    raise ConfigError(f"tls.{sub}: unknown key")
-                fields[f"tls_{sub}"] = Path(_expect(path_text, str, f"tls.{sub}"))
+            fields.update(_tls(value, base))
         elif key == "oper":
-            _expect(value, list, key)
-            opers = []
-            for block in value:
-                name = _expect(block.get("name"), str, "oper.name")
-                password = _expect(block.get("password"), str, "oper.password")
-                opers.append(_oper(f"{name}:{password}", "oper"))
-            fields["opers"] = tuple(opers)
+            fields["opers"] = _opers(value)
         elif key == "limits":
             fields["limits"] = _limits(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
-            fields[key] = Path(_expect(value, str, key))
-        elif key == "lobby":
-            fields[key] = _expect(value, str, key) or None
+            fields[key] = _path(value, key, base)
+        elif key in ("lobby", "motd", "password"):
+            fields[key] = _expect(value, str, key) or None  # "" turns it off
+        elif key == "log_level":
+            fields[key] = _expect(value, str, key).lower()
         else:
             fields[key] = _expect(value, str, key)
     return fields
 
 
-def build_config(args: argparse.Namespace) -> Config:
-    """Defaults, overridden by the --config file, overridden by flags."""
-    fields: dict[str, Any] = {}
-    if args.config is not None:
-        fields.update(read_toml(Path(args.config)))
-        fields["config_file"] = Path(args.config).resolve()
+def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
+    """Apply the command-line flags over the file's fields, in place."""
     if args.listen:
         fields["listen"] = tuple(parse_address(a, "--listen") for a in args.listen)
         if not args.tls_listen and "tls_listen" not in fields:
@@ -130,41 +195,61 @@ def build_config(args: argparse.Namespace) -> Config:
         fields["tls_listen"] = tuple(parse_address(a, "--tls-listen") for a in args.tls_listen)
     if args.no_tls:
         fields["tls_listen"] = ()
-    for flag in ("server_name", "password", "log_level"):
+    for flag in ("server_name", "log_level"):
         if getattr(args, flag) is not None:
             fields[flag] = getattr(args, flag)
-    if args.data_dir is not None:
-        fields["data_dir"] = Path(args.data_dir)
-    if args.motd_file is not None:
-        fields["motd_file"] = Path(args.motd_file)
+    for flag in ("password", "lobby"):
+        if getattr(args, flag) is not None:
+            fields[flag] = getattr(args, flag) or None  # "" turns it off, as in the file
+    for flag in ("data_dir", "motd_file"):
+        if getattr(args, flag) is not None:
+            fields[flag] = Path(getattr(args, flag)).expanduser()
     if args.oper:
-        fields["opers"] = tuple(fields.get("opers", ())) + tuple(
-            _oper(text, "--oper") for text in args.oper
-        )
-    if args.lobby is not None:
-        fields["lobby"] = args.lobby
+        opers = {oper.name: oper for oper in fields.get("opers", ())}
+        opers.update((oper.name, oper) for oper in map(oper_flag, args.oper))
+        fields["opers"] = tuple(opers.values())  # a flag replaces the file's oper of that name
     if args.no_lobby:
         fields["lobby"] = None
     if args.no_flood_limit:
-        limits = fields.get("limits", Limits())
-        fields["limits"] = dataclasses.replace(limits, flood_enabled=False)
+        fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    """Defaults, overridden by the --config file, overridden by flags (see cli.parser)."""
+    fields: dict[str, Any] = {}
+    if args.config is not None:
+        fields.update(read_toml(Path(args.config)))
+        fields["config_file"] = Path(args.config).resolve()
+    _flag_fields(args, fields)
     fields.setdefault("data_dir", Path(user_data_dir("parley", appauthor=False)))
     return validate(Config(**fields))
 
 
+def _check_name(name: str, key: str, example: str, hostname: bool) -> None:
+    shaped = _HOSTNAME.fullmatch(name) and "." in name if hostname else name.isprintable()
+    if not name or " " in name or not shaped or len(name) > _SERVER_NAME_LENGTH:
+        raise ConfigError(f"{key}: {name!r} is not a valid name (like {example})")
+
+
 def validate(config: Config) -> Config:
     """Checks across fields that the types alone do not make."""
-    _server_name(config.server_name, "server_name")
+    _check_name(config.server_name, "server_name", "irc.example.org", hostname=True)
+    _check_name(config.network_name, "network_name", "Parley", hostname=False)
     if config.lobby is not None and not valid_channel(config.lobby, config.limits.channel_length):
         raise ConfigError(f"lobby: {config.lobby!r} is not a channel name (like #lobby)")
-    if config.log_level.lower() not in _LOG_LEVELS:
-        raise ConfigError(f"log_level: {config.log_level!r} is not one of {sorted(_LOG_LEVELS)}")
+    if len(config.lobby_topic) > config.limits.topic_length:
+        raise ConfigError(
+            f"lobby_topic: longer than limits.topic_length ({len(config.lobby_topic)})"
+        )
+    if config.log_level not in _LOG_LEVELS:
+        raise ConfigError(f"log_level: {config.log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
     if (config.tls_cert is None) != (config.tls_key is None):
         raise ConfigError("tls: give both cert and key, or neither")
+    for key, path in (("tls.cert", config.tls_cert), ("tls.key", config.tls_key)):
+        if path is not None and config.tls_listen and not Path(path).is_file():
+            raise ConfigError(f"{key}: {path} is not a readable file")
     if config.motd_file is not None and not Path(config.motd_file).is_file():
         raise ConfigError(f"motd_file: {config.motd_file} is not a readable file")
     if not config.listen and not config.tls_listen:
         raise ConfigError("listen: no listener at all")
-    if config.limits.flood_enabled and config.limits.flood_rate <= 0:
-        raise ConfigError("limits.flood_rate: must be above 0 while flood control is on")
     return config

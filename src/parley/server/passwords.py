@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 # OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane; about 20 ms a check.
@@ -15,13 +15,22 @@ def hash_password(password: str) -> str:
 
 
 def is_hash(value: str) -> bool:
-    """Whether a configured password is already an argon2 hash."""
+    """Whether a configured password is meant as an argon2 hash rather than clear text."""
     return value.startswith("$argon2")
+
+
+def well_formed_hash(value: str) -> bool:
+    """Whether an argon2 hash string parses, so a mangled one fails at load, not at OPER."""
+    try:
+        parameters = extract_parameters(value)
+    except (InvalidHashError, ValueError):
+        return False
+    return parameters.hash_len > 0 and parameters.salt_len > 0
 
 
 def verify_password(hashed: str, password: str) -> bool:
     """True if `password` matches; False for a mismatch or a malformed hash."""
     try:
         return _HASHER.verify(hashed, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
+        return False  # ValueError: a hash that is not even ASCII

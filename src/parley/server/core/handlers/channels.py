@@ -58,8 +58,11 @@ def handle_join(ctx: Context, msg: Message) -> None:
             join_channel(ctx, name, keys[i] if i < len(keys) else None)
 
 
-def join_channel(ctx: Context, name: str, key: str | None) -> bool:
-    """Join one channel if its modes allow, then show its topic and names."""
+def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = None) -> bool:
+    """Join one channel if its modes allow, then show its topic and names.
+
+    `topic` is set if the join creates the channel (the configured lobby topic).
+    """
     client = ctx.client
     limits = ctx.server.config.limits
     if not valid_channel(name, limits.channel_length):
@@ -76,8 +79,11 @@ def join_channel(ctx: Context, name: str, key: str | None) -> bool:
     if len(client.channels) >= limits.channels_per_user:
         ctx.reply(ERR_TOOMANYCHANNELS, name)
         return False
+    created = channel is None
     ctx.send_out(ctx.state.apply(ev.Joined(client.nick, name), ctx.session))
     channel = ctx.state.channels[fold(name)]
+    if created and topic:
+        ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
     if channel.topic:
         send_topic(ctx, channel)
     send_names(ctx, channel)

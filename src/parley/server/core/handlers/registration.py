@@ -191,10 +191,7 @@ def try_register(ctx: Context) -> None:
     ctx.state.add_client(client)
     welcome(ctx)
     if config.lobby:
-        created = ctx.state.channel(config.lobby) is None
-        if join_channel(ctx, config.lobby, None) and created and config.lobby_topic:
-            topic = ev.TopicChanged(ctx.server.name, config.lobby, config.lobby_topic)
-            ctx.send_out(ctx.state.apply(topic, ctx.session))
+        join_channel(ctx, config.lobby, None, topic=config.lobby_topic or None)
 
 
 def welcome(ctx: Context) -> None:
