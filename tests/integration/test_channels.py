@@ -20,6 +20,13 @@ def numeric(client: IrcClient, code: str) -> list[str]:
     return list(client.expect(code).params)
 
 
+def join(channel: str, *clients: IrcClient) -> None:
+    """Each client joins `channel`, in order, and has seen the names list."""
+    for client in clients:
+        client.send(f"JOIN {channel}")
+        client.expect(lambda m, c=channel: m.command == "366" and m.params[1] == c)
+
+
 def test_first_joiner_gets_op_and_names_list_ops_first(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
     alice.send("JOIN #room")
@@ -47,8 +54,7 @@ def test_join_several_with_keys_and_join_zero(connect: Callable[..., IrcClient])
 
 def test_part_with_reason_and_empty_channel_goes_away(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #gone")
-    alice.expect("366")
+    join("#gone", alice)
     bob.send("JOIN #gone")
     alice.expect("JOIN")
     bob.send("PART #gone :off now")
@@ -62,10 +68,7 @@ def test_part_with_reason_and_empty_channel_goes_away(connect: Callable[..., Irc
 
 def test_topic_needs_op_under_t(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #t")
-    alice.expect("366")
-    bob.send("JOIN #t")
-    bob.expect("366")
+    join("#t", alice, bob)
     bob.send("TOPIC #t :mine")
     assert numeric(bob, "482")[1] == "#t"
     alice.send("TOPIC #t :the plan")
@@ -90,10 +93,7 @@ def test_list_shows_counts_and_topics_but_not_secret_channels(
 
 def test_kick_needs_op_and_the_victim_sees_it(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #k")
-    alice.expect("366")
-    bob.send("JOIN #k")
-    bob.expect("366")
+    join("#k", alice, bob)
     bob.send("KICK #k alice")
     assert numeric(bob, "482")[1] == "#k"
     alice.send("KICK #k bob :behave")
@@ -105,8 +105,7 @@ def test_kick_needs_op_and_the_victim_sees_it(connect: Callable[..., IrcClient])
 
 def test_invite_only_channel_admits_the_invited(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #club")
-    alice.expect("366")
+    join("#club", alice)
     alice.send("MODE #club +i")
     alice.expect("MODE")
     bob.send("JOIN #club")
@@ -120,10 +119,7 @@ def test_invite_only_channel_admits_the_invited(connect: Callable[..., IrcClient
 
 def test_ban_blocks_joining_and_speaking(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #b")
-    alice.expect("366")
-    bob.send("JOIN #b")
-    bob.expect("366")
+    join("#b", alice, bob)
     alice.send("MODE #b +b bob")
     assert bob.expect("MODE").params == ("#b", "+b", "bob!*@*")
     bob.send("PRIVMSG #b :can I?")
@@ -138,12 +134,10 @@ def test_ban_blocks_joining_and_speaking(connect: Callable[..., IrcClient]) -> N
 
 def test_limit_moderated_and_no_outside_messages(connect: Callable[..., IrcClient]) -> None:
     alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
-    alice.send("JOIN #m")
-    alice.expect("366")
+    join("#m", alice)
     alice.send("MODE #m +l 2")
     alice.expect("MODE")
-    bob.send("JOIN #m")
-    bob.expect("366")
+    join("#m", bob)
     carol.send("JOIN #m")
     assert numeric(carol, "471")[1] == "#m"
     carol.send("PRIVMSG #m :from outside")
@@ -160,8 +154,7 @@ def test_limit_moderated_and_no_outside_messages(connect: Callable[..., IrcClien
 
 def test_multi_prefix_and_userhost_in_names(connect: Callable[..., IrcClient]) -> None:
     alice = connect("alice", caps=("multi-prefix", "userhost-in-names"))
-    alice.send("JOIN #p")
-    alice.expect("366")
+    join("#p", alice)
     alice.send("MODE #p +v alice")
     alice.expect("MODE")
     alice.send("NAMES #p")
@@ -172,9 +165,7 @@ def test_multi_prefix_and_userhost_in_names(connect: Callable[..., IrcClient]) -
 def test_away_is_told_to_senders_and_away_notify_peers(connect: Callable[..., IrcClient]) -> None:
     alice = connect("alice", caps=("away-notify",))
     bob = connect("bob")
-    for client in (alice, bob):
-        client.send("JOIN #aw")
-        client.expect("366")
+    join("#aw", alice, bob)
     bob.send("AWAY :lunch")
     numeric(bob, "306")
     assert alice.expect("AWAY").params == ("lunch",)
@@ -187,10 +178,7 @@ def test_away_is_told_to_senders_and_away_notify_peers(connect: Callable[..., Ir
 
 def test_who_whois_whowas_ison_userhost(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
-    alice.send("JOIN #q")
-    alice.expect("366")
-    bob.send("JOIN #q")
-    bob.expect("366")
+    join("#q", alice, bob)
     alice.send("WHO #q")
     who = [m for m in alice.collect_until("315") if m.command == "352"]
     assert {m.params[5] for m in who} == {"alice", "bob"}

@@ -47,10 +47,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-tls", action="store_true", help="no TLS listener at all")
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
-    p.add_argument("--server-name", metavar="NAME")
+    p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
     p.add_argument("--password", metavar="PASS", help="server password clients must send")
-    p.add_argument("--oper", action="append", metavar="NAME:PASSWORD", help="an IRC operator")
-    p.add_argument("--motd-file", metavar="FILE")
+    p.add_argument(
+        "--oper",
+        action="append",
+        metavar="NAME:PASSWORD",
+        help="an IRC operator, repeatable; hashed at load",
+    )
+    p.add_argument("--motd-file", metavar="FILE", help="message of the day, reread on REHASH")
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
     p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
