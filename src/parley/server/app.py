@@ -20,6 +20,7 @@ from parley.server.config import Config
 from parley.server.core.server import Server
 from parley.server.net.hub import Hub
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
+from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
 
@@ -139,7 +140,7 @@ def run(config: Config, reload: Reload | None = None) -> int:
     except OSError as exc:
         print(f"parley-server: error: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    except StoreError as exc:
+    except (StoreError, TLSError) as exc:
         print(f"parley-server: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -29,6 +29,8 @@ _LOG_LEVELS = ("debug", "info", "warning", "error")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
 _SERVER_NAME_LENGTH = 63  # RFC 2812 1.1: server names are at most 63 characters
+_TOML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
+               list: "a list", dict: "a table"}  # fmt: skip
 _ZERO_ALLOWED = {"connections_per_ip", "whowas_entries", "list_modes_per_channel"}
 
 
@@ -67,7 +69,7 @@ def _expect(value: Any, kind: type | tuple[type, ...], key: str) -> Any:
     """`value` if it has the type the key needs (TOML booleans are not numbers)."""
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        names = " or ".join(k.__name__ for k in kinds)
+        names = " or ".join(_TOML_TYPES[k] for k in kinds)
         raise ConfigError(f"{key}: expected {names}, got {value!r}")
     return value
 
@@ -226,6 +228,7 @@ def build_config(args: argparse.Namespace) -> Config:
 
 
 def _check_name(name: str, key: str, example: str, hostname: bool) -> None:
+    """Names that go on the wire as one word (server names as `prefix`, NETWORK= in 005)."""
     shaped = _HOSTNAME.fullmatch(name) and "." in name if hostname else name.isprintable()
     if not name or " " in name or not shaped or len(name) > _SERVER_NAME_LENGTH:
         raise ConfigError(f"{key}: {name!r} is not a valid name (like {example})")
@@ -238,9 +241,8 @@ def validate(config: Config) -> Config:
     if config.lobby is not None and not valid_channel(config.lobby, config.limits.channel_length):
         raise ConfigError(f"lobby: {config.lobby!r} is not a channel name (like #lobby)")
     if len(config.lobby_topic) > config.limits.topic_length:
-        raise ConfigError(
-            f"lobby_topic: longer than limits.topic_length ({len(config.lobby_topic)})"
-        )
+        length, most = len(config.lobby_topic), config.limits.topic_length
+        raise ConfigError(f"lobby_topic: {length} characters, over limits.topic_length ({most})")
     if config.log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level: {config.log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
     if (config.tls_cert is None) != (config.tls_key is None):
