@@ -16,6 +16,7 @@ COMMANDS: dict[str, Command] = {
     "PONG": Command(reg.handle_pong, 0, before_registration=True),
     "QUIT": Command(reg.handle_quit, 0, before_registration=True),
     "AUTHENTICATE": Command(sasl.handle_authenticate, 1, before_registration=True),
+    "SETNAME": Command(reg.handle_setname, 1),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

@@ -97,6 +97,20 @@ class Wallops:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccountChanged:
+    """A user logged in (account) or out (None)."""
+
+    nick: str
+    account: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RealnameChanged:
+    nick: str
+    realname: str
+
+
 Event = (
     Joined
     | Parted
@@ -110,4 +124,6 @@ Event = (
     | Invited
     | AwayChanged
     | Wallops
+    | AccountChanged
+    | RealnameChanged
 )

@@ -13,6 +13,16 @@ from parley.server.core.clock import server_time
 
 WANTS_TIME = 1  # IRCv3 server-time
 WANTS_TAGS = 2  # IRCv3 message-tags: msgid and client-only tags
+WANTS_ACCOUNT = 4  # IRCv3 account-tag: the sender's account
+
+
+def tag_mask(caps: set[str]) -> int:
+    """The WANTS_* bits for a session's negotiated capabilities."""
+    return (
+        (WANTS_TIME if "server-time" in caps else 0)
+        | (WANTS_TAGS if "message-tags" in caps else 0)
+        | (WANTS_ACCOUNT if "account-tag" in caps else 0)
+    )
 
 
 def with_tags(line: bytes, tags: dict[str, str]) -> bytes:
@@ -28,7 +38,7 @@ def with_tags(line: bytes, tags: dict[str, str]) -> bytes:
 class Outgoing:
     """The plain bytes of a line, and its tagged variants on demand."""
 
-    __slots__ = ("_variants", "client_tags", "msgid", "plain", "time")
+    __slots__ = ("_variants", "account", "client_tags", "msgid", "plain", "time")
 
     def __init__(
         self,
@@ -36,8 +46,10 @@ class Outgoing:
         time: float,
         msgid: str | None = None,
         client_tags: dict[str, str] | None = None,
+        account: str | None = None,
     ) -> None:
         self.plain = encode(message)
+        self.account = account
         self.time = time
         self.msgid = msgid
         self.client_tags = client_tags
@@ -52,6 +64,8 @@ class Outgoing:
             tags: dict[str, str] = {}
             if mask & WANTS_TIME:
                 tags["time"] = server_time(self.time)
+            if mask & WANTS_ACCOUNT and self.account:
+                tags["account"] = self.account
             if mask & WANTS_TAGS:
                 if self.msgid:
                     tags["msgid"] = self.msgid

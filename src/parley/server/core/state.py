@@ -60,6 +60,8 @@ class State:
             ev.Invited: self._invited,
             ev.AwayChanged: self._away_changed,
             ev.Wallops: self._wallops,
+            ev.AccountChanged: self._account_changed,
+            ev.RealnameChanged: self._realname_changed,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -84,10 +86,17 @@ class State:
     def _line(self, source: str, command: str, *params: str) -> Outgoing:
         return Outgoing(Message(command, params, source), self.clock.now())
 
-    def _source(self, nick: str) -> str:
-        """A user's full prefix, or the name itself (the server's name)."""
-        client = self.clients.get(fold(nick))
-        return client.prefix if client else nick
+    def _from(self, client: Client, command: str, *params: str) -> Outgoing:
+        """A line whose source is a user (tagged with its account for account-tag)."""
+        message = Message(command, params, client.prefix)
+        return Outgoing(message, self.clock.now(), account=client.account)
+
+    def _by(self, name: str, command: str, *params: str) -> Outgoing:
+        """A line from a user by nick (with its account), or from the server by name."""
+        client = self.clients.get(fold(name))
+        if client is None:
+            return self._line(name, command, *params)
+        return self._from(client, command, *params)
 
     @staticmethod
     def _deliver(out: Outgoing, clients: Iterable[Client], origin: Session | None) -> None:
@@ -141,19 +150,27 @@ class State:
         channel.members[client] = letters
         client.channels[key] = channel
         client.invited.discard(key)
-        out = self._line(client.prefix, "JOIN", channel.name)
-        self._deliver(out, channel.members, origin)
+        out = self._from(client, "JOIN", channel.name)
+        # IRCv3 extended-join: the account and real name ride along for those who asked
+        extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
+        for member in channel.members:
+            for session in member.sessions:
+                if session is not origin:
+                    line = extended if "extended-join" in session.caps else out
+                    session.conn.send(line.to(session.tag_mask))
         if client.away is not None:
             # IRCv3 away-notify: a joiner who is away is announced as such
-            away = self._line(client.prefix, "AWAY", client.away)
+            away = self._from(client, "AWAY", client.away)
             self._notify(away, "away-notify", channel.members, client)
+        if origin is not None and "extended-join" in origin.caps:
+            return extended
         return out
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         channel = self.channels[fold(e.channel)]
         params = (channel.name, e.reason) if e.reason else (channel.name,)
-        out = self._line(client.prefix, "PART", *params)
+        out = self._from(client, "PART", *params)
         self._deliver(out, channel.members, origin)
         self._remove_member(channel, client)
         return out
@@ -161,14 +178,14 @@ class State:
     def _kicked(self, e: ev.Kicked, origin: Session | None) -> Outgoing:
         channel = self.channels[fold(e.channel)]
         victim = self.clients[fold(e.victim)]
-        out = self._line(self._source(e.by), "KICK", channel.name, victim.nick, e.reason)
+        out = self._by(e.by, "KICK", channel.name, victim.nick, e.reason)
         self._deliver(out, channel.members, origin)
         self._remove_member(channel, victim)
         return out
 
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
-        out = self._line(client.prefix, "QUIT", e.reason)
+        out = self._from(client, "QUIT", e.reason)
         peers = self._peers(client)
         peers.discard(client)
         self._deliver(out, peers, origin)
@@ -180,7 +197,7 @@ class State:
 
     def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.old)]
-        out = self._line(client.prefix, "NICK", e.new)
+        out = self._from(client, "NICK", e.new)
         self._deliver(out, self._peers(client), origin)
         self._remember(client)
         del self.clients[client.folded]
@@ -192,7 +209,7 @@ class State:
         client = self.clients[fold(e.nick)]
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         message = Message(e.command, params, client.prefix)
-        out = Outgoing(message, self.clock.now(), e.msgid, dict(e.tags) or None)
+        out = Outgoing(message, self.clock.now(), e.msgid, dict(e.tags) or None, client.account)
         if is_channel(e.target):
             recipients: Iterable[Client] = self.channels[fold(e.target)].members
         else:
@@ -228,9 +245,7 @@ class State:
                 channel.flags.add(letter)
             else:
                 channel.flags.discard(letter)
-        out = self._line(
-            self._source(e.by), "MODE", channel.name, *format_mode_changes(list(e.changes))
-        )
+        out = self._by(e.by, "MODE", channel.name, *format_mode_changes(list(e.changes)))
         self._deliver(out, channel.members, origin)
         return out
 
@@ -248,29 +263,49 @@ class State:
     def _topic_changed(self, e: ev.TopicChanged, origin: Session | None) -> Outgoing:
         channel = self.channels[fold(e.channel)]
         channel.topic = e.topic
-        channel.topic_set_by = self._source(e.by)
+        setter = self.clients.get(fold(e.by))
+        channel.topic_set_by = setter.prefix if setter else e.by
         channel.topic_set_at = self.clock.now()
-        out = self._line(channel.topic_set_by, "TOPIC", channel.name, e.topic)
+        out = self._by(e.by, "TOPIC", channel.name, e.topic)
         self._deliver(out, channel.members, origin)
         return out
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
         target = self.clients[fold(e.nick)]
         target.invited.add(fold(e.channel))
-        out = self._line(self._source(e.by), "INVITE", target.nick, e.channel)
+        out = self._by(e.by, "INVITE", target.nick, e.channel)
         self._deliver(out, (target,), origin)
+        channel = self.channels.get(fold(e.channel))
+        if channel is not None:  # IRCv3 invite-notify: the channel's members may see it
+            self._notify(
+                out, "invite-notify", [m for m in channel.members if m is not target], origin
+            )
         return out
 
     def _away_changed(self, e: ev.AwayChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         client.away = e.message
         params = (e.message,) if e.message else ()
-        out = self._line(client.prefix, "AWAY", *params)
+        out = self._from(client, "AWAY", *params)
         self._notify(out, "away-notify", self._peers(client), origin)
         return out
 
     def _wallops(self, e: ev.Wallops, origin: Session | None) -> Outgoing:
-        out = self._line(self._source(e.by), "WALLOPS", e.text)
+        out = self._by(e.by, "WALLOPS", e.text)
         readers = [c for c in self.clients.values() if "w" in c.modes or c.is_oper]
         self._deliver(out, readers, origin)
+        return out
+
+    def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        client.account = e.account
+        out = self._from(client, "ACCOUNT", e.account or "*")
+        self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
+        return out
+
+    def _realname_changed(self, e: ev.RealnameChanged, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.nick)]
+        client.realname = e.realname
+        out = self._from(client, "SETNAME", e.realname)
+        self._notify(out, "setname", self._peers(client), origin)  # IRCv3 setname
         return out

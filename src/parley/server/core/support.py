@@ -8,15 +8,20 @@ from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, P
 
 # Capabilities offered in CAP LS; only what works end to end is listed.
 CAPABILITIES: dict[str, str | None] = {
+    "account-notify": None,
+    "account-tag": None,
     "away-notify": None,
     "batch": None,
     "cap-notify": None,
     "echo-message": None,
+    "extended-join": None,
+    "invite-notify": None,
     "labeled-response": None,
     "message-tags": None,
     "multi-prefix": None,
     "sasl": "PLAIN",
     "server-time": None,
+    "setname": None,
     "userhost-in-names": None,
 }
 

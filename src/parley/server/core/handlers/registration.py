@@ -35,7 +35,7 @@ from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import send_lusers, send_motd
-from parley.server.core.outgoing import WANTS_TAGS, WANTS_TIME
+from parley.server.core.outgoing import tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
 
@@ -140,9 +140,7 @@ def _cap_req(ctx: Context, wanted: str) -> None:
             session.caps.discard(item[1:])
         else:
             session.caps.add(item)
-    session.tag_mask = (WANTS_TIME if "server-time" in session.caps else 0) | (
-        WANTS_TAGS if "message-tags" in session.caps else 0
-    )
+    session.tag_mask = tag_mask(session.caps)
     ctx.send(Message("CAP", (ctx.nick, "ACK", wanted), ctx.server.name))
 
 
@@ -155,6 +153,18 @@ def handle_ping(ctx: Context, msg: Message) -> None:
 
 def handle_pong(ctx: Context, msg: Message) -> None:
     """Any line proves liveness (the session is marked active on receipt)."""
+
+
+def handle_setname(ctx: Context, msg: Message) -> None:
+    """IRCv3 setname: change one's real name; peers that asked are told."""
+    realname = msg.params[0][: ctx.server.config.limits.realname_length]
+    if not realname:
+        ctx.send(Message("FAIL", ("SETNAME", "INVALID_REALNAME", "Real name is empty")))
+        return
+    event = ev.RealnameChanged(ctx.client.nick, realname)
+    out = ctx.state.apply(event, ctx.session)
+    if "setname" in ctx.session.caps:
+        ctx.send_out(out)
 
 
 def handle_quit(ctx: Context, msg: Message) -> None:

@@ -22,6 +22,7 @@ from parley.irc.numerics import (
     RPL_SASLMECHS,
     RPL_SASLSUCCESS,
 )
+from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.passwords import verify_password
 
@@ -103,7 +104,7 @@ def log_in(ctx: Context, account: str) -> None:
     session = ctx.session
     session.account = account
     if session.client is not None:
-        session.client.account = account
+        ctx.state.apply(ev.AccountChanged(session.client.nick, account), session)
         prefix = session.client.prefix
     else:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
