@@ -20,6 +20,7 @@ from parley.server.config import Config
 from parley.server.core.server import Server
 from parley.server.net.hub import Hub
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
+from parley.server.store.history import SqliteHistory
 from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
@@ -46,7 +47,14 @@ class Process:
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
-        self.core = Server(config, control=self, motd=read_motd(config), accounts=self.accounts)
+        self.history = SqliteHistory(Path(config.data_dir) / DB_NAME)
+        self.core = Server(
+            config,
+            control=self,
+            motd=read_motd(config),
+            accounts=self.accounts,
+            history=self.history,
+        )
         self.hub = Hub(self.core, asyncio.get_running_loop())
 
     def rehash(self) -> str | None:
@@ -93,6 +101,7 @@ class Process:
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        self.history.close()  # commits what is still queued
         self.accounts.close()
 
 

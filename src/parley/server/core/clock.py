@@ -26,6 +26,5 @@ class SystemClock:
 
 def server_time(ts: float) -> str:
     """IRCv3 server-time: ISO 8601 UTC with milliseconds."""
-    whole = int(ts)
-    ms = int((ts - whole) * 1000)
+    whole, ms = divmod(round(ts * 1000), 1000)  # rounded: a stored .845 may read .8449999
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{ms:03d}Z"

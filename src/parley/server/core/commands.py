@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from parley.server.core.dispatch import Command
-from parley.server.core.handlers import channels, info, messages, modes, oper, queries, sasl
+from parley.server.core.handlers import (
+    channels,
+    history,
+    info,
+    messages,
+    modes,
+    oper,
+    queries,
+    sasl,
+)
 from parley.server.core.handlers import registration as reg
 
 COMMANDS: dict[str, Command] = {
@@ -31,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "NOTICE": Command(messages.handle_privmsg, 0),
     "TAGMSG": Command(messages.handle_privmsg, 0),
     "AWAY": Command(messages.handle_away, 0),
+    "CHATHISTORY": Command(history.handle_chathistory, 1),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

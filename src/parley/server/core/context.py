@@ -65,6 +65,10 @@ class Context:
             data = with_tags(data, {"time": server_time(self.state.clock.now())})
         self._lines.append(data)
 
+    def send_raw(self, data: bytes) -> None:
+        """Bytes already encoded (and tagged) for this session, in order with the rest."""
+        self._lines.append(data)
+
     def send_out(self, out: Outgoing | None) -> None:
         """The sender's own copy of a line that was fanned out to others."""
         if out is not None:

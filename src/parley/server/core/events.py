@@ -55,6 +55,7 @@ class Messaged:
     target: str
     text: str
     msgid: str
+    time: float
     tags: tuple[tuple[str, str], ...] = ()  # client-only tags (`+name`) to relay
 
 

@@ -23,6 +23,7 @@ from parley.server.core.dispatch import dispatch
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
+from parley.server.store.history import HistoryStore, MemoryHistory
 
 log = logging.getLogger("parley.core")
 
@@ -57,6 +58,7 @@ class Server:
         control: Control | None = None,
         motd: str | None = None,
         accounts: AccountStore | None = None,
+        history: HistoryStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -66,6 +68,8 @@ class Server:
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
+        self.history: HistoryStore = history if history is not None else MemoryHistory()
+        self._last_message_time = 0.0
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self._next_id = 0
@@ -81,6 +85,15 @@ class Server:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
         self._msgid_count += 1
         return f"{self._msgid_prefix}{self._msgid_count:x}"
+
+    def message_time(self) -> float:
+        """Now, to the millisecond, and always later than the last message's time.
+
+        Distinct times keep CHATHISTORY's timestamp references exact.
+        """
+        now = round(self.clock.now(), 3)
+        self._last_message_time = max(now, round(self._last_message_time + 0.001, 3))
+        return self._last_message_time
 
     def new_batch_id(self) -> str:
         """An IRCv3 batch reference tag, unique on this connection at least."""

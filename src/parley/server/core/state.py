@@ -47,7 +47,7 @@ class State:
         self.sessions: dict[int, Session] = {}  # every connection, registered or not
         self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
         self.max_clients = 0
-        self._appliers: dict[type, Callable[[Any, Session | None], Outgoing | None]] = {
+        self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
             ev.Kicked: self._kicked,
@@ -79,7 +79,7 @@ class State:
 
     # -- the one place state changes -------------------------------------------
 
-    def apply(self, event: ev.Event, origin: Session | None = None) -> Outgoing | None:
+    def apply(self, event: ev.Event, origin: Session | None = None) -> Outgoing:
         """Apply `event` and fan it out to everyone concerned but `origin`."""
         return self._appliers[type(event)](event, origin)
 
@@ -209,7 +209,7 @@ class State:
         client = self.clients[fold(e.nick)]
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         message = Message(e.command, params, client.prefix)
-        out = Outgoing(message, self.clock.now(), e.msgid, dict(e.tags) or None, client.account)
+        out = Outgoing(message, e.time, e.msgid, dict(e.tags) or None, client.account)
         if is_channel(e.target):
             recipients: Iterable[Client] = self.channels[fold(e.target)].members
         else:

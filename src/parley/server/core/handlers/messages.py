@@ -18,6 +18,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core.context import Context
+from parley.server.core.handlers.history import record
 
 
 def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
@@ -66,8 +67,12 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             name = recipient.nick
             if recipient.away is not None and command == "PRIVMSG":
                 ctx.reply(RPL_AWAY, recipient.nick, text=recipient.away)
-        event = ev.Messaged(client.nick, command, name, text, ctx.server.new_msgid(), tags)
+        server = ctx.server
+        event = ev.Messaged(
+            client.nick, command, name, text, server.new_msgid(), server.message_time(), tags
+        )
         out = state.apply(event, ctx.session)
+        record(ctx, out, name, text, None if is_channel(name) else name)
         if echo:
             ctx.send_out(out)
 

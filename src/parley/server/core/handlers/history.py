@@ -1,0 +1,189 @@
+"""History: recording messages, and IRCv3 draft/chathistory to read them back.
+
+    CHATHISTORY LATEST  <target> <* | ref> <limit>
+    CHATHISTORY BEFORE | AFTER | AROUND <target> <ref> <limit>
+    CHATHISTORY BETWEEN <target> <ref> <ref> <limit>
+    CHATHISTORY TARGETS <timestamp> <timestamp> <limit>
+
+A ref is `msgid=...` or `timestamp=...`; answers come in a `chathistory` batch.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+
+from parley.irc.casemap import is_channel
+from parley.irc.message import Message, encode
+from parley.server.core.clock import server_time
+from parley.server.core.context import Context
+from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, Outgoing, with_tags
+from parley.server.store.history import HistoryItem, Reader, conversation_key
+
+MAX_LIMIT = 100
+_FOREVER = 1e12
+_HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a step away
+
+
+def record(ctx: Context, out: Outgoing, target: str, text: str, recipient: str | None) -> None:
+    """Store a message just sent (the writer thread does the disk work)."""
+    client = ctx.client
+    to = ctx.state.client(recipient) if recipient is not None else None
+    item = HistoryItem(
+        msgid=out.msgid or "",
+        time=out.time,
+        conversation=conversation_key(client.nick, target),
+        target=target,
+        source=client.prefix,
+        account=client.account,
+        command=ctx.command,
+        text=text,
+        tags=tuple((out.client_tags or {}).items()),
+        recipient_account=to.account if to is not None else None,
+    )
+    ctx.server.history.append(item)
+
+
+def _fail(ctx: Context, code: str, *params: str) -> None:
+    ctx.send(Message("FAIL", ("CHATHISTORY", code, *params), ctx.server.name))
+
+
+def _parse_time(text: str) -> float | None:
+    """`2026-11-24T01:02:03.456Z` as seconds since the epoch."""
+    try:
+        whole, _, rest = text.rstrip("Z").partition(".")
+        seconds = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    except ValueError:
+        return None
+    fraction = f"0.{rest}" if rest.isdigit() else "0"
+    return seconds + float(fraction)
+
+
+def handle_chathistory(ctx: Context, msg: Message) -> None:
+    sub = msg.params[0].upper()
+    if sub == "TARGETS":
+        _targets(ctx, msg)
+        return
+    wanted = {"LATEST": 4, "BEFORE": 4, "AFTER": 4, "AROUND": 4, "BETWEEN": 5}.get(sub)
+    if wanted is None:
+        _fail(ctx, "INVALID_PARAMS", msg.params[0], "Unknown subcommand")
+        return
+    if len(msg.params) < wanted:
+        _fail(ctx, "NEED_MORE_PARAMS", sub, "Missing parameters")
+        return
+    target = msg.params[1]
+    limit_text = msg.params[wanted - 1]
+    if not limit_text.isdigit() or int(limit_text) == 0:
+        _fail(ctx, "INVALID_PARAMS", sub, limit_text, "Invalid limit")
+        return
+    limit = min(int(limit_text), MAX_LIMIT)
+    client = ctx.client
+    if is_channel(target):
+        channel = ctx.state.channel(target)
+        if channel is None or client not in channel.members:
+            _fail(ctx, "INVALID_TARGET", sub, target, "No such channel or not a member")
+            return
+    conversation = conversation_key(client.nick, target)
+    reader = Reader(client.folded, client.account, client.signon)
+    refs = []
+    for text in msg.params[2 : wanted - 1]:
+        ref = _ref_time(ctx, conversation, text, reader, allow_star=sub == "LATEST")
+        if ref is False:
+            _fail(ctx, "INVALID_MSGREFID", sub, text, "Unknown or invalid message reference")
+            return
+        refs.append(ref)
+    history = ctx.server.history
+    items: list[HistoryItem]
+    if sub == "LATEST":
+        after = refs[0] if isinstance(refs[0], float) else 0.0
+        items = history.between(conversation, after, _FOREVER, limit, True, reader)
+    elif sub == "BEFORE":
+        items = history.between(conversation, 0.0, _num(refs[0]), limit, True, reader)
+    elif sub == "AFTER":
+        items = history.between(conversation, _num(refs[0]), _FOREVER, limit, False, reader)
+    elif sub == "AROUND":
+        at = _num(refs[0])
+        before = history.between(conversation, 0.0, at, (limit - 1) // 2, True, reader)
+        rest = history.between(
+            conversation, at - 1e-6, _FOREVER, limit - len(before), False, reader
+        )
+        items = before + rest
+    else:
+        low, high = sorted((_num(refs[0]), _num(refs[1])))
+        newest = _num(refs[0]) > _num(refs[1])  # counted from the first reference's side
+        items = history.between(conversation, low, high, limit, newest, reader)
+    _send_batch(ctx, target, items)
+
+
+def _num(ref: float | bool | None) -> float:
+    return float(ref) if isinstance(ref, float) else 0.0
+
+
+def _ref_time(
+    ctx: Context, conversation: str, text: str, reader: Reader, allow_star: bool
+) -> float | bool | None:
+    """A reference's time; None for `*`; False if it is not a valid reference."""
+    if text == "*" and allow_star:
+        return None
+    kind, _, value = text.partition("=")
+    if kind == "timestamp":
+        parsed = _parse_time(value)
+        return parsed if parsed is not None else False
+    if kind == "msgid":
+        item = ctx.server.history.find(conversation, value, reader)
+        return item.time if item is not None else False
+    return False
+
+
+def _send_batch(ctx: Context, target: str, items: list[HistoryItem]) -> None:
+    session = ctx.session
+    ref = ctx.server.new_batch_id()
+    source = f":{ctx.server.name} ".encode()
+    ctx.send_raw(source + f"BATCH +{ref} chathistory {target}\r\n".encode())
+    mask = session.tag_mask
+    for item in items:
+        if item.command == "TAGMSG" and not mask & WANTS_TAGS:
+            continue
+        params = (item.target,) if item.command == "TAGMSG" else (item.target, item.text)
+        tags = {"batch": ref, "time": server_time(item.time), "msgid": item.msgid}
+        if mask & WANTS_ACCOUNT and item.account:
+            tags["account"] = item.account
+        if mask & WANTS_TAGS:
+            tags.update(item.tags)
+        ctx.send_raw(with_tags(encode(Message(item.command, params, item.source)), tags))
+    ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
+
+
+def _targets(ctx: Context, msg: Message) -> None:
+    """Conversations with messages between two timestamps, oldest activity first."""
+    if len(msg.params) < 4:
+        _fail(ctx, "NEED_MORE_PARAMS", "TARGETS", "Missing parameters")
+        return
+    times = [_parse_time(p.partition("=")[2]) for p in msg.params[1:3]]
+    if None in times or not msg.params[3].isdigit():
+        _fail(ctx, "INVALID_PARAMS", "TARGETS", "Invalid timestamps or limit")
+        return
+    low, high = sorted(t or 0.0 for t in times)
+    limit = min(int(msg.params[3]), MAX_LIMIT)
+    client = ctx.client
+    reader = Reader(client.folded, client.account, client.signon)
+    history = ctx.server.history
+    found: list[tuple[float, str]] = []
+    # A target is listed when its latest message falls in the window.
+    for channel in client.channels.values():
+        latest = history.between(channel.folded, 0.0, _FOREVER, 1, True, reader)
+        if latest and low < latest[0].time < high:
+            found.append((latest[0].time, channel.name))
+    for conversation, _ in history.conversations(client.nick, 0.0, _FOREVER, MAX_LIMIT):
+        latest = history.between(conversation, 0.0, _FOREVER, 1, True, reader)
+        if latest and low < latest[0].time < high:
+            item = latest[0]
+            other = item.target if item.sender == client.folded else item.source.split("!")[0]
+            found.append((item.time, other))
+    ref = ctx.server.new_batch_id()
+    source = f":{ctx.server.name} ".encode()
+    ctx.send_raw(source + f"BATCH +{ref} draft/chathistory-targets\r\n".encode())
+    for when, name in sorted(found)[:limit]:
+        line = encode(Message("CHATHISTORY", ("TARGETS", name, server_time(when)), ctx.server.name))
+        ctx.send_raw(with_tags(line, {"batch": ref}))
+    ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())

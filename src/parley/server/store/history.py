@@ -1,0 +1,352 @@
+"""Message history: every channel and private message, by conversation, in time order.
+
+How this works: the event loop only calls `append`, which puts the item on a
+queue and returns; a writer thread takes what has gathered and commits it in one
+transaction (group commit), so fan-out never waits on disk. What `append`
+accepted is durable once its batch commits: at most WRITE_INTERVAL seconds or
+BATCH_SIZE items later. SQLite runs in WAL mode, so a committed batch survives
+the process being killed (kill -9). Reads run on their own connection.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from parley.irc.casemap import fold, is_channel
+
+WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
+BATCH_SIZE = 512
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One stored message, as it was sent."""
+
+    msgid: str
+    time: float
+    conversation: str  # conversation_key(): a folded channel, or two folded nicks
+    target: str  # the channel or nick it was sent to, as written
+    source: str  # nick!user@host
+    account: str | None  # the sender's account
+    command: str  # PRIVMSG, NOTICE or TAGMSG
+    text: str
+    tags: tuple[tuple[str, str], ...] = ()
+    recipient_account: str | None = None  # for private messages: the recipient's account
+
+    @property
+    def sender(self) -> str:
+        """The sender's folded nick."""
+        return fold(self.source.split("!", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who asks for private history: only their own side of a conversation is shown.
+
+    A logged-in user sees the messages they sent or received while logged into
+    the same account; a user with no account sees only those of this session.
+    """
+
+    nick: str  # folded
+    account: str | None
+    since: float  # sign-on time, for users with no account
+
+    def may_read(self, item: HistoryItem) -> bool:
+        if " " not in item.conversation:
+            return True  # channel history: membership is checked by the caller
+        if item.sender == self.nick:
+            mine = item.account
+        elif fold(item.target) == self.nick:
+            mine = item.recipient_account
+        else:
+            return False
+        if self.account is not None:
+            return mine == self.account
+        return mine is None and item.time >= self.since
+
+
+def conversation_key(sender: str, target: str) -> str:
+    """A channel's folded name, or both folded nicks in order, for private messages."""
+    if is_channel(target):
+        return fold(target)
+    a, b = sorted((fold(sender), fold(target)))
+    return f"{a} {b}"
+
+
+class HistoryStore(Protocol):
+    """What the server needs of history storage."""
+
+    def append(self, item: HistoryItem) -> None: ...
+
+    def between(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        """Items with after < time < before, the `limit` oldest (or newest), oldest first."""
+        ...
+
+    def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None: ...
+
+    def conversations(
+        self, nick: str, after: float, before: float, limit: int
+    ) -> list[tuple[str, float]]:
+        """(conversation, latest time) of DMs with `nick`, for CHATHISTORY TARGETS."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MemoryHistory:
+    """History kept in a list: tests and runs with nothing persisted."""
+
+    def __init__(self) -> None:
+        self.items: list[HistoryItem] = []
+
+    def append(self, item: HistoryItem) -> None:
+        self.items.append(item)
+
+    def between(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        if limit <= 0:
+            return []
+        found = [
+            i
+            for i in self.items
+            if i.conversation == conversation and after < i.time < before and reader.may_read(i)
+        ]
+        return found[-limit:] if newest else found[:limit]
+
+    def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
+        return next(
+            (
+                i
+                for i in self.items
+                if i.conversation == conversation and i.msgid == msgid and reader.may_read(i)
+            ),
+            None,
+        )
+
+    def conversations(
+        self, nick: str, after: float, before: float, limit: int
+    ) -> list[tuple[str, float]]:
+        latest: dict[str, float] = {}
+        for item in self.items:
+            mine = " " in item.conversation and fold(nick) in item.conversation.split(" ")
+            if mine and after < item.time < before:
+                latest[item.conversation] = item.time
+        return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+
+    def close(self) -> None:
+        return None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS history (
+    id INTEGER PRIMARY KEY,
+    msgid TEXT NOT NULL,
+    time REAL NOT NULL,
+    conversation TEXT NOT NULL,
+    target TEXT NOT NULL,
+    source TEXT NOT NULL,
+    account TEXT,
+    command TEXT NOT NULL,
+    text TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    recipient_account TEXT
+);
+CREATE INDEX IF NOT EXISTS history_by_conversation ON history (conversation, time);
+CREATE INDEX IF NOT EXISTS history_by_msgid ON history (msgid);
+"""
+
+
+def _row(row: tuple[object, ...]) -> HistoryItem:
+    msgid, time, conversation, target, source, account, command, text, tags, rec_account = row
+    pairs = tuple((str(k), str(v)) for k, v in json.loads(str(tags)))
+    return HistoryItem(
+        str(msgid), float(str(time)), str(conversation), str(target), str(source),
+        None if account is None else str(account), str(command), str(text),
+        pairs, None if rec_account is None else str(rec_account),
+    )  # fmt: skip
+
+
+def _when(item: HistoryItem) -> float:
+    return item.time
+
+
+_COLUMNS = (
+    "msgid, time, conversation, target, source, account, command, text, tags, recipient_account"
+)
+# Reader.may_read, in SQL, so that LIMIT counts only what may be shown.
+_VISIBLE = (
+    " AND (instr(conversation, ' ') = 0 OR (CASE WHEN ? IS NOT NULL THEN"
+    " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
+    " ELSE ((sender = ? AND account IS NULL) OR (recipient = ? AND recipient_account IS NULL))"
+    " AND time >= ? END))"
+)
+
+
+def _visible_args(reader: Reader) -> tuple[object, ...]:
+    n, a = reader.nick, reader.account
+    return (a, n, a, n, a, n, n, reader.since)
+
+
+class SqliteHistory:
+    """History in the data dir's SQLite database, written by one thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        writer = self._connect()
+        writer.executescript(_SCHEMA)
+        self._reader = self._connect()
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        # Appended but not yet committed: reads see them too (read-your-writes).
+        self._uncommitted = MemoryHistory()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(
+            target=self._write_loop, args=(writer,), name="history-writer", daemon=True
+        )
+        self._thread.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: commits survive a process crash
+        db.execute("PRAGMA busy_timeout=5000")
+        return db
+
+    def append(self, item: HistoryItem) -> None:
+        with self._lock:
+            self._uncommitted.items.append(item)
+        self._queue.put(item)
+
+    def _write_loop(self, db: sqlite3.Connection) -> None:
+        """Gather what arrives within WRITE_INTERVAL (up to BATCH_SIZE), commit it at once."""
+        stop = False
+        while not stop:
+            pending = [self._queue.get()]
+            try:
+                while len(pending) < BATCH_SIZE and pending[-1] is not _STOP:
+                    pending.append(self._queue.get(timeout=WRITE_INTERVAL))
+            except queue.Empty:
+                pass
+            stop = pending[-1] is _STOP
+            items = [p for p in pending if isinstance(p, HistoryItem)]
+            if items:
+                self._commit(db, items)
+                with self._lock:
+                    del self._uncommitted.items[: len(items)]
+            for marker in pending:
+                if isinstance(marker, _Flush):
+                    marker.event.set()
+        db.close()
+
+    @staticmethod
+    def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
+        rows = [
+            (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
+             i.text, json.dumps(i.tags), i.recipient_account, i.sender, fold(i.target))
+            for i in batch
+        ]  # fmt: skip
+        db.execute("BEGIN")
+        db.executemany(
+            f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        db.execute("COMMIT")
+
+    def between(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        if limit <= 0:
+            return []
+        # The queue first: an item committed between the two looks is then in
+        # the database or in this copy, never in neither.
+        with self._lock:
+            recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
+        order = "DESC" if newest else "ASC"
+        rows = self._reader.execute(
+            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND time > ? AND time < ?"
+            f"{_VISIBLE} ORDER BY time {order}, id {order} LIMIT ?",
+            (conversation, after, before, *_visible_args(reader), limit),
+        ).fetchall()
+        items = [_row(r) for r in rows]
+        if recent:  # the queue is newer than the database; an item may be in both briefly
+            seen = {i.msgid for i in recent}
+            items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
+            return items[-limit:] if newest else items[:limit]
+        return items[::-1] if newest else items
+
+    def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
+        with self._lock:
+            recent = self._uncommitted.find(conversation, msgid, reader)
+        if recent is not None:
+            return recent
+        row = self._reader.execute(
+            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND msgid = ?{_VISIBLE}",
+            (conversation, msgid, *_visible_args(reader)),
+        ).fetchone()
+        return _row(row) if row else None
+
+    def conversations(
+        self, nick: str, after: float, before: float, limit: int
+    ) -> list[tuple[str, float]]:
+        me = fold(nick)
+        with self._lock:
+            recent = self._uncommitted.conversations(nick, after, before, limit)
+        rows = self._reader.execute(
+            "SELECT conversation, MAX(time) AS latest FROM history"
+            " WHERE (conversation LIKE ? OR conversation LIKE ?) AND time > ? AND time < ?"
+            " GROUP BY conversation ORDER BY latest ASC LIMIT ?",
+            (f"{me} %", f"% {me}", after, before, limit),
+        ).fetchall()
+        latest = {str(c): float(t) for c, t in rows}
+        for conversation, when in recent:
+            latest[conversation] = max(when, latest.get(conversation, 0.0))
+        return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until everything appended so far is committed (tests, shutdown)."""
+        done = threading.Event()
+        marker = _Flush(done)
+        self._queue.put(marker)
+        done.wait(timeout)
+
+    def close(self) -> None:
+        self._queue.put(_STOP)
+        self._thread.join(timeout=10)
+        self._reader.close()
+
+
+class _Flush:
+    """A queue marker: set when the writer reaches it."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
