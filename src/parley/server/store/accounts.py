@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.store.schema import DB_NAME, StoreError, connect
 
-SCHEMA_VERSION = 1
-DB_NAME = "parley.db"
+__all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,10 +31,6 @@ class Account:
 
 class AccountExists(Exception):
     """An account of that name (case-insensitively) is already registered."""
-
-
-class StoreError(Exception):
-    """The database cannot be used (newer schema, corrupt file...)."""
 
 
 class AccountStore(Protocol):
@@ -85,28 +81,7 @@ class SqliteAccountStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: {exc}") from None
-
-    def _migrate(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"made by a newer Parley (schema {version}, this one knows {SCHEMA_VERSION})"
-            )
-        if version < 1:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS accounts ("
-                " folded TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                " password_hash TEXT NOT NULL, created REAL NOT NULL)"
-            )
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db = connect(self.path, synchronous="FULL")  # accounts: durable at once
 
     def get(self, name: str) -> Account | None:
         row = self._db.execute(

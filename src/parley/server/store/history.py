@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold, is_channel
+from parley.server.store.schema import connect
 
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
 BATCH_SIZE = 512
@@ -160,27 +161,6 @@ class MemoryHistory:
         return None
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS history (
-    id INTEGER PRIMARY KEY,
-    msgid TEXT NOT NULL,
-    time REAL NOT NULL,
-    conversation TEXT NOT NULL,
-    target TEXT NOT NULL,
-    source TEXT NOT NULL,
-    account TEXT,
-    command TEXT NOT NULL,
-    text TEXT NOT NULL,
-    tags TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    recipient_account TEXT
-);
-CREATE INDEX IF NOT EXISTS history_by_conversation ON history (conversation, time);
-CREATE INDEX IF NOT EXISTS history_by_msgid ON history (msgid);
-"""
-
-
 def _row(row: tuple[object, ...]) -> HistoryItem:
     msgid, time, conversation, target, source, account, command, text, tags, rec_account = row
     pairs = tuple((str(k), str(v)) for k, v in json.loads(str(tags)))
@@ -217,9 +197,8 @@ class SqliteHistory:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        writer = self._connect()
-        writer.executescript(_SCHEMA)
-        self._reader = self._connect()
+        writer = connect(self.path, synchronous="NORMAL")  # WAL: commits survive kill -9
+        self._reader = connect(self.path, synchronous="NORMAL")
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         # Appended but not yet committed: reads see them too (read-your-writes).
         self._uncommitted = MemoryHistory()

@@ -1,0 +1,79 @@
+"""The data dir's SQLite database: opening it, and its versioned migrations.
+
+PRAGMA user_version is the schema version. Opening an older database upgrades
+it step by step; a newer one (from a later Parley) is refused with a clear
+message, and so is a file that is not a database: nothing is replaced.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+DB_NAME = "parley.db"
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, corrupt file...)."""
+
+
+# Each entry takes the database from version i to i + 1.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS accounts (
+        folded TEXT PRIMARY KEY, name TEXT NOT NULL,
+        password_hash TEXT NOT NULL, created REAL NOT NULL);
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS history (
+        id INTEGER PRIMARY KEY,
+        msgid TEXT NOT NULL,
+        time REAL NOT NULL,
+        conversation TEXT NOT NULL,
+        target TEXT NOT NULL,
+        source TEXT NOT NULL,
+        account TEXT,
+        command TEXT NOT NULL,
+        text TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        recipient_account TEXT);
+    CREATE INDEX IF NOT EXISTS history_by_conversation ON history (conversation, time);
+    CREATE INDEX IF NOT EXISTS history_by_msgid ON history (msgid);
+    """,
+)
+VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
+    """A connection in WAL mode, the schema brought up to date."""
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(f"PRAGMA synchronous={synchronous}")
+        db.execute("PRAGMA busy_timeout=5000")
+        _migrate(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: {exc} (the file is left as it is)") from None
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
+    try:
+        (version,) = db.execute("PRAGMA user_version").fetchone()
+        if version > VERSION:
+            raise StoreError(
+                f"{path} was written by a newer Parley (schema {version}; this one knows "
+                f"up to {VERSION}): upgrade Parley, or use another data dir"
+            )
+        for step in range(version, VERSION):
+            for statement in MIGRATIONS[step].split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={step + 1}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
