@@ -1,4 +1,8 @@
-"""A fake connection and a settable clock: the core with no sockets at all."""
+"""A fake connection and a settable clock: the core with no sockets at all.
+
+`Harness` builds a core `Server` on a `FakeClock`; each client is a Session on
+a `FakeConnection` that records the bytes the core sent and how it was closed.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from parley.server.core.session import Session
 
 @dataclass
 class FakeClock:
+    """Wall and monotonic time that move only when a test says so."""
+
     wall: float = 1_700_000_000.0
     mono: float = 1000.0
 
@@ -30,6 +36,8 @@ class FakeClock:
 
 @dataclass
 class FakeConnection:
+    """What the net layer would be: records sends and closes."""
+
     host: str = "192.0.2.1"
     tls: bool = False
     sent: list[bytes] = field(default_factory=list)
@@ -48,6 +56,11 @@ class FakeConnection:
         return [parse(line) for line in lines if line]
 
 
+def commands_of(messages: list[Message]) -> list[str]:
+    """The commands (or numerics) of `messages`, in order."""
+    return [m.command for m in messages]
+
+
 class Harness:
     """A core server and helpers to connect and speak as clients."""
 
@@ -57,16 +70,19 @@ class Harness:
         self.clock = FakeClock()
         self.server = Server(replace(config, **changes), clock=self.clock)
 
-    def connect(self) -> tuple[Session, FakeConnection]:
-        conn = FakeConnection()
+    def connect(self, host: str = "192.0.2.1") -> tuple[Session, FakeConnection]:
+        conn = FakeConnection(host=host)
         return self.server.connect(conn), conn
 
     def say(self, session: Session, *lines: str) -> None:
         for line in lines:
             self.server.receive(session, line.encode())
 
-    def user(self, nick: str) -> tuple[Session, FakeConnection]:
+    def user(self, nick: str, *channels: str) -> tuple[Session, FakeConnection]:
+        """A registered client that has joined `channels`, its replies so far taken."""
         session, conn = self.connect()
         self.say(session, f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+        for channel in channels:
+            self.say(session, f"JOIN {channel}")
         conn.take()
         return session, conn

@@ -1,16 +1,40 @@
-"""The core without sockets: registration, errors, liveness, fan-out counts."""
+"""Registration without sockets: NICK/USER, CAP hold-and-release, PASS, PING."""
 
 from __future__ import annotations
 
-import pytest
-from fake import Harness
+from fake import Harness, commands_of
 
 from parley.irc.message import Message
-from parley.server.core import commands
 
 
-def commands_of(messages: list[Message]) -> list[str]:
-    return [m.command for m in messages]
+def welcomed(replies: list[Message], nick: str) -> bool:
+    """Whether `replies` open with the 001 that welcomes `nick`."""
+    return bool(replies) and replies[0].command == "001" and replies[0].params[0] == nick
+
+
+def test_nick_and_user_get_the_welcome_burst() -> None:
+    h = Harness(lobby=None)
+    session, conn = h.connect()
+    h.say(session, "NICK alice")
+    assert conn.take() == []  # nothing until USER too
+    h.say(session, "USER al 0 * :Alice Liddell")
+    replies = conn.take()
+    codes = commands_of(replies)
+    assert codes[:4] == ["001", "002", "003", "004"]
+    assert "005" in codes and "251" in codes and codes[-1] == "376"
+    assert replies[0].params[0] == "alice"
+    assert replies[0].params[-1].endswith("alice!al@192.0.2.1")
+    client = h.server.state.client("ALICE")
+    assert client is not None and client.realname == "Alice Liddell"
+
+
+def test_lobby_is_joined_on_registration() -> None:
+    h = Harness(lobby="#lobby", lobby_topic="hi all")
+    session, conn = h.connect()
+    h.say(session, "NICK alice", "USER a 0 * :A")
+    after_motd = commands_of(conn.take())
+    after_motd = after_motd[after_motd.index("376") + 1 :]
+    assert after_motd == ["JOIN", "332", "333", "353", "366"]
 
 
 def test_registration_waits_for_cap_end() -> None:
@@ -19,11 +43,28 @@ def test_registration_waits_for_cap_end() -> None:
     h.say(session, "CAP LS 302", "NICK alice", "USER a 0 * :A")
     replies = conn.take()
     assert commands_of(replies) == ["CAP"]
-    assert "server-time" in replies[0].params[-1].split()
-    h.say(session, "CAP REQ :server-time", "CAP END")
+    assert replies[0].params[1] == "LS"
+    assert "sasl=PLAIN" in replies[0].params[-1].split()  # 302 shows values
+    assert h.server.state.client("alice") is None  # held
+    h.say(session, "CAP REQ :server-time multi-prefix")
     replies = conn.take()
-    assert replies[0].params[1] == "ACK"
-    assert "001" in commands_of(replies)
+    assert commands_of(replies) == ["CAP"]
+    assert replies[0].params[1:] == ("ACK", "server-time multi-prefix")
+    assert h.server.state.client("alice") is None  # still held until END
+    h.say(session, "CAP END")
+    replies = conn.take()
+    assert replies[0].command == "001"
+    assert replies[0].tags.get("time")  # server-time took effect
+    assert h.server.state.client("alice") is not None
+
+
+def test_cap_ls_without_302_shows_no_values() -> None:
+    h = Harness()
+    session, conn = h.connect()
+    h.say(session, "CAP LS")
+    (reply,) = conn.take()
+    caps = reply.params[-1].split()
+    assert "sasl" in caps and not any("=" in cap for cap in caps)
 
 
 def test_unknown_capability_request_is_refused_whole() -> None:
@@ -36,105 +77,91 @@ def test_unknown_capability_request_is_refused_whole() -> None:
     assert conn.take()[0].params[-1] == ""
 
 
+def test_nick_taken_while_held_gets_433_at_cap_end_and_may_retry() -> None:
+    h = Harness(lobby=None)
+    slow, slow_conn = h.connect()
+    h.say(slow, "CAP LS 302", "NICK alice", "USER a 0 * :A")
+    slow_conn.take()
+    h.user("alice")  # someone else registers the nick meanwhile
+    h.say(slow, "CAP END")
+    replies = slow_conn.take()
+    assert commands_of(replies) == ["433"]
+    assert replies[0].params[1] == "alice"
+    h.say(slow, "NICK alice2")
+    assert welcomed(slow_conn.take(), "alice2")
+
+
+def test_taken_nick_gets_433_regardless_of_case() -> None:
+    h = Harness(lobby=None)
+    h.user("alice")
+    session, conn = h.connect()
+    h.say(session, "NICK ALICE")
+    replies = conn.take()
+    assert commands_of(replies) == ["433"]
+    assert replies[0].params[:2] == ("*", "ALICE")
+
+
 def test_wrong_server_password_gets_464_and_is_closed() -> None:
     h = Harness(password="secret")
     session, conn = h.connect()
     h.say(session, "PASS wrong", "NICK alice", "USER a 0 * :A")
-    assert "464" in commands_of(conn.take())
+    assert commands_of(conn.take()) == ["464"]
+    assert conn.closed_with == ["Bad password"]
+    assert h.server.state.client("alice") is None
+    h.say(session, "PING :late")  # lines after the close are ignored
+    assert conn.take() == []
+
+
+def test_missing_server_password_gets_464() -> None:
+    h = Harness(password="secret")
+    session, conn = h.connect()
+    h.say(session, "NICK alice", "USER a 0 * :A")
+    assert commands_of(conn.take()) == ["464"]
     assert conn.closed_with == ["Bad password"]
 
 
-def test_right_server_password_registers() -> None:
+def test_right_server_password_registers_after_cap_end() -> None:
     h = Harness(password="secret", lobby=None)
     session, conn = h.connect()
-    h.say(session, "PASS secret", "NICK alice", "USER a 0 * :A")
-    assert "001" in commands_of(conn.take())
-
-
-def test_commands_before_registration_get_451() -> None:
-    h = Harness()
-    session, conn = h.connect()
-    h.say(session, "JOIN #x")
-    assert commands_of(conn.take()) == ["451"]
-
-
-def test_unknown_command_gets_421_and_missing_params_461() -> None:
-    h = Harness(lobby=None)
-    session, conn = h.user("alice")
-    h.say(session, "FROBNICATE", "KICK #x")
-    replies = conn.take()
-    assert commands_of(replies) == ["421", "461"]
-    assert replies[1].params[1] == "KICK"
-
-
-def test_failing_handler_costs_only_that_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(ctx: object, msg: object) -> None:
-        raise RuntimeError("bug")
-
-    monkeypatch.setitem(commands.COMMANDS, "TIME", commands.COMMANDS["TIME"].__class__(broken, 0))
-    h = Harness(lobby=None)
-    session, conn = h.user("alice")
-    h.say(session, "TIME", "PING :still-there")
-    replies = conn.take()
-    assert commands_of(replies) == ["400", "PONG"]
-    assert replies[1].params[-1] == "still-there"
-
-
-def test_registration_timeout_closes_the_session() -> None:
-    h = Harness(limits={"registration_timeout": 10.0})
-    session, conn = h.connect()
-    h.say(session, "NICK slow")
-    h.clock.advance(5)
-    h.server.sweep()
-    assert conn.closed_with == []
-    h.clock.advance(6)
-    h.server.sweep()
-    assert conn.closed_with == ["Registration timed out"]
-
-
-def test_silent_client_is_pinged_then_dropped_and_peers_see_why() -> None:
-    h = Harness(limits={"ping_interval": 30.0, "ping_timeout": 10.0})
-    _quiet, quiet_conn = h.user("quiet")
-    peer, peer_conn = h.user("peer")
-    h.server.sweep()  # the net layer sweeps every second; this one sees registration
-    quiet_conn.take()  # peer's lobby JOIN
-    h.clock.advance(31)
-    h.say(peer, "PONG :x")  # the peer is alive
-    h.server.sweep()
-    assert commands_of(quiet_conn.take()) == ["PING"]
-    h.clock.advance(11)
-    h.say(peer, "PONG :x")
-    h.server.sweep()
-    assert quiet_conn.closed_with and "Ping timeout" in str(quiet_conn.closed_with[0])
-    quits = [m for m in peer_conn.take() if m.command == "QUIT"]
-    assert len(quits) == 1 and "Ping timeout" in quits[0].params[0]
-
-
-def test_pong_keeps_an_idle_client() -> None:
-    h = Harness(limits={"ping_interval": 30.0, "ping_timeout": 10.0})
-    session, conn = h.user("alice")
-    h.server.sweep()
-    h.clock.advance(31)
-    h.server.sweep()
-    assert commands_of(conn.take()) == ["PING"]
-    h.say(session, "PONG :test.parley")
-    h.clock.advance(11)
-    h.server.sweep()
+    h.say(session, "CAP LS 302", "NICK alice", "USER a 0 * :A", "PASS secret")
+    assert commands_of(conn.take()) == ["CAP"]
+    h.say(session, "CAP END")
+    assert welcomed(conn.take(), "alice")
     assert conn.closed_with == []
 
 
-def test_quit_and_nick_reach_each_peer_once() -> None:
+def test_pass_after_registration_gets_462() -> None:
+    h = Harness(lobby=None)
+    session, conn = h.user("alice")
+    h.say(session, "PASS again", "USER a 0 * :A")
+    assert commands_of(conn.take()) == ["462", "462"]
+
+
+def test_ping_gets_pong_with_its_token_even_before_registration() -> None:
+    h = Harness(lobby=None)
+    session, conn = h.connect()
+    h.say(session, "PING :abc 123")
+    (pong,) = conn.take()
+    assert pong.command == "PONG" and pong.params == ("test.parley", "abc 123")
+    h.say(session, "PING")
+    assert commands_of(conn.take()) == ["409"]
+
+
+def test_quit_before_registration_closes_the_link() -> None:
     h = Harness()
-    alice, _alice_conn = h.user("alice")
-    bob, bob_conn = h.user("bob")
-    h.say(alice, "JOIN #two")
-    h.say(bob, "JOIN #two")
-    bob_conn.take()
-    h.say(alice, "NICK alicia")
-    assert commands_of(bob_conn.take()) == ["NICK"]
-    h.say(alice, "QUIT :bye")
-    assert commands_of(bob_conn.take()) == ["QUIT"]
-    assert h.server.state.client("alicia") is None
+    session, conn = h.connect()
+    h.say(session, "NICK alice", "QUIT :changed my mind")
+    assert conn.closed_with == ["Closing link: (Quit: changed my mind)"]
+    assert session.id not in h.server.state.sessions
+
+
+def test_bad_nicks_get_431_and_432() -> None:
+    h = Harness()
+    session, conn = h.connect()
+    h.say(session, "NICK", "NICK 1abc", "NICK #chan")
+    replies = conn.take()
+    assert commands_of(replies) == ["431", "432", "432"]
+    assert replies[1].params[1] == "1abc"
 
 
 def test_nick_change_to_another_case_of_itself_is_allowed() -> None:

@@ -65,6 +65,7 @@ class Limits:
     registration_timeout: float = 30.0
     ping_interval: float = 120.0  # idle time before the server PINGs
     ping_timeout: float = 60.0  # time after that PING before the client is dropped
+    nick_grace: float = 30.0  # time to identify for a registered nick before a rename
 
 
 @dataclass(frozen=True, slots=True)

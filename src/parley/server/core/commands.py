@@ -12,6 +12,7 @@ from parley.server.core.handlers import (
     oper,
     queries,
     sasl,
+    services,
 )
 from parley.server.core.handlers import registration as reg
 
@@ -26,6 +27,7 @@ COMMANDS: dict[str, Command] = {
     "QUIT": Command(reg.handle_quit, 0, before_registration=True),
     "AUTHENTICATE": Command(sasl.handle_authenticate, 1, before_registration=True),
     "SETNAME": Command(reg.handle_setname, 1),
+    "REGISTER": Command(services.handle_register, 3, before_registration=True),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

@@ -20,8 +20,10 @@ from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.dispatch import dispatch
+from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
+from parley.server.core.throttle import Throttle
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.history import HistoryStore, MemoryHistory
 
@@ -70,6 +72,10 @@ class Server:
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self._last_message_time = 0.0
+        # Failed logins: 5 a minute per account and per address (argon2 costs ~20 ms).
+        self.login_throttle = Throttle(limit=5, window=60.0)
+        self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
+        self.reservations = NickReservations()
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self._next_id = 0
@@ -159,6 +165,7 @@ class Server:
     def sweep(self) -> None:
         """Liveness: registration timeout, PING the idle, drop the silent."""
         limits = self.config.limits
+        self.reservations.sweep(self)
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.phase is Phase.UNREGISTERED:

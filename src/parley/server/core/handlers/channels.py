@@ -116,9 +116,12 @@ def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
     multi = "multi-prefix" in caps
     full = "userhost-in-names" in caps
     symbol = "@" if "s" in channel.flags else "="
+    inside = ctx.client in channel.members
     batch: list[str] = []
     size = 0
     for member, letters in channel.members.items():
+        if not inside and "i" in member.modes:
+            continue  # modern IRC: invisible users are listed only to fellow members
         entry = prefix_symbols(letters, multi) + (member.prefix if full else member.nick)
         if batch and size + len(entry) + 1 > _NAMES_BUDGET:
             ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))

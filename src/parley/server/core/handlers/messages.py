@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parley.irc.casemap import is_channel
+from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
@@ -19,6 +19,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
+from parley.server.core.handlers.services import nickserv
 
 
 def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
@@ -59,6 +60,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
                 fail(ERR_CANNOTSENDTOCHAN, channel.name)
                 continue
             name = channel.name
+        elif fold(target) == "nickserv":
+            if command == "PRIVMSG":
+                nickserv(ctx, text)
+            continue
         else:
             recipient = state.client(target)
             if recipient is None:

@@ -97,13 +97,16 @@ def _check_change(
         if member not in channel.members:
             ctx.reply(ERR_USERNOTINCHANNEL, member.nick, channel.name)
             return None
-        if (letter in channel.members[member]) == adding:
+        held = _pending(applied, letter, member.nick)
+        if (letter in channel.members[member] if held is None else held) == adding:
             return None
         return ModeChange(adding, letter, member.nick)
     if letter in LIST_MODES:
         assert arg is not None
         mask = normalize_mask(arg)
-        present = any(fold(e.mask) == fold(mask) for e in channel.lists[letter])
+        present = _pending(applied, letter, mask)
+        if present is None:
+            present = any(fold(e.mask) == fold(mask) for e in channel.lists[letter])
         if present == adding:
             return None
         if adding and len(channel.lists[letter]) >= ctx.server.config.limits.list_modes_per_channel:
@@ -126,9 +129,22 @@ def _check_change(
             ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg or "*", text="Invalid limit")
             return None
         return ModeChange(True, "l", str(int(arg)))
-    if (letter in channel.flags) == adding or any(c.letter == letter for c in applied):
+    held = _pending(applied, letter, None)
+    if (letter in channel.flags if held is None else held) == adding:
         return None
     return ModeChange(adding, letter)
+
+
+def _pending(applied: list[ModeChange], letter: str, arg: str | None) -> bool | None:
+    """Whether an earlier change in the same MODE sets (True) or unsets `letter` for `arg`.
+
+    Changes apply in order, so `+v-v bob bob` is checked against the state the
+    `+v` leaves, not the state before the command.
+    """
+    for change in reversed(applied):
+        if change.letter == letter and fold(change.arg or "") == fold(arg or ""):
+            return change.adding
+    return None
 
 
 def _send_list(ctx: Context, channel: Channel, letter: str) -> None:

@@ -12,7 +12,7 @@ import re
 import time
 
 import parley
-from parley.irc.casemap import valid_nick
+from parley.irc.casemap import fold, valid_nick
 from parley.irc.isupport import isupport_lines
 from parley.irc.message import Message
 from parley.irc.numerics import (
@@ -59,6 +59,9 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     holder = ctx.state.client(nick)
     session = ctx.session
+    if fold(nick) == "nickserv":  # the services pseudo-user's name is never free
+        ctx.reply(ERR_NICKNAMEINUSE, nick)
+        return
     if session.phase is not Phase.REGISTERED:
         if holder is not None:
             ctx.reply(ERR_NICKNAMEINUSE, nick)
@@ -73,6 +76,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if nick == client.nick:
         return
     ctx.send_out(ctx.state.apply(ev.NickChanged(client.nick, nick), origin=session))
+    check_reservation(ctx)
 
 
 def handle_user(ctx: Context, msg: Message) -> None:
@@ -173,6 +177,13 @@ def handle_quit(ctx: Context, msg: Message) -> None:
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
 
+def check_reservation(ctx: Context) -> None:
+    """Start (or stop) the clock on a registered nick, and say so in the replies."""
+    notice = ctx.server.reservations.check(ctx.server, ctx.client)
+    if notice is not None:
+        ctx.send(notice)
+
+
 def try_register(ctx: Context) -> None:
     """Finish registration if everything is in; otherwise wait for the rest."""
     session = ctx.session
@@ -200,6 +211,7 @@ def try_register(ctx: Context) -> None:
     session.phase = Phase.REGISTERED
     ctx.state.add_client(client)
     welcome(ctx)
+    check_reservation(ctx)
     if config.lobby:
         join_channel(ctx, config.lobby, None, topic=config.lobby_topic or None)
 

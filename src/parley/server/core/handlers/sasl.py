@@ -12,6 +12,7 @@ import base64
 import binascii
 import logging
 
+from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_SASLABORTED,
@@ -91,16 +92,37 @@ def _plain(ctx: Context, response: str) -> None:
     if authzid and authzid != authcid:
         ctx.reply(ERR_SASLFAIL)  # acting as another account is not offered
         return
-    account = ctx.server.accounts.get(authcid)
-    if account is None or not verify_password(account.password_hash, password):
-        log.info("failed SASL login for %r from %s", authcid, ctx.session.conn.host)
+    name = check_password(ctx, authcid, password)
+    if name is None:
         ctx.reply(ERR_SASLFAIL)
         return
-    log_in(ctx, account.name)
+    log_in(ctx, name)
+    ctx.reply(RPL_SASLSUCCESS)
+
+
+def check_password(ctx: Context, account_name: str, password: str) -> str | None:
+    """The account's name if the password is right, else None; guesses are throttled.
+
+    After too many failures for an account or from an address, further tries
+    fail at once, without the cost of a password check.
+    """
+    server = ctx.server
+    now = ctx.state.clock.monotonic()
+    keys = (f"account:{fold(account_name)}", f"ip:{ctx.session.conn.host}")
+    if any(server.login_throttle.blocked(key, now) for key in keys):
+        log.info("throttled login for %r from %s", account_name, ctx.session.conn.host)
+        return None
+    account = server.accounts.get(account_name)
+    if account is None or not verify_password(account.password_hash, password):
+        log.info("failed login for %r from %s", account_name, ctx.session.conn.host)
+        for key in keys:
+            server.login_throttle.fail(key, now)
+        return None
+    return account.name
 
 
 def log_in(ctx: Context, account: str) -> None:
-    """Mark the session (and its client, if registered) as logged in."""
+    """Mark the session (and its client, if registered) as logged in (900)."""
     session = ctx.session
     session.account = account
     if session.client is not None:
@@ -109,4 +131,3 @@ def log_in(ctx: Context, account: str) -> None:
     else:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
     ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
-    ctx.reply(RPL_SASLSUCCESS)

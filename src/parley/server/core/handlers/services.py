@@ -1,0 +1,187 @@
+"""Account services: IRCv3 REGISTER (draft/account-registration) and NickServ.
+
+Both ways that clients register and log in end in the same place: the account
+store, the login throttle and `log_in`. NickServ is a pseudo-user that IRC
+clients already know how to talk to: `/msg NickServ REGISTER <password>`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from parley.irc.casemap import fold, valid_nick
+from parley.irc.message import Message
+from parley.server.core import events as ev
+from parley.server.core.context import Context
+from parley.server.core.handlers.sasl import check_password, log_in
+from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
+from parley.server.passwords import hash_password
+from parley.server.store.accounts import AccountExists
+
+log = logging.getLogger("parley.core")
+
+MIN_PASSWORD = 8
+
+
+def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
+    """Why `name` cannot be registered now (a FAIL code and text), or None."""
+    if ctx.session.account is not None:
+        return "ALREADY_AUTHENTICATED", "You are already logged in"
+    if not valid_nick(name, ctx.server.config.limits.nick_length) or fold(name) == "nickserv":
+        return "BAD_ACCOUNT_NAME", "Account names follow the rules of nicks"
+    if fold(name) != fold(ctx.nick):
+        return "ACCOUNT_NAME_MUST_BE_NICK", "Register the nick you are using"
+    holder = ctx.state.client(name)
+    if ctx.server.accounts.get(name) is not None or (
+        holder is not None and holder is not ctx.session.client
+    ):
+        return "ACCOUNT_EXISTS", "That name is taken"
+    now = ctx.state.clock.monotonic()
+    if ctx.server.register_throttle.blocked(ctx.session.conn.host, now):
+        return "TEMPORARILY_UNAVAILABLE", "Too many registrations from your address; try later"
+    return None
+
+
+def _create(ctx: Context, name: str, password: str) -> str | None:
+    """Create and log into the account; an error text, or None on success."""
+    try:
+        account = ctx.server.accounts.create(name, hash_password(password))
+    except AccountExists:
+        return "That name is taken"
+    ctx.server.register_throttle.fail(ctx.session.conn.host, ctx.state.clock.monotonic())
+    log.info("account %s registered from %s", account.name, ctx.session.conn.host)
+    log_in(ctx, account.name)
+    _after_login(ctx)
+    return None
+
+
+def _after_login(ctx: Context) -> None:
+    client = ctx.session.client
+    if client is not None:
+        ctx.server.reservations.check(ctx.server, client)  # logged in: no notice to give
+
+
+def handle_register(ctx: Context, msg: Message) -> None:
+    """REGISTER <account> <email> <password>; account `*` means the current nick."""
+    name, _email, password = msg.params[0], msg.params[1], msg.params[2]
+    if name == "*":
+        name = ctx.nick
+    if name == "*":
+        _fail(ctx, "NEED_NICK", name, "Choose a nick first")
+        return
+    problem = _register_problem(ctx, name)
+    if problem is None and len(password) < MIN_PASSWORD:
+        problem = ("WEAK_PASSWORD", f"Use at least {MIN_PASSWORD} characters")
+    if problem is not None:
+        _fail(ctx, problem[0], name, problem[1])
+        return
+    error = _create(ctx, name, password)
+    if error is not None:
+        _fail(ctx, "ACCOUNT_EXISTS", name, error)
+        return
+    ctx.send(Message("REGISTER", ("SUCCESS", name, "Account created"), ctx.server.name))
+
+
+def _fail(ctx: Context, code: str, name: str, text: str) -> None:
+    ctx.send(Message("FAIL", ("REGISTER", code, name, text), ctx.server.name))
+
+
+def nickserv(ctx: Context, text: str) -> None:
+    """A line sent to NickServ: REGISTER, IDENTIFY, GHOST, DROP or HELP."""
+    words = text.split()
+    command = words[0].upper() if words else "HELP"
+    handler = _NICKSERV.get(command)
+    if handler is None:
+        _say(ctx, f"Unknown command {command}. Try: /msg {NICKSERV} HELP")
+        return
+    handler(ctx, words[1:])
+
+
+def _say(ctx: Context, text: str) -> None:
+    ctx.send(Message("NOTICE", (ctx.nick, text), NICKSERV_PREFIX))
+
+
+def _ns_register(ctx: Context, args: list[str]) -> None:
+    if not args:
+        _say(ctx, "Usage: REGISTER <password> [email]")
+        return
+    problem = _register_problem(ctx, ctx.nick)
+    if problem is None and len(args[0]) < MIN_PASSWORD:
+        problem = ("WEAK_PASSWORD", f"Use a password of at least {MIN_PASSWORD} characters")
+    if problem is not None:
+        _say(ctx, f"Cannot register {ctx.nick}: {problem[1]}.")
+        return
+    error = _create(ctx, ctx.nick, args[0])
+    _say(ctx, error or f"Account {ctx.nick} registered; you are logged in.")
+
+
+def _ns_identify(ctx: Context, args: list[str]) -> None:
+    if not args or len(args) > 2:
+        _say(ctx, "Usage: IDENTIFY [account] <password>")
+        return
+    name, password = (args[0], args[1]) if len(args) == 2 else (ctx.nick, args[0])
+    if ctx.session.account is not None:
+        _say(ctx, f"You are already logged in as {ctx.session.account}.")
+        return
+    account = check_password(ctx, name, password)
+    if account is None:
+        _say(ctx, "Invalid account or password (or too many tries: wait a minute).")
+        return
+    log_in(ctx, account)
+    _after_login(ctx)
+    _say(ctx, f"You are now logged in as {account}.")
+
+
+def _ns_ghost(ctx: Context, args: list[str]) -> None:
+    if len(args) != 1:
+        _say(ctx, "Usage: GHOST <nick>")
+        return
+    target = ctx.state.client(args[0])
+    if target is None or target is ctx.session.client:
+        _say(ctx, f"{args[0]} is not online.")
+        return
+    if ctx.session.account is None or fold(ctx.session.account) != target.folded:
+        _say(ctx, f"Log into the account {args[0]} first.")
+        return
+    ctx.flush()
+    reason = f"GHOST command used by {ctx.nick}"
+    for session in list(target.sessions):
+        ctx.server.end_session(session, reason, reason)
+    _say(ctx, f"{args[0]} has been disconnected.")
+
+
+def _ns_drop(ctx: Context, args: list[str]) -> None:
+    account = ctx.session.account
+    if account is None or len(args) != 1:
+        _say(ctx, "Usage, while logged in: DROP <password>")
+        return
+    if check_password(ctx, account, args[0]) is None:
+        _say(ctx, "Wrong password.")
+        return
+    ctx.server.accounts.delete(account)
+    ctx.session.account = None
+    if ctx.session.client is not None:
+        ctx.state.apply(ev.AccountChanged(ctx.session.client.nick, None), ctx.session)
+    log.info("account %s dropped", account)
+    _say(ctx, f"Account {account} deleted; you are logged out.")
+
+
+def _ns_help(ctx: Context, args: list[str]) -> None:
+    for line in (
+        f"{NICKSERV} keeps your nick for you. Commands:",
+        "REGISTER <password> [email]   register the nick you are using",
+        "IDENTIFY [account] <password> log in",
+        "GHOST <nick>                  disconnect an old session using your nick",
+        "DROP <password>               delete your account",
+    ):
+        _say(ctx, line)
+
+
+_NICKSERV = {
+    "REGISTER": _ns_register,
+    "IDENTIFY": _ns_identify,
+    "LOGIN": _ns_identify,
+    "GHOST": _ns_ghost,
+    "DROP": _ns_drop,
+    "HELP": _ns_help,
+}
