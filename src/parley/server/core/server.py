@@ -20,6 +20,7 @@ from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.dispatch import dispatch
+from parley.server.core.handlers.presence import remember
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
@@ -157,6 +158,8 @@ class Server:
         if client is not None:
             client.sessions.remove(session)
             if not client.sessions:
+                if client.account is not None:
+                    remember(self, (client,))
                 self.state.apply(ev.Quit(client.nick, reason), origin=session)
         session.conn.close(error)
         if self.on_quit is not None:
@@ -190,6 +193,7 @@ class Server:
         No QUIT fan-out: everyone is leaving at once, and telling each of N
         users about the other N-1 would cost N squared lines for nothing.
         """
+        remember(self, self.state.clients.values())
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

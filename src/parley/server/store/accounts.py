@@ -8,6 +8,7 @@ it is created, a crash does not lose it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -29,6 +30,14 @@ class Account:
     created: float
 
 
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """What a logged-in user leaves behind: the channels they were in, and when they left."""
+
+    channels: tuple[str, ...]
+    last_seen: float
+
+
 class AccountExists(Exception):
     """An account of that name (case-insensitively) is already registered."""
 
@@ -46,12 +55,25 @@ class AccountStore(Protocol):
 
     def names(self) -> list[str]: ...
 
+    def presence(self, name: str) -> Presence | None: ...
+
+    def save_presence(self, states: dict[str, Presence]) -> None:
+        """Remember several accounts' presence in one write."""
+        ...
+
 
 class MemoryAccountStore:
     """Accounts that last as long as the process (tests, --no-persist)."""
 
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
+        self._presence: dict[str, Presence] = {}
+
+    def presence(self, name: str) -> Presence | None:
+        return self._presence.get(fold(name))
+
+    def save_presence(self, states: dict[str, Presence]) -> None:
+        self._presence.update({fold(k): v for k, v in states.items()})
 
     def get(self, name: str) -> Account | None:
         return self._accounts.get(fold(name))
@@ -112,6 +134,20 @@ class SqliteAccountStore:
 
     def names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT name FROM accounts ORDER BY folded")]
+
+    def presence(self, name: str) -> Presence | None:
+        row = self._db.execute(
+            "SELECT channels, last_seen FROM account_state WHERE folded = ?", (fold(name),)
+        ).fetchone()
+        if row is None:
+            return None
+        return Presence(tuple(json.loads(row[0])), float(row[1]))
+
+    def save_presence(self, states: dict[str, Presence]) -> None:
+        rows = [(fold(k), json.dumps(v.channels), v.last_seen) for k, v in states.items()]
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT OR REPLACE INTO account_state VALUES (?, ?, ?)", rows)
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -107,6 +107,10 @@ class HistoryStore(Protocol):
         """(conversation, latest time) of DMs with `nick`, for CHATHISTORY TARGETS."""
         ...
 
+    def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
+        """Private messages to `account` after `since`, oldest first (delivered on login)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -156,6 +160,16 @@ class MemoryHistory:
             if mine and after < item.time < before:
                 latest[item.conversation] = item.time
         return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+
+    def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
+        found = [
+            i
+            for i in self.items
+            if i.recipient_account is not None
+            and fold(i.recipient_account) == fold(account)
+            and i.time > since
+        ]
+        return found[:limit]
 
     def close(self) -> None:
         return None
@@ -310,6 +324,19 @@ class SqliteHistory:
         for conversation, when in recent:
             latest[conversation] = max(when, latest.get(conversation, 0.0))
         return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+
+    def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
+        with self._lock:
+            recent = self._uncommitted.missed(account, since, limit)
+        rows = self._reader.execute(
+            f"SELECT {_COLUMNS} FROM history WHERE recipient_account = ? AND time > ?"
+            " ORDER BY time, id LIMIT ?",
+            (account, since, limit),
+        ).fetchall()
+        items = [_row(r) for r in rows]
+        seen = {i.msgid for i in items}
+        merged = sorted(items + [i for i in recent if i.msgid not in seen], key=_when)
+        return merged[:limit]
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""

@@ -42,6 +42,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS history_by_conversation ON history (conversation, time);
     CREATE INDEX IF NOT EXISTS history_by_msgid ON history (msgid);
     """,
+    """
+    CREATE TABLE IF NOT EXISTS account_state (
+        folded TEXT PRIMARY KEY, channels TEXT NOT NULL, last_seen REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS history_by_recipient_account
+        ON history (recipient_account, time);
+    """,
 )
 VERSION = len(MIGRATIONS)
 

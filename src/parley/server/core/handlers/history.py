@@ -25,10 +25,11 @@ _FOREVER = 1e12
 _HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a step away
 
 
-def record(ctx: Context, out: Outgoing, target: str, text: str, recipient: str | None) -> None:
+def record(
+    ctx: Context, out: Outgoing, target: str, text: str, recipient_account: str | None
+) -> None:
     """Store a message just sent (the writer thread does the disk work)."""
     client = ctx.client
-    to = ctx.state.client(recipient) if recipient is not None else None
     item = HistoryItem(
         msgid=out.msgid or "",
         time=out.time,
@@ -39,7 +40,7 @@ def record(ctx: Context, out: Outgoing, target: str, text: str, recipient: str |
         command=ctx.command,
         text=text,
         tags=tuple((out.client_tags or {}).items()),
-        recipient_account=to.account if to is not None else None,
+        recipient_account=recipient_account,
     )
     ctx.server.history.append(item)
 

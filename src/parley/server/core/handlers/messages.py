@@ -20,6 +20,7 @@ from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
 from parley.server.core.handlers.services import nickserv
+from parley.server.core.outgoing import Outgoing
 
 
 def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
@@ -67,7 +68,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         else:
             recipient = state.client(target)
             if recipient is None:
-                fail(ERR_NOSUCHNICK, target)
+                if not _keep_for_later(ctx, target, text, tags):
+                    fail(ERR_NOSUCHNICK, target)
                 continue
             name = recipient.nick
             if recipient.away is not None and command == "PRIVMSG":
@@ -77,9 +79,28 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             client.nick, command, name, text, server.new_msgid(), server.message_time(), tags
         )
         out = state.apply(event, ctx.session)
-        record(ctx, out, name, text, None if is_channel(name) else name)
+        to = None if is_channel(name) else state.client(name)
+        record(ctx, out, name, text, to.account if to is not None else None)
         if echo:
             ctx.send_out(out)
+
+
+def _keep_for_later(
+    ctx: Context, target: str, text: str, tags: tuple[tuple[str, str], ...]
+) -> bool:
+    """A message to a registered nick that is offline is stored for its next login."""
+    account = ctx.server.accounts.get(target)
+    if account is None or ctx.command == "TAGMSG":
+        return False
+    server = ctx.server
+    message = Message(ctx.command, (account.name, text), ctx.client.prefix)
+    out = Outgoing(message, server.message_time(), server.new_msgid(), dict(tags) or None)
+    record(ctx, out, account.name, text, account.name)
+    if "echo-message" in ctx.session.caps:
+        ctx.send_out(out)
+    if ctx.command == "PRIVMSG":
+        ctx.reply(RPL_AWAY, account.name, text="Offline: they will get your message on login")
+    return True
 
 
 def handle_away(ctx: Context, msg: Message) -> None:

@@ -35,6 +35,7 @@ from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import send_lusers, send_motd
+from parley.server.core.handlers.presence import restore
 from parley.server.core.outgoing import tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
@@ -214,6 +215,7 @@ def try_register(ctx: Context) -> None:
     check_reservation(ctx)
     if config.lobby:
         join_channel(ctx, config.lobby, None, topic=config.lobby_topic or None)
+    restore(ctx)
 
 
 def welcome(ctx: Context) -> None:

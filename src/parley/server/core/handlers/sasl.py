@@ -25,6 +25,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core.context import Context
+from parley.server.core.handlers.presence import restore
 from parley.server.passwords import verify_password
 
 log = logging.getLogger("parley.core")
@@ -131,3 +132,5 @@ def log_in(ctx: Context, account: str) -> None:
     else:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
     ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
+    if session.client is not None:
+        restore(ctx)

@@ -1,0 +1,64 @@
+"""Persistent sessions: logging in brings back one's channels and missed messages.
+
+When a logged-in user leaves (or the server stops), the channels they were in
+and the time are saved with their account. Logging in again, from any
+connection, rejoins those channels and delivers the private messages that
+arrived for the account meanwhile. Messages to a registered nick that is
+offline are kept for it rather than refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from parley.irc.message import Message, encode
+from parley.server.core.clock import server_time
+from parley.server.core.context import Context
+from parley.server.core.handlers.channels import join_channel
+from parley.server.core.outgoing import WANTS_TIME, with_tags
+from parley.server.store.accounts import Presence
+
+if TYPE_CHECKING:
+    from parley.server.core.client import Client
+    from parley.server.core.server import Server
+
+MISSED_LIMIT = 200  # private messages delivered on login at most
+
+
+def remember(server: Server, clients: Iterable[Client]) -> None:
+    """Save where logged-in users were, in one write."""
+    now = server.clock.now()
+    states = {
+        c.account: Presence(tuple(ch.name for ch in c.channels.values()), now)
+        for c in clients
+        if c.account is not None
+    }
+    if states:
+        server.accounts.save_presence(states)
+
+
+def restore(ctx: Context) -> None:
+    """After a login: the account's channels, and the private messages it missed."""
+    client = ctx.client
+    account = client.account
+    if account is None:
+        return
+    state = ctx.state
+    presence = ctx.server.accounts.presence(account)
+    if presence is not None:
+        for name in presence.channels:
+            channel = state.channel(name)
+            if channel is None or client not in channel.members:
+                join_channel(ctx, name, None)
+    since = presence.last_seen if presence is not None else 0.0
+    for item in ctx.server.history.missed(account, since, MISSED_LIMIT):
+        text = item.text
+        line = encode(Message(item.command, (client.nick, text), item.source))
+        if ctx.session.tag_mask & WANTS_TIME:
+            line = with_tags(line, {"time": server_time(item.time)})
+        else:  # no server-time: say when in the text, or it reads as new
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.time))
+            line = encode(Message(item.command, (client.nick, f"[{stamp}] {text}"), item.source))
+        ctx.send_raw(line)

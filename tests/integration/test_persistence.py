@@ -1,0 +1,78 @@
+"""Persistent sessions: come back (even after a restart) to your nick, channels and mail."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from pathlib import Path
+
+from support.client import IrcClient
+from support.servers import ProcessServer
+
+
+def create_account(data_dir: Path, name: str, password: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir),
+         "create-account", name, password],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+def log_in_at_connect(port: int, nick: str, account: str, password: str) -> IrcClient:
+    """SASL PLAIN during registration, with server-time, as modern clients do."""
+    client = IrcClient(port)
+    client.send("CAP LS 302")
+    client.send("CAP REQ :sasl server-time")
+    client.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{password}".encode()).decode())
+    client.expect("903")
+    client.send(f"NICK {nick}")
+    client.send(f"USER {nick} 0 * :{nick}")
+    client.send("CAP END")
+    client.expect("001")
+    return client
+
+
+def start(data_dir: Path) -> ProcessServer:
+    return ProcessServer(
+        ["--listen", "127.0.0.1:0", "--data-dir", str(data_dir), "--no-flood-limit"]
+    )
+
+
+def test_login_brings_back_channels_and_missed_messages_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    create_account(tmp_path, "alice", "rabbit-hole")
+    server = start(tmp_path)
+    try:
+        alice = log_in_at_connect(server.port(), "alice", "alice", "rabbit-hole")
+        alice.send("JOIN #tea,#croquet")
+        alice.expect(lambda m: m.command == "366" and m.params[1] == "#croquet")
+        alice.send("PRIVMSG #tea :the history of tea")
+        alice.send("QUIT :off through the looking glass")
+        alice.wait_closed()
+        bob = IrcClient(server.port())
+        bob.register("bob")
+        bob.send("PRIVMSG alice :where did you go?")
+        away = bob.expect("301")
+        assert away.params[1] == "alice" and "Offline" in away.params[-1]
+        bob.send("QUIT")
+        bob.wait_closed()
+        server.signal()
+        assert server.wait() == 0
+    finally:
+        server.stop()
+
+    server = start(tmp_path)  # a restart: everything comes from the data dir
+    try:
+        back = log_in_at_connect(server.port(), "alice", "alice", "rabbit-hole")
+        joined = {back.expect("JOIN").params[0] for _ in range(3)}
+        assert {"#tea", "#croquet"} <= joined
+        missed = back.expect(lambda m: m.command == "PRIVMSG" and m.source.startswith("bob!"))
+        assert missed.params == ("alice", "where did you go?")
+        assert "time" in missed.tags
+    finally:
+        server.stop()
