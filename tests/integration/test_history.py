@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from parley.server.config import HistoryPolicy
 from support.client import IrcClient
 from support.servers import ProcessServer, ThreadServer
 
@@ -110,3 +111,50 @@ def test_sigkill_loses_nothing_older_than_the_commit_bound(tmp_path: Path) -> No
     settled = sum(1 for t in echoed_at if killed_at - t > 1.0)
     assert settled > 0
     assert len(texts) >= settled  # everything echoed a second before the kill was stored
+
+
+def test_joiner_without_chathistory_sees_recent_lines_marked_as_past(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(lobby=None, limits={"flood_enabled": False})
+    alice = IrcClient(server.port)
+    alice.register("alice", lobby=False)
+    alice.send("JOIN #cafe")
+    alice.expect("366")
+    for i in range(25):
+        alice.send(f"PRIVMSG #cafe :old news {i}")
+    alice.sync()
+    plain = IrcClient(server.port)
+    plain.register("plain", lobby=False)
+    plain.send("JOIN #cafe")
+    plain.expect("366")
+    replayed = [m for m in plain.sync() if m.command == "PRIVMSG"]
+    assert len(replayed) == 20  # the default replay_lines
+    assert replayed[-1].params[1].endswith("] old news 24")
+    assert replayed[0].params[1].startswith("[")
+    modern = IrcClient(server.port)
+    modern.register("modern", lobby=False, caps=("batch", "server-time", "draft/chathistory"))
+    modern.send("JOIN #cafe")
+    modern.expect("366")
+    assert not [m for m in modern.sync() if m.command == "PRIVMSG"]  # it asks instead
+
+
+def test_history_keeps_at_most_max_per_target(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(
+        lobby=None, limits={"flood_enabled": False}, history=HistoryPolicy(max_per_target=5)
+    )
+    assert server.process is not None
+    alice = IrcClient(server.port)
+    alice.register("alice", lobby=False)
+    alice.send("JOIN #small")
+    alice.expect("366")
+    for i in range(12):
+        alice.send(f"PRIVMSG #small :n{i}")
+    alice.sync()
+    server.process.history.flush()
+    db = sqlite3.connect(server.config.data_dir / "parley.db")
+    try:
+        texts = [r[0] for r in db.execute("SELECT text FROM history ORDER BY id")]
+    finally:
+        db.close()
+    assert texts == [f"n{i}" for i in range(7, 12)]

@@ -47,7 +47,7 @@ class Process:
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
-        self.history = SqliteHistory(Path(config.data_dir) / DB_NAME)
+        self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.core = Server(
             config,
             control=self,

@@ -59,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
     p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
+    p.add_argument(
+        "--history-replay",
+        type=int,
+        metavar="N",
+        help="lines of a channel's history shown on JOIN to clients without chathistory "
+        "(default 20; 0: none)",
+    )
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     p.add_argument("--version", action="version", version=f"parley-server {parley.__version__}")
     return p

@@ -69,6 +69,15 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryPolicy:
+    """What is kept of past messages, and what a joiner is shown."""
+
+    replay_lines: int = 20  # shown on JOIN to clients without draft/chathistory; 0: none
+    max_age_days: float = 0.0  # older messages are deleted; 0: kept forever
+    max_per_target: int = 0  # messages kept per channel or conversation; 0: no cap
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings of one server run."""
 
@@ -88,3 +97,4 @@ class Config:
     log_level: str = "info"
     config_file: Path | None = None  # where this came from, for REHASH
     limits: Limits = field(default_factory=Limits)
+    history: HistoryPolicy = field(default_factory=HistoryPolicy)

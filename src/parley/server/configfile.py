@@ -18,12 +18,12 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from parley.irc.casemap import valid_channel
-from parley.server.config import Address, Config, Limits, Oper
+from parley.server.config import Address, Config, HistoryPolicy, Limits, Oper
 from parley.server.passwords import hash_password, is_hash, well_formed_hash
 
 _TOP_KEYS = {
     "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
-    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits",
+    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits", "history",
 }  # fmt: skip
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
@@ -158,6 +158,22 @@ def _load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from None
 
 
+def _history(table: dict[str, Any]) -> HistoryPolicy:
+    """The [history] table: numbers that are 0 or more."""
+    defaults = HistoryPolicy()
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if not hasattr(defaults, key):
+            raise ConfigError(f"history.{key}: unknown key")
+        is_float = isinstance(getattr(defaults, key), float)
+        kind: tuple[type, ...] = (int, float) if is_float else (int,)
+        _expect(value, kind, f"history.{key}")
+        if value < 0:
+            raise ConfigError(f"history.{key}: must be 0 or more")
+        changes[key] = value
+    return dataclasses.replace(defaults, **changes)
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """The Config fields a TOML file sets (see config.example.toml)."""
     path = Path(path)
@@ -176,6 +192,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             fields["opers"] = _opers(value)
         elif key == "limits":
             fields["limits"] = _limits(_expect(value, dict, key))
+        elif key == "history":
+            fields["history"] = _history(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):
@@ -212,6 +230,11 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["opers"] = tuple(opers.values())  # a flag replaces the file's oper of that name
     if args.no_lobby:
         fields["lobby"] = None
+    if args.history_replay is not None:
+        if args.history_replay < 0:
+            raise ConfigError("--history-replay: must be 0 or more")
+        policy = fields.get("history", HistoryPolicy())
+        fields["history"] = dataclasses.replace(policy, replay_lines=args.history_replay)
     if args.no_flood_limit:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
 

@@ -14,15 +14,18 @@ import json
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold, is_channel
+from parley.server.config import HistoryPolicy
 from parley.server.store.schema import connect
 
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
+PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
 BATCH_SIZE = 512
 _STOP = object()
 
@@ -207,10 +210,17 @@ def _visible_args(reader: Reader) -> tuple[object, ...]:
 
 
 class SqliteHistory:
-    """History in the data dir's SQLite database, written by one thread."""
+    """History in the data dir's SQLite database, written by one thread.
 
-    def __init__(self, path: Path) -> None:
+    The writer also applies the retention policy: after each batch it trims the
+    conversations it touched to `max_per_target`, and about once a minute it
+    deletes what is older than `max_age_days`.
+    """
+
+    def __init__(self, path: Path, policy: HistoryPolicy | None = None) -> None:
         self.path = Path(path)
+        self.policy = policy or HistoryPolicy()
+        self._last_prune = 0.0
         writer = connect(self.path, synchronous="NORMAL")  # WAL: commits survive kill -9
         self._reader = connect(self.path, synchronous="NORMAL")
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
@@ -221,13 +231,6 @@ class SqliteHistory:
             target=self._write_loop, args=(writer,), name="history-writer", daemon=True
         )
         self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL: commits survive a process crash
-        db.execute("PRAGMA busy_timeout=5000")
-        return db
 
     def append(self, item: HistoryItem) -> None:
         with self._lock:
@@ -248,6 +251,7 @@ class SqliteHistory:
             items = [p for p in pending if isinstance(p, HistoryItem)]
             if items:
                 self._commit(db, items)
+                self._retain(db, {i.conversation for i in items})
                 with self._lock:
                     del self._uncommitted.items[: len(items)]
             for marker in pending:
@@ -268,6 +272,21 @@ class SqliteHistory:
             rows,
         )
         db.execute("COMMIT")
+
+    def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:
+        keep = self.policy.max_per_target
+        if keep > 0:
+            for conversation in touched:
+                db.execute(
+                    "DELETE FROM history WHERE conversation = ? AND id <= (SELECT id FROM history"
+                    " WHERE conversation = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                    (conversation, conversation, keep),
+                )
+        days = self.policy.max_age_days
+        now = time.time()
+        if days > 0 and now - self._last_prune > PRUNE_INTERVAL:
+            self._last_prune = now
+            db.execute("DELETE FROM history WHERE time < ?", (now - days * 86400,))
 
     def between(
         self,

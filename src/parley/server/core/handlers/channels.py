@@ -32,6 +32,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.context import Context
+from parley.server.core.handlers.history import replay
 
 # Room for `:server 353 nick = #channel :` and CRLF within 512 bytes.
 _NAMES_BUDGET = 400
@@ -87,6 +88,8 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
     if channel.topic:
         send_topic(ctx, channel)
     send_names(ctx, channel)
+    if not created:
+        replay(ctx, channel.name)
     return True
 
 

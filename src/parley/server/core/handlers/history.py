@@ -13,11 +13,11 @@ from __future__ import annotations
 import calendar
 import time
 
-from parley.irc.casemap import is_channel
+from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode
 from parley.server.core.clock import server_time
 from parley.server.core.context import Context
-from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, Outgoing, with_tags
+from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME, Outgoing, with_tags
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
 MAX_LIMIT = 100
@@ -134,6 +134,47 @@ def _ref_time(
         item = ctx.server.history.find(conversation, value, reader)
         return item.time if item is not None else False
     return False
+
+
+def replay(ctx: Context, channel_name: str) -> None:
+    """On JOIN, the channel's last lines for clients that cannot ask with CHATHISTORY."""
+    lines = ctx.server.config.history.replay_lines
+    if lines <= 0 or "draft/chathistory" in ctx.session.caps:
+        return
+    client = ctx.client
+    reader = Reader(client.folded, client.account, client.signon)
+    items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
+    send_past(ctx, items, None)
+
+
+def send_past(ctx: Context, items: list[HistoryItem], to: str | None) -> None:
+    """Past messages, marked as past: with server-time when negotiated (in a batch when
+    batch is), else with the date in the text, so they never read as new.
+    `to` replaces the target (a nick that has changed since)."""
+    if not items:
+        return
+    session = ctx.session
+    timed = bool(session.tag_mask & WANTS_TIME)
+    ref = ctx.server.new_batch_id() if timed and "batch" in session.caps else None
+    source = f":{ctx.server.name} ".encode()
+    if ref is not None:
+        ctx.send_raw(source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode())
+    for item in items:
+        if item.command == "TAGMSG":
+            continue
+        target = to or item.target
+        if timed:
+            tags = {"time": server_time(item.time)}
+            if ref is not None:
+                tags["batch"] = ref
+            line = with_tags(encode(Message(item.command, (target, item.text), item.source)), tags)
+        else:
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.time))
+            text = f"[{stamp}] {item.text}"
+            line = encode(Message(item.command, (target, text), item.source))
+        ctx.send_raw(line)
+    if ref is not None:
+        ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
 
 
 def _send_batch(ctx: Context, target: str, items: list[HistoryItem]) -> None:

@@ -9,15 +9,12 @@ offline are kept for it rather than refused.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from parley.irc.message import Message, encode
-from parley.server.core.clock import server_time
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
-from parley.server.core.outgoing import WANTS_TIME, with_tags
+from parley.server.core.handlers.history import send_past
 from parley.server.store.accounts import Presence
 
 if TYPE_CHECKING:
@@ -53,12 +50,4 @@ def restore(ctx: Context) -> None:
             if channel is None or client not in channel.members:
                 join_channel(ctx, name, None)
     since = presence.last_seen if presence is not None else 0.0
-    for item in ctx.server.history.missed(account, since, MISSED_LIMIT):
-        text = item.text
-        line = encode(Message(item.command, (client.nick, text), item.source))
-        if ctx.session.tag_mask & WANTS_TIME:
-            line = with_tags(line, {"time": server_time(item.time)})
-        else:  # no server-time: say when in the text, or it reads as new
-            stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.time))
-            line = encode(Message(item.command, (client.nick, f"[{stamp}] {text}"), item.source))
-        ctx.send_raw(line)
+    send_past(ctx, ctx.server.history.missed(account, since, MISSED_LIMIT), client.nick)
