@@ -44,7 +44,7 @@ def test_registration_waits_for_cap_end() -> None:
     replies = conn.take()
     assert commands_of(replies) == ["CAP"]
     assert replies[0].params[1] == "LS"
-    assert "sasl=PLAIN" in replies[0].params[-1].split()  # 302 shows values
+    assert "sasl=PLAIN,SCRAM-SHA-256" in replies[0].params[-1].split()  # 302 shows values
     assert h.server.state.client("alice") is None  # held
     h.say(session, "CAP REQ :server-time multi-prefix")
     replies = conn.take()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from support.client import IrcClient
+from support.scram_client import client_proof
 from support.servers import ThreadServer
 
 
@@ -25,7 +26,7 @@ def sasl_plain(client: IrcClient, account: str, password: str) -> str:
     """Run an AUTHENTICATE PLAIN exchange; returns the final numeric."""
     client.send("CAP LS 302")
     ls = client.expect("CAP")
-    assert "sasl=PLAIN" in ls.params[-1].split()
+    assert "sasl=PLAIN,SCRAM-SHA-256" in ls.params[-1].split()
     client.send("CAP REQ sasl")
     client.expect("CAP")
     client.send("AUTHENTICATE PLAIN")
@@ -83,3 +84,23 @@ def test_accounts_are_hashed_on_disk(tmp_path: Path) -> None:
         data += wal.read_bytes()
     assert b"plain-secret" not in data
     assert b"$argon2id$" in data
+
+
+def test_scram_sha_256_login(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server()
+    assert cli(server.config.data_dir, "create-account", "erin", "salted secret").returncode == 0
+    client = IrcClient(server.port)
+    client.send("CAP REQ sasl")
+    client.expect("CAP")
+    client.send("AUTHENTICATE SCRAM-SHA-256")
+    assert client.expect("AUTHENTICATE").params == ("+",)
+    bare = "n=erin,r=testnonce42"
+    client.send("AUTHENTICATE " + base64.b64encode(f"n,,{bare}".encode()).decode())
+    server_first = base64.b64decode(client.expect("AUTHENTICATE").params[0]).decode()
+    nonce = dict(p.split("=", 1) for p in server_first.split(","))["r"]
+    final, expected = client_proof("salted secret", bare, server_first, nonce)
+    client.send("AUTHENTICATE " + base64.b64encode(final.encode()).decode())
+    server_final = base64.b64decode(client.expect("AUTHENTICATE").params[0]).decode()
+    assert server_final == "v=" + base64.b64encode(expected).decode()
+    client.send("AUTHENTICATE +")
+    assert client.expect(lambda m: m.command in ("903", "904")).command == "903"

@@ -108,7 +108,7 @@ def load(args: argparse.Namespace) -> Config:
 
 def _accounts(config: Config, command: str, words: list[str]) -> int:
     """The account commands: they write the data dir's database directly."""
-    from parley.server.passwords import hash_password
+    from parley.server.passwords import credentials
     from parley.server.store.accounts import DB_NAME, AccountExists, SqliteAccountStore
 
     arity = {"create-account": 2, "delete-account": 1, "reset-password": 2, "list-accounts": 0}
@@ -122,13 +122,13 @@ def _accounts(config: Config, command: str, words: list[str]) -> int:
             for name in store.names():
                 print(name)
         elif command == "create-account":
-            store.create(words[0], hash_password(words[1]))
+            store.create(words[0], *credentials(words[1]))
             print(f"created account {words[0]}")
         elif command == "delete-account":
             if not store.delete(words[0]):
                 return _error(f"no account {words[0]}")
             print(f"deleted account {words[0]}")
-        elif not store.set_password(words[0], hash_password(words[1])):
+        elif not store.set_password(words[0], *credentials(words[1])):
             return _error(f"no account {words[0]}")
         else:
             print(f"password of {words[0]} changed")

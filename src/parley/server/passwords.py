@@ -34,3 +34,10 @@ def verify_password(hashed: str, password: str) -> bool:
         return _HASHER.verify(hashed, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError, ValueError):
         return False  # ValueError: a hash that is not even ASCII
+
+
+def credentials(password: str) -> tuple[str, str]:
+    """What an account stores for a new password: its argon2id hash, and SCRAM keys."""
+    from parley.server.scram import derive
+
+    return hash_password(password), derive(password).encode()

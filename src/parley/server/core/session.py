@@ -47,6 +47,7 @@ class Session:
         "realname",
         "sasl_buffer",
         "sasl_mechanism",
+        "sasl_state",
         "tag_mask",
         "user",
     )
@@ -71,6 +72,7 @@ class Session:
         self.account: str | None = None  # logged in with SASL (before or after registering)
         self.sasl_mechanism: str | None = None  # an AUTHENTICATE exchange in progress
         self.sasl_buffer = ""
+        self.sasl_state: object = None  # a mechanism's exchange in progress (SCRAM)
 
     def send(self, data: bytes) -> None:
         """Queue raw bytes for this session."""

@@ -28,6 +28,7 @@ class Account:
     name: str
     password_hash: str
     created: float
+    scram: str | None = None  # SCRAM-SHA-256 credentials (scram.ScramCredentials.encode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +48,11 @@ class AccountStore(Protocol):
 
     def get(self, name: str) -> Account | None: ...
 
-    def create(self, name: str, password_hash: str) -> Account: ...
+    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account: ...
 
     def delete(self, name: str) -> bool: ...
 
-    def set_password(self, name: str, password_hash: str) -> bool: ...
+    def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool: ...
 
     def names(self) -> list[str]: ...
 
@@ -78,20 +79,21 @@ class MemoryAccountStore:
     def get(self, name: str) -> Account | None:
         return self._accounts.get(fold(name))
 
-    def create(self, name: str, password_hash: str) -> Account:
+    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
         if fold(name) in self._accounts:
             raise AccountExists(name)
-        account = self._accounts[fold(name)] = Account(name, password_hash, time.time())
+        account = Account(name, password_hash, time.time(), scram)
+        self._accounts[fold(name)] = account
         return account
 
     def delete(self, name: str) -> bool:
         return self._accounts.pop(fold(name), None) is not None
 
-    def set_password(self, name: str, password_hash: str) -> bool:
+    def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool:
         account = self.get(name)
         if account is None:
             return False
-        self._accounts[fold(name)] = Account(account.name, password_hash, account.created)
+        self._accounts[fold(name)] = Account(account.name, password_hash, account.created, scram)
         return True
 
     def names(self) -> list[str]:
@@ -107,16 +109,18 @@ class SqliteAccountStore:
 
     def get(self, name: str) -> Account | None:
         row = self._db.execute(
-            "SELECT name, password_hash, created FROM accounts WHERE folded = ?", (fold(name),)
+            "SELECT name, password_hash, created, scram FROM accounts WHERE folded = ?",
+            (fold(name),),
         ).fetchone()
         return Account(*row) if row else None
 
-    def create(self, name: str, password_hash: str) -> Account:
-        account = Account(name, password_hash, time.time())
+    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
+        account = Account(name, password_hash, time.time(), scram)
         try:
             self._db.execute(
-                "INSERT INTO accounts (folded, name, password_hash, created) VALUES (?, ?, ?, ?)",
-                (fold(name), name, password_hash, account.created),
+                "INSERT INTO accounts (folded, name, password_hash, created, scram)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (fold(name), name, password_hash, account.created, scram),
             )
         except sqlite3.IntegrityError:
             raise AccountExists(name) from None
@@ -126,9 +130,10 @@ class SqliteAccountStore:
         cursor = self._db.execute("DELETE FROM accounts WHERE folded = ?", (fold(name),))
         return cursor.rowcount > 0
 
-    def set_password(self, name: str, password_hash: str) -> bool:
+    def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool:
         cursor = self._db.execute(
-            "UPDATE accounts SET password_hash = ? WHERE folded = ?", (password_hash, fold(name))
+            "UPDATE accounts SET password_hash = ?, scram = ? WHERE folded = ?",
+            (password_hash, scram, fold(name)),
         )
         return cursor.rowcount > 0
 

@@ -48,6 +48,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS history_by_recipient_account
         ON history (recipient_account, time);
     """,
+    """
+    ALTER TABLE accounts ADD COLUMN scram TEXT;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

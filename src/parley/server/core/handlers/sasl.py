@@ -1,4 +1,4 @@
-"""SASL login with AUTHENTICATE (IRCv3 sasl-3.1): the PLAIN mechanism.
+"""SASL login with AUTHENTICATE (IRCv3 sasl-3.1): PLAIN and SCRAM-SHA-256.
 
 How this works: `AUTHENTICATE PLAIN` starts an exchange and the server answers
 `AUTHENTICATE +`; the client sends base64 in chunks of 400 bytes (a shorter
@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import secrets
 
 from parley.irc.casemap import fold
 from parley.irc.message import Message
@@ -27,10 +28,11 @@ from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
 from parley.server.passwords import verify_password
+from parley.server.scram import MECHANISM, ScramCredentials, ScramError, ScramServer, derive
 
 log = logging.getLogger("parley.core")
 
-MECHANISMS = ("PLAIN",)
+MECHANISMS = ("PLAIN", MECHANISM)
 CHUNK = 400
 MAX_RESPONSE = 8192  # bytes of base64 a client may send in one exchange
 
@@ -70,13 +72,87 @@ def handle_authenticate(ctx: Context, msg: Message) -> None:
     if len(arg) == CHUNK:
         return  # more to come
     response = session.sasl_buffer
-    _reset(ctx)
-    _plain(ctx, response)
+    session.sasl_buffer = ""
+    if session.sasl_mechanism == "PLAIN":
+        _reset(ctx)
+        _plain(ctx, response)
+    else:
+        _scram_step(ctx, response)
 
 
 def _reset(ctx: Context) -> None:
     ctx.session.sasl_mechanism = None
     ctx.session.sasl_buffer = ""
+    ctx.session.sasl_state = None
+
+
+def _send_chunks(ctx: Context, payload: str) -> None:
+    """A server challenge, base64, in AUTHENTICATE lines of at most 400 bytes."""
+    data = base64.b64encode(payload.encode()).decode()
+    for i in range(0, len(data), CHUNK):
+        ctx.send(Message("AUTHENTICATE", (data[i : i + CHUNK],)))
+    if len(data) % CHUNK == 0:
+        ctx.send(Message("AUTHENTICATE", ("+",)))
+
+
+def _scram_step(ctx: Context, response: str) -> None:
+    """SCRAM-SHA-256: client-first, then client-final, then the empty acknowledgement."""
+    session = ctx.session
+    try:
+        text = base64.b64decode(response, validate=True).decode("utf-8") if response else ""
+    except (binascii.Error, UnicodeDecodeError):
+        _reset(ctx)
+        ctx.reply(ERR_SASLFAIL)
+        return
+    state = session.sasl_state
+    try:
+        if not isinstance(state, _ScramExchange):
+            scram = ScramServer()
+            name = scram.start(text)
+            state = session.sasl_state = _ScramExchange(scram, _scram_credentials(ctx, name))
+            _send_chunks(ctx, scram.challenge(state.credentials))
+        elif state.account is None:
+            account = ctx.server.accounts.get(state.scram.username or "")
+            if account is None or account.scram is None:
+                raise ScramError("no such account")
+            server_final = state.scram.final(text, state.credentials)
+            state.account = account.name
+            _send_chunks(ctx, server_final)
+        else:  # the client acknowledged the server's signature
+            _reset(ctx)
+            log_in(ctx, state.account)
+            ctx.reply(RPL_SASLSUCCESS)
+    except ScramError as exc:
+        host = session.conn.host
+        log.info("failed SCRAM login from %s: %s", host, exc)
+        _reset(ctx)
+        now = ctx.state.clock.monotonic()
+        ctx.server.login_throttle.fail(f"ip:{host}", now)
+        ctx.reply(ERR_SASLFAIL)
+
+
+class _ScramExchange:
+    """A SCRAM login under way: the exchange, and the account once the proof held."""
+
+    __slots__ = ("account", "credentials", "scram")
+
+    def __init__(self, scram: ScramServer, credentials: ScramCredentials) -> None:
+        self.scram = scram
+        self.credentials = credentials
+        self.account: str | None = None
+
+
+def _scram_credentials(ctx: Context, name: str) -> ScramCredentials:
+    """The account's SCRAM keys; for an unknown account, made-up ones, so that the
+    exchange fails at the proof and does not tell which accounts exist."""
+    now = ctx.state.clock.monotonic()
+    keys = (f"account:{fold(name)}", f"ip:{ctx.session.conn.host}")
+    if any(ctx.server.login_throttle.blocked(key, now) for key in keys):
+        raise ScramError("throttled")
+    account = ctx.server.accounts.get(name)
+    if account is None or account.scram is None:
+        return derive(secrets.token_hex(16))
+    return ScramCredentials.decode(account.scram)
 
 
 def _plain(ctx: Context, response: str) -> None:

@@ -15,7 +15,7 @@ from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.sasl import check_password, log_in
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
-from parley.server.passwords import hash_password
+from parley.server.passwords import credentials
 from parley.server.store.accounts import AccountExists
 
 log = logging.getLogger("parley.core")
@@ -45,7 +45,7 @@ def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
 def _create(ctx: Context, name: str, password: str) -> str | None:
     """Create and log into the account; an error text, or None on success."""
     try:
-        account = ctx.server.accounts.create(name, hash_password(password))
+        account = ctx.server.accounts.create(name, *credentials(password))
     except AccountExists:
         return "That name is taken"
     ctx.server.register_throttle.fail(ctx.session.conn.host, ctx.state.clock.monotonic())
