@@ -109,3 +109,19 @@ def test_invite_notify_tells_channel_members(connect: Callable[..., IrcClient]) 
     assert guest.expect("INVITE").params == ("guest", "#i")
     seen = member.expect("INVITE")
     assert seen.params == ("guest", "#i") and seen.source.startswith("op!")
+
+
+def test_monitor_tells_when_a_nick_comes_and_goes(connect: Callable[..., IrcClient]) -> None:
+    watcher = connect("watcher")
+    watcher.send("MONITOR + friend,*!*@*")
+    assert watcher.expect("432").params[1] == "*!*@*"  # masks are refused
+    assert watcher.expect("731").params[-1] == "friend"
+    friend = connect("friend")
+    assert watcher.expect("730").params[-1].startswith("friend!")
+    friend.send("NICK Friend")  # a change of case is still the same nick
+    friend.expect("NICK")
+    assert not [m for m in watcher.sync() if m.command in ("730", "731")]
+    friend.send("QUIT")
+    assert watcher.expect("731").params[-1] == "Friend"
+    watcher.send("MONITOR L")
+    assert watcher.expect("732").params[-1] == "friend"

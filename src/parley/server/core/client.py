@@ -23,6 +23,7 @@ class Client:
         "invited",
         "last_spoke",
         "modes",
+        "monitoring",
         "nick",
         "prefix",
         "realname",
@@ -44,6 +45,7 @@ class Client:
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: list[Session] = []
         self.invited: set[str] = set()  # folded channel names invited to
+        self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.signon = now
         self.last_spoke = now
 

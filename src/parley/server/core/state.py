@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.irc.casemap import fold, is_channel
-from parley.irc.message import Message
+from parley.irc.message import Message, encode
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
@@ -46,6 +46,7 @@ class State:
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: dict[int, Session] = {}  # every connection, registered or not
         self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
+        self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
@@ -76,6 +77,7 @@ class State:
         """A session finished registration (a local event: nobody else is told)."""
         self.clients[client.folded] = client
         self.max_clients = max(self.max_clients, len(self.clients))
+        self._monitor_notify(client.folded, f"{client.prefix}", online=True)
 
     # -- the one place state changes -------------------------------------------
 
@@ -125,6 +127,16 @@ class State:
         for channel in client.channels.values():
             peers.update(channel.members)
         return peers
+
+    def _monitor_notify(self, key: str, who: str, online: bool) -> None:
+        """IRCv3 MONITOR: 730 (with the full prefix) or 731 to those watching a nick."""
+        watchers = self.monitors.get(key)
+        if not watchers:
+            return
+        code = "730" if online else "731"
+        for watcher in watchers:
+            line = Message(code, (watcher.nick, who), self.server_name)
+            watcher.send(encode(line))
 
     def _remove_member(self, channel: Channel, client: Client) -> None:
         channel.members.pop(client, None)
@@ -193,6 +205,13 @@ class State:
             self._remove_member(channel, client)
         del self.clients[client.folded]
         self._remember(client)
+        self._monitor_notify(client.folded, client.nick, online=False)
+        for key in client.monitoring:  # the quitter watches no more
+            watching = self.monitors.get(key)
+            if watching is not None:
+                watching.discard(client)
+                if not watching:
+                    del self.monitors[key]
         return out
 
     def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
@@ -200,9 +219,13 @@ class State:
         out = self._from(client, "NICK", e.new)
         self._deliver(out, self._peers(client), origin)
         self._remember(client)
+        old, old_key = client.nick, client.folded
         del self.clients[client.folded]
         client.rename(e.new)
         self.clients[client.folded] = client
+        if client.folded != old_key:  # a change of case is the same nick to MONITOR
+            self._monitor_notify(old_key, old, online=False)
+            self._monitor_notify(client.folded, client.prefix, online=True)
         return out
 
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:

@@ -51,6 +51,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "MAXLIST": f"{LIST_MODES}:{limits.list_modes_per_channel}",
         "MAXTARGETS": targets,
         "MODES": 4,
+        "MONITOR": 100,
         "MSGREFTYPES": "msgid,timestamp",
         "NETWORK": config.network_name,
         "NICKLEN": limits.nick_length,

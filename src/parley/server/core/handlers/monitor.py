@@ -1,0 +1,88 @@
+"""IRCv3 MONITOR: be told when given nicks come online or go offline.
+
+    MONITOR + nick[,nick...]   start watching (730/731 say who is online now)
+    MONITOR - nick[,nick...]   stop
+    MONITOR C | L | S          clear, list (732/733), status of all (730/731)
+
+Only nicks can be watched, never masks (the spec's privacy rule). The
+notifications themselves are sent by State when users arrive, leave or rename.
+"""
+
+from __future__ import annotations
+
+from parley.irc.casemap import fold, valid_nick
+from parley.irc.message import Message
+from parley.irc.numerics import (
+    ERR_ERRONEUSNICKNAME,
+    ERR_MONLISTFULL,
+    RPL_ENDOFMONLIST,
+    RPL_MONLIST,
+    RPL_MONOFFLINE,
+    RPL_MONONLINE,
+)
+from parley.server.core.context import Context
+
+MAX_MONITOR = 100
+
+
+def handle_monitor(ctx: Context, msg: Message) -> None:
+    sub = msg.params[0]
+    targets = [t for t in msg.params[1].split(",") if t] if len(msg.params) > 1 else []
+    client = ctx.client
+    watchers = ctx.state.monitors
+    if sub == "+":
+        online, offline = [], []
+        for nick in targets:
+            if not valid_nick(nick, ctx.server.config.limits.nick_length):
+                ctx.reply(ERR_ERRONEUSNICKNAME, nick)
+                continue
+            key = fold(nick)
+            if key not in client.monitoring and len(client.monitoring) >= MAX_MONITOR:
+                rest = ",".join(targets[targets.index(nick) :])
+                ctx.reply(ERR_MONLISTFULL, str(MAX_MONITOR), rest)
+                break
+            client.monitoring[key] = nick
+            watchers.setdefault(key, set()).add(client)
+            present = ctx.state.clients.get(key)
+            if present is not None:
+                online.append(present.prefix)
+            else:
+                offline.append(nick)
+        _status(ctx, online, offline)
+    elif sub == "-":
+        for nick in targets:
+            _unwatch(ctx, fold(nick))
+    elif sub in ("C", "c"):
+        for key in list(client.monitoring):
+            _unwatch(ctx, key)
+    elif sub in ("L", "l"):
+        names = list(client.monitoring.values())
+        for i in range(0, len(names), 20):
+            ctx.reply(RPL_MONLIST, text=",".join(names[i : i + 20]))
+        ctx.reply(RPL_ENDOFMONLIST)
+    elif sub in ("S", "s"):
+        online, offline = [], []
+        for key, nick in client.monitoring.items():
+            present = ctx.state.clients.get(key)
+            if present is not None:
+                online.append(present.prefix)
+            else:
+                offline.append(nick)
+        _status(ctx, online, offline)
+
+
+def _status(ctx: Context, online: list[str], offline: list[str]) -> None:
+    if online:
+        ctx.reply(RPL_MONONLINE, text=",".join(online))
+    if offline:
+        ctx.reply(RPL_MONOFFLINE, text=",".join(offline))
+
+
+def _unwatch(ctx: Context, key: str) -> None:
+    client = ctx.client
+    client.monitoring.pop(key, None)
+    watching = ctx.state.monitors.get(key)
+    if watching is not None:
+        watching.discard(client)
+        if not watching:
+            del ctx.state.monitors[key]
