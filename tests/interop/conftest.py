@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-PACKAGES = {"ii": "ii", "irssi": "irssi", "tmux": "tmux"}
+PACKAGES = {"ii": "ii", "irssi": "irssi", "tmux": "tmux", "weechat-headless": "weechat-headless"}
 
 
 def require(command: str) -> str:

@@ -1,0 +1,101 @@
+"""WeeChat (weechat-headless) logs in with SASL and finds its channels and mail waiting."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import require, wait_until
+from support.client import IrcClient
+from support.servers import ThreadServer
+
+
+def read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def sasl_client(port: int, nick: str, password: str) -> IrcClient:
+    client = IrcClient(port)
+    client.send("CAP REQ :sasl")
+    client.expect("CAP")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    client.send("AUTHENTICATE " + base64.b64encode(f"\0{nick}\0{password}".encode()).decode())
+    client.expect("903")
+    client.send("CAP END")
+    client.register(nick)
+    return client
+
+
+@pytest.fixture
+def weechat_dir(tmp_path: Path) -> Path:
+    return tmp_path / "weechat"
+
+
+def start_weechat(home: Path, port: int, nick: str, password: str) -> subprocess.Popen[bytes]:
+    binary = require("weechat-headless")
+    commands = ";".join(
+        [
+            "/set logger.file.flush_delay 0",
+            f"/server add parley 127.0.0.1/{port} -notls",
+            f"/set irc.server.parley.nicks {nick}",
+            "/set irc.server.parley.sasl_mechanism plain",
+            f"/set irc.server.parley.sasl_username {nick}",
+            f"/set irc.server.parley.sasl_password {password}",
+            "/connect parley",
+        ]
+    )
+    return subprocess.Popen(
+        [binary, "--dir", str(home), "-r", commands],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def server_with_account(server: ThreadServer) -> Iterator[ThreadServer]:
+    subprocess.run(
+        [sys.executable, "-m", "parley.server", "--data-dir", str(server.config.data_dir),
+         "create-account", "wcuser", "weechat-pass"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    yield server
+
+
+def test_weechat_logs_in_and_finds_channels_and_missed_messages(
+    server_with_account: ThreadServer, weechat_dir: Path
+) -> None:
+    server = server_with_account
+    earlier = sasl_client(server.port, "wcuser", "weechat-pass")  # last time, elsewhere
+    earlier.send("JOIN #tea")
+    earlier.expect("366")
+    earlier.send("QUIT :bye for now")
+    earlier.wait_closed()
+    bob = IrcClient(server.port)
+    bob.register("bob")
+    bob.send("JOIN #tea")
+    bob.expect("366")
+    bob.send("PRIVMSG #tea :the kettle is on")
+    bob.send("PRIVMSG wcuser :ping me when you are back")
+    assert "Offline" in bob.expect("301").params[-1]
+
+    weechat = start_weechat(weechat_dir, server.port, "wcuser", "weechat-pass")
+    try:
+        logs = weechat_dir / "logs"
+        tea = logs / "irc.parley.#tea.weechatlog"
+        wait_until(lambda: "has joined #tea" in read(tea), timeout=15, what="weechat in #tea")
+        wait_until(lambda: "the kettle is on" in read(tea), what="#tea's recent lines")
+        private = logs / "irc.parley.bob.weechatlog"
+        wait_until(lambda: "ping me when you are back" in read(private), what="the missed message")
+        whois = IrcClient(server.port)
+        whois.register("asker")
+        whois.send("WHOIS wcuser")
+        assert whois.expect("330").params[2] == "wcuser"  # logged in with SASL
+    finally:
+        weechat.terminate()
+        weechat.wait(timeout=10)
