@@ -32,6 +32,7 @@ class Session:
     __slots__ = (
         "account",
         "active",
+        "asked_nick",
         "cap_version",
         "caps",
         "client",
@@ -57,6 +58,7 @@ class Session:
         self.id = session_id
         self.phase = Phase.UNREGISTERED
         self.nick: str | None = None  # pending nick until registered
+        self.asked_nick: str | None = None  # the last nick asked for, even if refused
         self.user: str | None = None
         self.realname = ""
         self.password: str | None = None

@@ -64,6 +64,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_NICKNAMEINUSE, nick)
         return
     if session.phase is not Phase.REGISTERED:
+        session.asked_nick = nick
         if holder is not None:
             ctx.reply(ERR_NICKNAMEINUSE, nick)
             return

@@ -29,7 +29,7 @@ def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
         return "ALREADY_AUTHENTICATED", "You are already logged in"
     if not valid_nick(name, ctx.server.config.limits.nick_length) or fold(name) == "nickserv":
         return "BAD_ACCOUNT_NAME", "Account names follow the rules of nicks"
-    if fold(name) != fold(ctx.nick):
+    if fold(name) not in (fold(ctx.nick), fold(ctx.session.asked_nick or "")):
         return "ACCOUNT_NAME_MUST_BE_NICK", "Register the nick you are using"
     holder = ctx.state.client(name)
     if ctx.server.accounts.get(name) is not None or (
@@ -65,7 +65,7 @@ def handle_register(ctx: Context, msg: Message) -> None:
     """REGISTER <account> <email> <password>; account `*` means the current nick."""
     name, _email, password = msg.params[0], msg.params[1], msg.params[2]
     if name == "*":
-        name = ctx.nick
+        name = ctx.nick if ctx.nick != "*" else ctx.session.asked_nick or "*"
     if name == "*":
         _fail(ctx, "NEED_NICK", name, "Choose a nick first")
         return
