@@ -90,3 +90,25 @@ def test_nobody_can_be_called_nickserv(connect: Callable[..., IrcClient]) -> Non
     eve = connect("eve")
     eve.send("NICK NickServ")
     assert eve.expect("433").params[1] == "NickServ"
+
+
+def test_history_opt_out_stops_storing_ones_messages(
+    server: ThreadServer, connect: Callable[..., IrcClient]
+) -> None:
+    frank = connect("frank")
+    frank.send("PRIVMSG NickServ :REGISTER frankpass")
+    nickserv_says(frank)
+    frank.send("JOIN #quiet")
+    frank.expect("366")
+    frank.send("PRIVMSG #quiet :kept")
+    frank.send("PRIVMSG NickServ :SET HISTORY OFF")
+    assert "no longer" in nickserv_says(frank)
+    frank.send("PRIVMSG #quiet :not kept")
+    reader = connect("reader", caps=("batch", "server-time", "draft/chathistory"))
+    reader.send("JOIN #quiet")
+    reader.expect("366")
+    reader.send("CHATHISTORY LATEST #quiet * 10")
+    reader.expect("BATCH")  # the batch opens
+    lines = reader.collect_until_match(lambda m: m.command == "BATCH" and m.params[0][0] == "-")
+    texts = [m.params[-1] for m in lines if m.command == "PRIVMSG"]
+    assert texts == ["kept"]

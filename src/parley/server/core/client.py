@@ -25,6 +25,7 @@ class Client:
         "modes",
         "monitoring",
         "nick",
+        "no_history",
         "prefix",
         "realname",
         "sessions",
@@ -42,6 +43,7 @@ class Client:
         self.modes: set[str] = set()
         self.away: str | None = None
         self.account: str | None = None
+        self.no_history = False  # the account opted out of having its messages stored
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: list[Session] = []
         self.invited: set[str] = set()  # folded channel names invited to

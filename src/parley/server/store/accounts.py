@@ -8,6 +8,7 @@ it is created, a crash does not lose it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import time
@@ -29,6 +30,7 @@ class Account:
     password_hash: str
     created: float
     scram: str | None = None  # SCRAM-SHA-256 credentials (scram.ScramCredentials.encode)
+    history_opt_out: bool = False  # the user's messages are not stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,8 @@ class AccountStore(Protocol):
     def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool: ...
 
     def names(self) -> list[str]: ...
+
+    def set_history_opt_out(self, name: str, opt_out: bool) -> bool: ...
 
     def presence(self, name: str) -> Presence | None: ...
 
@@ -99,6 +103,13 @@ class MemoryAccountStore:
     def names(self) -> list[str]:
         return sorted(a.name for a in self._accounts.values())
 
+    def set_history_opt_out(self, name: str, opt_out: bool) -> bool:
+        account = self.get(name)
+        if account is None:
+            return False
+        self._accounts[fold(name)] = dataclasses.replace(account, history_opt_out=opt_out)
+        return True
+
 
 class SqliteAccountStore:
     """Accounts in the data dir's SQLite database."""
@@ -109,10 +120,14 @@ class SqliteAccountStore:
 
     def get(self, name: str) -> Account | None:
         row = self._db.execute(
-            "SELECT name, password_hash, created, scram FROM accounts WHERE folded = ?",
+            "SELECT name, password_hash, created, scram, history_opt_out FROM accounts"
+            " WHERE folded = ?",
             (fold(name),),
         ).fetchone()
-        return Account(*row) if row else None
+        if row is None:
+            return None
+        name_, password_hash, created, scram, opt_out = row
+        return Account(name_, password_hash, created, scram, bool(opt_out))
 
     def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
         account = Account(name, password_hash, time.time(), scram)
@@ -139,6 +154,12 @@ class SqliteAccountStore:
 
     def names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT name FROM accounts ORDER BY folded")]
+
+    def set_history_opt_out(self, name: str, opt_out: bool) -> bool:
+        cursor = self._db.execute(
+            "UPDATE accounts SET history_opt_out = ? WHERE folded = ?", (int(opt_out), fold(name))
+        )
+        return cursor.rowcount > 0
 
     def presence(self, name: str) -> Presence | None:
         row = self._db.execute(

@@ -51,6 +51,9 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE accounts ADD COLUMN scram TEXT;
     """,
+    """
+    ALTER TABLE accounts ADD COLUMN history_opt_out INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

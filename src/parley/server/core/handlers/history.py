@@ -30,6 +30,8 @@ def record(
 ) -> None:
     """Store a message just sent (the writer thread does the disk work)."""
     client = ctx.client
+    if client.no_history:
+        return  # the sender opted out (NickServ SET HISTORY OFF)
     item = HistoryItem(
         msgid=out.msgid or "",
         time=out.time,

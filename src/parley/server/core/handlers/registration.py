@@ -209,6 +209,9 @@ def try_register(ctx: Context) -> None:
     client = Client(session.nick, session.user, session.conn.host, session.realname, now)
     client.sessions.append(session)
     client.account = session.account
+    if session.account is not None:
+        stored = ctx.server.accounts.get(session.account)
+        client.no_history = stored is not None and stored.history_opt_out
     session.client = client
     session.phase = Phase.REGISTERED
     ctx.state.add_client(client)

@@ -204,6 +204,8 @@ def log_in(ctx: Context, account: str) -> None:
     session.account = account
     if session.client is not None:
         ctx.state.apply(ev.AccountChanged(session.client.nick, account), session)
+        stored = ctx.server.accounts.get(account)
+        session.client.no_history = stored is not None and stored.history_opt_out
         prefix = session.client.prefix
     else:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
