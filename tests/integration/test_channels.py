@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from support.channels import join, numeric
 from support.client import IrcClient
 from support.servers import ThreadServer
 
@@ -17,17 +18,6 @@ Connect = Callable[..., IrcClient]
 def server(make_server: Callable[..., ThreadServer]) -> ThreadServer:
     """No lobby and no flood limit: these tests make their own channels, quickly."""
     return make_server(lobby=None, limits={"flood_enabled": False})
-
-
-def numeric(client: IrcClient, code: str) -> list[str]:
-    return list(client.expect(code).params)
-
-
-def join(channel: str, *clients: IrcClient) -> None:
-    """Each client joins `channel`, in order, and has seen the names list."""
-    for client in clients:
-        client.send(f"JOIN {channel}")
-        client.expect(lambda m, c=channel: m.command == "366" and m.params[1] == c)
 
 
 def names(client: IrcClient, channel: str) -> list[str]:
