@@ -31,7 +31,7 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
     client = ctx.client
     watchers = ctx.state.monitors
     if sub == "+":
-        online, offline = [], []
+        added: list[tuple[str, str]] = []
         for nick in targets:
             if not valid_nick(nick, ctx.server.config.limits.nick_length):
                 ctx.reply(ERR_ERRONEUSNICKNAME, nick)
@@ -43,12 +43,8 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
                 break
             client.monitoring[key] = nick
             watchers.setdefault(key, set()).add(client)
-            present = ctx.state.clients.get(key)
-            if present is not None:
-                online.append(present.prefix)
-            else:
-                offline.append(nick)
-        _status(ctx, online, offline)
+            added.append((key, nick))
+        _status(ctx, added)
     elif sub == "-":
         for nick in targets:
             _unwatch(ctx, fold(nick))
@@ -61,17 +57,18 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
             ctx.reply(RPL_MONLIST, text=",".join(names[i : i + 20]))
         ctx.reply(RPL_ENDOFMONLIST)
     elif sub in ("S", "s"):
-        online, offline = [], []
-        for key, nick in client.monitoring.items():
-            present = ctx.state.clients.get(key)
-            if present is not None:
-                online.append(present.prefix)
-            else:
-                offline.append(nick)
-        _status(ctx, online, offline)
+        _status(ctx, list(client.monitoring.items()))
 
 
-def _status(ctx: Context, online: list[str], offline: list[str]) -> None:
+def _status(ctx: Context, watched: list[tuple[str, str]]) -> None:
+    """730 for those of the (folded, given) nicks online, 731 for the others."""
+    online, offline = [], []
+    for key, nick in watched:
+        present = ctx.state.clients.get(key)
+        if present is not None:
+            online.append(present.prefix)
+        else:
+            offline.append(nick)
     if online:
         ctx.reply(RPL_MONONLINE, text=",".join(online))
     if offline:
