@@ -1,0 +1,1 @@
+"""The Parley clients: protocol state (sans-IO), the connection, and the desktop GUI."""

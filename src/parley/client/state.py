@@ -1,0 +1,438 @@
+"""The client's protocol state, sans-IO: Messages in, events for the UI and lines out.
+
+How this works: `ClientState.start()` gives the first lines to send (CAP LS 302,
+NICK, USER). Each Message from the server goes to `receive`, which updates what
+the client knows (its nick, its channels and their users and topics) and returns
+UI events; lines to send back (CAP REQ, AUTHENTICATE, PONG) collect in `outbox`.
+Nothing here does I/O, so it is tested without sockets or Tk.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from enum import Enum
+
+from parley.irc.casemap import fold, is_channel
+from parley.irc.message import Message
+
+# What the client asks for when the server offers it.
+WANTED_CAPS = (
+    "server-time",
+    "echo-message",
+    "multi-prefix",
+    "away-notify",
+    "account-notify",
+    "extended-join",
+    "batch",
+    "message-tags",
+    "draft/chathistory",
+    "cap-notify",
+)
+PREFIX_ORDER = "~&@%+"  # sorted ranks: owners and ops first, voices after
+
+
+class Phase(Enum):
+    """Where the connection is."""
+
+    NEGOTIATING = "negotiating"  # CAP and SASL before the welcome
+    REGISTERED = "registered"  # 001 received
+    CLOSED = "closed"  # ERROR received
+
+
+# -- events for the UI ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class NickRefused:
+    """The server refused the nick: the UI asks for another."""
+
+    nick: str
+    reason: str  # "taken" or "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFailed:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn:
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerText:
+    """Welcome, MOTD and other server text for the server tab."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """A message or notice in a channel or private conversation."""
+
+    conversation: str  # channel name, or the other user's nick
+    sender: str
+    text: str
+    time: str | None  # server-time, when the server sent one
+    action: bool = False  # /me
+    notice: bool = False
+    own: bool = False  # sent by this client (echo-message)
+    mention: bool = False  # names this client's nick
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """Someone joined, left, was kicked or quit: a quieter line, and the user list changes."""
+
+    conversation: str
+    nick: str
+    kind: str  # join, part, quit, kick, nick
+    detail: str = ""  # reason, or the new nick
+
+
+@dataclass(frozen=True, slots=True)
+class UsersChanged:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class TopicChanged:
+    channel: str
+    topic: str
+    by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """This client is now in a channel: the UI opens its tab."""
+
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorReply:
+    """A numeric error the user should see (e.g. 401, 404, 482)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    reason: str
+
+
+Event = (
+    Registered
+    | NickRefused
+    | LoginFailed
+    | LoggedIn
+    | ServerText
+    | ChatLine
+    | Membership
+    | UsersChanged
+    | TopicChanged
+    | Joined
+    | Left
+    | ErrorReply
+    | Closed
+)
+
+
+@dataclass
+class ChannelView:
+    """What the client knows of a channel it is in."""
+
+    name: str
+    topic: str = ""
+    users: dict[str, str] = field(default_factory=dict)  # nick -> prefix symbols
+
+    def sorted_users(self) -> list[str]:
+        """Users with their highest prefix, ops first, then alphabetically."""
+
+        def rank(item: tuple[str, str]) -> tuple[int, str]:
+            nick, prefixes = item
+            best = min((PREFIX_ORDER.index(p) for p in prefixes if p in PREFIX_ORDER), default=9)
+            return best, fold(nick)
+
+        return [(p[:1] + n) for n, p in sorted(self.users.items(), key=rank)]
+
+
+_ERRORS = {"401", "403", "404", "405", "421", "442", "473", "474", "475", "471", "482"}
+
+
+class ClientState:
+    """One connection's protocol state."""
+
+    def __init__(
+        self,
+        nick: str,
+        user: str | None = None,
+        realname: str | None = None,
+        password: str | None = None,  # the account password, for SASL PLAIN
+        server_password: str | None = None,
+    ) -> None:
+        self.nick = nick
+        self.user = user or nick
+        self.realname = realname or nick
+        self.password = password
+        self.server_password = server_password
+        self.phase = Phase.NEGOTIATING
+        self.caps: set[str] = set()
+        self.account: str | None = None
+        self.channels: dict[str, ChannelView] = {}
+        self.outbox: list[Message] = []
+        self._prefixes = {"o": "@", "v": "+"}
+        self._awaiting_sasl = False
+        self._offered = ""  # CAP LS lines gathered until the last one
+
+    # -- out -----------------------------------------------------------------
+
+    def start(self) -> list[Message]:
+        """The lines that open a connection."""
+        lines = [Message.of("CAP", "LS", "302")]
+        if self.server_password:
+            lines.append(Message.of("PASS", self.server_password))
+        lines += [
+            Message.of("NICK", self.nick),
+            Message.of("USER", self.user, "0", "*", self.realname),
+        ]
+        return lines
+
+    def take_outbox(self) -> list[Message]:
+        lines, self.outbox = self.outbox, []
+        return lines
+
+    def channel(self, name: str) -> ChannelView | None:
+        return self.channels.get(fold(name))
+
+    # -- in ------------------------------------------------------------------
+
+    def receive(self, msg: Message) -> list[Event]:
+        """Update from one server message; the events the UI should show."""
+        handler = _HANDLERS.get(msg.command)
+        if handler is not None:
+            return handler(self, msg)
+        return self._on_numeric(msg) if msg.command.isdigit() else []
+
+    def _source_nick(self, msg: Message) -> str:
+        return (msg.source or "").split("!", 1)[0]
+
+    def _is_me(self, nick: str) -> bool:
+        return fold(nick) == fold(self.nick)
+
+    def _on_ping(self, msg: Message) -> list[Event]:
+        self.outbox.append(Message("PONG", msg.params[-1:] or ("",)))
+        return []
+
+    def _on_error(self, msg: Message) -> list[Event]:
+        self.phase = Phase.CLOSED
+        return [Closed(msg.params[-1] if msg.params else "closed")]
+
+    def _on_cap(self, msg: Message) -> list[Event]:
+        sub = msg.params[1].upper() if len(msg.params) > 1 else ""
+        if sub == "LS":
+            if len(msg.params) > 3 and msg.params[2] == "*":
+                self._offered += " " + msg.params[3]  # more LS lines follow
+                return []
+            offered = self._offered + " " + msg.params[-1]
+            names = {item.split("=", 1)[0] for item in offered.split()}
+            wanted = [c for c in WANTED_CAPS if c in names]
+            if self.password and "sasl" in names:
+                wanted.append("sasl")
+            if wanted:
+                self.outbox.append(Message("CAP", ("REQ", " ".join(wanted))))
+            else:
+                self.outbox.append(Message.of("CAP", "END"))
+        elif sub == "ACK":
+            self.caps.update(msg.params[-1].split())
+            if "sasl" in self.caps and self.password and self.account is None:
+                self._awaiting_sasl = True
+                self.outbox.append(Message.of("AUTHENTICATE", "PLAIN"))
+            elif self.phase is Phase.NEGOTIATING:
+                self.outbox.append(Message.of("CAP", "END"))
+        elif sub == "NAK" and self.phase is Phase.NEGOTIATING:
+            self.outbox.append(Message.of("CAP", "END"))
+        return []
+
+    def _on_authenticate(self, msg: Message) -> list[Event]:
+        if msg.params and msg.params[0] == "+" and self.password is not None:
+            blob = f"\0{self.nick}\0{self.password}".encode()
+            self.outbox.append(Message.of("AUTHENTICATE", base64.b64encode(blob).decode()))
+        return []
+
+    def _on_numeric(self, msg: Message) -> list[Event]:
+        code, params = msg.command, msg.params
+        text = params[-1] if params else ""
+        if code == "001":
+            self.phase = Phase.REGISTERED
+            self.nick = params[0]
+            return [Registered(self.nick), ServerText(text)]
+        if code == "005":
+            for token in params[1:-1]:
+                if token.startswith("PREFIX=("):
+                    letters, symbols = token[8:].split(")", 1)
+                    self._prefixes = dict(zip(letters, symbols, strict=False))
+            return []
+        if code in ("433", "432") and self.phase is Phase.NEGOTIATING:
+            return [NickRefused(params[1], "taken" if code == "433" else "invalid")]
+        if code in ("900",):
+            self.account = params[2] if len(params) > 2 else self.nick
+            return [LoggedIn(self.account)]
+        if code == "903":
+            self._end_sasl()
+            return []
+        if code in ("902", "904", "905", "906"):
+            self._end_sasl()
+            return [LoginFailed(text)]
+        if code == "353" and len(params) >= 4:
+            view = self.channel(params[2])
+            if view is not None:
+                for entry in params[3].split():
+                    nick = entry.lstrip("".join(self._prefixes.values()))
+                    view.users[nick.split("!", 1)[0]] = entry[: len(entry) - len(nick)]
+                return [UsersChanged(view.name)]
+            return []
+        if code == "332" and len(params) >= 3:
+            view = self.channel(params[1])
+            if view is not None:
+                view.topic = text
+                return [TopicChanged(view.name, text, None)]
+            return []
+        if code in _ERRORS:
+            return [ErrorReply(" ".join(params[1:]))]
+        if code in ("002", "003", "251", "255", "372", "375", "376", "422", "301"):
+            return [ServerText(text if code != "301" else f"{params[1]} is away: {text}")]
+        return []
+
+    def _end_sasl(self) -> None:
+        if self._awaiting_sasl:
+            self._awaiting_sasl = False
+            if self.phase is Phase.NEGOTIATING:
+                self.outbox.append(Message.of("CAP", "END"))
+
+    def _on_join(self, msg: Message) -> list[Event]:
+        nick, name = self._source_nick(msg), msg.params[0]
+        if self._is_me(nick):
+            self.channels[fold(name)] = ChannelView(name)
+            return [Joined(name)]
+        view = self.channel(name)
+        if view is None:
+            return []
+        view.users[nick] = ""
+        return [Membership(view.name, nick, "join"), UsersChanged(view.name)]
+
+    def _leave(self, name: str, nick: str, kind: str, detail: str) -> list[Event]:
+        view = self.channel(name)
+        if view is None:
+            return []
+        if self._is_me(nick):
+            del self.channels[fold(name)]
+            return [Membership(view.name, nick, kind, detail), Left(view.name)]
+        view.users.pop(nick, None)
+        return [Membership(view.name, nick, kind, detail), UsersChanged(view.name)]
+
+    def _on_part(self, msg: Message) -> list[Event]:
+        reason = msg.params[1] if len(msg.params) > 1 else ""
+        return self._leave(msg.params[0], self._source_nick(msg), "part", reason)
+
+    def _on_kick(self, msg: Message) -> list[Event]:
+        reason = msg.params[2] if len(msg.params) > 2 else ""
+        by = self._source_nick(msg)
+        return self._leave(msg.params[0], msg.params[1], "kick", f"by {by}: {reason}")
+
+    def _on_quit(self, msg: Message) -> list[Event]:
+        nick = self._source_nick(msg)
+        reason = msg.params[0] if msg.params else ""
+        events: list[Event] = []
+        for view in self.channels.values():
+            if nick in view.users:
+                del view.users[nick]
+                events += [Membership(view.name, nick, "quit", reason), UsersChanged(view.name)]
+        return events
+
+    def _on_nick(self, msg: Message) -> list[Event]:
+        old, new = self._source_nick(msg), msg.params[0]
+        if self._is_me(old):
+            self.nick = new
+        events: list[Event] = []
+        for view in self.channels.values():
+            if old in view.users:
+                view.users[new] = view.users.pop(old)
+                events += [Membership(view.name, old, "nick", new), UsersChanged(view.name)]
+        return events
+
+    def _on_topic(self, msg: Message) -> list[Event]:
+        view = self.channel(msg.params[0])
+        if view is None:
+            return []
+        view.topic = msg.params[-1]
+        return [TopicChanged(view.name, view.topic, self._source_nick(msg))]
+
+    def _on_mode(self, msg: Message) -> list[Event]:
+        view = self.channel(msg.params[0]) if is_channel(msg.params[0]) else None
+        if view is None or len(msg.params) < 2:
+            return []
+        adding, args = True, list(msg.params[2:])
+        for letter in msg.params[1]:
+            if letter in "+-":
+                adding = letter == "+"
+            elif letter in self._prefixes:
+                nick = args.pop(0) if args else ""
+                symbol = self._prefixes[letter]
+                held = view.users.get(nick, "").replace(symbol, "")
+                view.users[nick] = held + symbol if adding else held
+            elif (letter in "beIkqfjL" or (letter == "l" and adding)) and args:
+                args.pop(0)  # a mode with an argument that is not a member's
+        return [UsersChanged(view.name)]
+
+    def _on_privmsg(self, msg: Message) -> list[Event]:
+        return self._chat(msg, notice=False)
+
+    def _on_notice(self, msg: Message) -> list[Event]:
+        if not msg.source or "!" not in msg.source:  # from the server itself
+            return [ServerText(msg.params[-1])]
+        return self._chat(msg, notice=True)
+
+    def _chat(self, msg: Message, notice: bool) -> list[Event]:
+        if len(msg.params) < 2:
+            return []
+        sender, target, text = self._source_nick(msg), msg.params[0], msg.params[1]
+        own = self._is_me(sender)
+        conversation = target if is_channel(target) or own else sender
+        action = text.startswith("\x01ACTION ") and text.endswith("\x01")
+        if action:
+            text = text[8:-1]
+        elif text.startswith("\x01"):
+            return []  # other CTCP: not shown
+        mention = not own and fold(self.nick) in fold(text)
+        time = msg.tags.get("time")
+        return [ChatLine(conversation, sender, text, time, action, notice, own, mention)]
+
+
+_HANDLERS = {
+    "PING": ClientState._on_ping,
+    "ERROR": ClientState._on_error,
+    "CAP": ClientState._on_cap,
+    "AUTHENTICATE": ClientState._on_authenticate,
+    "JOIN": ClientState._on_join,
+    "PART": ClientState._on_part,
+    "KICK": ClientState._on_kick,
+    "QUIT": ClientState._on_quit,
+    "NICK": ClientState._on_nick,
+    "TOPIC": ClientState._on_topic,
+    "MODE": ClientState._on_mode,
+    "PRIVMSG": ClientState._on_privmsg,
+    "NOTICE": ClientState._on_notice,
+}

@@ -1,0 +1,126 @@
+"""The client's protocol state, fed a real server's lines through the core (no sockets)."""
+
+from __future__ import annotations
+
+from core.fake import Harness
+from parley.client import state as cs
+from parley.irc.message import Message, encode
+from parley.server.passwords import credentials
+
+
+class Wire:
+    """A ClientState joined to a core server session through a fake connection."""
+
+    def __init__(self, harness: Harness, nick: str, password: str | None = None) -> None:
+        self.harness = harness
+        self.session, self.conn = harness.connect()
+        self.state = cs.ClientState(nick, password=password)
+        self.events: list[cs.Event] = []
+        self.send(self.state.start())
+
+    def send(self, lines: list[Message]) -> None:
+        for line in lines:
+            self.harness.server.receive(self.session, encode(line).rstrip(b"\r\n"))
+        self.pump()
+
+    def pump(self) -> None:
+        """Feed what the server sent to the state until nothing more comes back."""
+        while True:
+            for message in self.conn.take():
+                self.events += self.state.receive(message)
+            out = self.state.take_outbox()
+            if not out:
+                return
+            for line in out:
+                self.harness.server.receive(self.session, encode(line).rstrip(b"\r\n"))
+
+    def say(self, text: str) -> None:
+        self.send([Message.of("PRIVMSG", "#lobby", text)])
+
+    def of(self, kind: type) -> list[cs.Event]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def test_connect_negotiates_caps_registers_and_opens_the_lobby() -> None:
+    wire = Wire(Harness(), "alice")
+    assert wire.state.phase is cs.Phase.REGISTERED
+    assert {"server-time", "echo-message", "multi-prefix"} <= wire.state.caps
+    assert wire.of(cs.Registered) == [cs.Registered("alice")]
+    assert cs.Joined("#lobby") in wire.events
+    lobby = wire.state.channel("#lobby")
+    assert lobby is not None and lobby.sorted_users() == ["@alice"]
+    assert lobby.topic.startswith("Welcome")
+    assert any("Welcome" in e.text for e in wire.of(cs.ServerText))
+
+
+def test_taken_nick_is_reported_so_the_user_can_choose_again() -> None:
+    harness = Harness()
+    Wire(harness, "alice")
+    second = Wire(harness, "Alice")
+    assert second.of(cs.NickRefused) == [cs.NickRefused("Alice", "taken")]
+    assert second.state.phase is cs.Phase.NEGOTIATING
+
+
+def test_user_list_follows_joins_modes_nicks_and_quits() -> None:
+    harness = Harness()
+    alice, bob = Wire(harness, "alice"), Wire(harness, "bob")
+    alice.pump()
+    lobby = alice.state.channel("#lobby")
+    assert lobby is not None and lobby.sorted_users() == ["@alice", "bob"]
+    alice.send([Message.of("MODE", "#lobby", "+v", "bob")])
+    assert lobby.sorted_users() == ["@alice", "+bob"]
+    bob.send([Message.of("NICK", "robert")])
+    alice.pump()
+    assert lobby.sorted_users() == ["@alice", "+robert"]
+    assert cs.Membership("#lobby", "bob", "nick", "robert") in alice.events
+    bob.send([Message.of("QUIT", "later")])
+    alice.pump()
+    assert lobby.sorted_users() == ["@alice"]
+    assert cs.Membership("#lobby", "robert", "quit", "Quit: later") in alice.events
+
+
+def test_messages_arrive_with_time_own_echo_actions_and_mentions() -> None:
+    harness = Harness()
+    alice, bob = Wire(harness, "alice"), Wire(harness, "bob")
+    alice.say("hello bob")
+    alice.say("\x01ACTION waves\x01")
+    bob.pump()
+    lines = bob.of(cs.ChatLine)
+    assert [(line.sender, line.text, line.action) for line in lines] == [
+        ("alice", "hello bob", False),
+        ("alice", "waves", True),
+    ]
+    assert lines[0].mention and lines[0].time is not None
+    own = alice.of(cs.ChatLine)
+    assert own and own[0].own and own[0].conversation == "#lobby"
+
+
+def test_private_message_opens_a_conversation_named_for_the_sender() -> None:
+    harness = Harness()
+    alice, bob = Wire(harness, "alice"), Wire(harness, "bob")
+    alice.send([Message.of("PRIVMSG", "bob", "psst")])
+    bob.pump()
+    (line,) = bob.of(cs.ChatLine)
+    assert line.conversation == "alice" and line.text == "psst"
+
+
+def test_sasl_login_with_the_account_password() -> None:
+    harness = Harness()
+    harness.server.accounts.create("carol", *credentials("carol-password"))
+    wire = Wire(harness, "carol", password="carol-password")
+    assert wire.of(cs.LoggedIn) == [cs.LoggedIn("carol")]
+    assert wire.state.phase is cs.Phase.REGISTERED
+    bad = Wire(harness, "carol2", password="nope")
+    assert bad.of(cs.LoginFailed) and bad.state.phase is cs.Phase.REGISTERED
+
+
+def test_server_ping_is_answered() -> None:
+    state = cs.ClientState("x")
+    assert state.receive(Message.of("PING", "abc")) == []
+    assert state.take_outbox() == [Message("PONG", ("abc",))]
+
+
+def test_error_closes() -> None:
+    state = cs.ClientState("x")
+    assert state.receive(Message.of("ERROR", "Closing link")) == [cs.Closed("Closing link")]
+    assert state.phase is cs.Phase.CLOSED
