@@ -1,0 +1,228 @@
+"""The client's connection: a ClientState over TCP or TLS, run in a background thread.
+
+How this works: `Connection.start()` starts a thread with its own asyncio loop.
+The loop connects, checks the TLS certificate against the pinned fingerprint,
+feeds server lines to the ClientState and writes what it asks to send. Every
+event goes onto `events`, a thread-safe queue the GUI polls with `after()`, so
+only the Tk thread touches widgets. If the connection drops, it reconnects
+with backoff and rejoins the channels it was in. `send()` may be called from
+any thread; it returns False while disconnected, so no input is lost silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from parley.client import state as cs
+from parley.client.pins import PinStore, fingerprint
+from parley.irc.message import Message, ProtocolError, encode, parse
+
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)  # seconds between reconnection tries
+
+
+@dataclass(frozen=True, slots=True)
+class Connecting:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Connected:
+    tls_fingerprint: str | None  # None for plain TCP
+
+
+@dataclass(frozen=True, slots=True)
+class CertificatePinned:
+    """First connection to this server: its fingerprint is now trusted (shown to the user)."""
+
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateChanged:
+    """The server's certificate is not the pinned one: the user must decide (like SSH)."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnected:
+    reason: str
+    retry_in: float | None  # seconds until the next try, or None if it will not retry
+
+
+ConnectionEvent = Connecting | Connected | CertificatePinned | CertificateChanged | Disconnected
+
+
+class Connection:
+    """One server connection, in its own thread."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: bool,
+        make_state: Callable[[], cs.ClientState],
+        pins: PinStore | None = None,
+        reconnect: bool = True,
+    ) -> None:
+        self.host, self.port, self.tls = host, port, tls
+        self.make_state = make_state
+        self.pins = pins
+        self.reconnect = reconnect
+        self.events: queue.Queue[cs.Event | ConnectionEvent] = queue.Queue()
+        self.state: cs.ClientState | None = None
+        self._loop = asyncio.new_event_loop()
+        self._writer: asyncio.StreamWriter | None = None
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="parley-connection", daemon=True)
+
+    # -- called from the GUI thread ------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def send(self, message: Message) -> bool:
+        """Queue a line for the server; False if not connected (the GUI says so)."""
+        if (
+            self._writer is None
+            or self.state is None
+            or self.state.phase is not cs.Phase.REGISTERED
+        ):
+            return False
+        self._loop.call_soon_threadsafe(self._write, [message])
+        return True
+
+    def trust(self, new_fingerprint: str) -> None:
+        """The user accepts a changed certificate: pin it and connect again."""
+        if self.pins is not None:
+            self.pins.pin(self.host, self.port, new_fingerprint)
+        self._loop.call_soon_threadsafe(self._retry_now.set)
+
+    def close(self, reason: str = "Leaving") -> None:
+        """Quit and stop reconnecting."""
+        self._stopping = True
+
+        def quit_now() -> None:
+            if self._writer is not None:
+                self._write([Message.of("QUIT", reason)])
+                self._writer.close()
+            self._retry_now.set()
+
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(quit_now)
+            self._thread.join(timeout=5)
+
+    # -- the connection thread -----------------------------------------------
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._retry_now = asyncio.Event()
+        self._loop.run_until_complete(self._keep_connected())
+        self._loop.close()
+
+    async def _keep_connected(self) -> None:
+        attempt = 0
+        channels: list[str] = []
+        while not self._stopping:
+            self.events.put(Connecting(self.host, self.port))
+            reason, trusted = await self._session(channels)
+            if self.state is not None and self.state.channels:
+                channels = [view.name for view in self.state.channels.values()]
+            if self._stopping:
+                self.events.put(Disconnected(reason, None))
+                return
+            if not trusted:  # a changed certificate: wait for the user to decide
+                self.events.put(Disconnected(reason, None))
+                self._retry_now.clear()
+                await self._retry_now.wait()
+                continue
+            if not self.reconnect:
+                self.events.put(Disconnected(reason, None))
+                return
+            delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+            attempt = (
+                0
+                if self.state is not None and self.state.phase is cs.Phase.REGISTERED
+                else attempt + 1
+            )
+            self.events.put(Disconnected(reason, delay))
+            self._retry_now.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._retry_now.wait(), delay)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # trust comes from the pinned fingerprint
+        return context
+
+    async def _session(self, rejoin: list[str]) -> tuple[str, bool]:
+        """One connection, until it ends; (why it ended, whether the certificate was trusted)."""
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    self.host, self.port, ssl=self._tls_context() if self.tls else None
+                ),
+                15,
+            )
+        except (OSError, TimeoutError, ssl.SSLError) as exc:
+            return f"cannot connect: {getattr(exc, 'strerror', None) or exc}", True
+        print_ = None
+        if self.tls:
+            ssl_object = writer.get_extra_info("ssl_object")
+            der = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+            print_ = fingerprint(der) if der else None
+            if not self._check_pin(print_):
+                writer.close()
+                return "the server's certificate changed", False
+        self._writer = writer
+        self.state = state = self.make_state()
+        self.events.put(Connected(print_))
+        self._write(state.start())
+        rejoined = False
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return "connection closed by the server", True
+                try:
+                    message = parse(line)
+                except ProtocolError:
+                    continue
+                for event in state.receive(message):
+                    self.events.put(event)
+                self._write(state.take_outbox())
+                if not rejoined and rejoin and state.phase is cs.Phase.REGISTERED:
+                    rejoined = True
+                    self._write([Message.of("JOIN", ",".join(rejoin))])
+        except (OSError, ssl.SSLError) as exc:
+            return f"connection lost: {exc}", True
+        finally:
+            self._writer = None
+            writer.close()
+
+    def _check_pin(self, print_: str | None) -> bool:
+        if self.pins is None or print_ is None:
+            return True
+        pinned = self.pins.get(self.host, self.port)
+        if pinned is None:
+            self.pins.pin(self.host, self.port, print_)
+            self.events.put(CertificatePinned(print_))
+            return True
+        if pinned != print_:
+            self.events.put(CertificateChanged(pinned, print_))
+            return False
+        return True
+
+    def _write(self, lines: list[Message]) -> None:
+        if self._writer is not None and lines:
+            self._writer.write(b"".join(encode(line) for line in lines))

@@ -1,0 +1,106 @@
+"""The client's connection thread against a real server: TLS pinning, chat, reconnect."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from parley.client import state as cs
+from parley.client.connection import (
+    CertificateChanged,
+    CertificatePinned,
+    Connected,
+    Connection,
+    Disconnected,
+)
+from parley.client.pins import PinStore
+from parley.irc.message import Message
+from parley.server.config import Address
+from support.client import IrcClient
+from support.servers import ThreadServer
+from support.servers import test_config as server_config
+
+
+def wait_event(conn: Connection, test: Callable[[object], bool], timeout: float = 10.0) -> object:
+    """The first event (from now on) that passes `test`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError("no such event in time")
+        try:
+            event = conn.events.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if test(event):
+            return event
+
+
+def test_first_tls_connection_pins_the_certificate_and_chats(
+    make_server: Callable[..., ThreadServer], tmp_path: Path
+) -> None:
+    server = make_server(tls=True)
+    pins = PinStore(tmp_path / "pins.json")
+    conn = Connection("127.0.0.1", server.tls_port, True, lambda: cs.ClientState("gui"), pins)
+    conn.start()
+    try:
+        pinned = wait_event(conn, lambda e: isinstance(e, CertificatePinned))
+        assert isinstance(pinned, CertificatePinned)
+        assert pins.get("127.0.0.1", server.tls_port) == pinned.fingerprint
+        wait_event(conn, lambda e: e == cs.Joined("#lobby"))
+        other = IrcClient(server.port)
+        other.register("other")
+        assert conn.send(Message.of("PRIVMSG", "#lobby", "from the gui"))
+        assert other.expect("PRIVMSG").params == ("#lobby", "from the gui")
+        other.send("PRIVMSG #lobby :to the gui")
+        line = wait_event(conn, lambda e: isinstance(e, cs.ChatLine) and not e.own)
+        assert isinstance(line, cs.ChatLine) and line.text == "to the gui"
+    finally:
+        conn.close()
+
+
+def test_changed_certificate_waits_for_the_user(
+    make_server: Callable[..., ThreadServer], tmp_path: Path
+) -> None:
+    server = make_server(tls=True)
+    pins = PinStore(tmp_path / "pins.json")
+    pins.pin("127.0.0.1", server.tls_port, "00:11:22")  # what we saw last time
+    conn = Connection("127.0.0.1", server.tls_port, True, lambda: cs.ClientState("wary"), pins)
+    conn.start()
+    try:
+        changed = wait_event(conn, lambda e: isinstance(e, CertificateChanged))
+        assert isinstance(changed, CertificateChanged) and changed.old == "00:11:22"
+        stopped = wait_event(conn, lambda e: isinstance(e, Disconnected))
+        assert isinstance(stopped, Disconnected) and stopped.retry_in is None
+        assert not conn.send(Message.of("PRIVMSG", "#lobby", "refused while disconnected"))
+        conn.trust(changed.new)
+        wait_event(conn, lambda e: isinstance(e, cs.Registered))
+        assert pins.get("127.0.0.1", server.tls_port) == changed.new
+    finally:
+        conn.close()
+
+
+def test_reconnects_after_the_server_restarts_and_rejoins(tmp_path: Path) -> None:
+    first = ThreadServer(server_config(tmp_path / "a")).start()
+    port = first.port
+    conn = Connection("127.0.0.1", port, False, lambda: cs.ClientState("stayer"))
+    conn.start()
+    second: ThreadServer | None = None
+    try:
+        wait_event(conn, lambda e: e == cs.Joined("#lobby"))
+        assert conn.send(Message.of("JOIN", "#room"))
+        wait_event(conn, lambda e: e == cs.Joined("#room"))
+        first.stop()
+        gone = wait_event(conn, lambda e: isinstance(e, Disconnected))
+        assert isinstance(gone, Disconnected) and gone.retry_in is not None
+        config = server_config(tmp_path / "b")
+        second = ThreadServer(replace(config, listen=(Address("127.0.0.1", port),))).start()
+        wait_event(conn, lambda e: isinstance(e, Connected), timeout=20)
+        wait_event(conn, lambda e: e == cs.Joined("#room"))
+    finally:
+        conn.close()
+        if second is not None:
+            second.stop()
