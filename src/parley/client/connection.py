@@ -100,6 +100,13 @@ class Connection:
         self._loop.call_soon_threadsafe(self._write, [message])
         return True
 
+    def choose_nick(self, nick: str) -> None:
+        """After NickRefused, during registration: try another nick."""
+        state = self.state
+        if state is not None:
+            state.nick = nick
+        self._loop.call_soon_threadsafe(self._write, [Message.of("NICK", nick)])
+
     def trust(self, new_fingerprint: str) -> None:
         """The user accepts a changed certificate: pin it and connect again."""
         if self.pins is not None:

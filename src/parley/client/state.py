@@ -99,7 +99,10 @@ class Membership:
 
 @dataclass(frozen=True, slots=True)
 class UsersChanged:
+    """A channel's user list, as it now is (a copy: the GUI never reads this state)."""
+
     channel: str
+    users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +305,7 @@ class ClientState:
                 for entry in params[3].split():
                     nick = entry.lstrip("".join(self._prefixes.values()))
                     view.users[nick.split("!", 1)[0]] = entry[: len(entry) - len(nick)]
-                return [UsersChanged(view.name)]
+                return [self._users(view)]
             return []
         if code == "332" and len(params) >= 3:
             view = self.channel(params[1])
@@ -315,6 +318,10 @@ class ClientState:
         if code in ("002", "003", "251", "255", "372", "375", "376", "422", "301"):
             return [ServerText(text if code != "301" else f"{params[1]} is away: {text}")]
         return []
+
+    @staticmethod
+    def _users(view: ChannelView) -> UsersChanged:
+        return UsersChanged(view.name, tuple(view.sorted_users()))
 
     def _end_sasl(self) -> None:
         if self._awaiting_sasl:
@@ -331,7 +338,7 @@ class ClientState:
         if view is None:
             return []
         view.users[nick] = ""
-        return [Membership(view.name, nick, "join"), UsersChanged(view.name)]
+        return [Membership(view.name, nick, "join"), self._users(view)]
 
     def _leave(self, name: str, nick: str, kind: str, detail: str) -> list[Event]:
         view = self.channel(name)
@@ -341,7 +348,7 @@ class ClientState:
             del self.channels[fold(name)]
             return [Membership(view.name, nick, kind, detail), Left(view.name)]
         view.users.pop(nick, None)
-        return [Membership(view.name, nick, kind, detail), UsersChanged(view.name)]
+        return [Membership(view.name, nick, kind, detail), self._users(view)]
 
     def _on_part(self, msg: Message) -> list[Event]:
         reason = msg.params[1] if len(msg.params) > 1 else ""
@@ -359,7 +366,7 @@ class ClientState:
         for view in self.channels.values():
             if nick in view.users:
                 del view.users[nick]
-                events += [Membership(view.name, nick, "quit", reason), UsersChanged(view.name)]
+                events += [Membership(view.name, nick, "quit", reason), self._users(view)]
         return events
 
     def _on_nick(self, msg: Message) -> list[Event]:
@@ -370,7 +377,7 @@ class ClientState:
         for view in self.channels.values():
             if old in view.users:
                 view.users[new] = view.users.pop(old)
-                events += [Membership(view.name, old, "nick", new), UsersChanged(view.name)]
+                events += [Membership(view.name, old, "nick", new), self._users(view)]
         return events
 
     def _on_topic(self, msg: Message) -> list[Event]:
@@ -395,7 +402,7 @@ class ClientState:
                 view.users[nick] = held + symbol if adding else held
             elif (letter in "beIkqfjL" or (letter == "l" and adding)) and args:
                 args.pop(0)  # a mode with an argument that is not a member's
-        return [UsersChanged(view.name)]
+        return [self._users(view)]
 
     def _on_privmsg(self, msg: Message) -> list[Event]:
         return self._chat(msg, notice=False)

@@ -1,0 +1,1 @@
+"""The tkinter desktop client. Only the Tk thread touches widgets."""

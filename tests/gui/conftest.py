@@ -1,0 +1,81 @@
+"""A virtual X display (Xvfb) for the tkinter tests, started and ended by PID."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+import tkinter as tk
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+
+def _free_display() -> int:
+    for number in range(91, 140):
+        if (
+            not Path(f"/tmp/.X11-unix/X{number}").exists()
+            and not Path(f"/tmp/.X{number}-lock").exists()
+        ):
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.fail("Xvfb is not installed: apt-get install xvfb (scripts/test-deps does it)")
+    number = _free_display()
+    proc = subprocess.Popen(
+        [binary, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("Xvfb did not start")
+        time.sleep(0.05)
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield f":{number}"
+    finally:
+        if old is None:
+            os.environ.pop("DISPLAY", None)
+        else:
+            os.environ["DISPLAY"] = old
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def make_root(display: str) -> Iterator[Callable[[], tk.Tk]]:
+    roots: list[tk.Tk] = []
+
+    def make() -> tk.Tk:
+        root = tk.Tk()
+        roots.append(root)
+        return root
+
+    yield make
+    for root in roots:
+        with contextlib.suppress(tk.TclError):  # the window may have closed itself (/quit)
+            root.destroy()
+
+
+def pump(roots: list[tk.Tk], until: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Run the Tk event loops until `until()` holds, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for root in roots:
+            root.update()
+        if until():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {until}")
+        time.sleep(0.01)

@@ -1,0 +1,122 @@
+"""The desktop client's window on a virtual display, against a real server."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from conftest import pump
+from parley.client import state as cs
+from parley.client.connection import Connection
+from parley.client.gui.window import SERVER_TAB, ChatWindow
+from support.client import IrcClient
+from support.servers import ThreadServer
+
+
+@pytest.fixture
+def open_window(
+    server: ThreadServer, make_root: Callable[[], tk.Tk]
+) -> Iterator[Callable[[str], ChatWindow]]:
+    windows: list[ChatWindow] = []
+
+    def open_(nick: str) -> ChatWindow:
+        connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState(nick))
+        window = ChatWindow(make_root(), connection)
+        connection.start()
+        windows.append(window)
+        pump([window.root], lambda: "#lobby" in [c.name for c in window.conversations.values()])
+        return window
+
+    yield open_
+    for window in windows:
+        window.connection.close()
+
+
+def type_line(window: ChatWindow, text: str) -> None:
+    """Type into the input box and press Enter, as a user would."""
+    window.entry.delete(0, "end")
+    window.entry.insert(0, text)
+    window.entry.focus_force()
+    window.root.update()
+    window.entry.event_generate("<Return>")
+    pump([window.root], lambda: window.entry.get() == "")
+
+
+def lines(window: ChatWindow, name: str) -> list[str]:
+    conversation = window.conversations.get(name.lower())
+    return conversation.history if conversation else []
+
+
+def test_two_windows_chat_in_the_lobby_and_see_each_other(
+    open_window: Callable[[str], ChatWindow],
+) -> None:
+    alice = open_window("alice")
+    bob = open_window("bob")
+    roots = [alice.root, bob.root]
+    pump(roots, lambda: "bob" in alice.user_list())
+    assert alice.user_list() == ["@alice", "bob"]
+    assert any("bob joined" in line for line in lines(alice, "#lobby"))
+    type_line(alice, "hello from the window")
+    pump(roots, lambda: any("<alice> hello from the window" in x for x in lines(bob, "#lobby")))
+    assert any("<alice> hello from the window" in x for x in lines(alice, "#lobby"))  # echo
+    bob.connection.close("bye")
+    pump([alice.root], lambda: any("bob quit" in line for line in lines(alice, "#lobby")))
+    assert alice.user_list() == ["@alice"]
+
+
+def test_unread_counts_and_mentions_on_other_tabs(
+    open_window: Callable[[str], ChatWindow], server: ThreadServer
+) -> None:
+    alice = open_window("alice")
+    alice.select(SERVER_TAB)
+    bob = IrcClient(server.port)
+    bob.register("bob")
+    bob.send("PRIVMSG #lobby :just chatting")
+    bob.send("PRIVMSG #lobby :alice, look at this https://example.org/x")
+    pump([alice.root], lambda: "#lobby (2) @" in alice.tab_labels())
+    url_text = alice.conversations["#lobby"].text
+    assert url_text.tag_ranges("url")  # the link is clickable
+    alice.select("#lobby")
+    assert "#lobby" in alice.tab_labels()
+    bob.send("PRIVMSG alice :a private word")
+    pump([alice.root], lambda: "bob (1)" in alice.tab_labels())
+
+
+def test_input_refused_while_disconnected_is_said(
+    open_window: Callable[[str], ChatWindow], server: ThreadServer
+) -> None:
+    alice = open_window("alice")
+    alice.connection.close()
+    type_line(alice, "anyone?")
+    pump([alice.root], lambda: any("Not connected" in x for x in lines(alice, "#lobby")))
+
+
+def test_unknown_command_shows_help_and_themes_switch(
+    open_window: Callable[[str], ChatWindow],
+) -> None:
+    alice = open_window("alice")
+    type_line(alice, "/frobnicate")
+    pump([alice.root], lambda: any("Unknown command" in x for x in lines(alice, "#lobby")))
+    alice.apply_theme("dark")
+    assert alice.conversations["#lobby"].text.cget("background") == "#0d1117"
+
+
+def test_nick_taken_asks_for_another(
+    open_window: Callable[[str], ChatWindow], server: ThreadServer, make_root: Callable[[], tk.Tk]
+) -> None:
+    holder = IrcClient(server.port)  # keeps the nick while the window connects
+    holder.register("taken")
+    connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("taken"))
+    window = ChatWindow(make_root(), connection)
+    refused: list[cs.NickRefused] = []
+    window.on_nick_refused = lambda event: (refused.append(event), connection.choose_nick("fresh"))
+    connection.start()
+    try:
+        pump([window.root], lambda: bool(refused) and "#lobby" in window.conversations)
+        assert refused[0] == cs.NickRefused("taken", "taken")
+        assert window.nick == "fresh"
+    finally:
+        connection.close()
+        holder.close()
