@@ -16,13 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from PIL import ImageGrab  # noqa: E402
-from support.client import IrcClient  # noqa: E402
-from support.servers import ThreadServer, test_config  # noqa: E402
+from PIL import ImageGrab
 
-from parley.client import state as cs  # noqa: E402
-from parley.client.connection import Connection  # noqa: E402
-from parley.client.gui.window import ChatWindow  # noqa: E402
+from parley.client import state as cs
+from parley.client.connection import Connection
+from parley.client.gui.window import ChatWindow
+from support.client import IrcClient
+from support.servers import ThreadServer, test_config
 
 DISPLAY = ":77"
 
