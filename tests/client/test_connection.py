@@ -15,6 +15,7 @@ from parley.client.connection import (
     Connected,
     Connection,
     Disconnected,
+    Lag,
 )
 from parley.client.pins import PinStore
 from parley.irc.message import Message
@@ -104,3 +105,15 @@ def test_reconnects_after_the_server_restarts_and_rejoins(tmp_path: Path) -> Non
         conn.close()
         if second is not None:
             second.stop()
+
+
+def test_lag_is_measured_with_pings(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server()
+    conn = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("timer"))
+    conn.lag_interval = 0.2
+    conn.start()
+    try:
+        lag = wait_event(conn, lambda e: isinstance(e, Lag))
+        assert isinstance(lag, Lag) and 0 <= lag.seconds < 5
+    finally:
+        conn.close()

@@ -24,6 +24,14 @@ from parley.client.pins import PinStore, fingerprint
 from parley.irc.message import Message, ProtocolError, encode, parse
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)  # seconds between reconnection tries
+LAG_INTERVAL = 15.0  # seconds between lag probes
+
+
+@dataclass(frozen=True, slots=True)
+class Lag:
+    """How long the server took to answer our last PING."""
+
+    seconds: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,9 @@ class Disconnected:
     retry_in: float | None  # seconds until the next try, or None if it will not retry
 
 
-ConnectionEvent = Connecting | Connected | CertificatePinned | CertificateChanged | Disconnected
+ConnectionEvent = (
+    Connecting | Connected | CertificatePinned | CertificateChanged | Disconnected | Lag
+)
 
 
 class Connection:
@@ -77,6 +87,7 @@ class Connection:
         self.make_state = make_state
         self.pins = pins
         self.reconnect = reconnect
+        self.lag_interval = LAG_INTERVAL
         self.events: queue.Queue[cs.Event | ConnectionEvent] = queue.Queue()
         self.state: cs.ClientState | None = None
         self._loop = asyncio.new_event_loop()
@@ -196,6 +207,7 @@ class Connection:
         self.events.put(Connected(print_))
         self._write(state.start())
         rejoined = False
+        prober = asyncio.ensure_future(self._probe_lag(state))
         try:
             while True:
                 line = await reader.readline()
@@ -206,7 +218,11 @@ class Connection:
                 except ProtocolError:
                     continue
                 for event in state.receive(message):
-                    self.events.put(event)
+                    if isinstance(event, cs.Pong) and event.token.startswith("lag:"):
+                        sent = float(event.token[4:])
+                        self.events.put(Lag(max(0.0, self._loop.time() - sent)))
+                    else:
+                        self.events.put(event)
                 self._write(state.take_outbox())
                 if not rejoined and rejoin and state.phase is cs.Phase.REGISTERED:
                     rejoined = True
@@ -214,8 +230,17 @@ class Connection:
         except (OSError, ssl.SSLError) as exc:
             return f"connection lost: {exc}", True
         finally:
+            prober.cancel()
             self._writer = None
             writer.close()
+
+    async def _probe_lag(self, state: cs.ClientState) -> None:
+        """PING the server now and then; the PONG tells the lag (shown in the status bar)."""
+        while True:
+            registered = state.phase is cs.Phase.REGISTERED
+            await asyncio.sleep(self.lag_interval if registered else min(1.0, self.lag_interval))
+            if state.phase is cs.Phase.REGISTERED:
+                self._write([Message.of("PING", f"lag:{self._loop.time():.3f}")])
 
     def _check_pin(self, print_: str | None) -> bool:
         if self.pins is None or print_ is None:

@@ -136,6 +136,13 @@ class Closed:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Pong:
+    """The answer to a PING this client sent (the connection measures lag with it)."""
+
+    token: str
+
+
 Event = (
     Registered
     | NickRefused
@@ -150,6 +157,7 @@ Event = (
     | Left
     | ErrorReply
     | Closed
+    | Pong
 )
 
 
@@ -238,6 +246,9 @@ class ClientState:
     def _on_ping(self, msg: Message) -> list[Event]:
         self.outbox.append(Message("PONG", msg.params[-1:] or ("",)))
         return []
+
+    def _on_pong(self, msg: Message) -> list[Event]:
+        return [Pong(msg.params[-1])] if msg.params else []
 
     def _on_error(self, msg: Message) -> list[Event]:
         self.phase = Phase.CLOSED
@@ -431,6 +442,7 @@ class ClientState:
 _HANDLERS = {
     "PING": ClientState._on_ping,
     "ERROR": ClientState._on_error,
+    "PONG": ClientState._on_pong,
     "CAP": ClientState._on_cap,
     "AUTHENTICATE": ClientState._on_authenticate,
     "JOIN": ClientState._on_join,

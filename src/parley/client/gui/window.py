@@ -25,6 +25,7 @@ from parley.client.connection import (
     Connecting,
     Connection,
     Disconnected,
+    Lag,
 )
 from parley.client.gui.formatting import MIRC_COLOURS, runs
 from parley.client.gui.theme import PALETTES, Palette, nick_colour
@@ -57,6 +58,7 @@ class ChatWindow:
         self.channel_users: dict[str, tuple[str, ...]] = {}  # by folded channel, from events
         self.topics: dict[str, str] = {}
         self.nick = ""
+        self.lag: float | None = None
         self.current: str = SERVER_TAB
         self.status = tk.StringVar(value="connecting")
         self.topic = tk.StringVar(value="")
@@ -334,6 +336,9 @@ class ChatWindow:
             self.status.set(f"connecting to {event.host}:{event.port}")
         elif isinstance(event, Connected):
             self._set_status()
+        elif isinstance(event, Lag):
+            self.lag = event.seconds
+            self._set_status()
         elif isinstance(event, CertificatePinned):
             self._server(f"First connection: the server's certificate is {event.fingerprint}. "
                          "It is now trusted; you will be warned if it ever changes.")  # fmt: skip
@@ -351,7 +356,8 @@ class ChatWindow:
     def _set_status(self) -> None:
         conn = self.connection
         secure = "TLS" if conn.tls else "not encrypted"
-        self.status.set(f"connected to {conn.host}:{conn.port} ({secure}) as {self.nick}")
+        lag = f", lag {self.lag * 1000:.0f} ms" if self.lag is not None else ""
+        self.status.set(f"connected to {conn.host}:{conn.port} ({secure}) as {self.nick}{lag}")
 
     def _certificate_warning(self, event: CertificateChanged) -> None:
         """Like SSH: a loud warning with both fingerprints; the user decides."""
