@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable, Iterator
+from tkinter import ttk
 
 import pytest
 
@@ -120,3 +121,23 @@ def test_nick_taken_asks_for_another(
     finally:
         connection.close()
         holder.close()
+
+
+def test_pasting_several_lines_asks_first(
+    open_window: Callable[[str], ChatWindow], server: ThreadServer
+) -> None:
+    alice = open_window("alice")
+    bob = IrcClient(server.port)
+    bob.register("bob")
+    type_line(alice, "first line\nsecond line")
+    pump([alice.root], lambda: "paste" in alice.dialogs)
+    buttons = [
+        widget
+        for frame in alice.dialogs["paste"].winfo_children()
+        for widget in frame.winfo_children()
+        if isinstance(widget, ttk.Button)
+    ]
+    send = next(b for b in buttons if str(b.cget("text")).startswith("Send 2 lines"))
+    send.invoke()  # the user clicks "Send 2 lines"
+    assert bob.expect("PRIVMSG").params[1] == "first line"
+    assert bob.expect("PRIVMSG").params[1] == "second line"

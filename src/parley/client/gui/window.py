@@ -396,10 +396,37 @@ class ChatWindow:
         self.sent.append(line)
         self._history_pos = len(self.sent)
         target = None if self.current == SERVER_TAB else self.current
-        lines = line.splitlines() or [line]
-        for part in lines:
-            self.perform(interpret(part, target))
+        lines = [part for part in line.splitlines() if part.strip()] or [line]
+        if len(lines) > 1:
+            self._confirm_paste(lines, target)
+        else:
+            self.perform(interpret(lines[0], target))
         return "break"
+
+    def _confirm_paste(self, lines: list[str], target: str | None) -> None:
+        """Several pasted lines are several messages: ask before sending them all."""
+        dialog = tk.Toplevel(self.root)
+        dialog.title("Send several lines?")
+        self.dialogs["paste"] = dialog
+        where = target or "the server"
+        ttk.Label(dialog, text=f"Send {len(lines)} lines to {where}, one message each?",
+                  padding=12).pack()  # fmt: skip
+
+        def send() -> None:
+            dialog.destroy()
+            self.dialogs.pop("paste", None)
+            for part in lines:
+                self.perform(interpret(part, target))
+
+        def cancel() -> None:
+            dialog.destroy()
+            self.dialogs.pop("paste", None)
+            self.entry.insert(0, " ".join(lines))  # nothing typed is lost
+
+        buttons = ttk.Frame(dialog, padding=8)
+        buttons.pack()
+        ttk.Button(buttons, text=f"Send {len(lines)} lines", command=send).pack(side="left")
+        ttk.Button(buttons, text="Cancel", command=cancel).pack(side="left")
 
     def perform(self, action: object) -> None:
         if isinstance(action, Send):
