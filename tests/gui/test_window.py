@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 from tkinter import ttk
 
 import pytest
@@ -12,8 +14,11 @@ from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import SERVER_TAB, ChatWindow
+from parley.client.pins import PinStore
+from parley.server.config import Address
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.servers import test_config as server_config
 
 
 @pytest.fixture
@@ -131,13 +136,68 @@ def test_pasting_several_lines_asks_first(
     bob.register("bob")
     type_line(alice, "first line\nsecond line")
     pump([alice.root], lambda: "paste" in alice.dialogs)
-    buttons = [
-        widget
-        for frame in alice.dialogs["paste"].winfo_children()
-        for widget in frame.winfo_children()
-        if isinstance(widget, ttk.Button)
-    ]
-    send = next(b for b in buttons if str(b.cget("text")).startswith("Send 2 lines"))
-    send.invoke()  # the user clicks "Send 2 lines"
+    dialog_buttons(alice.dialogs["paste"])["Send 2 lines"].invoke()  # the user clicks it
     assert bob.expect("PRIVMSG").params[1] == "first line"
     assert bob.expect("PRIVMSG").params[1] == "second line"
+
+
+def dialog_buttons(dialog: tk.Toplevel) -> dict[str, ttk.Button]:
+    """The dialog's buttons by their text."""
+    return {
+        str(widget.cget("text")): widget
+        for frame in dialog.winfo_children()
+        for widget in frame.winfo_children()
+        if isinstance(widget, ttk.Button)
+    }
+
+
+def test_changed_certificate_warns_with_both_fingerprints(
+    make_server: Callable[..., ThreadServer], make_root: Callable[[], tk.Tk], tmp_path: Path
+) -> None:
+    server = make_server(tls=True)
+    pins = PinStore(tmp_path / "pins.json")
+    pins.pin("127.0.0.1", server.tls_port, "AA:BB:CC")
+    connection = Connection(
+        "127.0.0.1", server.tls_port, True, lambda: cs.ClientState("careful"), pins
+    )
+    window = ChatWindow(make_root(), connection)
+    connection.start()
+    try:
+        pump([window.root], lambda: "certificate" in window.dialogs)
+        dialog = window.dialogs["certificate"]
+        text = " ".join(
+            str(w.cget("text")) for w in dialog.winfo_children() if isinstance(w, ttk.Label)
+        )
+        assert "AA:BB:CC" in text and "WARNING" in text
+        assert "disconnected" in window.status.get()
+        dialog_buttons(dialog)["Trust the new certificate"].invoke()
+        pump([window.root], lambda: "#lobby" in window.conversations)
+        assert "TLS" in window.status.get()
+    finally:
+        connection.close()
+
+
+def test_window_reconnects_after_the_server_restarts(
+    make_root: Callable[[], tk.Tk], tmp_path: Path
+) -> None:
+    first = ThreadServer(server_config(tmp_path / "a")).start()
+    port = first.port
+    connection = Connection("127.0.0.1", port, False, lambda: cs.ClientState("steady"))
+    window = ChatWindow(make_root(), connection)
+    connection.start()
+    second: ThreadServer | None = None
+    try:
+        pump([window.root], lambda: "#lobby" in window.conversations)
+        type_line(window, "/join #room")
+        pump([window.root], lambda: "#room" in window.conversations)
+        first.stop()
+        pump([window.root], lambda: "reconnecting" in window.status.get())
+        config = replace(server_config(tmp_path / "b"), listen=(Address("127.0.0.1", port),))
+        second = ThreadServer(config).start()
+        pump([window.root], lambda: window.status.get().startswith("connected"), timeout=20)
+        pump([window.root], lambda: window.user_list() == ["@steady"])
+        assert "#room" in window.conversations
+    finally:
+        connection.close()
+        if second is not None:
+            second.stop()
