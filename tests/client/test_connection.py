@@ -117,3 +117,20 @@ def test_lag_is_measured_with_pings(make_server: Callable[..., ThreadServer]) ->
         assert isinstance(lag, Lag) and 0 <= lag.seconds < 5
     finally:
         conn.close()
+
+
+def test_joining_fetches_what_was_said_before(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server()
+    bob = IrcClient(server.port)
+    bob.register("bob")
+    bob.send("PRIVMSG #lobby :said before you came")
+    bob.sync()
+    conn = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("late"))
+    conn.start()
+    try:
+        line = wait_event(conn, lambda e: isinstance(e, cs.ChatLine))
+        assert isinstance(line, cs.ChatLine)
+        assert (line.sender, line.text) == ("bob", "said before you came")
+        assert line.time is not None  # shown with its own time
+    finally:
+        conn.close()

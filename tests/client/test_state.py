@@ -124,3 +124,18 @@ def test_error_closes() -> None:
     state = cs.ClientState("x")
     assert state.receive(Message.of("ERROR", "Closing link")) == [cs.Closed("Closing link")]
     assert state.phase is cs.Phase.CLOSED
+
+
+def test_rejoining_asks_only_for_what_came_after_the_last_line_seen() -> None:
+    state = cs.ClientState("me")
+    state.caps.add("draft/chathistory")
+    last = "2026-11-24T01:02:03.456Z"
+    state.receive(Message("PRIVMSG", ("#c", "hi"), "bob!b@h", {"time": last}))
+    state.receive(Message("JOIN", ("#c",), "me!m@h"))
+    assert state.take_outbox() == [
+        Message.of("CHATHISTORY", "LATEST", "#c", f"timestamp={last}", "50")
+    ]
+    fresh = cs.ClientState("me")
+    fresh.caps.add("draft/chathistory")
+    fresh.receive(Message("JOIN", ("#new",), "me!m@h"))
+    assert fresh.take_outbox() == [Message.of("CHATHISTORY", "LATEST", "#new", "*", "50")]

@@ -203,7 +203,10 @@ class Connection:
                 writer.close()
                 return "the server's certificate changed", False
         self._writer = writer
+        previous = self.state
         self.state = state = self.make_state()
+        if previous is not None:
+            state.last_seen = dict(previous.last_seen)  # to fetch only what was missed
         self.events.put(Connected(print_))
         self._write(state.start())
         rejoined = False

@@ -29,7 +29,10 @@ WANTED_CAPS = (
     "draft/chathistory",
     "cap-notify",
 )
-PREFIX_ORDER = "~&@%+"  # sorted ranks: owners and ops first, voices after
+PREFIX_ORDER = "~&@%+"
+HISTORY_LINES = (
+    50  # fetched on joining a channel  # sorted ranks: owners and ops first, voices after
+)
 
 
 class Phase(Enum):
@@ -207,6 +210,8 @@ class ClientState:
         self._prefixes = {"o": "@", "v": "+"}
         self._awaiting_sasl = False
         self._offered = ""  # CAP LS lines gathered until the last one
+        # server-time of the last line seen per conversation: history fetched after it
+        self.last_seen: dict[str, str] = {}
 
     # -- out -----------------------------------------------------------------
 
@@ -344,6 +349,12 @@ class ClientState:
         nick, name = self._source_nick(msg), msg.params[0]
         if self._is_me(nick):
             self.channels[fold(name)] = ChannelView(name)
+            if "draft/chathistory" in self.caps:  # what was said before, or while we were away
+                since = self.last_seen.get(fold(name))
+                ref = f"timestamp={since}" if since else "*"
+                self.outbox.append(
+                    Message.of("CHATHISTORY", "LATEST", name, ref, str(HISTORY_LINES))
+                )
             return [Joined(name)]
         view = self.channel(name)
         if view is None:
@@ -436,6 +447,8 @@ class ClientState:
             return []  # other CTCP: not shown
         mention = not own and fold(self.nick) in fold(text)
         time = msg.tags.get("time")
+        if time is not None and time > self.last_seen.get(fold(conversation), ""):
+            self.last_seen[fold(conversation)] = time
         return [ChatLine(conversation, sender, text, time, action, notice, own, mention)]
 
 
