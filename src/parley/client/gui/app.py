@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import tkinter as tk
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from tkinter import simpledialog, ttk
 
@@ -28,6 +28,37 @@ class ConnectSettings:
     tls: bool = True
     nick: str = ""
     theme: str = "light"
+    recent: list[str] = field(default_factory=list)  # "host:port", newest first
+
+    def remember(self) -> None:
+        """Put the current server first in the recent list (at most 8 kept)."""
+        entry = f"{self.host}:{self.port}"
+        self.recent = [entry, *[r for r in self.recent if r != entry]][:8]
+
+
+KEYRING_SERVICE = "parley"
+
+
+def stored_password(host: str, nick: str) -> str | None:
+    """The account password from the OS keyring, when `keyring` and a backend exist."""
+    try:
+        import keyring
+
+        value = keyring.get_password(KEYRING_SERVICE, f"{nick}@{host}")
+    except Exception:  # no keyring module, or no usable backend: nothing stored
+        return None
+    return str(value) if value else None
+
+
+def store_password(host: str, nick: str, password: str) -> bool:
+    """Keep the password in the OS keyring; never in a file. False if there is none."""
+    try:
+        import keyring
+
+        keyring.set_password(KEYRING_SERVICE, f"{nick}@{host}", password)
+    except Exception:
+        return False
+    return True
 
 
 def config_dir() -> Path:
@@ -64,10 +95,15 @@ class ConnectDialog:
         self.password = tk.StringVar()
         self.error = tk.StringVar()
         self.theme = settings.theme
-        rows = [("Server", self.host), ("Port", self.port), ("Nickname", self.nick)]
-        for row, (label, var) in enumerate(rows):
+        self.recent = settings.recent
+        ttk.Label(self.frame, text="Server").grid(row=0, column=0, sticky="w", pady=2)
+        servers = ttk.Combobox(self.frame, textvariable=self.host, width=26, values=self.recent)
+        servers.grid(row=0, column=1, pady=2)
+        servers.bind("<<ComboboxSelected>>", self._recent_chosen)
+        for row, (label, var) in enumerate([("Port", self.port), ("Nickname", self.nick)], 1):
             ttk.Label(self.frame, text=label).grid(row=row, column=0, sticky="w", pady=2)
             ttk.Entry(self.frame, textvariable=var, width=28).grid(row=row, column=1, pady=2)
+        self.password.set(stored_password(settings.host, settings.nick) or "")
         ttk.Label(self.frame, text="Account password (optional)").grid(row=3, column=0, sticky="w")
         ttk.Entry(self.frame, textvariable=self.password, show="•", width=28).grid(row=3, column=1)
         ttk.Checkbutton(self.frame, text="Encrypted (TLS)", variable=self.tls).grid(
@@ -80,6 +116,12 @@ class ConnectDialog:
         self.button.grid(row=6, column=1, sticky="e")
         root.title("Parley: connect")
         root.bind("<Return>", lambda _e: self.connect())
+
+    def _recent_chosen(self, _event: object) -> None:
+        host, _, port = self.host.get().rpartition(":")
+        if host and port.isdigit():
+            self.host.set(host)
+            self.port.set(port)
 
     def problem(self) -> str | None:
         """What is wrong with the form, in words, or None."""
@@ -98,10 +140,13 @@ class ConnectDialog:
             return
         settings = ConnectSettings(
             self.host.get().strip(), int(self.port.get()), self.tls.get(), self.nick.get(),
-            self.theme,
+            self.theme, list(self.recent),
         )  # fmt: skip
+        settings.remember()
         save_settings(self.folder, settings)
         password = self.password.get() or None
+        if password:
+            store_password(settings.host, settings.nick, password)
         connection = Connection(
             settings.host, settings.port, settings.tls,
             lambda: cs.ClientState(settings.nick, password=password),
