@@ -139,3 +139,12 @@ def test_rejoining_asks_only_for_what_came_after_the_last_line_seen() -> None:
     fresh.caps.add("draft/chathistory")
     fresh.receive(Message("JOIN", ("#new",), "me!m@h"))
     assert fresh.take_outbox() == [Message.of("CHATHISTORY", "LATEST", "#new", "*", "50")]
+
+
+def test_whois_replies_are_shown_as_server_text() -> None:
+    harness = Harness()
+    alice, _bob = Wire(harness, "alice"), Wire(harness, "bob")
+    alice.send([Message.of("WHOIS", "bob")])
+    texts = [e.text for e in alice.of(cs.ServerText)]
+    assert any(t.startswith("bob bob ") for t in texts)  # 311: nick, user, host, real name
+    assert any("End of /WHOIS" in t for t in texts)

@@ -183,6 +183,7 @@ class ChannelView:
         return [(p[:1] + n) for n, p in sorted(self.users.items(), key=rank)]
 
 
+_SILENT = {"004", "005", "329", "333", "366", "900", "903"}  # shown otherwise, or not needed
 _ERRORS = {"401", "403", "404", "405", "421", "442", "473", "474", "475", "471", "482"}
 
 
@@ -331,9 +332,12 @@ class ClientState:
             return []
         if code in _ERRORS:
             return [ErrorReply(" ".join(params[1:]))]
-        if code in ("002", "003", "251", "255", "372", "375", "376", "422", "301"):
-            return [ServerText(text if code != "301" else f"{params[1]} is away: {text}")]
-        return []
+        if code == "301":
+            return [ServerText(f"{params[1]} is away: {text}")]
+        if code in _SILENT:
+            return []
+        # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
+        return [ServerText(" ".join(params[1:]))]
 
     @staticmethod
     def _users(view: ChannelView) -> UsersChanged:
