@@ -15,6 +15,7 @@ import ssl
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from parley.server.config import Config
 from parley.server.core.server import Server
@@ -45,6 +46,8 @@ class Process:
         self.stop_reason = "Server shutting down"
         self.tls_context: ssl.SSLContext | None = None
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
+        self.metrics_port: int | None = None
+        self._metrics: Any = None  # the metrics HTTP server, when there is one
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
@@ -95,12 +98,20 @@ class Process:
                     self.bound.append((bound, True))
                     print(f"parley: listening on {bound} (TLS)", flush=True)
             print(f"parley: TLS certificate SHA-256 {certificate_fingerprint(cert)}", flush=True)
+        if config.metrics is not None:
+            from parley.server.metrics import serve_metrics
+
+            self._metrics = serve_metrics(self, config.metrics.host, config.metrics.port)
+            port = self.metrics_port = int(self._metrics.server_port)
+            print(f"parley: metrics on {config.metrics.host or '*'}:{port}/metrics", flush=True)
         print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
         self.hub.start_sweeping()
 
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        if self._metrics is not None:
+            self._metrics.shutdown()
         self.history.close()  # commits what is still queued
         self.accounts.close()
 

@@ -60,6 +60,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
     p.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics there (needs the metrics extra)",
+    )
+    p.add_argument(
         "--history-replay",
         type=int,
         metavar="N",

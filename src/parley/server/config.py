@@ -96,5 +96,6 @@ class Config:
     lobby_topic: str = "Welcome! Everyone here reads what you say."
     log_level: str = "info"
     config_file: Path | None = None  # where this came from, for REHASH
+    metrics: Address | None = None  # Prometheus endpoint, off unless given
     limits: Limits = field(default_factory=Limits)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)

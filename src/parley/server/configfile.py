@@ -23,7 +23,8 @@ from parley.server.passwords import hash_password, is_hash, well_formed_hash
 
 _TOP_KEYS = {
     "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
-    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits", "history",
+    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits",
+    "history", "metrics",
 }  # fmt: skip
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
@@ -192,6 +193,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             fields["opers"] = _opers(value)
         elif key == "limits":
             fields["limits"] = _limits(_expect(value, dict, key))
+        elif key == "metrics":
+            fields[key] = parse_address(_expect(value, str, key), key) if value else None
         elif key == "history":
             fields["history"] = _history(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
@@ -230,6 +233,8 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["opers"] = tuple(opers.values())  # a flag replaces the file's oper of that name
     if args.no_lobby:
         fields["lobby"] = None
+    if args.metrics is not None:
+        fields["metrics"] = parse_address(args.metrics, "--metrics")
     if args.history_replay is not None:
         if args.history_replay < 0:
             raise ConfigError("--history-replay: must be 0 or more")
@@ -257,8 +262,18 @@ def _check_name(name: str, key: str, example: str, hostname: bool) -> None:
         raise ConfigError(f"{key}: {name!r} is not a valid name (like {example})")
 
 
+def _metrics_available() -> bool:
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def validate(config: Config) -> Config:
     """Checks across fields that the types alone do not make."""
+    if config.metrics is not None and not _metrics_available():
+        raise ConfigError("metrics: needs prometheus-client (pip install 'parley[metrics]')")
     _check_name(config.server_name, "server_name", "irc.example.org", hostname=True)
     _check_name(config.network_name, "network_name", "Parley", hostname=False)
     if config.lobby is not None and not valid_channel(config.lobby, config.limits.channel_length):

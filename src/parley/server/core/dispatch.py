@@ -65,5 +65,6 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
         except Exception:
             # One command's bug costs only that command (DESIGN.md: reliability).
             log.exception("handler for %s failed (session %d)", message.command, session.id)
+            server.stats.handler_errors += 1
             ctx.reply(ERR_UNKNOWNERROR, message.command, text="Internal error")
     ctx.flush()

@@ -24,6 +24,7 @@ from parley.server.core.handlers.presence import remember
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
+from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.history import HistoryStore, MemoryHistory
@@ -70,6 +71,7 @@ class Server:
         self.control: Control = control or NoControl()
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
+        self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self._last_message_time = 0.0
@@ -126,6 +128,7 @@ class Server:
         if session.phase is Phase.CLOSED:
             return
         session.active = True
+        self.stats.lines_in += 1
         try:
             message = parse(line)
         except ProtocolError as exc:

@@ -158,6 +158,7 @@ class ClientConnection(asyncio.Protocol):
         """Stop reading until a token is due, then go on with what is pending."""
         if not self._paused and self._transport is not None:
             self._paused = True
+            self._hub.flood_throttles += 1
             self._transport.pause_reading()
         rate = self._hub.config.limits.flood_rate
         self._hub.loop.call_later((1.0 - self._tokens) / rate, self._resume)
@@ -197,7 +198,9 @@ class ClientConnection(asyncio.Protocol):
         if self._closing or not self._out or self._transport is None:
             return
         out = self._out
-        self._transport.write(out[0] if len(out) == 1 else b"".join(out))
+        data = out[0] if len(out) == 1 else b"".join(out)
+        self._transport.write(data)
+        self._hub.bytes_out += len(data)
         self._out = []
         self._out_size = 0
         if self._transport.get_write_buffer_size() > self._hub.config.limits.sendq_bytes:

@@ -26,6 +26,9 @@ class Hub:
         self.connections: set[ClientConnection] = set()
         self.servers: list[asyncio.Server] = []
         self.sendq_drops = 0
+        self.bytes_out = 0
+        self.flood_throttles = 0  # times a client's reading was paused for flooding
+        self.loop_lag = 0.0  # how late the last sweep ran, in seconds
         self._sweeper: asyncio.TimerHandle | None = None
 
     @property
@@ -67,9 +70,14 @@ class Hub:
             bound.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
         return bound
 
-    def start_sweeping(self) -> None:
+    def start_sweeping(self, due: float | None = None) -> None:
+        """Sweep the core every second; how late each sweep runs is the loop's lag."""
+        now = self.loop.time()
+        if due is not None:
+            self.loop_lag = max(0.0, now - due)
         self.core.sweep()
-        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self.start_sweeping)
+        next_due = now + SWEEP_INTERVAL
+        self._sweeper = self.loop.call_at(next_due, self.start_sweeping, next_due)
 
     async def close(self, grace: float = 5.0) -> None:
         """Stop listening and wait (bounded) for closing connections to flush."""

@@ -51,6 +51,7 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     for target in targets[limit:]:
         fail(ERR_TOOMANYTARGETS, target, text=f"Too many targets. Maximum is {limit}")
     client.last_spoke = state.clock.now()
+    ctx.server.stats.messages += 1
     for target in targets[:limit]:
         if is_channel(target):
             channel = state.channel(target)

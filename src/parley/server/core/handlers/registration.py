@@ -215,6 +215,7 @@ def try_register(ctx: Context) -> None:
     session.client = client
     session.phase = Phase.REGISTERED
     ctx.state.add_client(client)
+    ctx.server.stats.registrations += 1
     welcome(ctx)
     check_reservation(ctx)
     if config.lobby:

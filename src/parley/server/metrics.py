@@ -1,0 +1,57 @@
+"""Prometheus metrics (`--metrics HOST:PORT`): read from the server's counters at scrape time.
+
+The collector only reads integers the core and the net layer keep anyway, so
+scraping costs the event loop nothing; the HTTP server runs in its own thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parley.server.app import Process
+
+
+class ServerCollector:
+    """A prometheus_client collector over one running server."""
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        core, hub = self.process.core, self.process.hub
+        stats = core.stats
+        yield GaugeMetricFamily(
+            "parley_connections", "Open client connections", value=len(hub.connections)
+        )
+        yield GaugeMetricFamily(
+            "parley_users", "Registered users online", value=len(core.state.clients)
+        )
+        yield GaugeMetricFamily("parley_channels", "Channels", value=len(core.state.channels))
+        counters = (
+            ("parley_registrations", "Sessions that completed registration", stats.registrations),
+            ("parley_lines_in", "Lines received from clients", stats.lines_in),
+            ("parley_messages", "PRIVMSG, NOTICE and TAGMSG accepted", stats.messages),
+            ("parley_bytes_out", "Bytes written to clients", hub.bytes_out),
+            ("parley_sendq_drops", "Clients dropped for a full send queue", hub.sendq_drops),
+            ("parley_flood_throttles", "Times a flooding client was slowed", hub.flood_throttles),
+            ("parley_handler_errors", "Commands whose handler failed", stats.handler_errors),
+        )
+        for name, text, value in counters:
+            yield CounterMetricFamily(name, text, value=value)
+        yield GaugeMetricFamily(
+            "parley_event_loop_lag_seconds", "How late the last 1 s timer ran", value=hub.loop_lag
+        )
+
+
+def serve_metrics(process: Process, host: str | None, port: int) -> Any:
+    """Start the exposition endpoint (a thread); returns its HTTP server, to shut down."""
+    from prometheus_client import CollectorRegistry, start_http_server
+
+    registry = CollectorRegistry()
+    registry.register(ServerCollector(process))
+    server, _thread = start_http_server(port, addr=host or "0.0.0.0", registry=registry)
+    return server
