@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import signal
 import ssl
 import subprocess
@@ -128,3 +129,28 @@ def test_oper_rehash_and_die(tmp_path: Path) -> None:
         assert server.wait() == 0
     finally:
         server.stop()
+
+
+def test_json_logs_are_one_object_a_line_without_secrets(tmp_path: Path) -> None:
+    server = ProcessServer(
+        ["--listen", "127.0.0.1:0", "--data-dir", str(tmp_path), "--log-format", "json",
+         "--oper", "boss:hunter2"]
+    )  # fmt: skip
+    try:
+        client = IrcClient(server.port())
+        client.register("boss")
+        client.send("OPER boss wrong-secret")
+        assert client.expect("464")
+        client.send("PRIVMSG #lobby :a private thought")
+        client.send("QUIT")
+        client.wait_closed()
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+    finally:
+        server.stop()
+    output = "".join(server.output)
+    records = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any("failed OPER" in r["message"] for r in records)
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+    assert "wrong-secret" not in output and "hunter2" not in output
+    assert "a private thought" not in output

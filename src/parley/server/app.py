@@ -19,6 +19,7 @@ from typing import Any
 
 from parley.server.config import Config
 from parley.server.core.server import Server
+from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.history import SqliteHistory
@@ -138,17 +139,9 @@ async def serve(config: Config, reload: Reload | None = None) -> None:
     await process.stop()
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
 def run(config: Config, reload: Reload | None = None) -> int:
     """Start the server with `config`; returns the exit code."""
-    setup_logging(config.log_level)
+    setup_logging(config.log_level, config.log_format)
     try:
         import uvloop
 

@@ -59,6 +59,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
     p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
+    p.add_argument("--log-format", choices=["text", "json"], help="log lines as text or JSON")
     p.add_argument(
         "--metrics",
         metavar="HOST:PORT",

@@ -95,6 +95,7 @@ class Config:
     lobby: str | None = "#lobby"  # joined on registration; None turns it off
     lobby_topic: str = "Welcome! Everyone here reads what you say."
     log_level: str = "info"
+    log_format: str = "text"  # text, or json: one object a line
     config_file: Path | None = None  # where this came from, for REHASH
     metrics: Address | None = None  # Prometheus endpoint, off unless given
     limits: Limits = field(default_factory=Limits)

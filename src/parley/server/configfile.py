@@ -23,7 +23,8 @@ from parley.server.passwords import hash_password, is_hash, well_formed_hash
 
 _TOP_KEYS = {
     "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
-    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "tls", "oper", "limits",
+    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "log_format", "tls", "oper",
+    "limits",
     "history", "metrics",
 }  # fmt: skip
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -218,7 +219,7 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["tls_listen"] = tuple(parse_address(a, "--tls-listen") for a in args.tls_listen)
     if args.no_tls:
         fields["tls_listen"] = ()
-    for flag in ("server_name", "log_level"):
+    for flag in ("server_name", "log_level", "log_format"):
         if getattr(args, flag) is not None:
             fields[flag] = getattr(args, flag)
     for flag in ("password", "lobby"):
@@ -281,6 +282,8 @@ def validate(config: Config) -> Config:
     if len(config.lobby_topic) > config.limits.topic_length:
         length, most = len(config.lobby_topic), config.limits.topic_length
         raise ConfigError(f"lobby_topic: {length} characters, over limits.topic_length ({most})")
+    if config.log_format not in ("text", "json"):
+        raise ConfigError(f"log_format: {config.log_format!r} is not text or json")
     if config.log_level not in _LOG_LEVELS:
         raise ConfigError(f"log_level: {config.log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
     if (config.tls_cert is None) != (config.tls_key is None):
