@@ -154,3 +154,33 @@ def test_json_logs_are_one_object_a_line_without_secrets(tmp_path: Path) -> None
     assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
     assert "wrong-secret" not in output and "hunter2" not in output
     assert "a private thought" not in output
+
+
+def test_server_ban_drops_the_user_refuses_them_and_survives_a_restart(tmp_path: Path) -> None:
+    args = ["--listen", "127.0.0.1:0", "--data-dir", str(tmp_path), "--oper", "boss:hunter2"]
+    server = ProcessServer(args)
+    try:
+        boss = IrcClient(server.port())
+        boss.register("boss")
+        boss.send("OPER boss hunter2")
+        boss.expect("381")
+        troll = IrcClient(server.port())
+        troll.register("troll")
+        boss.send("KLINE troll :no trolling")
+        assert "no trolling" in troll.wait_closed()[-1].params[0]
+        boss.send("STATS k")
+        assert boss.expect("216").params[2] == "troll!*@*"
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+    finally:
+        server.stop()
+    server = ProcessServer(args)  # the ban is kept in the data dir
+    try:
+        again = IrcClient(server.port())
+        again.send("NICK troll")
+        again.send("USER t 0 * :back again")
+        assert again.expect("465")
+        other = IrcClient(server.port())
+        other.register("visitor")  # anyone else is welcome
+    finally:
+        server.stop()

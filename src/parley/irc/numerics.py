@@ -145,3 +145,7 @@ RPL_MONOFFLINE = Numeric("731", None)
 RPL_MONLIST = Numeric("732", None)
 RPL_ENDOFMONLIST = Numeric("733", "End of MONITOR list")
 ERR_MONLISTFULL = Numeric("734", "Monitor list is full")
+
+# STATS
+RPL_STATSKLINE = Numeric("216", None)
+RPL_ENDOFSTATS = Numeric("219", "End of /STATS report")

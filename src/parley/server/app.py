@@ -22,6 +22,7 @@ from parley.server.core.server import Server
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
+from parley.server.store.bans import SqliteBanStore
 from parley.server.store.history import SqliteHistory
 from parley.server.tls import TLSError
 
@@ -52,12 +53,14 @@ class Process:
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
+        self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
         self.core = Server(
             config,
             control=self,
             motd=read_motd(config),
             accounts=self.accounts,
             history=self.history,
+            bans=self.bans,
         )
         self.hub = Hub(self.core, asyncio.get_running_loop())
 
@@ -114,6 +117,7 @@ class Process:
         if self._metrics is not None:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued
+        self.bans.close()
         self.accounts.close()
 
 

@@ -62,4 +62,7 @@ COMMANDS: dict[str, Command] = {
     "WALLOPS": Command(oper.handle_wallops, 1, oper=True),
     "REHASH": Command(oper.handle_rehash, 0, oper=True),
     "DIE": Command(oper.handle_die, 0, oper=True),
+    "KLINE": Command(oper.handle_kline, 1, oper=True),
+    "UNKLINE": Command(oper.handle_unkline, 1, oper=True),
+    "STATS": Command(oper.handle_stats, 0),
 }

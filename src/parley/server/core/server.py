@@ -12,6 +12,8 @@ import secrets
 from collections.abc import Callable
 from typing import Protocol
 
+from parley.irc.casemap import fold
+from parley.irc.masks import mask_matches
 from parley.irc.message import ProtocolError, parse
 from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
@@ -27,6 +29,7 @@ from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
+from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
 
 log = logging.getLogger("parley.core")
@@ -63,6 +66,7 @@ class Server:
         motd: str | None = None,
         accounts: AccountStore | None = None,
         history: HistoryStore | None = None,
+        bans: BanStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -74,6 +78,8 @@ class Server:
         self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.history: HistoryStore = history if history is not None else MemoryHistory()
+        self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
+        self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
         self._last_message_time = 0.0
         # Failed logins: 5 a minute per account and per address (argon2 costs ~20 ms).
         self.login_throttle = Throttle(limit=5, window=60.0)
@@ -94,6 +100,25 @@ class Server:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
         self._msgid_count += 1
         return f"{self._msgid_prefix}{self._msgid_count:x}"
+
+    def ban_for(self, prefix: str) -> Ban | None:
+        """The server ban that `nick!user@host` falls under, if any (expired ones go)."""
+        now = self.clock.now()
+        for key, ban in list(self.bans.items()):
+            if not ban.active(now):
+                del self.bans[key]
+                self.ban_store.remove(ban.mask)
+            elif mask_matches(ban.mask, prefix):
+                return ban
+        return None
+
+    def add_ban(self, ban: Ban) -> None:
+        self.bans[fold(ban.mask)] = ban
+        self.ban_store.add(ban)
+
+    def remove_ban(self, mask: str) -> bool:
+        self.bans.pop(fold(mask), None)
+        return self.ban_store.remove(mask)
 
     def message_time(self) -> float:
         """Now, to the millisecond, and always later than the last message's time.

@@ -54,6 +54,11 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE accounts ADD COLUMN history_opt_out INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    CREATE TABLE IF NOT EXISTS bans (
+        mask TEXT PRIMARY KEY, reason TEXT NOT NULL, set_by TEXT NOT NULL,
+        set_at REAL NOT NULL, expires REAL);
+    """,
 )
 VERSION = len(MIGRATIONS)
 

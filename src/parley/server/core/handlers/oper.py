@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from parley.irc.masks import mask_matches, normalize_mask
 from parley.irc.message import Message
 from parley.irc.modes import ModeChange
 from parley.irc.numerics import (
@@ -14,12 +15,15 @@ from parley.irc.numerics import (
     ERR_NOOPERHOST,
     ERR_NOSUCHNICK,
     ERR_PASSWDMISMATCH,
+    RPL_ENDOFSTATS,
     RPL_REHASHING,
+    RPL_STATSKLINE,
     RPL_YOUREOPER,
 )
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.passwords import verify_password
+from parley.server.store.bans import Ban
 
 log = logging.getLogger("parley.core")
 
@@ -57,6 +61,53 @@ def handle_kill(ctx: Context, msg: Message) -> None:
     ctx.flush()  # the killer may be the target: its replies go out first
     for session in list(target.sessions):
         ctx.server.end_session(session, quit_reason, f"Closing link: ({quit_reason})")
+
+
+def handle_kline(ctx: Context, msg: Message) -> None:
+    """KLINE [minutes] <mask> :<reason>: ban a mask from the server; matching users go now."""
+    params = list(msg.params)
+    minutes = int(params.pop(0)) if params[0].isdigit() and len(params) > 1 else 0
+    mask = normalize_mask(params[0])
+    reason = params[1] if len(params) > 1 and params[1] else "Banned"
+    now = ctx.state.clock.now()
+    ban = Ban(mask, reason, ctx.client.nick, now, now + minutes * 60 if minutes else None)
+    ctx.server.add_ban(ban)
+    length = f"{minutes} minutes" if minutes else "until removed"
+    ctx.notice(f"Banned {mask} ({length}): {reason}")
+    log.info("%s banned %s (%s)", ctx.client.nick, mask, length)
+    ctx.flush()
+    for client in list(ctx.state.clients.values()):
+        if mask_matches(mask, client.prefix):
+            for session in list(client.sessions):
+                quit_reason = f"Banned ({reason})"
+                ctx.server.end_session(session, quit_reason, quit_reason)
+
+
+def handle_unkline(ctx: Context, msg: Message) -> None:
+    mask = normalize_mask(msg.params[0])
+    if ctx.server.remove_ban(mask):
+        ctx.notice(f"Removed the ban on {mask}")
+        log.info("%s removed the ban on %s", ctx.client.nick, mask)
+    else:
+        ctx.notice(f"No ban on {mask}")
+
+
+def handle_stats(ctx: Context, msg: Message) -> None:
+    """STATS k: the server bans (operators only); other letters answer with the end."""
+    letter = msg.params[0][:1] if msg.params else ""
+    if letter.lower() == "k" and ctx.client.is_oper:
+        now = ctx.state.clock.now()
+        for ban in ctx.server.bans.values():
+            if ban.active(now):
+                left = "permanent" if ban.expires is None else f"{int(ban.expires - now)}s left"
+                ctx.reply(
+                    RPL_STATSKLINE,
+                    "K",
+                    ban.mask,
+                    "*",
+                    text=f"{ban.reason} ({left}, by {ban.set_by})",
+                )
+    ctx.reply(RPL_ENDOFSTATS, letter or "*")
 
 
 def handle_wallops(ctx: Context, msg: Message) -> None:

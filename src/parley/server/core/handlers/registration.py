@@ -24,6 +24,7 @@ from parley.irc.numerics import (
     ERR_NONICKNAMEGIVEN,
     ERR_NOORIGIN,
     ERR_PASSWDMISMATCH,
+    ERR_YOUREBANNEDCREEP,
     RPL_CREATED,
     RPL_ISUPPORT,
     RPL_MYINFO,
@@ -204,6 +205,12 @@ def try_register(ctx: Context) -> None:
     if ctx.state.client(session.nick) is not None:
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
+        return
+    ban = ctx.server.ban_for(f"{session.nick}!{session.user}@{session.conn.host}")
+    if ban is not None:
+        ctx.reply(ERR_YOUREBANNEDCREEP, text=f"You are banned from this server: {ban.reason}")
+        ctx.flush()
+        ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
         return
     now = ctx.state.clock.now()
     client = Client(session.nick, session.user, session.conn.host, session.realname, now)
