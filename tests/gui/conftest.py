@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import subprocess
@@ -66,6 +67,8 @@ def make_root(display: str) -> Iterator[Callable[[], tk.Tk]]:
     for root in roots:
         with contextlib.suppress(tk.TclError):  # the window may have closed itself (/quit)
             root.destroy()
+    roots.clear()
+    gc.collect()  # Tk variables must be freed here, in the Tk thread, not by a later GC elsewhere
 
 
 def pump(roots: list[tk.Tk], until: Callable[[], bool], timeout: float = 10.0) -> None:
