@@ -68,7 +68,8 @@ class Harness:
         limits = replace(Limits(), **changes.pop("limits", {}))
         config = Config(data_dir=Path("/nonexistent"), server_name="test.parley", limits=limits)
         self.clock = FakeClock()
-        self.server = Server(replace(config, **changes), clock=self.clock)
+        worker = changes.pop("worker", None)
+        self.server = Server(replace(config, **changes), clock=self.clock, worker=worker)
 
     def connect(self, host: str = "192.0.2.1") -> tuple[Session, FakeConnection]:
         conn = FakeConnection(host=host)

@@ -104,3 +104,26 @@ def test_scram_sha_256_login(make_server: Callable[..., ThreadServer]) -> None:
     assert server_final == "v=" + base64.b64encode(expected).decode()
     client.send("AUTHENTICATE +")
     assert client.expect(lambda m: m.command in ("903", "904")).command == "903"
+
+
+def test_clients_logging_in_together_each_register_after_their_login(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    """Password checks run on worker threads; each client's later lines wait for its answer."""
+    server = make_server()
+    assert cli(server.config.data_dir, "create-account", "frank", "rosebud-42").returncode == 0
+    blob = base64.b64encode(b"\0frank\0rosebud-42").decode()
+    clients = [IrcClient(server.port) for _ in range(6)]
+    for number, client in enumerate(clients):
+        client.send(
+            f"CAP REQ sasl\r\nAUTHENTICATE PLAIN\r\nAUTHENTICATE {blob}\r\n"
+            f"CAP END\r\nNICK frank{number}\r\nUSER f 0 * :Frank"
+        )
+    for client in clients:
+        answers = [client.expect(lambda m: m.command in ("903", "904", "001")).command]
+        answers.append(client.expect(lambda m: m.command in ("903", "904", "001")).command)
+        assert answers == ["903", "001"]
+    watcher = IrcClient(server.port)
+    watcher.register("watcher")
+    watcher.send("WHOIS frank5")
+    assert watcher.expect("330").params[1:3] == ("frank5", "frank")

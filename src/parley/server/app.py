@@ -21,6 +21,7 @@ from parley.server.config import Config
 from parley.server.core.server import Server
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
+from parley.server.net.worker import ThreadWorker
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.history import SqliteHistory
@@ -54,6 +55,8 @@ class Process:
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
+        loop = asyncio.get_running_loop()
+        self.worker = ThreadWorker(loop)
         self.core = Server(
             config,
             control=self,
@@ -61,8 +64,9 @@ class Process:
             accounts=self.accounts,
             history=self.history,
             bans=self.bans,
+            worker=self.worker,
         )
-        self.hub = Hub(self.core, asyncio.get_running_loop())
+        self.hub = Hub(self.core, loop)
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
@@ -114,6 +118,7 @@ class Process:
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        self.worker.close()
         if self._metrics is not None:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued

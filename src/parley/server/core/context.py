@@ -8,13 +8,17 @@ Fan-out to others goes through State.apply.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from parley.irc.message import Message, encode
 from parley.irc.numerics import Numeric
 from parley.server.core.clock import server_time
 from parley.server.core.outgoing import WANTS_TIME, Outgoing, with_tags
 from parley.server.core.session import Session
+from parley.server.core.worker import Deferred
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 class Context:
     """One command's view: the server, the session it came on, and its replies."""
 
-    __slots__ = ("_lines", "command", "label", "server", "session", "state")
+    __slots__ = ("_lines", "command", "deferred", "label", "server", "session", "state")
 
     def __init__(
         self, server: Server, session: Session, command: str, label: str | None = None
@@ -36,6 +40,7 @@ class Context:
         self.command = command
         self.label = label  # IRCv3 labeled-response, when the client asked for it
         self._lines: list[bytes] = []
+        self.deferred: Deferred | None = None  # slow work to run before the replies go
 
     @property
     def client(self) -> Client:
@@ -73,6 +78,19 @@ class Context:
         """The sender's own copy of a line that was fanned out to others."""
         if out is not None:
             self._lines.append(out.to(self.session.tag_mask))
+
+    def defer(
+        self,
+        job: Callable[[], T],
+        then: Callable[[Context, T], None],
+        settle: Callable[[T], None] | None = None,
+    ) -> None:
+        """Run `job` off the event loop, then `then(self, result)`; the handler's last step.
+
+        The session's further lines wait until `then` has run (worker.py).
+        """
+        assert self.deferred is None, "one slow job per command"
+        self.deferred = Deferred(job, then, settle)
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""

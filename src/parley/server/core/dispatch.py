@@ -63,8 +63,16 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
         try:
             command.handler(ctx, message)
         except Exception:
-            # One command's bug costs only that command (DESIGN.md: reliability).
-            log.exception("handler for %s failed (session %d)", message.command, session.id)
-            server.stats.handler_errors += 1
-            ctx.reply(ERR_UNKNOWNERROR, message.command, text="Internal error")
+            command_failed(ctx)
+        if ctx.deferred is not None:
+            server.run_deferred(ctx)  # it flushes when the job is done
+            return
     ctx.flush()
+
+
+def command_failed(ctx: Context) -> None:
+    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400."""
+    log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
+    ctx.server.stats.handler_errors += 1
+    ctx.deferred = None
+    ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable
+from functools import partial
 from typing import Protocol
 
 from parley.irc.casemap import fold
@@ -21,13 +23,21 @@ from parley.server.core import events as ev
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
-from parley.server.core.dispatch import dispatch
+from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.presence import remember
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
+from parley.server.core.worker import (
+    MAX_HELD_LINES,
+    Deferred,
+    Failed,
+    InlineWorker,
+    Worker,
+    guarded,
+)
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
@@ -67,12 +77,14 @@ class Server:
         accounts: AccountStore | None = None,
         history: HistoryStore | None = None,
         bans: BanStore | None = None,
+        worker: Worker | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
         self.config = config
         self.clock = clock or SystemClock()
         self.control: Control = control or NoControl()
+        self.worker: Worker = worker or InlineWorker()
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.stats = Stats()
@@ -83,6 +95,7 @@ class Server:
         self._last_message_time = 0.0
         # Failed logins: 5 a minute per account and per address (argon2 costs ~20 ms).
         self.login_throttle = Throttle(limit=5, window=60.0)
+        self.checks_in_flight: Counter[str] = Counter()  # password checks under way, by address
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
         self.created = self.clock.now()
@@ -154,6 +167,13 @@ class Server:
             return
         session.active = True
         self.stats.lines_in += 1
+        if session.held is not None:
+            self._hold(session, line)
+        else:
+            self._handle(session, line)
+
+    def _handle(self, session: Session, line: bytes) -> None:
+        """Parse one line and run its command."""
         try:
             message = parse(line)
         except ProtocolError as exc:
@@ -163,6 +183,52 @@ class Server:
                 ctx.flush()
             return  # modern IRC: empty lines are silently ignored
         dispatch(self, session, message, self.table)
+
+    def _hold(self, session: Session, line: bytes) -> None:
+        """Keep a line until the session's slow job is done; too many is a flood."""
+        assert session.held is not None
+        if len(session.held) >= MAX_HELD_LINES:
+            self.end_session(session, "Excess flood", "Excess flood")
+        else:
+            session.held.append(line)
+
+    def run_deferred(self, ctx: Context) -> None:
+        """Start a handler's slow job; the session's next lines wait for it."""
+        deferred = ctx.deferred
+        assert deferred is not None
+        ctx.deferred = None
+        if ctx.session.held is None:
+            ctx.session.held = []
+        self.worker.submit(partial(guarded, deferred.job), partial(self._finish, ctx, deferred))
+
+    def _finish(self, ctx: Context, deferred: Deferred, result: object) -> None:
+        """On the loop again: settle, the handler's second half, its replies, the held lines.
+
+        A session that closed meanwhile is only settled for (its throttles count).
+        """
+        session = ctx.session
+        try:
+            if isinstance(result, Failed):
+                raise result.error
+            if deferred.settle is not None:
+                deferred.settle(result)
+            if session.phase is Phase.CLOSED:
+                return
+            deferred.then(ctx, result)
+        except Exception:
+            command_failed(ctx)
+        if ctx.deferred is not None:  # `then` started another slow job
+            self.run_deferred(ctx)
+            return
+        held, session.held = session.held or [], None
+        ctx.flush()
+        for line in held:
+            if session.phase is Phase.CLOSED:
+                return
+            if session.held is not None:  # a held line started another slow job
+                session.held.append(line)
+            else:
+                self._handle(session, line)
 
     def input_too_long(self, session: Session) -> None:
         """The net layer dropped a line longer than the protocol allows."""

@@ -38,6 +38,7 @@ class Session:
         "client",
         "conn",
         "connected_at",
+        "held",
         "id",
         "idle_since",
         "negotiating",
@@ -75,6 +76,7 @@ class Session:
         self.sasl_mechanism: str | None = None  # an AUTHENTICATE exchange in progress
         self.sasl_buffer = ""
         self.sasl_state: object = None  # a mechanism's exchange in progress (SCRAM)
+        self.held: list[bytes] | None = None  # lines waiting for a slow job (worker.py)
 
     def send(self, data: bytes) -> None:
         """Queue raw bytes for this session."""

@@ -6,6 +6,7 @@ Operator passwords are stored as argon2id hashes (Config holds no clear ones).
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from parley.irc.masks import mask_matches, normalize_mask
 from parley.irc.message import Message
@@ -22,7 +23,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core.context import Context
-from parley.server.passwords import verify_password
+from parley.server.core.login import check_secret
 from parley.server.store.bans import Ban
 
 log = logging.getLogger("parley.core")
@@ -34,7 +35,11 @@ def handle_oper(ctx: Context, msg: Message) -> None:
     if block is None:
         ctx.reply(ERR_NOOPERHOST)
         return
-    if not verify_password(block.password_hash, password):
+    check_secret(ctx, f"oper:{name}", block.password_hash, password, partial(_opered, name))
+
+
+def _opered(name: str, ctx: Context, right: bool) -> None:
+    if not right:
         log.warning("failed OPER attempt for %r from %s", name, ctx.session.conn.host)
         ctx.reply(ERR_PASSWDMISMATCH)
         return

@@ -27,8 +27,14 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
-from parley.server.passwords import verify_password
-from parley.server.scram import MECHANISM, ScramCredentials, ScramError, ScramServer, derive
+from parley.server.core.login import verify_login
+from parley.server.scram import (
+    ITERATIONS,
+    MECHANISM,
+    ScramCredentials,
+    ScramError,
+    ScramServer,
+)
 
 log = logging.getLogger("parley.core")
 
@@ -151,7 +157,10 @@ def _scram_credentials(ctx: Context, name: str) -> ScramCredentials:
         raise ScramError("throttled")
     account = ctx.server.accounts.get(name)
     if account is None or account.scram is None:
-        return derive(secrets.token_hex(16))
+        # Random keys with a fresh salt: the proof fails as for a wrong password,
+        # at the cost of no key derivation.
+        salt, stored, server = (secrets.token_bytes(n) for n in (16, 32, 32))
+        return ScramCredentials(salt, ITERATIONS, stored, server)
     return ScramCredentials.decode(account.scram)
 
 
@@ -169,33 +178,15 @@ def _plain(ctx: Context, response: str) -> None:
     if authzid and authzid != authcid:
         ctx.reply(ERR_SASLFAIL)  # acting as another account is not offered
         return
-    name = check_password(ctx, authcid, password)
-    if name is None:
+    verify_login(ctx, authcid, password, _plain_checked)
+
+
+def _plain_checked(ctx: Context, account: str | None) -> None:
+    if account is None:
         ctx.reply(ERR_SASLFAIL)
         return
-    log_in(ctx, name)
+    log_in(ctx, account)
     ctx.reply(RPL_SASLSUCCESS)
-
-
-def check_password(ctx: Context, account_name: str, password: str) -> str | None:
-    """The account's name if the password is right, else None; guesses are throttled.
-
-    After too many failures for an account or from an address, further tries
-    fail at once, without the cost of a password check.
-    """
-    server = ctx.server
-    now = ctx.state.clock.monotonic()
-    keys = (f"account:{fold(account_name)}", f"ip:{ctx.session.conn.host}")
-    if any(server.login_throttle.blocked(key, now) for key in keys):
-        log.info("throttled login for %r from %s", account_name, ctx.session.conn.host)
-        return None
-    account = server.accounts.get(account_name)
-    if account is None or not verify_password(account.password_hash, password):
-        log.info("failed login for %r from %s", account_name, ctx.session.conn.host)
-        for key in keys:
-            server.login_throttle.fail(key, now)
-        return None
-    return account.name
 
 
 def log_in(ctx: Context, account: str) -> None:

@@ -8,12 +8,15 @@ clients already know how to talk to: `/msg NickServ REGISTER <password>`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from parley.irc.casemap import fold, valid_nick
 from parley.irc.message import Message
 from parley.server.core import events as ev
 from parley.server.core.context import Context
-from parley.server.core.handlers.sasl import check_password, log_in
+from parley.server.core.handlers.sasl import log_in
+from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
 from parley.server.passwords import credentials
 from parley.server.store.accounts import AccountExists
@@ -21,6 +24,8 @@ from parley.server.store.accounts import AccountExists
 log = logging.getLogger("parley.core")
 
 MIN_PASSWORD = 8
+
+Created = Callable[[Context, "str | None"], None]  # what to do with _create's error text
 
 
 def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
@@ -42,17 +47,26 @@ def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
     return None
 
 
-def _create(ctx: Context, name: str, password: str) -> str | None:
-    """Create and log into the account; an error text, or None on success."""
+def _create(ctx: Context, name: str, password: str, then: Created) -> None:
+    """Hash the password off the loop, then create and log into the account.
+
+    `then(ctx, error)` gets an error text, or None on success.
+    """
+    host = ctx.session.conn.host
+    ctx.server.register_throttle.fail(host, ctx.state.clock.monotonic())  # counted as it begins
+    ctx.defer(partial(credentials, password), partial(_store_account, name, then))
+
+
+def _store_account(name: str, then: Created, ctx: Context, keys: tuple[str, str]) -> None:
     try:
-        account = ctx.server.accounts.create(name, *credentials(password))
+        account = ctx.server.accounts.create(name, *keys)
     except AccountExists:
-        return "That name is taken"
-    ctx.server.register_throttle.fail(ctx.session.conn.host, ctx.state.clock.monotonic())
+        then(ctx, "That name is taken")
+        return
     log.info("account %s registered from %s", account.name, ctx.session.conn.host)
     log_in(ctx, account.name)
     _after_login(ctx)
-    return None
+    then(ctx, None)
 
 
 def _after_login(ctx: Context) -> None:
@@ -75,11 +89,14 @@ def handle_register(ctx: Context, msg: Message) -> None:
     if problem is not None:
         _fail(ctx, problem[0], name, problem[1])
         return
-    error = _create(ctx, name, password)
+    _create(ctx, name, password, partial(_registered, name))
+
+
+def _registered(name: str, ctx: Context, error: str | None) -> None:
     if error is not None:
         _fail(ctx, "ACCOUNT_EXISTS", name, error)
-        return
-    ctx.send(Message("REGISTER", ("SUCCESS", name, "Account created"), ctx.server.name))
+    else:
+        ctx.send(Message("REGISTER", ("SUCCESS", name, "Account created"), ctx.server.name))
 
 
 def _fail(ctx: Context, code: str, name: str, text: str) -> None:
@@ -111,7 +128,10 @@ def _ns_register(ctx: Context, args: list[str]) -> None:
     if problem is not None:
         _say(ctx, f"Cannot register {ctx.nick}: {problem[1]}.")
         return
-    error = _create(ctx, ctx.nick, args[0])
+    _create(ctx, ctx.nick, args[0], _ns_registered)
+
+
+def _ns_registered(ctx: Context, error: str | None) -> None:
     _say(ctx, error or f"Account {ctx.nick} registered; you are logged in.")
 
 
@@ -123,7 +143,10 @@ def _ns_identify(ctx: Context, args: list[str]) -> None:
     if ctx.session.account is not None:
         _say(ctx, f"You are already logged in as {ctx.session.account}.")
         return
-    account = check_password(ctx, name, password)
+    verify_login(ctx, name, password, _ns_identified)
+
+
+def _ns_identified(ctx: Context, account: str | None) -> None:
     if account is None:
         _say(ctx, "Invalid account or password (or too many tries: wait a minute).")
         return
@@ -155,7 +178,11 @@ def _ns_drop(ctx: Context, args: list[str]) -> None:
     if account is None or len(args) != 1:
         _say(ctx, "Usage, while logged in: DROP <password>")
         return
-    if check_password(ctx, account, args[0]) is None:
+    verify_login(ctx, account, args[0], _ns_dropping)
+
+
+def _ns_dropping(ctx: Context, account: str | None) -> None:
+    if account is None or ctx.session.account != account:
         _say(ctx, "Wrong password.")
         return
     ctx.server.accounts.delete(account)
