@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from parley.server.store.accounts import DB_NAME, SqliteAccountStore
 from support.client import IrcClient
 from support.servers import ProcessServer
+from support.waiting import wait_until
 
 
 def create_account(data_dir: Path, name: str, password: str) -> None:
@@ -76,3 +79,36 @@ def test_login_brings_back_channels_and_missed_messages_across_a_restart(
         assert "time" in missed.tags
     finally:
         server.stop()
+
+
+def test_channels_survive_a_crash_of_the_server(tmp_path: Path) -> None:
+    """kill -9 while a logged-in user sits in channels: their channels are still saved."""
+    create_account(tmp_path, "carol", "queen-of-hearts")
+    server = start(tmp_path)
+    try:
+        carol = log_in_at_connect(server.port(), "carol", "carol", "queen-of-hearts")
+        carol.send("JOIN #garden")
+        carol.expect(lambda m: m.command == "366" and m.params[1] == "#garden")
+        store = SqliteAccountStore(tmp_path / DB_NAME)
+        try:
+            wait_until(
+                lambda: "#garden" in _channels(store, "carol"), what="carol's saved channels"
+            )
+        finally:
+            store.close()
+        server.signal(signal.SIGKILL)
+        server.wait()
+    finally:
+        server.stop()
+
+    server = start(tmp_path)
+    try:
+        back = log_in_at_connect(server.port(), "carol", "carol", "queen-of-hearts")
+        assert back.expect(lambda m: m.command == "JOIN" and m.params[0] == "#garden")
+    finally:
+        server.stop()
+
+
+def _channels(store: SqliteAccountStore, account: str) -> tuple[str, ...]:
+    presence = store.presence(account)
+    return () if presence is None else tuple(presence.channels)

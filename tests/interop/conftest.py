@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import time
-from collections.abc import Callable
 
 import pytest
+
+from support.waiting import wait_until
+
+__all__ = ["require", "wait_until"]
 
 PACKAGES = {"ii": "ii", "irssi": "irssi", "tmux": "tmux", "weechat-headless": "weechat-headless"}
 
@@ -20,12 +22,3 @@ def require(command: str) -> str:
             " (scripts/test-deps does it)"
         )
     return path
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
-    """Poll `condition` until it holds; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or condition}")
-        time.sleep(0.05)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -52,7 +53,7 @@ def irssi(server: ThreadServer, tmp_path: Path) -> Iterator[Tmux]:
     home = tmp_path / "irssi"
     home.mkdir()
     (home / "config").write_text(IRSSI_CONFIG)
-    tmux = Tmux(f"parley-test-{tmp_path.name}")
+    tmux = Tmux(f"parley-test-{os.getpid()}-{tmp_path.name}")  # unique across parallel runs
     command = f"{binary} --home={home} -c 127.0.0.1 -p {server.port} -n irssiuser"
     tmux.run("new-session", "-d", "-s", "main", "-x", "160", "-y", "40", command)
     try:

@@ -44,6 +44,10 @@ from parley.server.store.history import HistoryStore, MemoryHistory
 
 log = logging.getLogger("parley.core")
 
+# Sweeps (seconds) between saves of every logged-in user's presence: after a crash,
+# private messages of at most this long ago are delivered again as missed.
+PRESENCE_REFRESH = 60
+
 
 class Control(Protocol):
     """What operators can ask of the running process."""
@@ -101,6 +105,7 @@ class Server:
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self._next_id = 0
+        self._sweeps = 0
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
@@ -263,6 +268,12 @@ class Server:
         """Liveness: registration timeout, PING the idle, drop the silent."""
         limits = self.config.limits
         self.reservations.sweep(self)
+        self._sweeps += 1
+        if self._sweeps % PRESENCE_REFRESH == 0:  # last-seen times stay fresh, for after a crash
+            self.state.moved.update(c for c in self.state.clients.values() if c.account)
+        if self.state.moved:  # a crash loses at most a second of channel changes
+            remember(self, self.state.moved)
+            self.state.moved.clear()
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.phase is Phase.UNREGISTERED:

@@ -48,6 +48,7 @@ class State:
         self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
+        self.moved: set[Client] = set()  # logged-in clients whose channels changed, to save
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -141,6 +142,8 @@ class State:
     def _remove_member(self, channel: Channel, client: Client) -> None:
         channel.members.pop(client, None)
         client.channels.pop(channel.folded, None)
+        if client.account is not None:
+            self.moved.add(client)
         if not channel.members:
             del self.channels[channel.folded]
 
@@ -162,6 +165,8 @@ class State:
         channel.members[client] = letters
         client.channels[key] = channel
         client.invited.discard(key)
+        if client.account is not None:
+            self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
@@ -204,6 +209,7 @@ class State:
         for channel in list(client.channels.values()):
             self._remove_member(channel, client)
         del self.clients[client.folded]
+        self.moved.discard(client)  # saved as it quit, with the channels it had
         self._remember(client)
         self._monitor_notify(client.folded, client.nick, online=False)
         for key in client.monitoring:  # the quitter watches no more
@@ -322,6 +328,8 @@ class State:
     def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         client.account = e.account
+        if e.account is not None:
+            self.moved.add(client)
         out = self._from(client, "ACCOUNT", e.account or "*")
         self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
         return out

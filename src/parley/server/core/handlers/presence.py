@@ -1,7 +1,8 @@
 """Persistent sessions: logging in brings back one's channels and missed messages.
 
-When a logged-in user leaves (or the server stops), the channels they were in
-and the time are saved with their account. Logging in again, from any
+The channels a logged-in user is in are saved with their account about once a
+second while they change (State.moved, saved by the sweep), and with the time
+when the user leaves or the server stops. Logging in again, from any
 connection, rejoins those channels and delivers the private messages that
 arrived for the account meanwhile. Messages to a registered nick that is
 offline are kept for it rather than refused.
