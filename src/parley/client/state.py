@@ -126,6 +126,7 @@ class ClientState:
         password: str | None = None,  # the account password, for SASL PLAIN
         server_password: str | None = None,
         create_account: bool = False,  # register the nick as an account with `password`
+        account: str | None = None,  # the account to log into, when it is not the nick
     ) -> None:
         self.nick = nick
         self.user = user or nick
@@ -133,6 +134,7 @@ class ClientState:
         self.password = password
         self.server_password = server_password
         self.create_account = create_account and password is not None
+        self.login_name = account or nick
         self.phase = Phase.NEGOTIATING
         self.caps: set[str] = set()
         self.account: str | None = None
@@ -274,7 +276,7 @@ class ClientState:
 
     def _on_authenticate(self, msg: Message) -> list[Event]:
         if msg.params and msg.params[0] == "+" and self.password is not None:
-            blob = f"\0{self.nick}\0{self.password}".encode()
+            blob = f"\0{self.login_name}\0{self.password}".encode()
             self.outbox.append(Message.of("AUTHENTICATE", base64.b64encode(blob).decode()))
         return []
 
