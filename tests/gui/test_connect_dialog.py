@@ -4,18 +4,15 @@ fields stay as they were; fixing the field and pressing Connect again works."""
 from __future__ import annotations
 
 import socket
-import tkinter as tk
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import keyring
-import pytest
 from keyring.backend import KeyringBackend
 
-from conftest import pump
+from conftest import attempt
 from parley.client.gui.connect_dialog import ConnectDialog
-from parley.client.gui.settings import ConnectSettings, load_settings
+from parley.client.gui.settings import load_settings
 from parley.server.passwords import credentials
 from parley.server.store.bans import Ban
 from support.client import IrcClient
@@ -39,41 +36,6 @@ class MemoryKeyring(KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         del self.secrets[service, username]
-
-
-@pytest.fixture
-def open_dialog(
-    make_root: Callable[[], tk.Tk], tmp_path: Path
-) -> Iterator[Callable[..., ConnectDialog]]:
-    """A dialog filled in as given, for a plain connection to 127.0.0.1."""
-    dialogs: list[ConnectDialog] = []
-
-    def open_(port: int, nick: str, **fields: Any) -> ConnectDialog:
-        settings = ConnectSettings(host="127.0.0.1", port=port, tls=False, nick=nick)
-        dialog = ConnectDialog(make_root(), settings, tmp_path / "config")
-        for name, value in fields.items():
-            getattr(dialog, name).set(value)
-        dialogs.append(dialog)
-        return dialog
-
-    yield open_
-    for dialog in dialogs:
-        for connection in (dialog.connection, dialog.window and dialog.window.connection):
-            if connection is not None:
-                connection.close()
-
-
-def attempt(dialog: ConnectDialog) -> str:
-    """Press Connect and wait for the outcome: the window opens ("") or the dialog says why."""
-    dialog.button.invoke()
-    pump([dialog.root], lambda: dialog.window is not None or dialog.connection is None)
-    if dialog.window is not None:
-        window = dialog.window
-        pump([dialog.root], lambda: "#lobby" in window.conversations)
-        return ""
-    assert str(dialog.button.cget("text")) == "Connect"  # usable again
-    assert str(dialog.message_label.cget("style")) == "Error.TLabel"
-    return dialog.message.get()
 
 
 def focused(dialog: ConnectDialog) -> str | None:
