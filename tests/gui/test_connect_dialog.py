@@ -245,3 +245,19 @@ def test_passwords_go_to_the_keyring_and_fill_the_next_dialog(
         )  # fmt: skip
     finally:
         keyring.set_keyring(previous)
+
+
+def test_taken_nick_with_an_account_still_logs_in_to_that_account(
+    server: ThreadServer, open_dialog: Callable[..., ConnectDialog]
+) -> None:
+    create_account(server, "erin", "erin-password")
+    ghost = IrcClient(server.port)  # an earlier connection of hers, not yet timed out
+    ghost.register("erin")
+    dialog = open_dialog(server.port, "erin", password="erin-password")
+    message = attempt(dialog)
+    assert "erin_ is filled in" in message and "still log in to the account erin" in message
+    assert attempt(dialog) == ""
+    assert dialog.window is not None and dialog.window.nick == "erin_"
+    server_tab = dialog.window.conversations["*server*"].history
+    assert any("logged in to the account erin" in line for line in server_tab)
+    ghost.close()

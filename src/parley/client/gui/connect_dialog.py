@@ -166,7 +166,7 @@ class ConnectDialog:
             f, text="Create an account with this nickname", variable=self.create_account
         )
         self.create_box.grid(row=9, column=1, sticky="w", pady=(4, 0))
-        self.message_label = ttk.Label(f, textvariable=self.message, wraplength=420,
+        self.message_label = ttk.Label(f, textvariable=self.message, wraplength=580,
                                        justify="left")  # fmt: skip
         self.message_label.grid(row=10, column=0, columnspan=2, sticky="w", pady=(14, 6))
         self.dark_box = ttk.Checkbutton(

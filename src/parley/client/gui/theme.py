@@ -68,7 +68,8 @@ def style_ttk(root: tk.Misc, p: Palette) -> None:
               indicatorforeground=[("selected", p.on_accent)])  # fmt: skip
     style.configure("TEntry", fieldbackground=p.field, foreground=p.text, padding=4)
     style.map("TEntry", fieldbackground=[("disabled", p.surface)],
-              bordercolor=[("focus", p.accent)], lightcolor=[("focus", p.accent)])  # fmt: skip
+              foreground=[("disabled", p.quiet)], bordercolor=[("focus", p.accent)],
+              lightcolor=[("focus", p.accent)])  # fmt: skip
     style.configure("TCombobox", fieldbackground=p.field, foreground=p.text, padding=4,
                     arrowcolor=p.text, background=p.surface)  # fmt: skip
     style.map("TCombobox", fieldbackground=[("readonly", p.field), ("disabled", p.surface)],

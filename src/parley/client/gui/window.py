@@ -32,6 +32,7 @@ from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.irc.casemap import fold, is_channel
 
 POLL_MS = 50
+VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
 SERVER_TAB = "*server*"
 ACCOUNT_EVENTS = (
     cs.NickRefused, cs.LoggedIn, cs.AccountCreated, cs.LoginFailed, cs.PasswordRefused,
@@ -91,7 +92,8 @@ class ChatWindow:
         ttk.Separator(root).pack(fill="x", side="bottom")
         outer = ttk.PanedWindow(root, orient="horizontal")
         outer.pack(fill="both", expand=True)
-        self.tabs = self._side_list(outer, "Conversations", 22)
+        self.tabs_heading = tk.StringVar(root, "Conversations")
+        self.tabs = self._side_list(outer, self.tabs_heading, 22)
         self.tabs.bind("<<ListboxSelect>>", self._tab_selected)
         middle = ttk.Frame(outer, style="Chat.TFrame")
         outer.add(middle, weight=1)
@@ -99,30 +101,30 @@ class ChatWindow:
                                    padding=(12, 6), style="Topic.TLabel")  # fmt: skip
         self.topic_bar.pack(fill="x")
         ttk.Separator(middle).pack(fill="x")
+        self.entry = tk.Entry(middle, relief="flat", highlightthickness=1)
+        self.entry.pack(fill="x", side="bottom", padx=10, pady=(4, 10), ipady=5)  # keeps its size
         self.stack = ttk.Frame(middle, style="Chat.TFrame")
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
         self.stack.columnconfigure(0, weight=1)
-        self.entry = tk.Entry(middle, relief="flat", highlightthickness=1)
-        self.entry.pack(fill="x", padx=10, pady=(4, 10), ipady=5)
         self.entry.bind("<Return>", self._submit)
         self.entry.bind("<Up>", lambda _e: self._recall(-1))
         self.entry.bind("<Down>", lambda _e: self._recall(1))
         self.entry.bind("<Tab>", self._complete)
         self.users_heading = tk.StringVar(root, "People")
         self.users = self._side_list(outer, self.users_heading, 20)
+        root.protocol("WM_DELETE_WINDOW", lambda: self.perform(QuitApp("Leaving")))
         root.bind("<Control-plus>", lambda _e: self.set_font_size(self.font_size + 1))
         root.bind("<Control-minus>", lambda _e: self.set_font_size(self.font_size - 1))
         self.apply_theme()
         self.entry.focus_set()
 
-    def _side_list(self, outer: ttk.PanedWindow, heading: str | tk.StringVar,
+    def _side_list(self, outer: ttk.PanedWindow, heading: tk.StringVar,
                    width: int) -> tk.Listbox:  # fmt: skip
         """A side panel: a small heading over a list."""
         panel = ttk.Frame(outer, padding=(0, 8, 0, 0))
         outer.add(panel, weight=0)
-        variable = heading if isinstance(heading, tk.StringVar) else tk.StringVar(panel, heading)
-        ttk.Label(panel, textvariable=variable, style="Section.TLabel", padding=(12, 0, 0, 4)
+        ttk.Label(panel, textvariable=heading, style="Section.TLabel", padding=(12, 0, 0, 4)
                   ).pack(anchor="w")  # fmt: skip
         listbox = tk.Listbox(panel, width=width, activestyle="none", exportselection=False)
         listbox.pack(fill="both", expand=True, padx=(10, 0))
@@ -157,7 +159,7 @@ class ChatWindow:
         p, size = self.palette, self.font_size
         text.configure(
             background=p.background, foreground=p.text, font=("TkDefaultFont", size),
-            wrap="word", borderwidth=0, padx=8, pady=4,
+            wrap="word", borderwidth=0, highlightthickness=0, padx=12, pady=6,
         )  # fmt: skip
         text.tag_configure("time", foreground=p.quiet)
         text.tag_configure("quiet", foreground=p.quiet, font=("TkDefaultFont", size - 1, "italic"))
@@ -357,14 +359,7 @@ class ChatWindow:
             self._server(f"The account was not created: {event.text}", error=True)
 
     def _membership(self, event: cs.Membership) -> None:
-        verbs = {
-            "join": "joined",
-            "part": "left",
-            "quit": "quit",
-            "kick": "was kicked",
-            "nick": "is now known as",
-        }
-        text = f"{event.nick} {verbs.get(event.kind, event.kind)}"
+        text = f"{event.nick} {VERBS.get(event.kind, event.kind)}"
         if event.detail:
             text += f" {event.detail}" if event.kind == "nick" else f" ({event.detail})"
         self._quiet(event.conversation, text)
