@@ -88,6 +88,16 @@ def test_unread_counts_and_mentions_on_other_tabs(
     assert "#lobby" in alice.tab_labels()
     bob.send("PRIVMSG alice :a private word")
     pump([alice.root], lambda: "bob (1)" in alice.tab_labels())
+    assert on_screen(alice) is alice.conversations["#lobby"].text  # not covered by the new tab
+
+
+def on_screen(window: ChatWindow) -> tk.Misc | None:
+    """The widget the user sees in the middle of the message area."""
+    window.root.update()
+    stack = window.stack
+    x = stack.winfo_rootx() + stack.winfo_width() // 2
+    y = stack.winfo_rooty() + stack.winfo_height() // 2
+    return window.root.winfo_containing(x, y)
 
 
 def test_input_refused_while_disconnected_is_said(

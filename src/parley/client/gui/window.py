@@ -73,7 +73,7 @@ class ChatWindow:
         self.dialogs: dict[str, tk.Toplevel] = {}
         self._build()
         self._open(SERVER_TAB)
-        self.root.after(POLL_MS, self._poll)
+        self._poll_id = self.root.after(POLL_MS, self._poll)
 
     # -- layout ---------------------------------------------------------------
 
@@ -179,8 +179,9 @@ class ChatWindow:
         key = fold(name)
         conversation = self.conversations.get(key)
         if conversation is None:
-            text = tk.Text(self.stack, state="disabled", cursor="arrow")
+            text = tk.Text(self.stack, state="disabled", cursor="arrow", height=10)
             text.grid(row=0, column=0, sticky="nsew")
+            text.lower()  # opened in the background: the conversation on screen stays there
             text.tag_bind("url", "<Button-1>", self._link_clicked(text))
             self._style_text(text)
             conversation = self.conversations[key] = Conversation(name, text)
@@ -301,7 +302,7 @@ class ChatWindow:
                 self.handle(self.connection.events.get_nowait())
         except queue.Empty:
             pass
-        self.root.after(POLL_MS, self._poll)
+        self._poll_id = self.root.after(POLL_MS, self._poll)
 
     def handle(self, event: object) -> None:
         """One event from the connection thread, applied to the widgets."""
@@ -451,6 +452,7 @@ class ChatWindow:
                 self.write(self.current, [(text, ("quiet",))], count=False)
         elif isinstance(action, QuitApp):
             self.connection.close(action.reason)
+            self.root.after_cancel(self._poll_id)
             self.root.destroy()
 
     def _recall(self, step: int) -> str:
