@@ -1,7 +1,9 @@
-"""Make docs/client-light.png and docs/client-dark.png: the chat window on a virtual display.
+"""Make the client's screenshots in docs/: the chat window, light and dark
+(client-light.png, client-dark.png), and the connect dialog, as it opens and
+after a refusal (connect-dialog.png, connect-dialog-error.png).
 
 Needs Xvfb and Pillow (`pip install pillow`). Starts its own server on loopback.
-Run from the project root: `.venv/bin/python scripts/screenshots.py`.
+Run from the project root: `.venv/bin/python scripts/screenshots.py [OUT_DIR]`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from PIL import ImageGrab
 
 from parley.client import state as cs
 from parley.client.connection import Connection
+from parley.client.gui.connect_dialog import ConnectDialog
+from parley.client.gui.settings import ConnectSettings
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.servers import ThreadServer, test_config
@@ -61,6 +65,29 @@ def shoot(theme: str, port: int, out: Path) -> None:
         friend.close()
 
 
+def shoot_dialog(theme: str, port: int, out: Path, refused: bool) -> None:
+    """The connect dialog; `refused`: after trying a nick that is taken."""
+    root = tk.Tk()
+    root.geometry("+0+0")
+    with tempfile.TemporaryDirectory() as folder:
+        settings = ConnectSettings("127.0.0.1", port, False, "alice", theme)
+        if not refused:  # nothing is connected to: show the usual defaults
+            settings = ConnectSettings("chat.example.org", 6697, True, "alice", theme)
+        dialog = ConnectDialog(root, settings, Path(folder))
+        holder = IrcClient(port)
+        holder.register("alice")
+        if refused:
+            dialog.button.invoke()
+            end = time.monotonic() + 10
+            while dialog.connection is not None and time.monotonic() < end:
+                settle(root, 0.05)
+        settle(root, 0.5)
+        width, height = root.winfo_width(), root.winfo_height()
+        ImageGrab.grab(bbox=(0, 0, width, height), xdisplay=DISPLAY).save(out)
+        holder.close()
+    root.destroy()
+
+
 def main() -> int:
     xvfb = subprocess.Popen(
         ["Xvfb", DISPLAY, "-screen", "0", "1000x600x24", "-nolisten", "tcp"],
@@ -71,10 +98,17 @@ def main() -> int:
         time.sleep(1.0)
         os.environ["DISPLAY"] = DISPLAY
         with tempfile.TemporaryDirectory() as data:
-            server = ThreadServer(test_config(Path(data), limits={"flood_enabled": False})).start()
+            quiet = {"flood_enabled": False}
+            server = ThreadServer(test_config(Path(data) / "light", limits=quiet)).start()
             docs = Path(__file__).resolve().parent.parent / "docs"
-            for theme in ("light", "dark"):
-                shoot(theme, server.port, docs / f"client-{theme}.png")
+            if len(sys.argv) > 1:
+                docs = Path(sys.argv[1])
+            shoot("light", server.port, docs / "client-light.png")
+            server.stop()  # a fresh server: no history from the first shot
+            server = ThreadServer(test_config(Path(data) / "dark", limits=quiet)).start()
+            shoot("dark", server.port, docs / "client-dark.png")
+            shoot_dialog("light", server.port, docs / "connect-dialog.png", refused=False)
+            shoot_dialog("dark", server.port, docs / "connect-dialog-error.png", refused=True)
             server.stop()
     finally:
         xvfb.terminate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +17,7 @@ from parley.client.connection import (
     Connection,
     Disconnected,
     Lag,
+    describe_connect_error,
 )
 from parley.client.pins import PinStore
 from parley.irc.message import Message
@@ -134,3 +136,56 @@ def test_joining_fetches_what_was_said_before(make_server: Callable[..., ThreadS
         assert line.time is not None  # shown with its own time
     finally:
         conn.close()
+
+
+def failure(port: int, tls: bool, timeout: float = 15.0) -> tuple[Disconnected, Connection]:
+    """Connect once, not retrying, and return why it ended."""
+    conn = Connection("127.0.0.1", port, tls, lambda: cs.ClientState("x"), retry_first=False)
+    conn.connect_timeout = timeout
+    conn.start()
+    try:
+        ended = wait_event(conn, lambda e: isinstance(e, Disconnected), timeout=timeout + 10)
+    finally:
+        conn.close()
+    assert isinstance(ended, Disconnected)
+    return ended, conn
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_refused_connection_is_explained_and_not_retried() -> None:
+    ended, conn = failure(closed_port(), tls=False)
+    assert "connection refused" in ended.reason and ended.retry_in is None
+    assert "Errno" not in ended.reason and "Connect call failed" not in ended.reason
+    assert not conn.registered_once
+
+
+def test_tls_against_a_plain_port_says_it_is_plain(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    ended, _ = failure(make_server().port, tls=True)
+    assert "plain port" in ended.reason and "Encrypted (TLS)" in ended.reason
+
+
+def test_plain_against_a_tls_port_suggests_tls(make_server: Callable[..., ThreadServer]) -> None:
+    ended, _ = failure(make_server(tls=True).tls_port, tls=False)
+    assert "without a word" in ended.reason and "tick Encrypted (TLS)" in ended.reason
+
+
+def test_a_silent_server_is_a_timeout_in_words() -> None:
+    with socket.socket() as silent:  # accepts (the kernel does) but never speaks TLS
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        ended, _ = failure(silent.getsockname()[1], tls=True, timeout=0.5)
+    assert "did not finish within 0.5 seconds" in ended.reason
+
+
+def test_an_unknown_server_name_is_worded() -> None:
+    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    text = describe_connect_error(error, "chat.example.invalid", 6697, 15)
+    assert text.startswith("The server name chat.example.invalid was not found")

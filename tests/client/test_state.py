@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.fake import Harness
 from parley.client import state as cs
 from parley.irc.message import Message, encode
@@ -11,10 +13,12 @@ from parley.server.passwords import credentials
 class Wire:
     """A ClientState joined to a core server session through a fake connection."""
 
-    def __init__(self, harness: Harness, nick: str, password: str | None = None) -> None:
+    def __init__(
+        self, harness: Harness, nick: str, password: str | None = None, **options: Any
+    ) -> None:
         self.harness = harness
         self.session, self.conn = harness.connect()
-        self.state = cs.ClientState(nick, password=password)
+        self.state = cs.ClientState(nick, password=password, **options)
         self.events: list[cs.Event] = []
         self.send(self.state.start())
 
@@ -148,3 +152,50 @@ def test_whois_replies_are_shown_as_server_text() -> None:
     texts = [e.text for e in alice.of(cs.ServerText)]
     assert any(t.startswith("bob bob ") for t in texts)  # 311: nick, user, host, real name
     assert any("End of /WHOIS" in t for t in texts)
+
+
+def test_creating_an_account_registers_the_nick_and_logs_in() -> None:
+    harness = Harness()
+    wire = Wire(harness, "dora", password="a-long-password", create_account=True)
+    assert wire.of(cs.AccountCreated) == [cs.AccountCreated("dora")]
+    assert wire.of(cs.LoggedIn) == [cs.LoggedIn("dora")]
+    assert wire.state.phase is cs.Phase.REGISTERED and wire.state.account == "dora"
+    assert harness.server.accounts.get("dora") is not None
+
+
+def test_creating_a_taken_account_is_refused_with_the_reason() -> None:
+    harness = Harness()
+    harness.server.accounts.create("erin", *credentials("erin-password"))
+    wire = Wire(harness, "erin", password="another-password", create_account=True)
+    (refused,) = wire.of(cs.AccountRefused)
+    assert refused.code == "ACCOUNT_EXISTS" and "taken" in refused.text
+    assert wire.state.account is None and not wire.of(cs.LoggedIn)
+
+
+def test_a_short_password_is_refused_as_weak() -> None:
+    wire = Wire(Harness(), "finn", password="short", create_account=True)
+    assert [e.code for e in wire.of(cs.AccountRefused)] == ["WEAK_PASSWORD"]
+
+
+def test_wrong_server_password_is_reported() -> None:
+    wire = Wire(Harness(password="letmein"), "gus", server_password="wrong")
+    assert len(wire.of(cs.PasswordRefused)) == 1
+    assert wire.conn.closed_with and not wire.of(cs.Registered)
+
+
+def test_login_on_a_server_without_sasl_is_reported() -> None:
+    state = cs.ClientState("hal", password="secret-password")
+    state.start()
+    events = state.receive(Message.of("CAP", "*", "LS", "server-time batch"))
+    assert [type(e) for e in events] == [cs.LoginFailed]
+    assert state.take_outbox() == [Message.of("CAP", "REQ", "server-time batch")]
+
+
+def test_lines_in_a_history_batch_are_marked_past() -> None:
+    state = cs.ClientState("me")
+    state.receive(Message.of("BATCH", "+h1", "chathistory", "#c"))
+    (old,) = state.receive(Message("PRIVMSG", ("#c", "me: earlier"), "bob!b@h", {"batch": "h1"}))
+    state.receive(Message.of("BATCH", "-h1"))
+    (new,) = state.receive(Message("PRIVMSG", ("#c", "now"), "bob!b@h"))
+    assert isinstance(old, cs.ChatLine) and old.past and old.mention
+    assert isinstance(new, cs.ChatLine) and not new.past

@@ -1,4 +1,4 @@
-"""A virtual X display (Xvfb) for the tkinter tests, started and ended by PID."""
+"""Xvfb for the tkinter tests (started and ended by PID), and connect dialogs to drive."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from parley.client.gui.connect_dialog import ConnectDialog
+from parley.client.gui.settings import ConnectSettings
 
 
 def _free_display() -> int:
@@ -82,3 +86,38 @@ def pump(roots: list[tk.Tk], until: Callable[[], bool], timeout: float = 10.0) -
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {until}")
         time.sleep(0.01)
+
+
+@pytest.fixture
+def open_dialog(
+    make_root: Callable[[], tk.Tk], tmp_path: Path
+) -> Iterator[Callable[..., ConnectDialog]]:
+    """A dialog filled in as given, for a plain connection to 127.0.0.1."""
+    dialogs: list[ConnectDialog] = []
+
+    def open_(port: int, nick: str, **fields: Any) -> ConnectDialog:
+        settings = ConnectSettings(host="127.0.0.1", port=port, tls=False, nick=nick)
+        dialog = ConnectDialog(make_root(), settings, tmp_path / "config")
+        for name, value in fields.items():
+            getattr(dialog, name).set(value)
+        dialogs.append(dialog)
+        return dialog
+
+    yield open_
+    for dialog in dialogs:
+        for connection in (dialog.connection, dialog.window and dialog.window.connection):
+            if connection is not None:
+                connection.close()
+
+
+def attempt(dialog: ConnectDialog) -> str:
+    """Press Connect and wait for the outcome: the window opens ("") or the dialog says why."""
+    dialog.button.invoke()
+    pump([dialog.root], lambda: dialog.window is not None or dialog.connection is None)
+    if dialog.window is not None:
+        window = dialog.window
+        pump([dialog.root], lambda: "#lobby" in window.conversations)
+        return ""
+    assert str(dialog.button.cget("text")) == "Connect"  # usable again
+    assert str(dialog.message_label.cget("style")) == "Error.TLabel"
+    return dialog.message.get()

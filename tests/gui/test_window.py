@@ -88,6 +88,16 @@ def test_unread_counts_and_mentions_on_other_tabs(
     assert "#lobby" in alice.tab_labels()
     bob.send("PRIVMSG alice :a private word")
     pump([alice.root], lambda: "bob (1)" in alice.tab_labels())
+    assert on_screen(alice) is alice.conversations["#lobby"].text  # not covered by the new tab
+
+
+def on_screen(window: ChatWindow) -> tk.Misc | None:
+    """The widget the user sees in the middle of the message area."""
+    window.root.update()
+    stack = window.stack
+    x = stack.winfo_rootx() + stack.winfo_width() // 2
+    y = stack.winfo_rooty() + stack.winfo_height() // 2
+    return window.root.winfo_containing(x, y)
 
 
 def test_input_refused_while_disconnected_is_said(
@@ -109,20 +119,31 @@ def test_unknown_command_shows_help_and_themes_switch(
     assert alice.conversations["#lobby"].text.cget("background") == "#0d1117"
 
 
-def test_nick_taken_asks_for_another(
-    open_window: Callable[[str], ChatWindow], server: ThreadServer, make_root: Callable[[], tk.Tk]
+def test_nick_taken_while_reconnecting_asks_for_another_in_a_dialog(
+    server: ThreadServer, make_root: Callable[[], tk.Tk]
 ) -> None:
-    holder = IrcClient(server.port)  # keeps the nick while the window connects
+    holder = IrcClient(server.port)  # has the nick when the window (re)connects
     holder.register("taken")
     connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("taken"))
     window = ChatWindow(make_root(), connection)
-    refused: list[cs.NickRefused] = []
-    window.on_nick_refused = lambda event: (refused.append(event), connection.choose_nick("fresh"))
     connection.start()
     try:
-        pump([window.root], lambda: bool(refused) and "#lobby" in window.conversations)
-        assert refused[0] == cs.NickRefused("taken", "taken")
-        assert window.nick == "fresh"
+        pump([window.root], lambda: "nick" in window.dialogs)
+        dialog = window.dialogs["nick"]
+        assert "The nickname taken is taken" in dialog_text(dialog)
+        (entry,) = [
+            w for w in dialog.winfo_children()[0].winfo_children() if isinstance(w, ttk.Entry)
+        ]
+        assert entry.get() == "taken_"  # a suggestion, filled in
+        entry.delete(0, "end")
+        entry.insert(0, "9 lives")
+        dialog_buttons(dialog)["Use this nickname"].invoke()
+        assert "starts with a letter" in dialog_text(dialog)  # refused in place, still open
+        entry.delete(0, "end")
+        entry.insert(0, "fresh")
+        dialog_buttons(dialog)["Use this nickname"].invoke()
+        pump([window.root], lambda: "#lobby" in window.conversations)
+        assert window.nick == "fresh" and "nick" not in window.dialogs
     finally:
         connection.close()
         holder.close()
@@ -139,6 +160,16 @@ def test_pasting_several_lines_asks_first(
     dialog_buttons(alice.dialogs["paste"])["Send 2 lines"].invoke()  # the user clicks it
     assert bob.expect("PRIVMSG").params[1] == "first line"
     assert bob.expect("PRIVMSG").params[1] == "second line"
+
+
+def dialog_text(dialog: tk.Toplevel) -> str:
+    """Everything the dialog's labels say."""
+    return " ".join(
+        str(widget.cget("text"))
+        for frame in dialog.winfo_children()
+        for widget in frame.winfo_children()
+        if isinstance(widget, ttk.Label)
+    )
 
 
 def dialog_buttons(dialog: tk.Toplevel) -> dict[str, ttk.Button]:
@@ -165,9 +196,7 @@ def test_changed_certificate_warns_with_both_fingerprints(
     try:
         pump([window.root], lambda: "certificate" in window.dialogs)
         dialog = window.dialogs["certificate"]
-        text = " ".join(
-            str(w.cget("text")) for w in dialog.winfo_children() if isinstance(w, ttk.Label)
-        )
+        text = dialog_text(dialog)
         assert "AA:BB:CC" in text and "WARNING" in text
         assert "disconnected" in window.status.get()
         dialog_buttons(dialog)["Trust the new certificate"].invoke()

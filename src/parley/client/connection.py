@@ -5,15 +5,19 @@ The loop connects, checks the TLS certificate against the pinned fingerprint,
 feeds server lines to the ClientState and writes what it asks to send. Every
 event goes onto `events`, a thread-safe queue the GUI polls with `after()`, so
 only the Tk thread touches widgets. If the connection drops, it reconnects
-with backoff and rejoins the channels it was in. `send()` may be called from
-any thread; it returns False while disconnected, so no input is lost silently.
+with backoff and rejoins the channels it was in; with `retry_first=False` a
+first connection that fails before the welcome is not retried, so the connect
+dialog can say why. `send()` may be called from any thread; it returns False
+while disconnected, so no input is lost silently.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import queue
+import socket
 import ssl
 import threading
 from collections.abc import Callable
@@ -25,6 +29,48 @@ from parley.irc.message import Message, ProtocolError, encode, parse
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)  # seconds between reconnection tries
 LAG_INTERVAL = 15.0  # seconds between lag probes
+CONNECT_TIMEOUT = 15.0  # seconds for TCP, and again for the TLS handshake
+
+
+class ConnectFailure(Exception):
+    """The server could not be reached or the TLS handshake failed: the text says why."""
+
+
+def describe_connect_error(exc: OSError, host: str, port: int, timeout: float) -> str:
+    """Why TCP did not connect, in words a user can act on."""
+    where = f"{host}:{port}"
+    refused = f"[Errno {errno.ECONNREFUSED}]"
+    if isinstance(exc, socket.gaierror):
+        return f"The server name {host} was not found. Check its spelling and your network."
+    if isinstance(exc, ConnectionRefusedError) or refused in str(exc):
+        return (
+            f"Nothing answers at {where} (connection refused). "
+            "Check the server name and port, and that the server is running."
+        )
+    if isinstance(exc, TimeoutError):
+        return f"No answer from {where} within {timeout:g} seconds. Check the name and port."
+    return f"Cannot reach {where}: {exc.strerror or exc}."
+
+
+def describe_tls_error(exc: OSError, host: str, port: int, timeout: float) -> str:
+    """Why the TLS handshake failed; the usual cause is a port that is not a TLS port."""
+    where = f"{host}:{port}"
+    plain_hint = "untick Encrypted (TLS) or use the server's TLS port (often 6697)"
+    reason = getattr(exc, "reason", None) or ""
+    if reason == "WRONG_VERSION_NUMBER":
+        return (
+            f"{where} did not answer in TLS: it looks like a plain port. To connect, {plain_hint}."
+        )
+    if isinstance(exc, TimeoutError):
+        return (
+            f"The TLS handshake with {where} did not finish within {timeout:g} seconds. "
+            f"If this is not a TLS port, {plain_hint}."
+        )
+    if reason in ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION"):
+        return f"{where} offers only TLS older than 1.2, which is not safe: not connected."
+    if isinstance(exc, ssl.SSLError):
+        return f"The TLS handshake with {where} failed ({reason or exc})."
+    return f"{where} closed the connection during the TLS handshake."
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,17 +128,23 @@ class Connection:
         make_state: Callable[[], cs.ClientState],
         pins: PinStore | None = None,
         reconnect: bool = True,
+        retry_first: bool = True,  # False: a first connection that fails ends here
     ) -> None:
         self.host, self.port, self.tls = host, port, tls
         self.make_state = make_state
         self.pins = pins
         self.reconnect = reconnect
+        self.retry_first = retry_first
+        self.registered_once = False  # reached the welcome at least once
         self.lag_interval = LAG_INTERVAL
+        self.connect_timeout = CONNECT_TIMEOUT
+        self.backoff = BACKOFF
         self.events: queue.Queue[cs.Event | ConnectionEvent] = queue.Queue()
         self.state: cs.ClientState | None = None
         self._loop = asyncio.new_event_loop()
         self._writer: asyncio.StreamWriter | None = None
         self._stopping = False
+        self._task: asyncio.Task[None] | None = None
         self._thread = threading.Thread(target=self._run, name="parley-connection", daemon=True)
 
     # -- called from the GUI thread ------------------------------------------
@@ -122,16 +174,23 @@ class Connection:
         """The user accepts a changed certificate: pin it and connect again."""
         if self.pins is not None:
             self.pins.pin(self.host, self.port, new_fingerprint)
-        self._loop.call_soon_threadsafe(self._retry_now.set)
+        self.reconnect_now()
+
+    def reconnect_now(self) -> None:
+        """Skip the rest of the wait before the next try (the user asked)."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._retry_now.set)
 
     def close(self, reason: str = "Leaving") -> None:
-        """Quit and stop reconnecting."""
+        """Quit and stop reconnecting; a connection still being made is abandoned."""
         self._stopping = True
 
         def quit_now() -> None:
             if self._writer is not None:
                 self._write([Message.of("QUIT", reason)])
                 self._writer.close()
+            elif self._task is not None:
+                self._task.cancel()
             self._retry_now.set()
 
         if self._thread.is_alive():
@@ -143,7 +202,11 @@ class Connection:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         self._retry_now = asyncio.Event()
-        self._loop.run_until_complete(self._keep_connected())
+        self._task = self._loop.create_task(self._keep_connected())
+        with contextlib.suppress(asyncio.CancelledError):
+            self._loop.run_until_complete(self._task)
+        if self._task.cancelled():
+            self.events.put(Disconnected("cancelled", None))
         self._loop.close()
 
     async def _keep_connected(self) -> None:
@@ -162,10 +225,10 @@ class Connection:
                 self._retry_now.clear()
                 await self._retry_now.wait()
                 continue
-            if not self.reconnect:
+            if not self.reconnect or not (self.registered_once or self.retry_first):
                 self.events.put(Disconnected(reason, None))
                 return
-            delay = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+            delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             attempt = (
                 0
                 if self.state is not None and self.state.phase is cs.Phase.REGISTERED
@@ -183,17 +246,29 @@ class Connection:
         context.verify_mode = ssl.CERT_NONE  # trust comes from the pinned fingerprint
         return context
 
+    async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """TCP, then the TLS handshake when TLS is on; a failure of either says which."""
+        host, port, timeout = self.host, self.port, self.connect_timeout
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except OSError as exc:  # TimeoutError is one
+            raise ConnectFailure(describe_connect_error(exc, host, port, timeout)) from exc
+        if self.tls:
+            try:
+                await asyncio.wait_for(
+                    writer.start_tls(self._tls_context(), server_hostname=host), timeout
+                )
+            except OSError as exc:  # ssl.SSLError and TimeoutError are
+                writer.close()
+                raise ConnectFailure(describe_tls_error(exc, host, port, timeout)) from exc
+        return reader, writer
+
     async def _session(self, rejoin: list[str]) -> tuple[str, bool]:
         """One connection, until it ends; (why it ended, whether the certificate was trusted)."""
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(
-                    self.host, self.port, ssl=self._tls_context() if self.tls else None
-                ),
-                15,
-            )
-        except (OSError, TimeoutError, ssl.SSLError) as exc:
-            return f"cannot connect: {getattr(exc, 'strerror', None) or exc}", True
+            reader, writer = await self._open()
+        except ConnectFailure as exc:
+            return str(exc), True
         print_ = None
         if self.tls:
             ssl_object = writer.get_extra_info("ssl_object")
@@ -209,13 +284,14 @@ class Connection:
             state.last_seen = dict(previous.last_seen)  # to fetch only what was missed
         self.events.put(Connected(print_))
         self._write(state.start())
-        rejoined = False
+        rejoined = heard = False
         prober = asyncio.ensure_future(self._probe_lag(state))
         try:
             while True:
                 line = await reader.readline()
                 if not line:
-                    return "connection closed by the server", True
+                    return self._closed_reason(heard), True
+                heard = True
                 try:
                     message = parse(line)
                 except ProtocolError:
@@ -227,6 +303,8 @@ class Connection:
                     else:
                         self.events.put(event)
                 self._write(state.take_outbox())
+                if state.phase is cs.Phase.REGISTERED:
+                    self.registered_once = True
                 if not rejoined and rejoin and state.phase is cs.Phase.REGISTERED:
                     rejoined = True
                     self._write([Message.of("JOIN", ",".join(rejoin))])
@@ -236,6 +314,13 @@ class Connection:
             prober.cancel()
             self._writer = None
             writer.close()
+
+    def _closed_reason(self, heard: bool) -> str:
+        """Why the server hung up; not a word from it on a plain connection suggests TLS."""
+        if heard:
+            return "The server closed the connection."
+        hint = "" if self.tls else " If it is a TLS port, tick Encrypted (TLS)."
+        return f"{self.host}:{self.port} closed the connection without a word.{hint}"
 
     async def _probe_lag(self, state: cs.ClientState) -> None:
         """PING the server now and then; the PONG tells the lag (shown in the status bar)."""

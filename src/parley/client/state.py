@@ -13,8 +13,56 @@ import base64
 from dataclasses import dataclass, field
 from enum import Enum
 
+from parley.client.events import (
+    AccountCreated,
+    AccountRefused,
+    Banned,
+    ChatLine,
+    Closed,
+    ErrorReply,
+    Event,
+    Joined,
+    Left,
+    LoggedIn,
+    LoginFailed,
+    Membership,
+    NickRefused,
+    PasswordRefused,
+    Pong,
+    Registered,
+    ServerText,
+    TopicChanged,
+    UsersChanged,
+)
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
+
+__all__ = [
+    "HISTORY_LINES",
+    "WANTED_CAPS",
+    "AccountCreated",
+    "AccountRefused",
+    "Banned",
+    "ChannelView",
+    "ChatLine",
+    "ClientState",
+    "Closed",
+    "ErrorReply",
+    "Event",
+    "Joined",
+    "Left",
+    "LoggedIn",
+    "LoginFailed",
+    "Membership",
+    "NickRefused",
+    "PasswordRefused",
+    "Phase",
+    "Pong",
+    "Registered",
+    "ServerText",
+    "TopicChanged",
+    "UsersChanged",
+]
 
 # What the client asks for when the server offers it.
 WANTED_CAPS = (
@@ -29,10 +77,9 @@ WANTED_CAPS = (
     "draft/chathistory",
     "cap-notify",
 )
-PREFIX_ORDER = "~&@%+"
-HISTORY_LINES = (
-    50  # fetched on joining a channel  # sorted ranks: owners and ops first, voices after
-)
+PREFIX_ORDER = "~&@%+"  # sorted ranks: owners and ops first, voices after
+HISTORY_LINES = 50  # fetched on joining a channel
+REGISTRATION_CAP = "draft/account-registration"
 
 
 class Phase(Enum):
@@ -41,127 +88,6 @@ class Phase(Enum):
     NEGOTIATING = "negotiating"  # CAP and SASL before the welcome
     REGISTERED = "registered"  # 001 received
     CLOSED = "closed"  # ERROR received
-
-
-# -- events for the UI ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Registered:
-    nick: str
-
-
-@dataclass(frozen=True, slots=True)
-class NickRefused:
-    """The server refused the nick: the UI asks for another."""
-
-    nick: str
-    reason: str  # "taken" or "invalid"
-
-
-@dataclass(frozen=True, slots=True)
-class LoginFailed:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedIn:
-    account: str
-
-
-@dataclass(frozen=True, slots=True)
-class ServerText:
-    """Welcome, MOTD and other server text for the server tab."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ChatLine:
-    """A message or notice in a channel or private conversation."""
-
-    conversation: str  # channel name, or the other user's nick
-    sender: str
-    text: str
-    time: str | None  # server-time, when the server sent one
-    action: bool = False  # /me
-    notice: bool = False
-    own: bool = False  # sent by this client (echo-message)
-    mention: bool = False  # names this client's nick
-
-
-@dataclass(frozen=True, slots=True)
-class Membership:
-    """Someone joined, left, was kicked or quit: a quieter line, and the user list changes."""
-
-    conversation: str
-    nick: str
-    kind: str  # join, part, quit, kick, nick
-    detail: str = ""  # reason, or the new nick
-
-
-@dataclass(frozen=True, slots=True)
-class UsersChanged:
-    """A channel's user list, as it now is (a copy: the GUI never reads this state)."""
-
-    channel: str
-    users: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class TopicChanged:
-    channel: str
-    topic: str
-    by: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Joined:
-    """This client is now in a channel: the UI opens its tab."""
-
-    channel: str
-
-
-@dataclass(frozen=True, slots=True)
-class Left:
-    channel: str
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorReply:
-    """A numeric error the user should see (e.g. 401, 404, 482)."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Closed:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Pong:
-    """The answer to a PING this client sent (the connection measures lag with it)."""
-
-    token: str
-
-
-Event = (
-    Registered
-    | NickRefused
-    | LoginFailed
-    | LoggedIn
-    | ServerText
-    | ChatLine
-    | Membership
-    | UsersChanged
-    | TopicChanged
-    | Joined
-    | Left
-    | ErrorReply
-    | Closed
-    | Pong
-)
 
 
 @dataclass
@@ -183,8 +109,10 @@ class ChannelView:
         return [(p[:1] + n) for n, p in sorted(self.users.items(), key=rank)]
 
 
-_SILENT = {"004", "005", "329", "333", "366", "900", "903"}  # shown otherwise, or not needed
-_ERRORS = {"401", "403", "404", "405", "421", "442", "473", "474", "475", "471", "482"}
+_SILENT = frozenset({"004", "005", "329", "333", "366", "900", "903", "908"})  # shown otherwise
+_ERRORS = frozenset(  # errors the user should see where they are typing
+    {"401", "403", "404", "405", "421", "432", "433", "442", "471", "473", "474", "475", "482"}
+)
 
 
 class ClientState:
@@ -197,20 +125,26 @@ class ClientState:
         realname: str | None = None,
         password: str | None = None,  # the account password, for SASL PLAIN
         server_password: str | None = None,
+        create_account: bool = False,  # register the nick as an account with `password`
+        account: str | None = None,  # the account to log into, when it is not the nick
     ) -> None:
         self.nick = nick
         self.user = user or nick
         self.realname = realname or nick
         self.password = password
         self.server_password = server_password
+        self.create_account = create_account and password is not None
+        self.login_name = account or nick
         self.phase = Phase.NEGOTIATING
         self.caps: set[str] = set()
         self.account: str | None = None
         self.channels: dict[str, ChannelView] = {}
         self.outbox: list[Message] = []
         self._prefixes = {"o": "@", "v": "+"}
-        self._awaiting_sasl = False
+        self._awaiting_account = False
         self._offered = ""  # CAP LS lines gathered until the last one
+        self._register_after_welcome = False  # the server takes REGISTER only once connected
+        self._history_batches: set[str] = set()  # open chathistory batch references
         # server-time of the last line seen per conversation: history fetched after it
         self.last_seen: dict[str, str] = {}
 
@@ -267,28 +201,82 @@ class ClientState:
                 self._offered += " " + msg.params[3]  # more LS lines follow
                 return []
             offered = self._offered + " " + msg.params[-1]
-            names = {item.split("=", 1)[0] for item in offered.split()}
-            wanted = [c for c in WANTED_CAPS if c in names]
-            if self.password and "sasl" in names:
-                wanted.append("sasl")
+            values = dict(item.partition("=")[::2] for item in offered.split())
+            wanted = [c for c in WANTED_CAPS if c in values]
+            events = self._account_caps(values, wanted)
             if wanted:
                 self.outbox.append(Message("CAP", ("REQ", " ".join(wanted))))
             else:
                 self.outbox.append(Message.of("CAP", "END"))
+            return events
         elif sub == "ACK":
             self.caps.update(msg.params[-1].split())
-            if "sasl" in self.caps and self.password and self.account is None:
-                self._awaiting_sasl = True
+            if self.phase is not Phase.NEGOTIATING or self._awaiting_account:
+                return []
+            if self.create_account and not self._register_after_welcome:
+                self._awaiting_account = True  # REGISTER logs in: the same wait as SASL
+                self.outbox.append(self._register_line())
+            elif "sasl" in self.caps and self.password and self.account is None:
+                self._awaiting_account = True
                 self.outbox.append(Message.of("AUTHENTICATE", "PLAIN"))
-            elif self.phase is Phase.NEGOTIATING:
+            else:
                 self.outbox.append(Message.of("CAP", "END"))
         elif sub == "NAK" and self.phase is Phase.NEGOTIATING:
             self.outbox.append(Message.of("CAP", "END"))
         return []
 
+    def _account_caps(self, offered: dict[str, str], wanted: list[str]) -> list[Event]:
+        """Ask for what creating or logging into the account needs; say so if it is missing."""
+        if self.create_account:
+            if REGISTRATION_CAP not in offered:
+                self.create_account = False
+                return [AccountRefused("UNAVAILABLE", "No account creation on this server")]
+            wanted.append(REGISTRATION_CAP)
+            flags = offered[REGISTRATION_CAP].split(",")
+            self._register_after_welcome = "before-connect" not in flags
+        elif self.password:
+            if "sasl" not in offered:
+                return [LoginFailed("The server does not offer logging in (SASL)")]
+            wanted.append("sasl")
+        return []
+
+    def _register_line(self) -> Message:
+        """IRCv3 account-registration: the current nick as the account, no email."""
+        return Message.of("REGISTER", "*", "*", self.password or "")
+
+    def _on_register(self, msg: Message) -> list[Event]:
+        """REGISTER SUCCESS (logged in already, by 900) or VERIFICATION_REQUIRED."""
+        sub = msg.params[0].upper() if msg.params else ""
+        account = msg.params[1] if len(msg.params) > 1 else self.nick
+        self.create_account = False
+        self._end_account_step()
+        if sub == "SUCCESS":
+            return [AccountCreated(account)]
+        return [AccountRefused(sub, msg.params[-1] if msg.params else sub)]
+
+    def _on_fail(self, msg: Message) -> list[Event]:
+        """IRCv3 standard replies: FAIL <command> <code> [context...] :text."""
+        command = msg.params[0].upper() if msg.params else ""
+        code = msg.params[1] if len(msg.params) > 2 else ""
+        text = msg.params[-1] if msg.params else ""
+        if command == "REGISTER":
+            self.create_account = False
+            self._end_account_step()
+            return [AccountRefused(code, text)]
+        return [ServerText(f"{command}: {text}")]
+
+    def _on_batch(self, msg: Message) -> list[Event]:
+        """Keep track of open chathistory batches: their lines are marked as past."""
+        ref = msg.params[0] if msg.params else ""
+        if ref.startswith("+") and len(msg.params) > 1 and msg.params[1] == "chathistory":
+            self._history_batches.add(ref[1:])
+        elif ref.startswith("-"):
+            self._history_batches.discard(ref[1:])
+        return []
+
     def _on_authenticate(self, msg: Message) -> list[Event]:
         if msg.params and msg.params[0] == "+" and self.password is not None:
-            blob = f"\0{self.nick}\0{self.password}".encode()
+            blob = f"\0{self.login_name}\0{self.password}".encode()
             self.outbox.append(Message.of("AUTHENTICATE", base64.b64encode(blob).decode()))
         return []
 
@@ -298,6 +286,8 @@ class ClientState:
         if code == "001":
             self.phase = Phase.REGISTERED
             self.nick = params[0]
+            if self.create_account and self._register_after_welcome:
+                self.outbox.append(self._register_line())
             return [Registered(self.nick), ServerText(text)]
         if code == "005":
             for token in params[1:-1]:
@@ -311,11 +301,15 @@ class ClientState:
             self.account = params[2] if len(params) > 2 else self.nick
             return [LoggedIn(self.account)]
         if code == "903":
-            self._end_sasl()
+            self._end_account_step()
             return []
         if code in ("902", "904", "905", "906"):
-            self._end_sasl()
-            return [LoginFailed(text)]
+            self._end_account_step()
+            return [LoginFailed(text, code)]
+        if code == "464":
+            return [PasswordRefused(text)]
+        if code == "465":
+            return [Banned(text)]
         if code == "353" and len(params) >= 4:
             view = self.channel(params[2])
             if view is not None:
@@ -343,9 +337,9 @@ class ClientState:
     def _users(view: ChannelView) -> UsersChanged:
         return UsersChanged(view.name, tuple(view.sorted_users()))
 
-    def _end_sasl(self) -> None:
-        if self._awaiting_sasl:
-            self._awaiting_sasl = False
+    def _end_account_step(self) -> None:
+        if self._awaiting_account:
+            self._awaiting_account = False
             if self.phase is Phase.NEGOTIATING:
                 self.outbox.append(Message.of("CAP", "END"))
 
@@ -450,10 +444,11 @@ class ClientState:
         elif text.startswith("\x01"):
             return []  # other CTCP: not shown
         mention = not own and fold(self.nick) in fold(text)
+        past = msg.tags.get("batch") in self._history_batches
         time = msg.tags.get("time")
         if time is not None and time > self.last_seen.get(fold(conversation), ""):
             self.last_seen[fold(conversation)] = time
-        return [ChatLine(conversation, sender, text, time, action, notice, own, mention)]
+        return [ChatLine(conversation, sender, text, time, action, notice, own, mention, past)]
 
 
 _HANDLERS = {
@@ -462,6 +457,9 @@ _HANDLERS = {
     "PONG": ClientState._on_pong,
     "CAP": ClientState._on_cap,
     "AUTHENTICATE": ClientState._on_authenticate,
+    "REGISTER": ClientState._on_register,
+    "FAIL": ClientState._on_fail,
+    "BATCH": ClientState._on_batch,
     "JOIN": ClientState._on_join,
     "PART": ClientState._on_part,
     "KICK": ClientState._on_kick,

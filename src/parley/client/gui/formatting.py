@@ -1,8 +1,11 @@
-"""mIRC formatting codes and links, turned into (text, tags) runs for a Text widget."""
+"""mIRC formatting codes and links, turned into (text, tags) runs for a Text widget; times."""
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import re
+import time
 
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 MIRC_COLOURS = (
@@ -61,3 +64,15 @@ def _links(piece: str, tags: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]
     if pos < len(piece):
         out.append((piece[pos:], tags))
     return out
+
+
+def local_time(server_time: str | None) -> str:
+    """IRCv3 server-time (UTC) as the user's local HH:MM; with the day when not today."""
+    when = time.localtime()
+    if server_time:
+        with contextlib.suppress(ValueError):  # a malformed tag: the time it arrived
+            utc = time.strptime(server_time[:19], "%Y-%m-%dT%H:%M:%S")
+            when = time.localtime(calendar.timegm(utc))
+    if when[:3] != time.localtime()[:3]:
+        return time.strftime("%d %b %H:%M", when)
+    return time.strftime("%H:%M", when)

@@ -9,7 +9,6 @@ private conversations) has its own Text widget, raised when selected.
 from __future__ import annotations
 
 import queue
-import time
 import tkinter as tk
 import webbrowser
 from collections.abc import Callable
@@ -27,12 +26,18 @@ from parley.client.connection import (
     Disconnected,
     Lag,
 )
-from parley.client.gui.formatting import MIRC_COLOURS, runs
-from parley.client.gui.theme import PALETTES, Palette, nick_colour
+from parley.client.gui import dialogs
+from parley.client.gui.formatting import MIRC_COLOURS, local_time, runs
+from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.irc.casemap import fold, is_channel
 
 POLL_MS = 50
+VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
 SERVER_TAB = "*server*"
+ACCOUNT_EVENTS = (
+    cs.NickRefused, cs.LoggedIn, cs.AccountCreated, cs.LoginFailed, cs.PasswordRefused,
+    cs.Banned, cs.AccountRefused,
+)  # fmt: skip
 
 
 @dataclass
@@ -66,10 +71,9 @@ class ChatWindow:
         self._history_pos = 0
         self.focused = True
         self.dialogs: dict[str, tk.Toplevel] = {}
-        self.on_nick_refused: Callable[[cs.NickRefused], None] | None = None
         self._build()
         self._open(SERVER_TAB)
-        self.root.after(POLL_MS, self._poll)
+        self._poll_id = self.root.after(POLL_MS, self._poll)
 
     # -- layout ---------------------------------------------------------------
 
@@ -79,49 +83,70 @@ class ChatWindow:
         root.geometry("980x620")
         root.bind("<FocusIn>", lambda _e: self._set_focus(True))
         root.bind("<FocusOut>", lambda _e: self._set_focus(False))
+        bar = ttk.Frame(root, padding=(10, 3))
+        bar.pack(fill="x", side="bottom")
+        ttk.Label(bar, textvariable=self.status, anchor="w", style="Quiet.TLabel").pack(
+            side="left", fill="x", expand=True
+        )
+        self.reconnect_button = ttk.Button(bar, text="Reconnect now", command=self._reconnect)
+        ttk.Separator(root).pack(fill="x", side="bottom")
         outer = ttk.PanedWindow(root, orient="horizontal")
         outer.pack(fill="both", expand=True)
-        self.tabs = tk.Listbox(outer, width=22, activestyle="none", exportselection=False)
+        self.tabs_heading = tk.StringVar(root, "Conversations")
+        self.tabs = self._side_list(outer, self.tabs_heading, 22)
         self.tabs.bind("<<ListboxSelect>>", self._tab_selected)
-        outer.add(self.tabs, weight=0)
-        middle = ttk.Frame(outer)
+        middle = ttk.Frame(outer, style="Chat.TFrame")
         outer.add(middle, weight=1)
-        self.topic_bar = ttk.Label(middle, textvariable=self.topic, anchor="w", padding=(8, 4))
+        self.topic_bar = ttk.Label(middle, textvariable=self.topic, anchor="w",
+                                   padding=(12, 6), style="Topic.TLabel")  # fmt: skip
         self.topic_bar.pack(fill="x")
-        self.stack = ttk.Frame(middle)
+        ttk.Separator(middle).pack(fill="x")
+        self.entry = tk.Entry(middle, relief="flat", highlightthickness=1)
+        self.entry.pack(fill="x", side="bottom", padx=10, pady=(4, 10), ipady=5)  # keeps its size
+        self.stack = ttk.Frame(middle, style="Chat.TFrame")
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
         self.stack.columnconfigure(0, weight=1)
-        self.entry = tk.Entry(middle)
-        self.entry.pack(fill="x", padx=6, pady=6)
         self.entry.bind("<Return>", self._submit)
         self.entry.bind("<Up>", lambda _e: self._recall(-1))
         self.entry.bind("<Down>", lambda _e: self._recall(1))
         self.entry.bind("<Tab>", self._complete)
-        self.users = tk.Listbox(outer, width=20, activestyle="none")
-        outer.add(self.users, weight=0)
-        bar = ttk.Label(root, textvariable=self.status, anchor="w", padding=(8, 2))
-        bar.pack(fill="x", side="bottom")
+        self.users_heading = tk.StringVar(root, "People")
+        self.users = self._side_list(outer, self.users_heading, 20)
+        root.protocol("WM_DELETE_WINDOW", lambda: self.perform(QuitApp("Leaving")))
         root.bind("<Control-plus>", lambda _e: self.set_font_size(self.font_size + 1))
         root.bind("<Control-minus>", lambda _e: self.set_font_size(self.font_size - 1))
         self.apply_theme()
         self.entry.focus_set()
+
+    def _side_list(self, outer: ttk.PanedWindow, heading: tk.StringVar,
+                   width: int) -> tk.Listbox:  # fmt: skip
+        """A side panel: a small heading over a list."""
+        panel = ttk.Frame(outer, padding=(0, 8, 0, 0))
+        outer.add(panel, weight=0)
+        ttk.Label(panel, textvariable=heading, style="Section.TLabel", padding=(12, 0, 0, 4)
+                  ).pack(anchor="w")  # fmt: skip
+        listbox = tk.Listbox(panel, width=width, activestyle="none", exportselection=False)
+        listbox.pack(fill="both", expand=True, padx=(10, 0))
+        return listbox
 
     def apply_theme(self, name: str | None = None) -> None:
         """Light or dark: every widget and text tag gets the palette's colours."""
         if name is not None:
             self.palette = PALETTES[name]
         p = self.palette
-        self.root.configure(background=p.surface)
-        style = ttk.Style(self.root)
-        style.configure("TFrame", background=p.background)
-        style.configure("TLabel", background=p.surface, foreground=p.text)
+        style_ttk(self.root, p)
         for listbox in (self.tabs, self.users):
             listbox.configure(
                 background=p.surface, foreground=p.text, selectbackground=p.accent,
-                highlightthickness=0, borderwidth=0,
+                selectforeground=p.on_accent, highlightthickness=0, borderwidth=0,
+                font=("TkDefaultFont", self.font_size), relief="flat",
             )  # fmt: skip
-        self.entry.configure(background=p.background, foreground=p.text, insertbackground=p.text)
+        self.entry.configure(
+            background=p.field, foreground=p.text, insertbackground=p.text,
+            highlightbackground=p.border, highlightcolor=p.accent,
+            font=("TkDefaultFont", self.font_size),
+        )  # fmt: skip
         for conversation in self.conversations.values():
             self._style_text(conversation.text)
 
@@ -134,7 +159,7 @@ class ChatWindow:
         p, size = self.palette, self.font_size
         text.configure(
             background=p.background, foreground=p.text, font=("TkDefaultFont", size),
-            wrap="word", borderwidth=0, padx=8, pady=4,
+            wrap="word", borderwidth=0, highlightthickness=0, padx=12, pady=6,
         )  # fmt: skip
         text.tag_configure("time", foreground=p.quiet)
         text.tag_configure("quiet", foreground=p.quiet, font=("TkDefaultFont", size - 1, "italic"))
@@ -143,7 +168,7 @@ class ChatWindow:
         text.tag_configure("bold", font=("TkDefaultFont", size, "bold"))
         text.tag_configure("italic", font=("TkDefaultFont", size, "italic"))
         text.tag_configure("underline", underline=True)
-        text.tag_configure("url", foreground=p.accent, underline=True)
+        text.tag_configure("url", foreground=p.link, underline=True)
         for i, colour in enumerate(MIRC_COLOURS):
             text.tag_configure(f"fg{i}", foreground=colour)
             text.tag_configure(f"bg{i}", background=colour)
@@ -154,8 +179,9 @@ class ChatWindow:
         key = fold(name)
         conversation = self.conversations.get(key)
         if conversation is None:
-            text = tk.Text(self.stack, state="disabled", cursor="arrow")
+            text = tk.Text(self.stack, state="disabled", cursor="arrow", height=10)
             text.grid(row=0, column=0, sticky="nsew")
+            text.lower()  # opened in the background: the conversation on screen stays there
             text.tag_bind("url", "<Button-1>", self._link_clicked(text))
             self._style_text(text)
             conversation = self.conversations[key] = Conversation(name, text)
@@ -184,7 +210,7 @@ class ChatWindow:
         """What the conversation list shows: name, unread count, `@` for mentions."""
         labels = []
         for conversation in self.conversations.values():
-            label = conversation.name
+            label = conversation.name if conversation.name != SERVER_TAB else self.connection.host
             if conversation.unread:
                 label += f" ({conversation.unread})"
             if conversation.mentions:
@@ -205,8 +231,10 @@ class ChatWindow:
 
     def _refresh_users(self) -> None:
         self.users.delete(0, "end")
-        for entry in self.user_list():
+        people = self.user_list()
+        for entry in people:
             self.users.insert("end", entry)
+        self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
     def _close(self, name: str) -> None:
         conversation = self.conversations.pop(fold(name), None)
@@ -220,7 +248,7 @@ class ChatWindow:
     # -- writing lines ----------------------------------------------------------
 
     def write(self, name: str, parts: list[tuple[str, tuple[str, ...]]], count: bool = True,
-              mention: bool = False) -> None:  # fmt: skip
+              mention: bool = False, past: bool = False) -> None:  # fmt: skip
         """Append a line to a conversation; count it unread if it is not on screen."""
         conversation = self._open(name)
         text = conversation.text
@@ -238,13 +266,12 @@ class ChatWindow:
             conversation.unread += 1
             conversation.mentions += int(mention)
             self._refresh_tabs()
-        if mention and not self.focused:
+        if mention and not past and not self.focused:
             self.root.bell()
             self.root.title(f"* Parley: {name}")
 
     def _stamp(self, server_time: str | None) -> tuple[str, tuple[str, ...]]:
-        stamp = server_time[11:16] if server_time else time.strftime("%H:%M")  # HH:MM
-        return (f"{stamp} ", ("time",))
+        return (f"{local_time(server_time)} ", ("time",))
 
     def _chat(self, line: cs.ChatLine) -> None:
         tag = f"nick-{fold(line.sender)}"
@@ -258,7 +285,7 @@ class ChatWindow:
         else:
             head = [(f"<{line.sender}> ", (tag, "bold"))]
         parts = [self._stamp(line.time), *head, *runs(line.text)]
-        self.write(line.conversation, parts, count=not line.own, mention=line.mention)
+        self.write(line.conversation, parts, not line.own, line.mention, line.past)
 
     def _quiet(self, name: str, text: str) -> None:
         self.write(name, [self._stamp(None), (text, ("quiet",))], count=False)
@@ -275,7 +302,7 @@ class ChatWindow:
                 self.handle(self.connection.events.get_nowait())
         except queue.Empty:
             pass
-        self.root.after(POLL_MS, self._poll)
+        self._poll_id = self.root.after(POLL_MS, self._poll)
 
     def handle(self, event: object) -> None:
         """One event from the connection thread, applied to the widgets."""
@@ -307,26 +334,33 @@ class ChatWindow:
             self.nick = event.nick
             self.root.title(f"Parley: {event.nick}")
             self._set_status()
-        elif isinstance(event, cs.NickRefused):
-            self._server(f"The nick {event.nick} is {event.reason}: choose another.", error=True)
-            if self.on_nick_refused is not None:
-                self.on_nick_refused(event)
-        elif isinstance(event, cs.LoggedIn):
-            self._server(f"Logged in as {event.account}.")
-        elif isinstance(event, cs.LoginFailed):
-            self._server(f"Login failed: {event.reason}", error=True)
+        elif isinstance(event, ACCOUNT_EVENTS):
+            self._account_event(event)
         else:
             self._connection_event(event)
 
+    def _account_event(self, event: object) -> None:
+        """Who this is, told in the server tab; a nick taken while reconnecting asks again."""
+        if isinstance(event, cs.NickRefused):
+            self._server(f"The nickname {event.nick} is {event.reason}.", error=True)
+            dialogs.ask_nick(self.root, self.dialogs, event.nick, event.reason,
+                             self.connection.choose_nick)  # fmt: skip
+        elif isinstance(event, cs.LoggedIn):
+            self._server(f"You are logged in to the account {event.account}.")
+        elif isinstance(event, cs.AccountCreated):
+            self._server(f"Account {event.account} created. Next time, connect with the same "
+                         "nickname and account password to log in.")  # fmt: skip
+        elif isinstance(event, cs.LoginFailed):
+            self._server(f"Login failed: {event.reason}", error=True)
+        elif isinstance(event, cs.PasswordRefused):
+            self._server(f"The server password was refused: {event.text}", error=True)
+        elif isinstance(event, cs.Banned):
+            self._server(f"The server refused you: {event.text}", error=True)
+        elif isinstance(event, cs.AccountRefused):
+            self._server(f"The account was not created: {event.text}", error=True)
+
     def _membership(self, event: cs.Membership) -> None:
-        verbs = {
-            "join": "joined",
-            "part": "left",
-            "quit": "quit",
-            "kick": "was kicked",
-            "nick": "is now known as",
-        }
-        text = f"{event.nick} {verbs.get(event.kind, event.kind)}"
+        text = f"{event.nick} {VERBS.get(event.kind, event.kind)}"
         if event.detail:
             text += f" {event.detail}" if event.kind == "nick" else f" ({event.detail})"
         self._quiet(event.conversation, text)
@@ -335,6 +369,7 @@ class ChatWindow:
         if isinstance(event, Connecting):
             self.status.set(f"connecting to {event.host}:{event.port}")
         elif isinstance(event, Connected):
+            self.reconnect_button.pack_forget()
             self._set_status()
         elif isinstance(event, Lag):
             self.lag = event.seconds
@@ -347,11 +382,17 @@ class ChatWindow:
         elif isinstance(event, Disconnected):
             if event.retry_in is not None:
                 self.status.set(
-                    f"disconnected ({event.reason}); reconnecting in {event.retry_in:g} s"
+                    f"disconnected, reconnecting in {event.retry_in:g} s. {event.reason}"
                 )
+                self.reconnect_button.pack(side="right")
             else:
-                self.status.set(f"disconnected: {event.reason}")
+                self.status.set(f"disconnected. {event.reason}")
             self._server(f"Disconnected: {event.reason}", error=True)
+
+    def _reconnect(self) -> None:
+        self.reconnect_button.pack_forget()
+        self.status.set("reconnecting")
+        self.connection.reconnect_now()
 
     def _set_status(self) -> None:
         conn = self.connection
@@ -360,31 +401,11 @@ class ChatWindow:
         self.status.set(f"connected to {conn.host}:{conn.port} ({secure}) as {self.nick}{lag}")
 
     def _certificate_warning(self, event: CertificateChanged) -> None:
-        """Like SSH: a loud warning with both fingerprints; the user decides."""
-        dialog = tk.Toplevel(self.root)
-        dialog.title("The server's certificate has changed")
-        self.dialogs["certificate"] = dialog
-        message = (
-            "WARNING: the server's certificate is not the one you trusted before.\n"
-            "Someone may be intercepting the connection, or the server got a new certificate.\n\n"
-            f"Trusted before:  {event.old}\nPresented now:  {event.new}"
-        )
-        ttk.Label(dialog, text=message, padding=12, foreground=self.palette.error).pack()
-
-        def trust() -> None:
-            dialog.destroy()
-            self.dialogs.pop("certificate", None)
-            self.connection.trust(event.new)
-
         def refuse() -> None:
-            dialog.destroy()
-            self.dialogs.pop("certificate", None)
             self.status.set("disconnected: certificate not trusted")
 
-        buttons = ttk.Frame(dialog, padding=8)
-        buttons.pack()
-        ttk.Button(buttons, text="Trust the new certificate", command=trust).pack(side="left")
-        ttk.Button(buttons, text="Stay disconnected", command=refuse).pack(side="left")
+        dialogs.certificate_changed(self.root, self.dialogs, event.old, event.new,
+                                    lambda: self.connection.trust(event.new), refuse)  # fmt: skip
 
     # -- input -----------------------------------------------------------------
 
@@ -405,28 +426,16 @@ class ChatWindow:
 
     def _confirm_paste(self, lines: list[str], target: str | None) -> None:
         """Several pasted lines are several messages: ask before sending them all."""
-        dialog = tk.Toplevel(self.root)
-        dialog.title("Send several lines?")
-        self.dialogs["paste"] = dialog
-        where = target or "the server"
-        ttk.Label(dialog, text=f"Send {len(lines)} lines to {where}, one message each?",
-                  padding=12).pack()  # fmt: skip
 
         def send() -> None:
-            dialog.destroy()
-            self.dialogs.pop("paste", None)
             for part in lines:
                 self.perform(interpret(part, target))
 
         def cancel() -> None:
-            dialog.destroy()
-            self.dialogs.pop("paste", None)
             self.entry.insert(0, " ".join(lines))  # nothing typed is lost
 
-        buttons = ttk.Frame(dialog, padding=8)
-        buttons.pack()
-        ttk.Button(buttons, text=f"Send {len(lines)} lines", command=send).pack(side="left")
-        ttk.Button(buttons, text="Cancel", command=cancel).pack(side="left")
+        dialogs.confirm_paste(self.root, self.dialogs, len(lines), target or "the server",
+                              send, cancel)  # fmt: skip
 
     def perform(self, action: object) -> None:
         if isinstance(action, Send):
@@ -443,6 +452,7 @@ class ChatWindow:
                 self.write(self.current, [(text, ("quiet",))], count=False)
         elif isinstance(action, QuitApp):
             self.connection.close(action.reason)
+            self.root.after_cancel(self._poll_id)
             self.root.destroy()
 
     def _recall(self, step: int) -> str:
@@ -485,7 +495,3 @@ class ChatWindow:
                 webbrowser.open(text.get(*ranges))
 
         return open_link
-
-
-def is_query(name: str) -> bool:
-    return name != SERVER_TAB and not is_channel(name)
