@@ -21,6 +21,7 @@ from parley.irc.numerics import (
     ERR_UNKNOWNERROR,
 )
 from parley.server.core.context import Context
+from parley.server.core.observed import HandlerFailed
 from parley.server.core.session import Phase
 
 if TYPE_CHECKING:
@@ -62,9 +63,11 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
     else:
         try:
             command.handler(ctx, message)
-        except Exception:
+        except Exception as exc:
             # One command's bug costs only that command (DESIGN.md: reliability).
             log.exception("handler for %s failed (session %d)", message.command, session.id)
             server.stats.handler_errors += 1
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            server.tell(HandlerFailed(message.command, session.conn.host, error))
             ctx.reply(ERR_UNKNOWNERROR, message.command, text="Internal error")
     ctx.flush()
