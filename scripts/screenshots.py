@@ -1,11 +1,14 @@
-"""Make docs/client-light.png and docs/client-dark.png: the chat window on a virtual display.
+"""Make the pictures in docs/ on a virtual display: the chat window and the server console.
 
-Needs Xvfb and Pillow (`pip install pillow`). Starts its own server on loopback.
-Run from the project root: `.venv/bin/python scripts/screenshots.py`.
+Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
+Run from the project root: `.venv/bin/python scripts/screenshots.py [client] [console]`
+(both when none is named). The console picture comes from a server where a few
+people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -21,10 +24,16 @@ from PIL import ImageGrab
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import ChatWindow
+from parley.server.admin.thread import ServerThread
+from parley.server.console.window import ConsoleWindow
 from support.client import IrcClient
 from support.servers import ThreadServer, test_config
 
 DISPLAY = ":77"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CONSOLE_WIDTH, CONSOLE_HEIGHT = 1220, 800
+CONSOLE_SECONDS = 150.0
+PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
 def settle(root: tk.Tk, seconds: float) -> None:
@@ -61,21 +70,98 @@ def shoot(theme: str, port: int, out: Path) -> None:
         friend.close()
 
 
+def drain(clients: list[IrcClient]) -> None:
+    """Read what the clients were sent, so the server never drops them as slow readers."""
+    for client in clients:
+        client.sock.settimeout(0)
+        try:
+            while client.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+def chat(root: tk.Tk, plain: int, tls: int, seconds: float) -> list[IrcClient]:
+    """People arrive, talk in waves, one leaves, one is rude: `seconds` of a small server."""
+    clients: list[IrcClient] = []
+    for i, nick in enumerate(PEOPLE):
+        client = IrcClient(tls if i % 2 else plain, tls=bool(i % 2))
+        client.register(nick)
+        if nick in ("bob", "carol", "erin"):
+            client.send("JOIN #python")
+        if nick in ("dave", "frank"):
+            client.send("JOIN #music")
+        clients.append(client)
+        settle(root, 1.0)
+    clients[1].send("TOPIC #python :Python questions welcome; paste long code elsewhere")
+    clients[3].send("TOPIC #music :Now playing: whatever dave says")
+    start = time.monotonic()
+    tick = 0
+    while (elapsed := time.monotonic() - start) < seconds:
+        wave = 0.5 + 0.5 * math.sin(elapsed / 20)  # busier, then quieter
+        for client in clients[: 2 + round(wave * 4)]:
+            client.send(f"PRIVMSG #lobby :message {tick}")
+        if tick % 7 == 0:
+            clients[2].send(f"PRIVMSG #python :a question {tick}")
+        tick += 1
+        settle(root, 0.25)
+        drain(clients)
+    guest = IrcClient(plain)
+    guest.register("guest42")
+    guest.send("QUIT :see you")
+    settle(root, 0.5)
+    return clients
+
+
+def client_shots() -> None:
+    with tempfile.TemporaryDirectory() as data:
+        server = ThreadServer(test_config(Path(data), limits={"flood_enabled": False})).start()
+        for theme in ("light", "dark"):
+            shoot(theme, server.port, DOCS / f"client-{theme}.png")
+        server.stop()
+
+
+def console_shot() -> None:
+    """The console of a small, busy server, with a user selected."""
+    with tempfile.TemporaryDirectory() as data:
+        config = test_config(Path(data), tls=True, limits={"flood_enabled": False})
+        thread = ServerThread(config)
+        admin = thread.start()
+        root = tk.Tk()
+        window = ConsoleWindow(root, admin)
+        root.geometry(f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT}+0+0")
+        listeners = admin.info().result(10).listeners
+        plain, tls = (next(int(x.address.rsplit(":", 1)[1]) for x in listeners if x.tls == t)
+                      for t in (False, True))  # fmt: skip
+        clients = chat(root, plain, tls, CONSOLE_SECONDS)
+        window.users.table.select("carol")
+        settle(root, 1.5)
+        bottom = root.winfo_rooty() + root.winfo_height()  # the menu bar is above rooty
+        ImageGrab.grab(bbox=(0, 0, CONSOLE_WIDTH, bottom), xdisplay=DISPLAY).save(
+            DOCS / "console.png"
+        )
+        for client in clients:
+            client.close()
+        admin.shutdown().result(10)
+        settle(root, 1.0)
+        thread.join(10)
+
+
 def main() -> int:
+    wanted = set(sys.argv[1:]) or {"client", "console"}
     xvfb = subprocess.Popen(
-        ["Xvfb", DISPLAY, "-screen", "0", "1000x600x24", "-nolisten", "tcp"],
+        ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
+         "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     try:
         time.sleep(1.0)
         os.environ["DISPLAY"] = DISPLAY
-        with tempfile.TemporaryDirectory() as data:
-            server = ThreadServer(test_config(Path(data), limits={"flood_enabled": False})).start()
-            docs = Path(__file__).resolve().parent.parent / "docs"
-            for theme in ("light", "dark"):
-                shoot(theme, server.port, docs / f"client-{theme}.png")
-            server.stop()
+        if "client" in wanted:
+            client_shots()
+        if "console" in wanted:
+            console_shot()
     finally:
         xvfb.terminate()
         xvfb.wait()
