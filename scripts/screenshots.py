@@ -24,6 +24,7 @@ from PIL import ImageGrab
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import ChatWindow
+from parley.server.admin import Admin
 from parley.server.admin.thread import ServerThread
 from parley.server.console.window import ConsoleWindow
 from support.client import IrcClient
@@ -81,8 +82,8 @@ def drain(clients: list[IrcClient]) -> None:
             pass
 
 
-def chat(root: tk.Tk, plain: int, tls: int, seconds: float) -> list[IrcClient]:
-    """People arrive, talk in waves, one leaves, one is rude: `seconds` of a small server."""
+def chat(root: tk.Tk, admin: Admin, plain: int, tls: int, seconds: float) -> list[IrcClient]:
+    """People arrive, talk in waves, one leaves, one is banned: `seconds` of a small server."""
     clients: list[IrcClient] = []
     for i, nick in enumerate(PEOPLE):
         client = IrcClient(tls if i % 2 else plain, tls=bool(i % 2))
@@ -91,26 +92,37 @@ def chat(root: tk.Tk, plain: int, tls: int, seconds: float) -> list[IrcClient]:
             client.send("JOIN #python")
         if nick in ("dave", "frank"):
             client.send("JOIN #music")
+        if nick in ("alice", "dave"):
+            client.send(f"PRIVMSG NickServ :REGISTER {nick}-likes-tea")
         clients.append(client)
         settle(root, 1.0)
     clients[1].send("TOPIC #python :Python questions welcome; paste long code elsewhere")
     clients[3].send("TOPIC #music :Now playing: whatever dave says")
     start = time.monotonic()
     tick = 0
+    visited = False
     while (elapsed := time.monotonic() - start) < seconds:
         wave = 0.5 + 0.5 * math.sin(elapsed / 20)  # busier, then quieter
         for client in clients[: 2 + round(wave * 4)]:
             client.send(f"PRIVMSG #lobby :message {tick}")
         if tick % 7 == 0:
             clients[2].send(f"PRIVMSG #python :a question {tick}")
+        if not visited and elapsed > seconds - 8:  # near the end: a visitor, a troll banned
+            visit(admin, plain)
+            visited = True
         tick += 1
         settle(root, 0.25)
         drain(clients)
+    return clients
+
+
+def visit(admin: Admin, plain: int) -> None:
     guest = IrcClient(plain)
     guest.register("guest42")
     guest.send("QUIT :see you")
-    settle(root, 0.5)
-    return clients
+    troll = IrcClient(plain, source="127.0.0.2")
+    troll.register("troll")
+    admin.ban("127.0.0.2", 60, "spamming links", address=True).result(10)
 
 
 def client_shots() -> None:
@@ -133,7 +145,7 @@ def console_shot() -> None:
         listeners = admin.info().result(10).listeners
         plain, tls = (next(int(x.address.rsplit(":", 1)[1]) for x in listeners if x.tls == t)
                       for t in (False, True))  # fmt: skip
-        clients = chat(root, plain, tls, CONSOLE_SECONDS)
+        clients = chat(root, admin, plain, tls, CONSOLE_SECONDS)
         window.users.table.select("carol")
         settle(root, 1.5)
         bottom = root.winfo_rooty() + root.winfo_height()  # the menu bar is above rooty

@@ -11,6 +11,7 @@ waits for the server, and the server never waits for the window.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import tkinter as tk
 from concurrent.futures import Future
@@ -25,6 +26,8 @@ from parley.server.console.dialogs import Dialog
 from parley.server.console.eventlog import EventLog
 from parley.server.console.style import PALETTE, duration, rate
 from parley.server.console.tables import Column, TablePage
+
+log = logging.getLogger("parley.console")
 
 POLL_MS = 200
 REFRESH_SECONDS = 1.0
@@ -201,12 +204,16 @@ class ConsoleWindow:
         self._next_poll = None
         if self.closed:
             return
-        self.events.add(self.admin.feed.take())
-        self._settle()
-        if self.admin.stopped.is_set():
-            self.close()
-            return
-        self._snapshots()
+        try:
+            self.events.add(self.admin.feed.take())
+            self._settle()
+            if self.admin.stopped.is_set():
+                self.close()
+                return
+            self._snapshots()
+        except Exception:  # a bug in the window must not stop it from following the server
+            log.exception("console refresh failed")
+            self.say("The console could not show the latest state (see the log)", error=True)
         self._next_poll = self.root.after(POLL_MS, self._poll)
 
     def _settle(self) -> None:

@@ -72,13 +72,12 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             if command == "PRIVMSG":
                 nickserv(ctx, text)
             continue
-        elif target[:1] == "$":
-            _to_servers(ctx, target[1:], text, fail)
-            continue
         else:
             recipient = state.client(target)
-            if recipient is None:
-                if not _keep_for_later(ctx, target, text, tags):
+            if recipient is None:  # no nick starts with `$`: server masks cost PMs nothing
+                if target[:1] == "$":
+                    _to_servers(ctx, target[1:], text, fail)
+                elif not _keep_for_later(ctx, target, text, tags):
                     fail(ERR_NOSUCHNICK, target)
                 continue
             name = recipient.nick
