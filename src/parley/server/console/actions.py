@@ -113,7 +113,7 @@ class Actions:
 
     def ban(self, user: UserRow | None = None) -> None:
         """Ban an address or network (refused at connect) or a hostmask (at registration)."""
-        about = f"Ban {user.nick}'s address? " if user else "Ban an address or a hostmask? "
+        about = f"Ban {user.nick}? " if user else "Ban an address or a hostmask? "
 
         def work(v: dict[str, str]) -> Future[str]:
             address = v["kind"] == ADDRESS

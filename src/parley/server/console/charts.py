@@ -18,12 +18,18 @@ SPAN = 300.0  # seconds shown: five minutes
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 14, 34, 22
 
 
-def nice_top(value: float) -> float:
-    """The scale's top, at least `value`: a round number whose half is round too."""
+def nice_top(value: float, whole: bool = False) -> float:
+    """The scale's top, at least `value`: a round number whose half is round too.
+
+    For counts (`whole`), the half is a whole number as well: 2, 4, 6, 8, 10, 20...
+    """
+    steps = (2, 4, 6, 8, 10) if whole else (1, 2, 4, 5, 6, 8, 10)
     if value <= 0:
-        return 1.0
+        return float(steps[0])
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 4, 5, 6, 8, 10):
+    if whole:
+        power = max(power, 1)
+    for step in steps:
         if step * power >= value:
             return float(step * power)
     return float(10 * power)
@@ -40,9 +46,15 @@ class Chart:
     """One series over the last SPAN seconds, redrawn when data comes or the size changes."""
 
     def __init__(
-        self, parent: tk.Misc, title: str, colour: str, label: Callable[[float], str]
+        self,
+        parent: tk.Misc,
+        title: str,
+        colour: str,
+        label: Callable[[float], str],
+        whole: bool = False,  # a count: the scale stays in whole numbers
     ) -> None:
         self.title = title
+        self.whole = whole
         self.colour = colour
         self.label = label
         self.points: list[tuple[float, float]] = []  # (time, value), oldest first
@@ -79,7 +91,7 @@ class Chart:
         values = [v for _, v in self.points]
         c.create_text(width - 12, 6, text=self.label(values[-1]), anchor="ne",
                       font=self._value_font, fill=self.colour, tags=("value",))  # fmt: skip
-        scale = nice_top(max(values))
+        scale = nice_top(max(values), self.whole)
         for fraction in (0.0, 0.5, 1.0):
             y = bottom - (bottom - top) * fraction
             c.create_line(left, y, right, y, fill=PALETTE.border, dash=(2, 3) if fraction else ())

@@ -103,8 +103,8 @@ class Dialog:
 
     def text(self, name: str, label: str, value: str = "", height: int = 8) -> None:
         self._label(label)
-        family = font.nametofont("TkDefaultFont").actual("family")
-        widget = tk.Text(self.body, width=56, height=height, wrap="word", font=(family, 10),
+        family = font.nametofont("TkFixedFont").actual("family")  # IRC clients show it so
+        widget = tk.Text(self.body, width=64, height=height, wrap="word", font=(family, 10),
                          relief="flat", highlightthickness=1,
                          highlightbackground=PALETTE.border)  # fmt: skip
         widget.insert("1.0", value)

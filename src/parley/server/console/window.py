@@ -132,7 +132,7 @@ class ConsoleWindow:
         charts.pack(side="right", fill="y", padx=(12, 0))
         s = PALETTE.series
         self.charts = {
-            "connections": Chart(charts, "Connections", s[0], lambda v: f"{v:.0f}"),
+            "connections": Chart(charts, "Connections", s[0], lambda v: f"{v:.0f}", whole=True),
             "messages": Chart(charts, "Messages per second", s[1], rate),
             "bytes": Chart(charts, "Bytes out per second", s[2], lambda v: rate(v, "B")),
         }
