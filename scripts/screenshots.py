@@ -1,13 +1,17 @@
-"""Make the client's screenshots in docs/: the chat window, light and dark
-(client-light.png, client-dark.png), and the connect dialog, as it opens and
-after a refusal (connect-dialog.png, connect-dialog-error.png).
+"""Make the pictures in docs/ on a virtual display: the chat window, light and dark
+(client-light.png, client-dark.png), the connect dialog as it opens and after a
+refusal (connect-dialog.png, connect-dialog-error.png), and the server console
+(console.png).
 
-Needs Xvfb and Pillow (`pip install pillow`). Starts its own server on loopback.
-Run from the project root: `.venv/bin/python scripts/screenshots.py [OUT_DIR]`.
+Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
+Run from the project root: `.venv/bin/python scripts/screenshots.py [client] [console]`
+(both when none is named). The console picture comes from a server where a few
+people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -25,10 +29,17 @@ from parley.client.connection import Connection
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import ConnectSettings
 from parley.client.gui.window import ChatWindow
+from parley.server.admin import Admin
+from parley.server.admin.thread import ServerThread
+from parley.server.console.window import ConsoleWindow
 from support.client import IrcClient
 from support.servers import ThreadServer, test_config
 
 DISPLAY = ":77"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CONSOLE_WIDTH, CONSOLE_HEIGHT = 1220, 800
+CONSOLE_SECONDS = 150.0
+PEOPLE = ("alice", "bob", "carol", "dave", "erin", "frank")
 
 
 def settle(root: tk.Tk, seconds: float) -> None:
@@ -88,28 +99,114 @@ def shoot_dialog(theme: str, port: int, out: Path, refused: bool) -> None:
     root.destroy()
 
 
+def drain(clients: list[IrcClient]) -> None:
+    """Read what the clients were sent, so the server never drops them as slow readers."""
+    for client in clients:
+        client.sock.settimeout(0)
+        try:
+            while client.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+
+def chat(root: tk.Tk, admin: Admin, plain: int, tls: int, seconds: float) -> list[IrcClient]:
+    """People arrive, talk in waves, one leaves, one is banned: `seconds` of a small server."""
+    clients: list[IrcClient] = []
+    for i, nick in enumerate(PEOPLE):
+        client = IrcClient(tls if i % 2 else plain, tls=bool(i % 2))
+        client.register(nick)
+        if nick in ("bob", "carol", "erin"):
+            client.send("JOIN #python")
+        if nick in ("dave", "frank"):
+            client.send("JOIN #music")
+        if nick in ("alice", "dave"):
+            client.send(f"PRIVMSG NickServ :REGISTER {nick}-likes-tea")
+        clients.append(client)
+        settle(root, 1.0)
+    clients[1].send("TOPIC #python :Python questions welcome; paste long code elsewhere")
+    clients[3].send("TOPIC #music :Now playing: whatever dave says")
+    start = time.monotonic()
+    tick = 0
+    visited = False
+    while (elapsed := time.monotonic() - start) < seconds:
+        wave = 0.5 + 0.5 * math.sin(elapsed / 20)  # busier, then quieter
+        for client in clients[: 2 + round(wave * 4)]:
+            client.send(f"PRIVMSG #lobby :message {tick}")
+        if tick % 7 == 0:
+            clients[2].send(f"PRIVMSG #python :a question {tick}")
+        if not visited and elapsed > seconds - 8:  # near the end: a visitor, a troll banned
+            visit(admin, plain)
+            visited = True
+        tick += 1
+        settle(root, 0.25)
+        drain(clients)
+    return clients
+
+
+def visit(admin: Admin, plain: int) -> None:
+    guest = IrcClient(plain)
+    guest.register("guest42")
+    guest.send("QUIT :see you")
+    troll = IrcClient(plain, source="127.0.0.2")
+    troll.register("troll")
+    admin.ban("127.0.0.2", 60, "spamming links", address=True).result(10)
+
+
+def client_shots() -> None:
+    with tempfile.TemporaryDirectory() as data:
+        quiet = {"flood_enabled": False}
+        server = ThreadServer(test_config(Path(data) / "light", limits=quiet)).start()
+        shoot("light", server.port, DOCS / "client-light.png")
+        server.stop()  # a fresh server: no history from the first shot
+        server = ThreadServer(test_config(Path(data) / "dark", limits=quiet)).start()
+        shoot("dark", server.port, DOCS / "client-dark.png")
+        shoot_dialog("light", server.port, DOCS / "connect-dialog.png", refused=False)
+        shoot_dialog("dark", server.port, DOCS / "connect-dialog-error.png", refused=True)
+        server.stop()
+
+
+def console_shot() -> None:
+    """The console of a small, busy server, with a user selected."""
+    with tempfile.TemporaryDirectory() as data:
+        config = test_config(Path(data), tls=True, limits={"flood_enabled": False})
+        thread = ServerThread(config)
+        admin = thread.start()
+        root = tk.Tk()
+        window = ConsoleWindow(root, admin)
+        root.geometry(f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT}+0+0")
+        listeners = admin.info().result(10).listeners
+        plain, tls = (next(int(x.address.rsplit(":", 1)[1]) for x in listeners if x.tls == t)
+                      for t in (False, True))  # fmt: skip
+        clients = chat(root, admin, plain, tls, CONSOLE_SECONDS)
+        window.users.table.select("carol")
+        settle(root, 1.5)
+        bottom = root.winfo_rooty() + root.winfo_height()  # the menu bar is above rooty
+        ImageGrab.grab(bbox=(0, 0, CONSOLE_WIDTH, bottom), xdisplay=DISPLAY).save(
+            DOCS / "console.png"
+        )
+        for client in clients:
+            client.close()
+        admin.shutdown().result(10)
+        settle(root, 1.0)
+        thread.join(10)
+
+
 def main() -> int:
+    wanted = set(sys.argv[1:]) or {"client", "console"}
     xvfb = subprocess.Popen(
-        ["Xvfb", DISPLAY, "-screen", "0", "1000x600x24", "-nolisten", "tcp"],
+        ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
+         "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     try:
         time.sleep(1.0)
         os.environ["DISPLAY"] = DISPLAY
-        with tempfile.TemporaryDirectory() as data:
-            quiet = {"flood_enabled": False}
-            server = ThreadServer(test_config(Path(data) / "light", limits=quiet)).start()
-            docs = Path(__file__).resolve().parent.parent / "docs"
-            if len(sys.argv) > 1:
-                docs = Path(sys.argv[1])
-            shoot("light", server.port, docs / "client-light.png")
-            server.stop()  # a fresh server: no history from the first shot
-            server = ThreadServer(test_config(Path(data) / "dark", limits=quiet)).start()
-            shoot("dark", server.port, docs / "client-dark.png")
-            shoot_dialog("light", server.port, docs / "connect-dialog.png", refused=False)
-            shoot_dialog("dark", server.port, docs / "connect-dialog-error.png", refused=True)
-            server.stop()
+        if "client" in wanted:
+            client_shots()
+        if "console" in wanted:
+            console_shot()
     finally:
         xvfb.terminate()
         xvfb.wait()

@@ -34,8 +34,11 @@ class IrcClient:
         tls: bool = False,
         context: ssl.SSLContext | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        source: str | None = None,
     ) -> None:
-        raw = socket.create_connection((host, port), timeout=timeout)
+        # `source` picks another loopback address (127.0.0.2...) to come from
+        bind = (source, 0) if source is not None else None
+        raw = socket.create_connection((host, port), timeout=timeout, source_address=bind)
         if tls:
             if context is None:
                 context = ssl.create_default_context()

@@ -148,4 +148,5 @@ ERR_MONLISTFULL = Numeric("734", "Monitor list is full")
 
 # STATS
 RPL_STATSKLINE = Numeric("216", None)
+RPL_STATSDLINE = Numeric("225", None)
 RPL_ENDOFSTATS = Numeric("219", "End of /STATS report")

@@ -13,7 +13,8 @@ import logging
 import signal
 import ssl
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from parley.server.tls import TLSError
 log = logging.getLogger("parley")
 
 Reload = Callable[[], Config]
+Started = Callable[["Process"], None]
 
 
 def read_motd(config: Config) -> str | None:
@@ -50,6 +52,7 @@ class Process:
         self.tls_context: ssl.SSLContext | None = None
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
         self.metrics_port: int | None = None
+        self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
@@ -105,7 +108,8 @@ class Process:
                 for bound in await self.hub.listen(address, self.tls_context):
                     self.bound.append((bound, True))
                     print(f"parley: listening on {bound} (TLS)", flush=True)
-            print(f"parley: TLS certificate SHA-256 {certificate_fingerprint(cert)}", flush=True)
+            self.fingerprint = certificate_fingerprint(cert)
+            print(f"parley: TLS certificate SHA-256 {self.fingerprint}", flush=True)
         if config.metrics is not None:
             from parley.server.metrics import serve_metrics
 
@@ -134,23 +138,27 @@ def _certificate(config: Config) -> tuple[Path, Path]:
     return ensure_certificate(config.data_dir, config.server_name)
 
 
-async def serve(config: Config, reload: Reload | None = None) -> None:
-    """Run until a signal or DIE."""
+async def serve(
+    config: Config, reload: Reload | None = None, started: Started | None = None
+) -> None:
+    """Run until a signal or DIE; `started` is called with the process once it listens."""
     process = Process(config, reload)
     await process.start()
+    if started is not None:
+        started(process)
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, process.stopping.set)
-    with contextlib.suppress(AttributeError):
-        loop.add_signal_handler(signal.SIGHUP, process.rehash)
+    if threading.current_thread() is threading.main_thread():  # the console has the signals
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, process.stopping.set)
+        with contextlib.suppress(AttributeError):
+            loop.add_signal_handler(signal.SIGHUP, process.rehash)
     await process.stopping.wait()
     log.info("shutting down: %s", process.stop_reason)
     await process.stop()
 
 
-def run(config: Config, reload: Reload | None = None) -> int:
-    """Start the server with `config`; returns the exit code."""
-    setup_logging(config.log_level, config.log_format)
+def run_loop(main: Coroutine[Any, Any, None]) -> str | None:
+    """Run `main` on a new event loop (uvloop when installed); a startup error, in words."""
     try:
         import uvloop
 
@@ -158,11 +166,19 @@ def run(config: Config, reload: Reload | None = None) -> int:
     except ImportError:
         runner = asyncio.run
     try:
-        runner(serve(config, reload))
+        runner(main)
     except OSError as exc:
-        print(f"parley-server: error: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return str(exc.strerror or exc)
     except (StoreError, TLSError) as exc:
-        print(f"parley-server: error: {exc}", file=sys.stderr)
+        return str(exc)
+    return None
+
+
+def run(config: Config, reload: Reload | None = None) -> int:
+    """Start the server with `config`; returns the exit code."""
+    setup_logging(config.log_level, config.log_format)
+    error = run_loop(serve(config, reload))
+    if error is not None:
+        print(f"parley-server: error: {error}", file=sys.stderr)
         return 1
     return 0

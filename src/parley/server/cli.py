@@ -73,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
         "(default 20; 0: none)",
     )
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--gui",
+        action="store_true",
+        help="open the server console: a window showing users, channels, events and load, "
+        "with kick, disconnect, ban and more (needs a display and tkinter)",
+    )
     p.add_argument("--version", action="version", version=f"parley-server {parley.__version__}")
     return p
 
@@ -186,6 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_tls(config)
     except ConfigError as exc:
         return _error(str(exc))
+    if args.gui:
+        from parley.server.console.app import run_console
+
+        return run_console(config, reload=lambda: load(args))
     from parley.server.app import run
 
     return run(config, reload=lambda: load(args))
+
+
+def console_main(argv: Sequence[str] | None = None) -> int:
+    """`parley-console`: `parley-server --gui`, with the same flags."""
+    return main(["--gui", *(sys.argv[1:] if argv is None else argv)])

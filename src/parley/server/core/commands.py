@@ -64,5 +64,8 @@ COMMANDS: dict[str, Command] = {
     "DIE": Command(oper.handle_die, 0, oper=True),
     "KLINE": Command(oper.handle_kline, 1, oper=True),
     "UNKLINE": Command(oper.handle_unkline, 1, oper=True),
+    "DLINE": Command(oper.handle_dline, 1, oper=True),
+    "UNDLINE": Command(oper.handle_undline, 1, oper=True),
+    "SETMOTD": Command(oper.handle_setmotd, 1, oper=True),
     "STATS": Command(oper.handle_stats, 0),
 }

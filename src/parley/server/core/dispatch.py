@@ -8,6 +8,7 @@ handlers themselves only check what is particular to them (ergo's commands.go).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from parley.irc.numerics import (
     ERR_UNKNOWNERROR,
 )
 from parley.server.core.context import Context
+from parley.server.core.observed import HandlerFailed
 from parley.server.core.session import Phase
 
 if TYPE_CHECKING:
@@ -71,8 +73,14 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
 
 
 def command_failed(ctx: Context) -> None:
-    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400."""
+    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400.
+
+    Call it from an `except` block: it reports the exception being handled.
+    """
     log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
     ctx.server.stats.handler_errors += 1
+    exc = sys.exc_info()[1]
+    error = f"{type(exc).__name__}: {exc}"[:300]
+    ctx.server.tell(HandlerFailed(ctx.command, ctx.session.conn.host, error))
     ctx.deferred = None
     ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")

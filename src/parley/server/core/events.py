@@ -99,6 +99,16 @@ class Wallops:
 
 
 @dataclass(frozen=True, slots=True)
+class Announced:
+    """An operator's message to every user of the servers matching `mask` (`$*`)."""
+
+    by: str
+    command: str  # NOTICE or PRIVMSG
+    mask: str  # as the target reads: `$` and a server mask
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class AccountChanged:
     """A user logged in (account) or out (None)."""
 
@@ -125,6 +135,7 @@ Event = (
     | Invited
     | AwayChanged
     | Wallops
+    | Announced
     | AccountChanged
     | RealnameChanged
 )

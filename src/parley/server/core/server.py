@@ -20,6 +20,8 @@ from parley.irc.message import ProtocolError, parse
 from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
 from parley.server.core import events as ev
+from parley.server.core import observed as obs
+from parley.server.core.bans import refuse_if_banned
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
@@ -138,6 +140,11 @@ class Server:
         self.bans.pop(fold(mask), None)
         return self.ban_store.remove(mask)
 
+    def tell(self, happening: object) -> None:
+        """Pass what operators may want to see (observed.py) to each observer."""
+        for observer in self.state.observers:
+            observer(happening)
+
     def message_time(self) -> float:
         """Now, to the millisecond, and always later than the last message's time.
 
@@ -164,6 +171,9 @@ class Server:
         self._next_id += 1
         session = Session(conn, self._next_id, self.clock.monotonic())
         self.state.sessions[session.id] = session
+        self.tell(obs.Connected(conn.host, conn.tls))
+        if self.bans:
+            refuse_if_banned(self, session)  # D-lines refuse before registration
         return session
 
     def receive(self, session: Session, line: bytes) -> None:
@@ -260,6 +270,8 @@ class Server:
                 if client.account is not None:
                     remember(self, (client,))
                 self.state.apply(ev.Quit(client.nick, reason), origin=session)
+        else:
+            self.tell(obs.Closed(session.conn.host, reason))
         session.conn.close(error)
         if self.on_quit is not None:
             self.on_quit(session)

@@ -21,6 +21,7 @@ from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
+from parley.server.core.observed import Observer
 from parley.server.core.outgoing import Outgoing
 from parley.server.core.session import Session
 
@@ -49,6 +50,7 @@ class State:
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
         self.moved: set[Client] = set()  # logged-in clients whose channels changed, to save
+        self.observers: list[Observer] = []  # told of every applied event but messages
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -62,6 +64,7 @@ class State:
             ev.Invited: self._invited,
             ev.AwayChanged: self._away_changed,
             ev.Wallops: self._wallops,
+            ev.Announced: self._announced,
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
         }
@@ -84,7 +87,11 @@ class State:
 
     def apply(self, event: ev.Event, origin: Session | None = None) -> Outgoing:
         """Apply `event` and fan it out to everyone concerned but `origin`."""
-        return self._appliers[type(event)](event, origin)
+        out = self._appliers[type(event)](event, origin)
+        if self.observers and type(event) is not ev.Messaged:
+            for observer in self.observers:
+                observer(event)
+        return out
 
     def _line(self, source: str, command: str, *params: str) -> Outgoing:
         return Outgoing(Message(command, params, source), self.clock.now())
@@ -323,6 +330,11 @@ class State:
         out = self._by(e.by, "WALLOPS", e.text)
         readers = [c for c in self.clients.values() if "w" in c.modes or c.is_oper]
         self._deliver(out, readers, origin)
+        return out
+
+    def _announced(self, e: ev.Announced, origin: Session | None) -> Outgoing:
+        out = self._by(e.by, e.command, e.mask, e.text)
+        self._deliver(out, self.clients.values(), origin)
         return out
 
     def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:

@@ -15,7 +15,6 @@ from parley.irc.numerics import (
     ERR_NOSUCHNICK,
     ERR_NOTONCHANNEL,
     ERR_TOOMANYCHANNELS,
-    ERR_USERNOTINCHANNEL,
     ERR_USERONCHANNEL,
     RPL_AWAY,
     RPL_ENDOFNAMES,
@@ -30,6 +29,7 @@ from parley.irc.numerics import (
     Numeric,
 )
 from parley.server.core import events as ev
+from parley.server.core import operations as op
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import replay
@@ -167,15 +167,15 @@ def handle_topic(ctx: Context, msg: Message) -> None:
         else:
             ctx.reply(RPL_NOTOPIC, channel.name)
         return
-    if not member:
-        ctx.reply(ERR_NOTONCHANNEL, channel.name)
-        return
-    if "t" in channel.flags and not channel.is_op(ctx.client):
-        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
-        return
-    topic = msg.params[1][: ctx.server.config.limits.topic_length]
-    event = ev.TopicChanged(ctx.client.nick, channel.name, topic)
-    ctx.send_out(ctx.state.apply(event, ctx.session))
+    client = ctx.client
+    if not client.is_oper:  # operators may set any topic (oper override)
+        if not member:
+            ctx.reply(ERR_NOTONCHANNEL, channel.name)
+            return
+        if "t" in channel.flags and not channel.is_op(client):
+            ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+            return
+    ctx.send_out(op.set_topic(ctx.server, channel.name, msg.params[1], client.nick, ctx.session))
 
 
 def handle_names(ctx: Context, msg: Message) -> None:
@@ -236,18 +236,17 @@ def _kick_one(ctx: Context, name: str, nick: str, reason: str) -> None:
     if channel is None:
         return
     client = ctx.client
-    if client not in channel.members:
-        ctx.reply(ERR_NOTONCHANNEL, channel.name)
-        return
-    if not channel.is_op(client):
-        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
-        return
-    victim = ctx.state.client(nick)
-    if victim is None or victim not in channel.members:
-        ctx.reply(ERR_USERNOTINCHANNEL, nick, channel.name)
-        return
-    event = ev.Kicked(client.nick, channel.name, victim.nick, reason)
-    ctx.send_out(ctx.state.apply(event, ctx.session))
+    if not client.is_oper:  # operators may kick from any channel (oper override)
+        if client not in channel.members:
+            ctx.reply(ERR_NOTONCHANNEL, channel.name)
+            return
+        if not channel.is_op(client):
+            ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+            return
+    try:
+        ctx.send_out(op.kick(ctx.server, channel.name, nick, reason, client.nick, ctx.session))
+    except op.Refusal as refusal:
+        op.refuse(ctx, refusal)
 
 
 def handle_invite(ctx: Context, msg: Message) -> None:

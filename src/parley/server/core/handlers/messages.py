@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
+    ERR_NOPRIVILEGES,
     ERR_NORECIPIENT,
     ERR_NOSUCHCHANNEL,
     ERR_NOSUCHNICK,
@@ -17,10 +20,13 @@ from parley.irc.numerics import (
     Numeric,
 )
 from parley.server.core import events as ev
+from parley.server.core import operations as op
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
 from parley.server.core.handlers.services import nickserv
 from parley.server.core.outgoing import Outgoing
+
+Reply = Callable[..., None]  # ctx.reply, or _no_reply for NOTICE
 
 
 def _no_reply(numeric: Numeric, *params: str, text: str | None = None) -> None:
@@ -68,8 +74,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             continue
         else:
             recipient = state.client(target)
-            if recipient is None:
-                if not _keep_for_later(ctx, target, text, tags):
+            if recipient is None:  # no nick starts with `$`: server masks cost PMs nothing
+                if target[:1] == "$":
+                    _to_servers(ctx, target[1:], text, fail)
+                elif not _keep_for_later(ctx, target, text, tags):
                     fail(ERR_NOSUCHNICK, target)
                 continue
             name = recipient.nick
@@ -84,6 +92,19 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         record(ctx, out, name, text, to.account if to is not None else None)
         if echo:
             ctx.send_out(out)
+
+
+def _to_servers(ctx: Context, mask: str, text: str, fail: Reply) -> None:
+    """RFC 2812 3.3.1: `$mask` reaches every user of the matching servers (operators only)."""
+    if not ctx.client.is_oper:
+        fail(ERR_NOPRIVILEGES)
+        return
+    if ctx.command == "TAGMSG":
+        return
+    try:
+        op.announce(ctx.server, mask, text, ctx.client.nick, ctx.command)
+    except op.Refusal as refusal:
+        fail(refusal.numeric or ERR_NOTEXTTOSEND, *refusal.params)
 
 
 def _keep_for_later(

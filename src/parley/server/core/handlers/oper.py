@@ -1,4 +1,6 @@
-"""Operators: OPER, KILL, WALLOPS, REHASH, DIE.
+"""Operators: OPER, KILL, KLINE/DLINE and their removal, STATS, SETMOTD, WALLOPS, REHASH, DIE.
+
+The actions themselves are in operations.py, which the console's admin API calls too.
 
 Operator passwords are stored as argon2id hashes (Config holds no clear ones).
 """
@@ -8,23 +10,22 @@ from __future__ import annotations
 import logging
 from functools import partial
 
-from parley.irc.masks import mask_matches, normalize_mask
 from parley.irc.message import Message
 from parley.irc.modes import ModeChange
 from parley.irc.numerics import (
-    ERR_CANTKILLSERVER,
     ERR_NOOPERHOST,
-    ERR_NOSUCHNICK,
     ERR_PASSWDMISMATCH,
     RPL_ENDOFSTATS,
     RPL_REHASHING,
+    RPL_STATSDLINE,
     RPL_STATSKLINE,
     RPL_YOUREOPER,
 )
 from parley.server.core import events as ev
+from parley.server.core import operations as op
+from parley.server.core.bans import is_address_ban
 from parley.server.core.context import Context
 from parley.server.core.login import check_secret
-from parley.server.store.bans import Ban
 
 log = logging.getLogger("parley.core")
 
@@ -52,67 +53,94 @@ def _opered(name: str, ctx: Context, right: bool) -> None:
 
 
 def handle_kill(ctx: Context, msg: Message) -> None:
-    nick = msg.params[0]
     reason = msg.params[1] if len(msg.params) > 1 and msg.params[1] else "No reason"
-    if nick.lower() == ctx.server.name.lower():
-        ctx.reply(ERR_CANTKILLSERVER)
+    try:
+        target = op.kill_target(ctx.server, msg.params[0])
+    except op.Refusal as refusal:
+        op.refuse(ctx, refusal)
         return
-    target = ctx.state.client(nick)
-    if target is None:
-        ctx.reply(ERR_NOSUCHNICK, nick)
-        return
-    quit_reason = f"Killed ({ctx.client.nick} ({reason}))"
-    log.info("%s killed %s", ctx.client.nick, target.nick)
     ctx.flush()  # the killer may be the target: its replies go out first
-    for session in list(target.sessions):
-        ctx.server.end_session(session, quit_reason, f"Closing link: ({quit_reason})")
+    op.kill(ctx.server, target, reason, ctx.client.nick)
+
+
+def _ban_params(msg: Message) -> tuple[int, str, str]:
+    """`[minutes] <mask> [:reason]`, as KLINE and DLINE take them."""
+    params = list(msg.params)
+    minutes = 0
+    if len(params) > 1 and params[0].isascii() and params[0].isdigit():
+        minutes = int(params.pop(0))
+    reason = params[1] if len(params) > 1 and params[1] else "Banned"
+    return minutes, params[0], reason
+
+
+def _ban(ctx: Context, msg: Message, address: bool) -> None:
+    minutes, mask, reason = _ban_params(msg)
+    try:
+        ban = op.new_ban(ctx.server, mask, minutes, reason, ctx.client.nick, address)
+    except op.Refusal as refusal:
+        op.refuse(ctx, refusal)
+        return
+    length = f"{minutes} minutes" if minutes else "until removed"
+    ctx.notice(f"Banned {ban.mask} ({length}): {ban.reason}")
+    ctx.flush()  # the operator may fall under the ban
+    op.add_ban(ctx.server, ban)
 
 
 def handle_kline(ctx: Context, msg: Message) -> None:
-    """KLINE [minutes] <mask> :<reason>: ban a mask from the server; matching users go now."""
-    params = list(msg.params)
-    minutes = int(params.pop(0)) if params[0].isdigit() and len(params) > 1 else 0
-    mask = normalize_mask(params[0])
-    reason = params[1] if len(params) > 1 and params[1] else "Banned"
-    now = ctx.state.clock.now()
-    ban = Ban(mask, reason, ctx.client.nick, now, now + minutes * 60 if minutes else None)
-    ctx.server.add_ban(ban)
-    length = f"{minutes} minutes" if minutes else "until removed"
-    ctx.notice(f"Banned {mask} ({length}): {reason}")
-    log.info("%s banned %s (%s)", ctx.client.nick, mask, length)
-    ctx.flush()
-    for client in list(ctx.state.clients.values()):
-        if mask_matches(mask, client.prefix):
-            for session in list(client.sessions):
-                quit_reason = f"Banned ({reason})"
-                ctx.server.end_session(session, quit_reason, quit_reason)
+    """KLINE [minutes] <mask> :<reason>: refuse a hostmask at registration; matches go now."""
+    _ban(ctx, msg, address=False)
+
+
+def handle_dline(ctx: Context, msg: Message) -> None:
+    """DLINE [minutes] <address or network> :<reason>: refuse connections from it at once."""
+    _ban(ctx, msg, address=True)
+
+
+def _unban(ctx: Context, msg: Message, address: bool) -> None:
+    try:
+        mask = op.remove_ban(ctx.server, msg.params[0], ctx.client.nick, address)
+    except op.Refusal as refusal:
+        op.refuse(ctx, refusal)
+        return
+    ctx.notice(f"Removed the ban on {mask}")
 
 
 def handle_unkline(ctx: Context, msg: Message) -> None:
-    mask = normalize_mask(msg.params[0])
-    if ctx.server.remove_ban(mask):
-        ctx.notice(f"Removed the ban on {mask}")
-        log.info("%s removed the ban on %s", ctx.client.nick, mask)
-    else:
-        ctx.notice(f"No ban on {mask}")
+    _unban(ctx, msg, address=False)
+
+
+def handle_undline(ctx: Context, msg: Message) -> None:
+    _unban(ctx, msg, address=True)
 
 
 def handle_stats(ctx: Context, msg: Message) -> None:
-    """STATS k: the server bans (operators only); other letters answer with the end."""
+    """STATS k and d: the K-lines and D-lines (operators only); other letters just end."""
     letter = msg.params[0][:1] if msg.params else ""
-    if letter.lower() == "k" and ctx.client.is_oper:
+    wanted = letter.lower()
+    if wanted in ("k", "d") and ctx.client.is_oper:
         now = ctx.state.clock.now()
-        for ban in ctx.server.bans.values():
-            if ban.active(now):
-                left = "permanent" if ban.expires is None else f"{int(ban.expires - now)}s left"
-                ctx.reply(
-                    RPL_STATSKLINE,
-                    "K",
-                    ban.mask,
-                    "*",
-                    text=f"{ban.reason} ({left}, by {ban.set_by})",
-                )
+        for ban in op.active_bans(ctx.server):
+            if is_address_ban(ban) != (wanted == "d"):
+                continue
+            left = "permanent" if ban.expires is None else f"{int(ban.expires - now)}s left"
+            text = f"{ban.reason} ({left}, by {ban.set_by})"
+            if wanted == "d":
+                ctx.reply(RPL_STATSDLINE, "D", ban.mask, text=text)
+            else:
+                ctx.reply(RPL_STATSKLINE, "K", ban.mask, "*", text=text)
     ctx.reply(RPL_ENDOFSTATS, letter or "*")
+
+
+def handle_setmotd(ctx: Context, msg: Message) -> None:
+    """SETMOTD :<text>: the MOTD until REHASH or restart; `\\n` in the text starts a line."""
+    text = msg.params[0].replace("\\n", "\n")
+    try:
+        op.set_motd(ctx.server, text, ctx.client.nick)
+    except op.Refusal as refusal:
+        op.refuse(ctx, refusal)
+        return
+    lines = len(text.splitlines())
+    ctx.notice(f"MOTD set ({lines} lines)" if lines else "MOTD cleared")
 
 
 def handle_wallops(ctx: Context, msg: Message) -> None:
@@ -129,6 +157,6 @@ def handle_rehash(ctx: Context, msg: Message) -> None:
 
 
 def handle_die(ctx: Context, msg: Message) -> None:
-    log.info("DIE by %s", ctx.client.nick)
     ctx.flush()
-    ctx.server.control.die(f"Server shutting down (DIE by {ctx.client.nick})")
+    nick = ctx.client.nick
+    op.shut_down(ctx.server, f"Server shutting down (DIE by {nick})", nick)

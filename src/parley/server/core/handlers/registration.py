@@ -32,6 +32,7 @@ from parley.irc.numerics import (
     RPL_YOURHOST,
 )
 from parley.server.core import events as ev
+from parley.server.core import observed as obs
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
@@ -223,6 +224,7 @@ def try_register(ctx: Context) -> None:
     session.phase = Phase.REGISTERED
     ctx.state.add_client(client)
     ctx.server.stats.registrations += 1
+    ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
     welcome(ctx)
     check_reservation(ctx)
     if config.lobby:

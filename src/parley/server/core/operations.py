@@ -1,0 +1,192 @@
+"""Operators' actions, shared by the operator commands and the console's admin API.
+
+Each action checks its arguments and raises Refusal with the reason in words
+(and the numeric an IRC client is sent), then changes state through the usual
+paths (State.apply, Server.end_session), so it does the same from an IRC client
+with OPER as from the console. `by` is who acts: an operator's nick, or the
+server's name for the console.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from parley.irc.casemap import fold
+from parley.irc.masks import mask_matches, normalize_mask
+from parley.irc.numerics import (
+    ERR_CANTKILLSERVER,
+    ERR_NOSUCHCHANNEL,
+    ERR_NOSUCHNICK,
+    ERR_NOSUCHSERVER,
+    ERR_USERNOTINCHANNEL,
+    Numeric,
+)
+from parley.server.core import events as ev
+from parley.server.core import observed as obs
+from parley.server.core.bans import in_network, is_address_ban, parse_address, parse_mask
+from parley.server.core.outgoing import Outgoing
+from parley.server.store.bans import Ban
+
+if TYPE_CHECKING:
+    from parley.server.core.client import Client
+    from parley.server.core.context import Context
+    from parley.server.core.server import Server
+    from parley.server.core.session import Session
+
+log = logging.getLogger("parley.core")
+
+MAX_BAN_MINUTES = 366 * 24 * 60  # a year; longer is "until removed" (0)
+MAX_ANNOUNCEMENT = 400  # characters: what fits one IRC line
+MAX_MOTD = 8000  # characters of a MOTD set at run time
+
+
+class Refusal(Exception):
+    """An action that cannot be done: why, in words, and the numeric IRC gets (if any)."""
+
+    def __init__(self, text: str, numeric: Numeric | None = None, *params: str) -> None:
+        super().__init__(text)
+        self.text = text
+        self.numeric = numeric
+        self.params = params
+
+
+def kill_target(server: Server, nick: str) -> Client:
+    """The user KILL would disconnect, or a Refusal."""
+    if fold(nick) == fold(server.name):
+        raise Refusal("A server cannot be killed", ERR_CANTKILLSERVER)
+    target = server.state.client(nick)
+    if target is None:
+        raise Refusal(f"Nobody is called {nick}", ERR_NOSUCHNICK, nick)
+    return target
+
+
+def kill(server: Server, target: Client, reason: str, by: str) -> None:
+    """Disconnect a user; those who share a channel see a QUIT saying who did it."""
+    quit_reason = f"Killed ({by} ({reason or 'No reason'}))"
+    log.info("%s killed %s", by, target.nick)
+    server.tell(obs.Killed(target.nick, by, reason))
+    for session in list(target.sessions):
+        server.end_session(session, quit_reason, f"Closing link: ({quit_reason})")
+
+
+def kick(
+    server: Server, channel: str, nick: str, reason: str, by: str, origin: Session | None = None
+) -> Outgoing:
+    """Remove a user from a channel (KICK); the caller has checked the right to."""
+    found = server.state.channel(channel)
+    if found is None:
+        raise Refusal(f"There is no channel {channel}", ERR_NOSUCHCHANNEL, channel)
+    victim = server.state.client(nick)
+    if victim is None or victim not in found.members:
+        raise Refusal(f"{nick} is not in {found.name}", ERR_USERNOTINCHANNEL, nick, found.name)
+    reason = (reason or by)[: server.config.limits.kick_length]
+    return server.state.apply(ev.Kicked(by, found.name, victim.nick, reason), origin)
+
+
+def new_ban(
+    server: Server, mask: str, minutes: int, reason: str, by: str, address: bool = False
+) -> Ban:
+    """A checked ban: a D-line on an address or network if `address`, else a K-line."""
+    if not 0 <= minutes <= MAX_BAN_MINUTES:
+        raise Refusal(f"A ban lasts 0 (until removed) to {MAX_BAN_MINUTES} minutes")
+    checked = _checked_mask(mask, address)
+    now = server.clock.now()
+    return Ban(checked, reason or "Banned", by, now, now + minutes * 60 if minutes else None)
+
+
+def _checked_mask(mask: str, address: bool) -> str:
+    try:
+        return parse_address(mask) if address else parse_mask(mask)
+    except ValueError as exc:
+        raise Refusal(str(exc)) from None
+
+
+def add_ban(server: Server, ban: Ban) -> int:
+    """Keep the ban and disconnect whoever it matches now; returns how many went."""
+    server.add_ban(ban)
+    length = "until removed" if ban.expires is None else f"until {ban.expires:.0f}"
+    log.info("%s banned %s (%s)", ban.set_by, ban.mask, length)
+    server.tell(obs.Banned(ban.mask, ban.set_by, ban.reason, ban.expires))
+    quit_reason = f"Banned ({ban.reason})"
+    dropped = 0
+    for session in list(server.state.sessions.values()):
+        client = session.client
+        if is_address_ban(ban):
+            hit = in_network(ban.mask, session.conn.host)
+        else:
+            hit = client is not None and mask_matches(ban.mask, client.prefix)
+        if hit:
+            dropped += 1
+            server.end_session(session, quit_reason, quit_reason)
+    return dropped
+
+
+def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str:
+    """Lift a ban; returns the mask as it was stored. Refusal if there was none."""
+    key = mask.strip() if address else normalize_mask(mask.strip())
+    if address:
+        with contextlib.suppress(ValueError):  # stored in the form parse_address gives
+            key = parse_address(key)
+    if not server.remove_ban(key):
+        raise Refusal(f"No ban on {key}")
+    log.info("%s removed the ban on %s", by, key)
+    server.tell(obs.Unbanned(key, by))
+    return key
+
+
+def active_bans(server: Server) -> list[Ban]:
+    """The bans in force, oldest first."""
+    now = server.clock.now()
+    return sorted((b for b in server.bans.values() if b.active(now)), key=lambda b: b.set_at)
+
+
+def announce(server: Server, mask: str, text: str, by: str, command: str = "NOTICE") -> Outgoing:
+    """A message to every user (RFC 2812 3.3.1: `$mask` names the servers it goes to)."""
+    if not mask_matches(mask, server.name):
+        raise Refusal(f"No server matches {mask}", ERR_NOSUCHSERVER, f"${mask}")
+    text = text.strip()
+    if not text or "\n" in text or "\r" in text:
+        raise Refusal("The message must be one line of text")
+    if len(text) > MAX_ANNOUNCEMENT:
+        raise Refusal(f"The message is longer than {MAX_ANNOUNCEMENT} characters")
+    log.info("%s sent a %s to $%s", by, command, mask)
+    return server.state.apply(ev.Announced(by, command, f"${mask}", text), None)
+
+
+def set_motd(server: Server, text: str, by: str) -> None:
+    """Replace the message of the day until the next REHASH or restart."""
+    if len(text) > MAX_MOTD:
+        raise Refusal(f"The MOTD is longer than {MAX_MOTD} characters")
+    server.motd = text.strip("\n") or None
+    log.info("%s set the MOTD", by)
+    server.tell(obs.MotdChanged(by))
+
+
+def set_topic(
+    server: Server, channel: str, topic: str, by: str, origin: Session | None = None
+) -> Outgoing:
+    """Change a channel's topic; the caller has checked the right to."""
+    found = server.state.channel(channel)
+    if found is None:
+        raise Refusal(f"Nobody is in {channel}", ERR_NOSUCHCHANNEL, channel)
+    if "\n" in topic or "\r" in topic:
+        raise Refusal("A topic is one line of text")
+    topic = topic[: server.config.limits.topic_length]
+    return server.state.apply(ev.TopicChanged(by, found.name, topic), origin)
+
+
+def shut_down(server: Server, reason: str, by: str) -> None:
+    """Stop the server gracefully: every client is told, buffers flush, stores close."""
+    log.info("shutdown asked by %s", by)
+    server.tell(obs.ShuttingDown(by, reason))
+    server.control.die(reason)
+
+
+def refuse(ctx: Context, refusal: Refusal) -> None:
+    """Tell an operator's IRC client why: the numeric if there is one, else a notice."""
+    if refusal.numeric is not None:
+        ctx.reply(refusal.numeric, *refusal.params)
+    else:
+        ctx.notice(refusal.text)
