@@ -1,0 +1,6 @@
+"""Parley's benchmark: a load generator, its scenarios, and a side-by-side runner.
+
+python -m bench run fanout --port 6667     one scenario against a running server
+python -m bench compare                    Parley, ngircd and InspIRCd side by side,
+                                           written to docs/performance.md
+"""
