@@ -185,6 +185,7 @@ class Server:
         self.state.sessions.pop(session.id, None)
         if client is not None:
             client.sessions.remove(session)
+            self.state.forget_recipients(client)
             if not client.sessions:
                 if client.account is not None:
                     remember(self, (client,))

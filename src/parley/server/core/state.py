@@ -21,6 +21,7 @@ from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
+from parley.server.core.connection import Fanout, send_each
 from parley.server.core.outgoing import Outgoing
 from parley.server.core.session import Session
 
@@ -48,6 +49,7 @@ class State:
         self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
+        self.fanout: Fanout = send_each  # the net layer installs its faster one
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -108,6 +110,25 @@ class State:
                 if session is not origin:
                     session.conn.send(out.to(session.tag_mask) if session.tag_mask else plain)
 
+    def _to_channel(self, out: Outgoing, channel: Channel, origin: Session | None) -> None:
+        """To every member's sessions but `origin`: one fan-out call per tag variant."""
+        groups = channel.recipients
+        if groups is None:
+            groups = channel.recipients = {}
+            for member in channel.members:
+                for session in member.sessions:
+                    groups.setdefault(session.tag_mask, []).append(session.conn)
+        skip = origin.conn if origin is not None else None
+        fanout = self.fanout
+        for mask, conns in groups.items():
+            fanout(out.to(mask) if mask else out.plain, conns, skip)
+
+    @staticmethod
+    def forget_recipients(client: Client) -> None:
+        """A session of `client` came, went or changed its tags: rebuild its channels' lists."""
+        for channel in client.channels.values():
+            channel.recipients = None
+
     @staticmethod
     def _notify(
         out: Outgoing, cap: str, clients: Iterable[Client], skip: Session | Client | None
@@ -140,6 +161,7 @@ class State:
 
     def _remove_member(self, channel: Channel, client: Client) -> None:
         channel.members.pop(client, None)
+        channel.recipients = None
         client.channels.pop(channel.folded, None)
         if not channel.members:
             del self.channels[channel.folded]
@@ -160,6 +182,7 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
+        channel.recipients = None
         client.channels[key] = channel
         client.invited.discard(key)
         out = self._from(client, "JOIN", channel.name)
@@ -183,7 +206,7 @@ class State:
         channel = self.channels[fold(e.channel)]
         params = (channel.name, e.reason) if e.reason else (channel.name,)
         out = self._from(client, "PART", *params)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         self._remove_member(channel, client)
         return out
 
@@ -191,7 +214,7 @@ class State:
         channel = self.channels[fold(e.channel)]
         victim = self.clients[fold(e.victim)]
         out = self._by(e.by, "KICK", channel.name, victim.nick, e.reason)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         self._remove_member(channel, victim)
         return out
 
@@ -233,8 +256,12 @@ class State:
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         message = Message(e.command, params, client.prefix)
         out = Outgoing(message, e.time, e.msgid, dict(e.tags) or None, client.account)
-        if is_channel(e.target):
-            recipients: Iterable[Client] = self.channels[fold(e.target)].members
+        channel = self.channels[fold(e.target)] if is_channel(e.target) else None
+        if channel is not None:
+            if e.command != "TAGMSG":
+                self._to_channel(out, channel, origin)  # the hot path
+                return out
+            recipients: Iterable[Client] = channel.members
         else:
             target = self.clients[fold(e.target)]
             recipients = (target,)
@@ -269,7 +296,7 @@ class State:
             else:
                 channel.flags.discard(letter)
         out = self._by(e.by, "MODE", channel.name, *format_mode_changes(list(e.changes)))
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         return out
 
     def _user_mode_changed(self, e: ev.UserModeChanged, origin: Session | None) -> Outgoing:
@@ -290,7 +317,7 @@ class State:
         channel.topic_set_by = setter.prefix if setter else e.by
         channel.topic_set_at = self.clock.now()
         out = self._by(e.by, "TOPIC", channel.name, e.topic)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         return out
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import ssl
 from collections import Counter
+from collections.abc import Sequence
 
 from parley.server.config import Address, Config
 from parley.server.core.server import Server
@@ -30,6 +31,37 @@ class Hub:
         self.flood_throttles = 0  # times a client's reading was paused for flooding
         self.loop_lag = 0.0  # how late the last sweep ran, in seconds
         self._sweeper: asyncio.TimerHandle | None = None
+        # Connections with output queued this loop turn; one callback flushes them all.
+        self.dirty: list[ClientConnection] = []
+        core.state.fanout = self.fanout  # type: ignore[assignment]
+
+    def fanout(
+        self, data: bytes, conns: Sequence[ClientConnection], skip: ClientConnection | None
+    ) -> None:
+        """Queue `data` on every connection but `skip` (the hot path: no call per recipient).
+
+        This is ClientConnection.send unrolled: the send queue's bound is
+        checked when the turn's output is flushed, once per connection.
+        """
+        dirty = self.dirty
+        for conn in conns:
+            if conn is skip:
+                continue
+            out = conn.out
+            if not out:
+                if conn.closing:
+                    continue
+                if not dirty:
+                    self.loop.call_soon(self.flush)
+                dirty.append(conn)
+            out.append(data)
+
+    def flush(self) -> None:
+        """One write per connection that has output queued since the last turn."""
+        dirty = self.dirty
+        self.dirty = []
+        for conn in dirty:
+            conn.flush()
 
     @property
     def config(self) -> Config:

@@ -148,6 +148,8 @@ def _cap_req(ctx: Context, wanted: str) -> None:
         else:
             session.caps.add(item)
     session.tag_mask = tag_mask(session.caps)
+    if session.client is not None:
+        ctx.state.forget_recipients(session.client)
     ctx.send(Message("CAP", (ctx.nick, "ACK", wanted), ctx.server.name))
 
 
