@@ -7,7 +7,7 @@ from typing import Protocol
 
 
 class Connection(Protocol):
-    """One client's transport, seen from the core."""
+    """One client's transport, seen from the core (compared by identity)."""
 
     host: str  # the peer's address, as shown in its hostmask
     tls: bool

@@ -146,6 +146,7 @@ class Server:
         self._next_id += 1
         session = Session(conn, self._next_id, self.clock.monotonic())
         self.state.sessions[session.id] = session
+        self.state.unregistered += 1
         return session
 
     def receive(self, session: Session, line: bytes) -> None:
@@ -181,11 +182,13 @@ class Server:
         if session.phase is Phase.CLOSED:
             return
         client = session.client
+        if session.phase is Phase.UNREGISTERED:
+            self.state.unregistered -= 1
         session.phase = Phase.CLOSED
         self.state.sessions.pop(session.id, None)
         if client is not None:
+            self.state.detach(session)
             client.sessions.remove(session)
-            self.state.forget_recipients(client)
             if not client.sessions:
                 if client.account is not None:
                     remember(self, (client,))

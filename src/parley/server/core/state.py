@@ -21,8 +21,8 @@ from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
-from parley.server.core.connection import Fanout, send_each
-from parley.server.core.outgoing import Outgoing
+from parley.server.core.connection import Connection, Fanout, send_each
+from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
 
 
@@ -49,6 +49,10 @@ class State:
         self.whowas: deque[WhowasEntry] = deque(maxlen=whowas_entries)
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
+        # For LUSERS, kept as they change rather than counted for every newcomer.
+        self.unregistered = 0  # sessions that have not finished registering
+        self.invisible = 0  # clients with user mode +i
+        self.opers = 0  # clients with user mode +o
         self.fanout: Fanout = send_each  # the net layer installs its faster one
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
@@ -110,22 +114,46 @@ class State:
                 if session is not origin:
                     session.conn.send(out.to(session.tag_mask) if session.tag_mask else plain)
 
-    def _to_channel(self, out: Outgoing, channel: Channel, origin: Session | None) -> None:
-        """To every member's sessions but `origin`: one fan-out call per tag variant."""
+    # -- channel fan-out lists (Channel.recipients) ------------------------------
+
+    @staticmethod
+    def _recipients(channel: Channel) -> dict[int, list[Connection]]:
+        """The members' connections by delivery key; built on first need, then kept."""
         groups = channel.recipients
         if groups is None:
             groups = channel.recipients = {}
             for member in channel.members:
                 for session in member.sessions:
-                    groups.setdefault(session.tag_mask, []).append(session.conn)
+                    groups.setdefault(delivery_key(session), []).append(session.conn)
+        return groups
+
+    @staticmethod
+    def _drop_recipient(channel: Channel, conn: Connection) -> None:
+        groups = channel.recipients
+        if groups is None:
+            return
+        for key, conns in list(groups.items()):
+            if conn in conns:  # connections compare by identity
+                conns.remove(conn)
+                if not conns:
+                    del groups[key]
+
+    def _to_channel(self, out: Outgoing, channel: Channel, origin: Session | None) -> None:
+        """To every member's sessions but `origin`: one fan-out call per tag variant."""
         skip = origin.conn if origin is not None else None
         fanout = self.fanout
-        for mask, conns in groups.items():
-            fanout(out.to(mask) if mask else out.plain, conns, skip)
+        for key, conns in self._recipients(channel).items():
+            fanout(out.to(key & TAG_BITS), conns, skip)
+
+    def detach(self, session: Session) -> None:
+        """A session is going: its connection leaves its channels' fan-out lists."""
+        if session.client is not None:
+            for channel in session.client.channels.values():
+                self._drop_recipient(channel, session.conn)
 
     @staticmethod
     def forget_recipients(client: Client) -> None:
-        """A session of `client` came, went or changed its tags: rebuild its channels' lists."""
+        """A session of `client` changed its capabilities: rebuild its channels' lists."""
         for channel in client.channels.values():
             channel.recipients = None
 
@@ -161,10 +189,17 @@ class State:
 
     def _remove_member(self, channel: Channel, client: Client) -> None:
         channel.members.pop(client, None)
-        channel.recipients = None
+        for session in client.sessions:
+            self._drop_recipient(channel, session.conn)
         client.channels.pop(channel.folded, None)
         if not channel.members:
             del self.channels[channel.folded]
+
+    def _count_mode(self, letter: str, change: int) -> None:
+        if letter == "i":
+            self.invisible += change
+        elif letter == "o":
+            self.opers += change
 
     def _remember(self, client: Client) -> None:
         self.whowas.append(
@@ -182,17 +217,18 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
-        channel.recipients = None
+        if channel.recipients is not None:
+            for session in client.sessions:
+                channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
         client.channels[key] = channel
         client.invited.discard(key)
         out = self._from(client, "JOIN", channel.name)
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
-        for member in channel.members:
-            for session in member.sessions:
-                if session is not origin:
-                    line = extended if "extended-join" in session.caps else out
-                    session.conn.send(line.to(session.tag_mask))
+        skip = origin.conn if origin is not None else None
+        for dkey, conns in self._recipients(channel).items():
+            line = extended if dkey & EXTENDED_JOIN else out
+            self.fanout(line.to(dkey & TAG_BITS), conns, skip)
         if client.away is not None:
             # IRCv3 away-notify: a joiner who is away is announced as such
             away = self._from(client, "AWAY", client.away)
@@ -221,12 +257,20 @@ class State:
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         out = self._from(client, "QUIT", e.reason)
-        peers = self._peers(client)
-        peers.discard(client)
-        self._deliver(out, peers, origin)
+        if len(client.channels) == 1:  # no one to hear it twice: the channel's lists serve
+            for channel in client.channels.values():
+                for session in client.sessions:
+                    self._drop_recipient(channel, session.conn)
+                self._to_channel(out, channel, origin)
+        else:
+            peers = self._peers(client)
+            peers.discard(client)
+            self._deliver(out, peers, origin)
         for channel in list(client.channels.values()):
             self._remove_member(channel, client)
         del self.clients[client.folded]
+        for letter in client.modes:
+            self._count_mode(letter, -1)
         self._remember(client)
         self._monitor_notify(client.folded, client.nick, online=False)
         for key in client.monitoring:  # the quitter watches no more
@@ -302,10 +346,13 @@ class State:
     def _user_mode_changed(self, e: ev.UserModeChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         for change in e.changes:
+            had = change.letter in client.modes
             if change.adding:
                 client.modes.add(change.letter)
             else:
                 client.modes.discard(change.letter)
+            if had != change.adding:
+                self._count_mode(change.letter, 1 if change.adding else -1)
         out = self._line(client.nick, "MODE", client.nick, *format_mode_changes(list(e.changes)))
         self._deliver(out, (client,), origin)
         return out
