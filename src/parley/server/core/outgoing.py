@@ -8,6 +8,7 @@ distinct mask gets its own bytes, built the first time it is needed.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
 from parley.irc.message import Message, encode, escape_tag_value
@@ -28,7 +29,7 @@ def delivery_key(session: Session) -> int:
     return session.tag_mask | (EXTENDED_JOIN if "extended-join" in session.caps else 0)
 
 
-def tag_mask(caps: set[str]) -> int:
+def tag_mask(caps: AbstractSet[str]) -> int:
     """The WANTS_* bits for a session's negotiated capabilities."""
     return (
         (WANTS_TIME if "server-time" in caps else 0)

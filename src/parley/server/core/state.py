@@ -221,7 +221,8 @@ class State:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
         client.channels[key] = channel
-        client.invited.discard(key)
+        if key in client.invited:
+            client.invited -= {key}
         out = self._from(client, "JOIN", channel.name)
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
@@ -348,9 +349,9 @@ class State:
         for change in e.changes:
             had = change.letter in client.modes
             if change.adding:
-                client.modes.add(change.letter)
+                client.modes |= {change.letter}
             else:
-                client.modes.discard(change.letter)
+                client.modes -= {change.letter}
             if had != change.adding:
                 self._count_mode(change.letter, 1 if change.adding else -1)
         out = self._line(client.nick, "MODE", client.nick, *format_mode_changes(list(e.changes)))
@@ -369,7 +370,7 @@ class State:
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
         target = self.clients[fold(e.nick)]
-        target.invited.add(fold(e.channel))
+        target.invited |= {fold(e.channel)}
         out = self._by(e.by, "INVITE", target.nick, e.channel)
         self._deliver(out, (target,), origin)
         channel = self.channels.get(fold(e.channel))

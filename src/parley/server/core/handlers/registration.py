@@ -113,7 +113,7 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         version = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
-            session.caps.add("cap-notify")  # IRCv3: implied by CAP LS 302
+            session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
         ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
@@ -150,9 +150,9 @@ def _cap_req(ctx: Context, wanted: str) -> None:
             return
     for item in changes:
         if item.startswith("-"):
-            session.caps.discard(item[1:])
+            session.caps -= {item[1:]}
         else:
-            session.caps.add(item)
+            session.caps |= {item}
     session.tag_mask = tag_mask(session.caps)
     if session.client is not None:
         ctx.state.forget_recipients(session.client)
