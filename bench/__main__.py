@@ -102,10 +102,14 @@ def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
             file=sys.stderr,
         )
         return 1
-    runs = cmp.run_all(specs, scenarios, args.runs, values, pin=not args.no_pin)
-    summary = cmp.medians(runs)
     command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    report.write(Path(args.out), summary, runs, cmp.machine(), command.strip())
+    info = cmp.machine()
+
+    def write(runs: cmp.Runs) -> None:
+        report.write(Path(args.out), cmp.medians(runs), runs, info, command.strip())
+
+    runs = cmp.run_all(specs, scenarios, args.runs, values, pin=not args.no_pin, done=write)
+    summary = cmp.medians(runs)
     print(report.table(summary))
     print()
     print(report.targets_table(summary))

@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from bench.servers import RunningServer, ServerSpec
 
 SERVER_CORE = 0
 GENERATOR_CORE = 1
-GENERATOR_TIMEOUT = 900.0
+GENERATOR_TIMEOUT = 600.0
 
 Runs = dict[str, dict[str, list[dict[str, Any]]]]  # server -> scenario -> one result a run
 
@@ -73,8 +73,13 @@ def run_all(
     runs: int,
     settings: dict[str, Any],
     pin: bool = True,
+    done: Callable[[Runs], None] | None = None,
 ) -> Runs:
-    """Every scenario, `runs` rounds, every server once a round in rotating order."""
+    """Every scenario, `runs` rounds, every server once a round in rotating order.
+
+    `done` is called with the results so far after each scenario, so that a
+    long comparison stopped midway still leaves what it measured.
+    """
     results: Runs = {spec.name: {s: [] for s in scenarios} for spec in specs}
     for scenario in scenarios:
         for round_no in range(runs):
@@ -96,6 +101,8 @@ def run_all(
                     file=sys.stderr,
                     flush=True,
                 )
+        if done is not None:
+            done({s: {k: v for k, v in r.items() if v} for s, r in results.items()})
     return results
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 EDGE = 64  # bytes of the previous chunk kept to find tokens cut in two
+STALL = 60.0  # seconds a server may take to answer before the wait is given up
 END_OF_REGISTRATION = (b" 376 ", b" 422 ")  # end of MOTD, or no MOTD: every server sends one
 REFUSED = (b" 432 ", b" 433 ", b" 436 ", b" 437 ", b"ERROR ")
 _PING = re.compile(rb"(?:^|\n)PING( [^\r\n]*)?\r?\n")
@@ -97,14 +98,14 @@ class Link(asyncio.Protocol):
         """NICK and USER, then wait for the end of the welcome burst."""
         done = self.expect(*END_OF_REGISTRATION, *REFUSED)
         self.send(b"NICK %s\r\nUSER %s 0 * :Parley bench\r\n" % (self.nick.encode(), user.encode()))
-        token = await done
+        token = await self._answer(done, "registration")
         if token not in END_OF_REGISTRATION:
             raise Refused(f"{self.nick}: {token.decode().strip()}")
 
     async def join(self, channel: str) -> None:
         done = self.expect(b" 366 ", *REFUSED[2:], b" 471 ", b" 473 ", b" 474 ", b" 475 ")
         self.send(b"JOIN %s\r\n" % channel.encode())
-        token = await done
+        token = await self._answer(done, "JOIN")
         if token != b" 366 ":
             raise Refused(f"{self.nick}: JOIN {channel}: {token.decode().strip()}")
 
@@ -112,7 +113,13 @@ class Link(asyncio.Protocol):
         """A PING round trip: everything the server sent before its PONG has arrived."""
         done = self.expect(b"PONG")
         self.send(b"PING :sync\r\n")
-        await done
+        await self._answer(done, "PING")
+
+    async def _answer(self, done: asyncio.Future[bytes], what: str) -> bytes:
+        try:
+            return await asyncio.wait_for(done, STALL)
+        except TimeoutError:
+            raise Refused(f"{self.nick}: no answer to {what} in {STALL:g} s") from None
 
     def close(self) -> None:
         if self.transport is not None:

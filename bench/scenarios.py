@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bench.link import Link, open_link
+from bench.link import Link, Refused, open_link
 from bench.probe import Meter, rss_bytes
 from bench.traffic import Audit, Traffic
 
@@ -44,7 +44,10 @@ class Settings:
     warmup: float = 1.0
     rate: float = 200.0  # latency and scale: messages a second, all senders together
     idle: int = 5000  # idle: connections registered, then joined
-    concurrency: int = 10  # idle: connections registering at a time
+    concurrency: int = 10  # idle: connections registering at a time while timed...
+    timed: int = 2000  # ...for this many connections, or `timed_seconds`, whichever is first
+    timed_seconds: float = 10.0
+    bulk: int = 200  # connections registering at a time when only holding them matters
     churn_workers: int = 50
     scale: int = 15000  # scale: connections held
     scale_room: int = 100  # scale: of which in the talking channel
@@ -53,13 +56,16 @@ class Settings:
 # -- helpers ---------------------------------------------------------------------
 
 
-async def in_parallel(count: int, workers: int, job: Callable[[int], Awaitable[None]]) -> None:
-    """Run job(0..count-1), at most `workers` at a time."""
+async def in_parallel(
+    count: int, workers: int, job: Callable[[int], Awaitable[None]], until: float | None = None
+) -> None:
+    """Run job(0..count-1), at most `workers` at a time; none is started after `until`."""
     next_index = 0
+    loop = asyncio.get_running_loop()
 
     async def worker() -> None:
         nonlocal next_index
-        while next_index < count:
+        while next_index < count and (until is None or loop.time() < until):
             index = next_index
             next_index += 1
             await job(index)
@@ -68,32 +74,52 @@ async def in_parallel(count: int, workers: int, job: Callable[[int], Awaitable[N
 
 
 async def connect_many(
-    target: Target, prefix: str, count: int, workers: int, first: int = 0
+    target: Target,
+    prefix: str,
+    count: int,
+    workers: int,
+    first: int = 0,
+    limit: float | None = None,
 ) -> tuple[list[Link], float]:
-    """`count` registered links and the seconds it took, `workers` registering at once."""
+    """`count` registered links (fewer if `limit` seconds ran out) and the seconds it took."""
     links: list[Link | None] = [None] * count
 
     async def one(index: int) -> None:
-        link = await open_link(target.host, target.port, f"{prefix}{index}", first + index)
+        link = await open_link(target.host, target.port, f"{prefix}{first + index}", first + index)
         links[index] = link
         await link.register()
 
     started = time.perf_counter()
+    until = None if limit is None else asyncio.get_running_loop().time() + limit
     try:
-        await in_parallel(count, workers, one)
+        await in_parallel(count, workers, one, until)
     except BaseException:
         close_all([x for x in links if x is not None])
         raise
     return [x for x in links if x is not None], time.perf_counter() - started
 
 
-async def join_all(links: list[Link], channel: str, workers: int) -> None:
-    await in_parallel(len(links), workers, lambda i: links[i].join(channel))
+async def join_all(links: list[Link], channel: str, workers: int, strict: bool = True) -> int:
+    """Join every link to `channel`; returns how many could not (raises if `strict`)."""
+    failed = 0
+
+    async def one(index: int) -> None:
+        nonlocal failed
+        try:
+            await links[index].join(channel)
+        except Refused:
+            if strict:
+                raise
+            failed += 1
+
+    await in_parallel(len(links), workers, one)
+    return failed
 
 
 async def settle(links: list[Link]) -> None:
     """Wait until everything the server sent so far has arrived, then zero the counts."""
-    await asyncio.gather(*(link.sync() for link in links))
+    open_links = [link for link in links if not link.closed.done()]
+    await asyncio.gather(*(link.sync() for link in open_links), return_exceptions=True)
     for link in links:
         link.lines = 0
 
@@ -215,13 +241,22 @@ async def idle(target: Target, settings: Settings) -> Result:
     pid = target.pid
     await asyncio.sleep(0.5)
     baseline = rss_bytes(pid) if pid else None
-    links, seconds = await connect_many(target, "i", settings.idle, settings.concurrency)
+    # Registrations/s with `concurrency` at a time, over the first `timed` (or as many as
+    # `timed_seconds` allow: a server may hold each registration for a while); the rest
+    # connect `bulk` at a time, as only what they hold matters then.
+    wanted = min(settings.timed, settings.idle)
+    links, seconds = await connect_many(
+        target, "i", wanted, settings.concurrency, limit=settings.timed_seconds
+    )
+    timed = len(links)
+    rest, _ = await connect_many(target, "i", settings.idle - timed, settings.bulk, first=timed)
+    links += rest
     try:
         await settle(links)
         await asyncio.sleep(1.0)
         registered = rss_bytes(pid) if pid else None
         started = time.perf_counter()
-        await join_all(links, "#idle", settings.concurrency)
+        join_failed = await join_all(links, "#idle", settings.concurrency, strict=False)
         join_seconds = time.perf_counter() - started
         await settle(links)
         await asyncio.sleep(1.0)
@@ -238,8 +273,9 @@ async def idle(target: Target, settings: Settings) -> Result:
     return {
         "connections": settings.idle,
         "held": held,
-        "registrations_per_s": round(settings.idle / seconds),
+        "registrations_per_s": round(timed / seconds),
         "joins_per_s": round(settings.idle / join_seconds),
+        "join_failed": join_failed,
         "rss_baseline_mb": None if baseline is None else round(baseline / 2**20, 1),
         "kb_per_registered": per_connection(registered),
         "kb_per_joined": per_connection(joined),
@@ -288,7 +324,7 @@ async def scale(target: Target, settings: Settings) -> Result:
     """Many connections held while a room within them talks at a fixed rate."""
     pid = target.pid
     baseline = rss_bytes(pid) if pid else None
-    links, seconds = await connect_many(target, "s", settings.scale, 50)
+    links, seconds = await connect_many(target, "s", settings.scale, settings.bulk)
     try:
         talkers = links[: settings.scale_room]
         await join_all(talkers, "#scale", 20)
@@ -326,7 +362,7 @@ async def scale(target: Target, settings: Settings) -> Result:
 SCENARIOS: dict[str, Callable[[Target, Settings], Coroutine[Any, Any, Result]]] = {
     "fanout": fanout,
     "latency": latency,
-    "idle": idle,
     "churn": churn,
     "scale": scale,
+    "idle": idle,  # last: with thousands in one channel, the slowest to run
 }
