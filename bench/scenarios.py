@@ -49,6 +49,7 @@ class Settings:
     timed_seconds: float = 10.0
     bulk: int = 200  # connections registering at a time when only holding them matters
     churn_workers: int = 50
+    churn_channels: int = 10  # the workers join these in turn: a few others see each come and go
     scale: int = 15000  # scale: connections held
     scale_room: int = 100  # scale: of which in the talking channel
 
@@ -297,9 +298,9 @@ async def churn(target: Target, settings: Settings) -> Result:
             index = counter
             link = None
             try:
-                link = await open_link(target.host, target.port, f"c{worker_id}x{index}", index)
+                link = await open_link(target.host, target.port, f"c{index}", index)
                 await link.register()
-                await link.join("#churn")
+                await link.join(f"#churn{worker_id % settings.churn_channels}")
                 link.send(b"QUIT :bye\r\n")
                 await asyncio.wait_for(asyncio.shield(link.closed), 5.0)
                 done += 1

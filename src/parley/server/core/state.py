@@ -225,18 +225,24 @@ class State:
             client.invited -= {key}
         out = self._from(client, "JOIN", channel.name)
         # IRCv3 extended-join: the account and real name ride along for those who asked
-        extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
+        extended = None
         skip = origin.conn if origin is not None else None
         for dkey, conns in self._recipients(channel).items():
-            line = extended if dkey & EXTENDED_JOIN else out
+            line = out
+            if dkey & EXTENDED_JOIN:
+                extended = extended or self._extended_join(client, channel)
+                line = extended
             self.fanout(line.to(dkey & TAG_BITS), conns, skip)
         if client.away is not None:
             # IRCv3 away-notify: a joiner who is away is announced as such
             away = self._from(client, "AWAY", client.away)
             self._notify(away, "away-notify", channel.members, client)
         if origin is not None and "extended-join" in origin.caps:
-            return extended
+            return extended or self._extended_join(client, channel)
         return out
+
+    def _extended_join(self, client: Client, channel: Channel) -> Outgoing:
+        return self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]

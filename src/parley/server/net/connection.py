@@ -239,7 +239,7 @@ class ClientConnection(asyncio.Protocol):
         self.flush()
         self.closing = True
         transport.close()
-        self._hub.loop.call_later(CLOSE_GRACE, transport.abort)
+        self._hub.hang_up(transport)
 
 
 def _describe(exc: Exception) -> str:

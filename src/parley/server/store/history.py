@@ -27,6 +27,7 @@ from parley.server.store.schema import connect
 
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
 PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
+EMPTY_REMEMBERED = 10_000  # quiet channels remembered as such, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +227,9 @@ class SqliteHistory:
         self._uncommitted = MemoryHistory()
         self._lock = threading.Lock()
         self._batch: list[HistoryItem] = []  # appended, not yet taken by the writer
+        # Channels found to have no history at all, until something is appended to them:
+        # joining a quiet channel (JOIN's replay) then costs no query.
+        self._empty: set[str] = set()
         self._flushes: list[threading.Event] = []  # set once what came before is committed
         self._stopping = False
         self._wake = threading.Event()  # there is something for the writer
@@ -236,6 +240,7 @@ class SqliteHistory:
         self._thread.start()
 
     def append(self, item: HistoryItem) -> None:
+        self._empty.discard(item.conversation)
         with self._lock:
             self._uncommitted.items.append(item)
             self._batch.append(item)
@@ -312,7 +317,7 @@ class SqliteHistory:
         newest: bool,
         reader: Reader,
     ) -> list[HistoryItem]:
-        if limit <= 0:
+        if limit <= 0 or conversation in self._empty:
             return []
         # The queue first: an item committed between the two looks is then in
         # the database or in this copy, never in neither.
@@ -325,6 +330,18 @@ class SqliteHistory:
             (conversation, after, before, *_visible_args(reader), limit),
         ).fetchall()
         items = [_row(r) for r in rows]
+        if (
+            not items
+            and not recent
+            and after <= 0
+            and before > time.time()
+            and is_channel(conversation)
+        ):
+            if len(self._empty) >= EMPTY_REMEMBERED:
+                self._empty.clear()
+            self._empty.add(
+                conversation
+            )  # nothing ever said there (a DM's answer depends on who asks)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
             items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
