@@ -177,7 +177,7 @@ def delivery_check(
 
 
 async def room(target: Target, settings: Settings, prefix: str, channel: str) -> list[Link]:
-    links, _ = await connect_many(target, prefix, settings.clients, 20)
+    links, _ = await connect_many(target, prefix, settings.clients, settings.bulk)
     try:
         await join_all(links, channel, 20)
         await settle(links)
@@ -246,9 +246,11 @@ async def idle(target: Target, settings: Settings) -> Result:
     # `timed_seconds` allow: a server may hold each registration for a while); the rest
     # connect `bulk` at a time, as only what they hold matters then.
     wanted = min(settings.timed, settings.idle)
+    meter = Meter(target.pid).start()
     links, seconds = await connect_many(
         target, "i", wanted, settings.concurrency, limit=settings.timed_seconds
     )
+    usage = meter.stop()
     timed = len(links)
     rest, _ = await connect_many(target, "i", settings.idle - timed, settings.bulk, first=timed)
     links += rest
@@ -275,6 +277,8 @@ async def idle(target: Target, settings: Settings) -> Result:
         "connections": settings.idle,
         "held": held,
         "registrations_per_s": round(timed / seconds),
+        "registration_server_cpu": usage["server_cpu"],
+        "registration_generator_cpu": usage["generator_cpu"],
         "joins_per_s": round(settings.idle / join_seconds),
         "join_failed": join_failed,
         "rss_baseline_mb": None if baseline is None else round(baseline / 2**20, 1),
