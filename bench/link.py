@@ -115,6 +115,12 @@ class Link(asyncio.Protocol):
         self.send(b"PING :sync\r\n")
         await self._answer(done, "PING")
 
+    async def knock(self) -> None:
+        """Before registering: a PING, answered with PONG or 451, shows the server took us."""
+        done = self.expect(b"PONG", b" 451 ")
+        self.send(b"PING :open\r\n")
+        await self._answer(done, "PING")
+
     async def _answer(self, done: asyncio.Future[bytes], what: str) -> bytes:
         try:
             return await asyncio.wait_for(done, STALL)

@@ -47,7 +47,8 @@ class Settings:
     concurrency: int = 10  # idle: connections registering at a time while timed...
     timed: int = 2000  # ...for this many connections, or `timed_seconds`, whichever is first
     timed_seconds: float = 10.0
-    bulk: int = 200  # connections registering at a time when only holding them matters
+    bulk: int = 200  # connections registering at a time when only holding them matters...
+    opening: int = 50  # ...of which at most this many being accepted
     churn_workers: int = 50
     churn_channels: int = 10  # the workers join these in turn: a few others see each come and go
     scale: int = 15000  # scale: connections held
@@ -81,13 +82,25 @@ async def connect_many(
     workers: int,
     first: int = 0,
     limit: float | None = None,
+    opening: int | None = None,
 ) -> tuple[list[Link], float]:
-    """`count` registered links (fewer if `limit` seconds ran out) and the seconds it took."""
+    """`count` registered links (fewer if `limit` seconds ran out) and the seconds it took.
+
+    With `opening`, at most that many connections are being accepted at a time (each
+    is open once the server answered a PING), however many are registering: a server
+    with a short listen backlog (ngircd) is not handed more than it can take.
+    """
     links: list[Link | None] = [None] * count
+    accepting = asyncio.Semaphore(opening or workers)
 
     async def one(index: int) -> None:
-        link = await open_link(target.host, target.port, f"{prefix}{first + index}", first + index)
-        links[index] = link
+        async with accepting:
+            link = await open_link(
+                target.host, target.port, f"{prefix}{first + index}", first + index
+            )
+            links[index] = link
+            if opening is not None:
+                await link.knock()
         await link.register()
 
     started = time.perf_counter()
@@ -177,7 +190,9 @@ def delivery_check(
 
 
 async def room(target: Target, settings: Settings, prefix: str, channel: str) -> list[Link]:
-    links, _ = await connect_many(target, prefix, settings.clients, settings.bulk)
+    links, _ = await connect_many(
+        target, prefix, settings.clients, settings.bulk, opening=settings.opening
+    )
     try:
         await join_all(links, channel, 20)
         await settle(links)
@@ -252,7 +267,9 @@ async def idle(target: Target, settings: Settings) -> Result:
     )
     usage = meter.stop()
     timed = len(links)
-    rest, _ = await connect_many(target, "i", settings.idle - timed, settings.bulk, first=timed)
+    rest, _ = await connect_many(
+        target, "i", settings.idle - timed, settings.bulk, first=timed, opening=settings.opening
+    )
     links += rest
     try:
         await settle(links)
@@ -329,7 +346,9 @@ async def scale(target: Target, settings: Settings) -> Result:
     """Many connections held while a room within them talks at a fixed rate."""
     pid = target.pid
     baseline = rss_bytes(pid) if pid else None
-    links, seconds = await connect_many(target, "s", settings.scale, settings.bulk)
+    links, seconds = await connect_many(
+        target, "s", settings.scale, settings.bulk, opening=settings.opening
+    )
     try:
         talkers = links[: settings.scale_room]
         await join_all(talkers, "#scale", 20)
