@@ -125,8 +125,9 @@ class Server:
 
         Distinct times keep CHATHISTORY's timestamp references exact.
         """
-        now = round(self.clock.now(), 3)
-        self._last_message_time = max(now, round(self._last_message_time + 0.001, 3))
+        now = self.clock.now()
+        last = self._last_message_time
+        self._last_message_time = round(now if now >= last + 0.001 else last + 0.001, 3)
         return self._last_message_time
 
     def new_batch_id(self) -> str:

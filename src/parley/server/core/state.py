@@ -306,7 +306,7 @@ class State:
         client = self.clients[fold(e.nick)]
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         message = Message(e.command, params, client.prefix)
-        out = Outgoing(message, e.time, e.msgid, dict(e.tags) or None, client.account)
+        out = Outgoing(message, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
         channel = self.channels[fold(e.target)] if is_channel(e.target) else None
         if channel is not None:
             if e.command != "TAGMSG":
