@@ -34,7 +34,7 @@ class FakeClock:
         self.mono += seconds
 
 
-@dataclass
+@dataclass(eq=False)
 class FakeConnection:
     """What the net layer would be: records sends and closes."""
 

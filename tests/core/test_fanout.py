@@ -118,3 +118,34 @@ def test_mode_changes_in_one_command_apply_in_order() -> None:
     assert channel.lists["b"] == [] and "i" not in channel.flags
     seen = [m.params[1:] for m in bob_conn.take() if m.command == "MODE"]
     assert seen == [("+v-v", "bob", "bob"), ("+b-b", "x!*@*", "x!*@*"), ("+i-i",)]
+
+
+def test_tags_asked_for_after_joining_apply_to_channel_messages() -> None:
+    h = Harness(lobby=None)
+    alice, _ = h.user("alice", "#one")
+    bob, bob_conn = h.user("bob", "#one")
+    h.say(alice, "PRIVMSG #one :before")
+    (plain,) = bob_conn.take()
+    assert plain.tags == {}
+    h.say(bob, "CAP REQ :server-time")
+    bob_conn.take()
+    h.say(alice, "PRIVMSG #one :after")
+    (tagged,) = bob_conn.take()
+    assert tagged.params == ("#one", "after") and "time" in tagged.tags
+
+
+def test_channel_messages_follow_joins_and_parts() -> None:
+    h = Harness(lobby=None)
+    alice, alice_conn = h.user("alice", "#one")
+    bob, bob_conn = h.user("bob", "#one")
+    h.say(alice, "PRIVMSG #one :hello")
+    assert [m.params for m in bob_conn.take()] == [("#one", "hello")]
+    _carol, carol_conn = h.user("carol", "#one")
+    h.say(bob, "PART #one")
+    assert commands_of(carol_conn.take()) == ["PART"]
+    alice_conn.take()
+    bob_conn.take()
+    h.say(alice, "PRIVMSG #one :who is here")
+    assert bob_conn.take() == []
+    assert [m.params for m in carol_conn.take()] == [("#one", "who is here")]
+    assert alice_conn.take() == []  # not back to the sender

@@ -170,3 +170,25 @@ def test_nick_change_to_another_case_of_itself_is_allowed() -> None:
     h.say(session, "NICK Alice")
     (reply,) = conn.take()
     assert reply.command == "NICK" and reply.params == ("Alice",)
+
+
+def test_welcome_burst_is_the_same_with_server_time_but_for_the_tags() -> None:
+    h = Harness(lobby=None)
+    plain, plain_conn = h.connect()
+    h.say(plain, "NICK alice", "USER alice 0 * :Alice")
+    timed, timed_conn = h.connect()
+    h.say(timed, "CAP REQ :server-time", "NICK bob", "USER bob 0 * :Bob", "CAP END")
+    seen = plain_conn.take()
+    tagged = [m for m in timed_conn.take() if m.command != "CAP"]
+    assert all("time" in m.tags for m in tagged)
+    assert all(m.tags == {} for m in seen)
+
+    def shape(messages: list[Message], nick: str) -> list[tuple[str, tuple[str, ...]]]:
+        return [(m.command, m.params[1:]) for m in messages if m.params[:1] == (nick,)]
+
+    # the same lines, but LUSERS counts one more user for bob and 001 names him
+    differ = {"001", "251", "255", "265", "266"}
+    assert [s for s in shape(seen, "alice") if s[0] not in differ] == [
+        s for s in shape(tagged, "bob") if s[0] not in differ
+    ]
+    assert commands_of(seen)[-1] == "376"

@@ -130,36 +130,37 @@ def parse(line: bytes | str) -> Message:
     return Message(command, tuple(params), source, tags)
 
 
-def _forbidden(s: str) -> bool:
-    return "\r" in s or "\n" in s or "\x00" in s
-
-
 def encode(msg: Message) -> bytes:
-    """The wire form of `msg`, CRLF included."""
-    parts: list[str] = []
-    if msg.tags:
-        parts.append(
-            "@"
-            + ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
-        )
-    if msg.source:
-        if " " in msg.source or _forbidden(msg.source):
-            raise ValueError(f"bad source {msg.source!r}")
-        parts.append(":" + msg.source)
-    if not msg.command or " " in msg.command or _forbidden(msg.command):
-        raise ValueError(f"bad command {msg.command!r}")
-    parts.append(msg.command)
-    params = msg.params
+    """The wire form of `msg`, CRLF included.
+
+    Spaces are checked part by part; CR, LF and NUL once, on the whole line
+    (the hot path encodes a line for every broadcast and reply).
+    """
+    command, params = msg.command, msg.params
+    if not command or " " in command:
+        raise ValueError(f"bad command {command!r}")
     if params:
-        for p in params[:-1]:
-            if not p or " " in p or p[0] == ":" or _forbidden(p):
-                raise ValueError(f"bad middle parameter {p!r}")
-            parts.append(p)
         last = params[-1]
-        if _forbidden(last):
-            raise ValueError(f"bad trailing parameter {last!r}")
         if not last or " " in last or last[0] == ":":
-            parts.append(":" + last)
+            last = ":" + last
+        if len(params) > 1:
+            middle = params[:-1]
+            for p in middle:
+                if not p or " " in p or p[0] == ":":
+                    raise ValueError(f"bad middle parameter {p!r}")
+            line = f"{command} {' '.join(middle)} {last}"
         else:
-            parts.append(last)
-    return (" ".join(parts) + "\r\n").encode("utf-8", "replace")
+            line = f"{command} {last}"
+    else:
+        line = command
+    source = msg.source
+    if source:
+        if " " in source:
+            raise ValueError(f"bad source {source!r}")
+        line = f":{source} {line}"
+    if "\r" in line or "\n" in line or "\x00" in line:
+        raise ValueError(f"CR, LF or NUL in {line!r}")
+    if msg.tags:
+        tags = ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
+        line = f"@{tags} {line}"
+    return (line + "\r\n").encode("utf-8", "replace")

@@ -9,6 +9,7 @@ from parley.irc.masks import mask_matches
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
+    from parley.server.core.connection import Connection
 
 # Prefix letters by rank, highest first, and the symbols shown for them.
 PREFIX_LETTERS = "ov"
@@ -40,6 +41,7 @@ class Channel:
         "lists",
         "members",
         "name",
+        "recipients",
         "topic",
         "topic_set_at",
         "topic_set_by",
@@ -57,6 +59,9 @@ class Channel:
         self.topic = ""
         self.topic_set_by = ""
         self.topic_set_at = 0.0
+        # Fan-out lists: members' connections by session tag mask, built on first
+        # need and dropped (State.forget_recipients) when membership or a mask changes.
+        self.recipients: dict[int, list[Connection]] | None = None
 
     def is_op(self, client: Client) -> bool:
         return "o" in self.members.get(client, "")
@@ -75,8 +80,11 @@ class Channel:
         return not self.is_banned(client)
 
     def is_banned(self, client: Client) -> bool:
+        bans = self.lists["b"]
+        if not bans:
+            return False
         prefix = client.prefix
-        if not any(mask_matches(e.mask, prefix) for e in self.lists["b"]):
+        if not any(mask_matches(e.mask, prefix) for e in bans):
             return False
         return not any(mask_matches(e.mask, prefix) for e in self.lists["e"])
 

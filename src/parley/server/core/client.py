@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
+from parley.server.core.session import EMPTY
 
 if TYPE_CHECKING:
     from parley.server.core.channel import Channel
@@ -40,13 +41,13 @@ class Client:
         self.host = host
         self.realname = realname
         self.prefix = f"{nick}!{user}@{host}"
-        self.modes: set[str] = set()
+        self.modes = EMPTY  # replaced on change, as Session.caps
         self.away: str | None = None
         self.account: str | None = None
         self.no_history = False  # the account opted out of having its messages stored
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: list[Session] = []
-        self.invited: set[str] = set()  # folded channel names invited to
+        self.invited = EMPTY  # folded channel names invited to
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.signon = now
         self.last_spoke = now

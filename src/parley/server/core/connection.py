@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 
 class Connection(Protocol):
-    """One client's transport, seen from the core."""
+    """One client's transport, seen from the core (compared by identity)."""
 
     host: str  # the peer's address, as shown in its hostmask
     tls: bool
@@ -16,3 +17,17 @@ class Connection(Protocol):
 
     def close(self, error: str | None = None) -> None:
         """Send `ERROR :<error>` if given, flush what is queued, and hang up."""
+
+
+Fanout = Callable[[bytes, Sequence[Connection], Connection | None], None]
+
+
+def send_each(data: bytes, conns: Sequence[Connection], skip: Connection | None) -> None:
+    """The same bytes to every connection but `skip`.
+
+    This is the plain form; the net layer installs a faster one (Hub.fanout)
+    that queues the bytes without a method call per recipient.
+    """
+    for conn in conns:
+        if conn is not skip:
+            conn.send(data)

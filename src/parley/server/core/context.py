@@ -99,6 +99,8 @@ class Context:
     def flush(self) -> None:
         """Send every buffered reply in one write (labelled, if a label was given)."""
         lines = self._lines
+        if not lines and self.label is None:
+            return  # nothing to say (a channel message without echo, the usual case)
         if self.label is not None:
             lines = self._labelled(lines)
             self.label = None  # a second flush (QUIT, KILL) is not labelled again

@@ -46,7 +46,9 @@ class Command:
 
 def dispatch(server: Server, session: Session, message: Message, table: dict[str, Command]) -> None:
     """Check `message` against the table, run its handler, flush the replies."""
-    label = message.tags.get("label") if "labeled-response" in session.caps else None
+    label = (
+        message.tags.get("label") if message.tags and "labeled-response" in session.caps else None
+    )
     ctx = Context(server, session, message.command, label)
     command = table.get(message.command)
     registered = session.phase is Phase.REGISTERED

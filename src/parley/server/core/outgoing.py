@@ -8,15 +8,28 @@ distinct mask gets its own bytes, built the first time it is needed.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING
+
 from parley.irc.message import Message, encode, escape_tag_value
 from parley.server.core.clock import server_time
+
+if TYPE_CHECKING:
+    from parley.server.core.session import Session
 
 WANTS_TIME = 1  # IRCv3 server-time
 WANTS_TAGS = 2  # IRCv3 message-tags: msgid and client-only tags
 WANTS_ACCOUNT = 4  # IRCv3 account-tag: the sender's account
+TAG_BITS = WANTS_TIME | WANTS_TAGS | WANTS_ACCOUNT
+EXTENDED_JOIN = 8  # not a tag: the session sees JOIN in its IRCv3 extended-join form
 
 
-def tag_mask(caps: set[str]) -> int:
+def delivery_key(session: Session) -> int:
+    """What sets a session's copy of a channel line apart: its tags, and its JOIN form."""
+    return session.tag_mask | (EXTENDED_JOIN if "extended-join" in session.caps else 0)
+
+
+def tag_mask(caps: AbstractSet[str]) -> int:
     """The WANTS_* bits for a session's negotiated capabilities."""
     return (
         (WANTS_TIME if "server-time" in caps else 0)

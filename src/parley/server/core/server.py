@@ -150,8 +150,9 @@ class Server:
 
         Distinct times keep CHATHISTORY's timestamp references exact.
         """
-        now = round(self.clock.now(), 3)
-        self._last_message_time = max(now, round(self._last_message_time + 0.001, 3))
+        now = self.clock.now()
+        last = self._last_message_time
+        self._last_message_time = round(now if now >= last + 0.001 else last + 0.001, 3)
         return self._last_message_time
 
     def new_batch_id(self) -> str:
@@ -171,6 +172,7 @@ class Server:
         self._next_id += 1
         session = Session(conn, self._next_id, self.clock.monotonic())
         self.state.sessions[session.id] = session
+        self.state.unregistered += 1
         self.tell(obs.Connected(conn.host, conn.tls))
         if self.bans:
             refuse_if_banned(self, session)  # D-lines refuse before registration
@@ -262,9 +264,12 @@ class Server:
         if session.phase is Phase.CLOSED:
             return
         client = session.client
+        if session.phase is Phase.UNREGISTERED:
+            self.state.unregistered -= 1
         session.phase = Phase.CLOSED
         self.state.sessions.pop(session.id, None)
         if client is not None:
+            self.state.detach(session)
             client.sessions.remove(session)
             if not client.sessions:
                 if client.account is not None:

@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from parley.server.core.client import Client
 
 
+# Sets that most sessions and clients never change start as this one shared
+# empty set and are replaced, not mutated: an idle connection holds none of its own.
+EMPTY: frozenset[str] = frozenset()
+
+
 class Phase(Enum):
     """Where a session is in its life."""
 
@@ -63,7 +68,7 @@ class Session:
         self.user: str | None = None
         self.realname = ""
         self.password: str | None = None
-        self.caps: set[str] = set()
+        self.caps = EMPTY  # negotiated capabilities
         self.cap_version = 0  # 302 after `CAP LS 302`
         self.negotiating = False  # CAP LS/REQ seen and no CAP END yet
         self.tag_mask = 0  # which tags this session gets (outgoing.WANTS_*), for fan-out

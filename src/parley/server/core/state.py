@@ -21,8 +21,9 @@ from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
+from parley.server.core.connection import Connection, Fanout, send_each
 from parley.server.core.observed import Observer
-from parley.server.core.outgoing import Outgoing
+from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
 
 
@@ -51,6 +52,11 @@ class State:
         self.max_clients = 0
         self.moved: set[Client] = set()  # logged-in clients whose channels changed, to save
         self.observers: list[Observer] = []  # told of every applied event but messages
+        # For LUSERS, kept as they change rather than counted for every newcomer.
+        self.unregistered = 0  # sessions that have not finished registering
+        self.invisible = 0  # clients with user mode +i
+        self.opers = 0  # clients with user mode +o
+        self.fanout: Fanout = send_each  # the net layer installs its faster one
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -116,6 +122,49 @@ class State:
                 if session is not origin:
                     session.conn.send(out.to(session.tag_mask) if session.tag_mask else plain)
 
+    # -- channel fan-out lists (Channel.recipients) ------------------------------
+
+    @staticmethod
+    def _recipients(channel: Channel) -> dict[int, list[Connection]]:
+        """The members' connections by delivery key; built on first need, then kept."""
+        groups = channel.recipients
+        if groups is None:
+            groups = channel.recipients = {}
+            for member in channel.members:
+                for session in member.sessions:
+                    groups.setdefault(delivery_key(session), []).append(session.conn)
+        return groups
+
+    @staticmethod
+    def _drop_recipient(channel: Channel, conn: Connection) -> None:
+        groups = channel.recipients
+        if groups is None:
+            return
+        for key, conns in list(groups.items()):
+            if conn in conns:  # connections compare by identity
+                conns.remove(conn)
+                if not conns:
+                    del groups[key]
+
+    def _to_channel(self, out: Outgoing, channel: Channel, origin: Session | None) -> None:
+        """To every member's sessions but `origin`: one fan-out call per tag variant."""
+        skip = origin.conn if origin is not None else None
+        fanout = self.fanout
+        for key, conns in self._recipients(channel).items():
+            fanout(out.to(key & TAG_BITS), conns, skip)
+
+    def detach(self, session: Session) -> None:
+        """A session is going: its connection leaves its channels' fan-out lists."""
+        if session.client is not None:
+            for channel in session.client.channels.values():
+                self._drop_recipient(channel, session.conn)
+
+    @staticmethod
+    def forget_recipients(client: Client) -> None:
+        """A session of `client` changed its capabilities: rebuild its channels' lists."""
+        for channel in client.channels.values():
+            channel.recipients = None
+
     @staticmethod
     def _notify(
         out: Outgoing, cap: str, clients: Iterable[Client], skip: Session | Client | None
@@ -148,11 +197,19 @@ class State:
 
     def _remove_member(self, channel: Channel, client: Client) -> None:
         channel.members.pop(client, None)
+        for session in client.sessions:
+            self._drop_recipient(channel, session.conn)
         client.channels.pop(channel.folded, None)
         if client.account is not None:
             self.moved.add(client)
         if not channel.members:
             del self.channels[channel.folded]
+
+    def _count_mode(self, letter: str, change: int) -> None:
+        if letter == "i":
+            self.invisible += change
+        elif letter == "o":
+            self.opers += change
 
     def _remember(self, client: Client) -> None:
         self.whowas.append(
@@ -170,32 +227,41 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
+        if channel.recipients is not None:
+            for session in client.sessions:
+                channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
         client.channels[key] = channel
-        client.invited.discard(key)
+        if key in client.invited:
+            client.invited -= {key}
         if client.account is not None:
             self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
         # IRCv3 extended-join: the account and real name ride along for those who asked
-        extended = self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
-        for member in channel.members:
-            for session in member.sessions:
-                if session is not origin:
-                    line = extended if "extended-join" in session.caps else out
-                    session.conn.send(line.to(session.tag_mask))
+        extended = None
+        skip = origin.conn if origin is not None else None
+        for dkey, conns in self._recipients(channel).items():
+            line = out
+            if dkey & EXTENDED_JOIN:
+                extended = extended or self._extended_join(client, channel)
+                line = extended
+            self.fanout(line.to(dkey & TAG_BITS), conns, skip)
         if client.away is not None:
             # IRCv3 away-notify: a joiner who is away is announced as such
             away = self._from(client, "AWAY", client.away)
             self._notify(away, "away-notify", channel.members, client)
         if origin is not None and "extended-join" in origin.caps:
-            return extended
+            return extended or self._extended_join(client, channel)
         return out
+
+    def _extended_join(self, client: Client, channel: Channel) -> Outgoing:
+        return self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         channel = self.channels[fold(e.channel)]
         params = (channel.name, e.reason) if e.reason else (channel.name,)
         out = self._from(client, "PART", *params)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         self._remove_member(channel, client)
         return out
 
@@ -203,20 +269,28 @@ class State:
         channel = self.channels[fold(e.channel)]
         victim = self.clients[fold(e.victim)]
         out = self._by(e.by, "KICK", channel.name, victim.nick, e.reason)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         self._remove_member(channel, victim)
         return out
 
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         out = self._from(client, "QUIT", e.reason)
-        peers = self._peers(client)
-        peers.discard(client)
-        self._deliver(out, peers, origin)
+        if len(client.channels) == 1:  # no one to hear it twice: the channel's lists serve
+            for channel in client.channels.values():
+                for session in client.sessions:
+                    self._drop_recipient(channel, session.conn)
+                self._to_channel(out, channel, origin)
+        else:
+            peers = self._peers(client)
+            peers.discard(client)
+            self._deliver(out, peers, origin)
         for channel in list(client.channels.values()):
             self._remove_member(channel, client)
         del self.clients[client.folded]
         self.moved.discard(client)  # saved as it quit, with the channels it had
+        for letter in client.modes:
+            self._count_mode(letter, -1)
         self._remember(client)
         self._monitor_notify(client.folded, client.nick, online=False)
         for key in client.monitoring:  # the quitter watches no more
@@ -245,9 +319,13 @@ class State:
         client = self.clients[fold(e.nick)]
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         message = Message(e.command, params, client.prefix)
-        out = Outgoing(message, e.time, e.msgid, dict(e.tags) or None, client.account)
-        if is_channel(e.target):
-            recipients: Iterable[Client] = self.channels[fold(e.target)].members
+        out = Outgoing(message, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
+        channel = self.channels[fold(e.target)] if is_channel(e.target) else None
+        if channel is not None:
+            if e.command != "TAGMSG":
+                self._to_channel(out, channel, origin)  # the hot path
+                return out
+            recipients: Iterable[Client] = channel.members
         else:
             target = self.clients[fold(e.target)]
             recipients = (target,)
@@ -282,16 +360,19 @@ class State:
             else:
                 channel.flags.discard(letter)
         out = self._by(e.by, "MODE", channel.name, *format_mode_changes(list(e.changes)))
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         return out
 
     def _user_mode_changed(self, e: ev.UserModeChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         for change in e.changes:
+            had = change.letter in client.modes
             if change.adding:
-                client.modes.add(change.letter)
+                client.modes |= {change.letter}
             else:
-                client.modes.discard(change.letter)
+                client.modes -= {change.letter}
+            if had != change.adding:
+                self._count_mode(change.letter, 1 if change.adding else -1)
         out = self._line(client.nick, "MODE", client.nick, *format_mode_changes(list(e.changes)))
         self._deliver(out, (client,), origin)
         return out
@@ -303,12 +384,12 @@ class State:
         channel.topic_set_by = setter.prefix if setter else e.by
         channel.topic_set_at = self.clock.now()
         out = self._by(e.by, "TOPIC", channel.name, e.topic)
-        self._deliver(out, channel.members, origin)
+        self._to_channel(out, channel, origin)
         return out
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
         target = self.clients[fold(e.nick)]
-        target.invited.add(fold(e.channel))
+        target.invited |= {fold(e.channel)}
         out = self._by(e.by, "INVITE", target.nick, e.channel)
         self._deliver(out, (target,), origin)
         channel = self.channels.get(fold(e.channel))

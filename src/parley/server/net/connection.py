@@ -4,9 +4,11 @@ How this works: bytes arrive in `data_received` and are cut into lines; an
 over-long line is dropped and reported (417). Each line costs a flood token
 once the client is registered; when the bucket is empty, reading pauses and
 the rest waits (ergo's "fakelag"), so a flooder slows only itself. Output is
-appended to a list and flushed once per event-loop turn with one write; if
-what is queued passes the send queue limit, the client is dropped with
-`ERROR :SendQ exceeded` and nobody else waits for it.
+appended to a list, and the Hub flushes every connection that has some once
+per event-loop turn, with one write each; if what is queued passes the send
+queue limit, the client is dropped with `ERROR :SendQ exceeded` and nobody
+else waits for it. Nothing is allocated per connection that an idle one does
+not need: the queue of lines held back by flood control is made on first use.
 """
 
 from __future__ import annotations
@@ -49,19 +51,17 @@ class ClientConnection(asyncio.Protocol):
 
     __slots__ = (
         "_buffer",
-        "_closing",
         "_discarding",
-        "_flush_scheduled",
         "_hub",
         "_last_refill",
-        "_out",
-        "_out_size",
         "_paused",
         "_pending",
         "_tokens",
         "_transport",
+        "closing",
         "host",
         "ip",
+        "out",
         "session",
         "tls",
     )
@@ -75,14 +75,11 @@ class ClientConnection(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._buffer = b""
         self._discarding = False  # inside an over-long line, until its newline
-        self._out: list[bytes] = []
-        self._out_size = 0
-        self._flush_scheduled = False
-        self._closing = False
-        self._pending: deque[bytes] = deque()
+        self.out: list[bytes] = []  # queued this loop turn; the Hub flushes it
+        self.closing = False
+        self._pending: deque[bytes] | None = None  # lines held back by flood control
         self._paused = False
-        limits = hub.config.limits
-        self._tokens = float(limits.flood_burst)
+        self._tokens = float(hub.config.limits.flood_burst)
         self._last_refill = 0.0
 
     # -- asyncio.Protocol ---------------------------------------------------
@@ -95,14 +92,14 @@ class ClientConnection(asyncio.Protocol):
         self.ip = display_host(str(peer[0])) if peer else "unknown"
         self.host = self.ip
         if not self._hub.admit(self):
-            self._closing = True
+            self.closing = True
             transport.write(b"ERROR :Too many connections from your address\r\n")
             transport.close()
             return
         self.session = self._hub.core.connect(self)
 
     def data_received(self, data: bytes) -> None:
-        if self.session is None or self._closing:
+        if self.session is None or self.closing:
             return
         buffer = self._buffer + data if self._buffer else data
         lines = buffer.split(b"\n")
@@ -118,9 +115,14 @@ class ClientConnection(asyncio.Protocol):
             self._hub.core.input_too_long(self.session)
         self._buffer = rest
         if self._pending or self._paused:
-            self._pending.extend(lines)
+            self._hold(lines)
             return
         self._feed(lines)
+
+    def _hold(self, lines: list[bytes] | deque[bytes]) -> None:
+        if self._pending is None:
+            self._pending = deque()
+        self._pending.extend(lines)
 
     def _feed(self, lines: list[bytes] | deque[bytes]) -> None:
         """Hand lines to the core, within the flood budget; keep the rest pending."""
@@ -130,10 +132,10 @@ class ClientConnection(asyncio.Protocol):
         limits = self._hub.config.limits
         flood = limits.flood_enabled
         for index, raw in enumerate(lines):
-            if self._closing:
+            if self.closing:
                 return
             if flood and session.phase is Phase.REGISTERED and not self._take_token():
-                self._pending.extend(list(lines)[index:])
+                self._hold(list(lines)[index:])
                 self._throttle()
                 return
             line = raw[:-1] if raw[-1:] == b"\r" else raw
@@ -164,17 +166,18 @@ class ClientConnection(asyncio.Protocol):
         self._hub.loop.call_later((1.0 - self._tokens) / rate, self._resume)
 
     def _resume(self) -> None:
-        if self._closing:
+        if self.closing:
             return
         pending = self._pending
-        self._pending = deque()
-        self._feed(pending)
+        self._pending = None
+        if pending:
+            self._feed(pending)
         if not self._pending and self._paused and self._transport is not None:
             self._paused = False
             self._transport.resume_reading()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._closing = True
+        self.closing = True
         self._hub.release(self)
         if self.session is not None:
             reason = "Connection closed" if exc is None else f"Connection error: {_describe(exc)}"
@@ -183,28 +186,29 @@ class ClientConnection(asyncio.Protocol):
     # -- the core's Connection ----------------------------------------------
 
     def send(self, data: bytes) -> None:
-        if self._closing:
-            return
-        self._out.append(data)
-        self._out_size += len(data)
-        if self._out_size > self._hub.config.limits.sendq_bytes:
-            self._sendq_exceeded()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            self._hub.loop.call_soon(self._flush)
+        out = self.out
+        if not out:
+            if self.closing:
+                return
+            hub = self._hub
+            if not hub.dirty:
+                hub.loop.call_soon(hub.flush)
+            hub.dirty.append(self)
+        out.append(data)
 
-    def _flush(self) -> None:
-        self._flush_scheduled = False
-        if self._closing or not self._out or self._transport is None:
+    def flush(self) -> None:
+        """Write what was queued this turn, unless the peer is too far behind to take it."""
+        out = self.out
+        if not out or self.closing or self._transport is None:
             return
-        out = self._out
         data = out[0] if len(out) == 1 else b"".join(out)
-        self._transport.write(data)
-        self._hub.bytes_out += len(data)
-        self._out = []
-        self._out_size = 0
-        if self._transport.get_write_buffer_size() > self._hub.config.limits.sendq_bytes:
+        out.clear()
+        transport = self._transport
+        if len(data) + transport.get_write_buffer_size() > self._hub.config.limits.sendq_bytes:
             self._sendq_exceeded()
+            return
+        transport.write(data)
+        self._hub.bytes_out += len(data)
 
     def _sendq_exceeded(self) -> None:
         """The peer reads slower than it is sent to: drop it, not everyone's memory.
@@ -212,9 +216,8 @@ class ClientConnection(asyncio.Protocol):
         This can happen in the middle of a fan-out, so the QUIT it causes is
         applied on the next loop turn, not while a channel is being iterated.
         """
-        self._closing = True
-        self._out = []
-        self._out_size = 0
+        self.closing = True
+        self.out.clear()
         self._hub.loop.call_soon(self._drop_for_sendq)
 
     def _drop_for_sendq(self) -> None:
@@ -226,17 +229,17 @@ class ClientConnection(asyncio.Protocol):
             self._transport.abort()
 
     def close(self, error: str | None = None) -> None:
-        if self._closing:
+        if self.closing:
             return
         transport = self._transport
         if transport is None:
             return
         if error is not None:
-            self._out.append(f"ERROR :{error}\r\n".encode())
-        self._flush()
-        self._closing = True
+            self.out.append(f"ERROR :{error}\r\n".encode())
+        self.flush()
+        self.closing = True
         transport.close()
-        self._hub.loop.call_later(CLOSE_GRACE, transport.abort)
+        self._hub.hang_up(transport)
 
 
 def _describe(exc: Exception) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Sequence
 
 from parley.server.config import Address, Config
 from parley.server.core.server import Server
-from parley.server.net.connection import ClientConnection
+from parley.server.net.connection import CLOSE_GRACE, ClientConnection
 
 log = logging.getLogger("parley.net")
 
@@ -30,6 +31,39 @@ class Hub:
         self.flood_throttles = 0  # times a client's reading was paused for flooding
         self.loop_lag = 0.0  # how late the last sweep ran, in seconds
         self._sweeper: asyncio.TimerHandle | None = None
+        # Connections with output queued this loop turn; one callback flushes them all.
+        self.dirty: list[ClientConnection] = []
+        # Transports closed by us, with when to abort them if the peer has not let go.
+        self._closing: deque[tuple[float, asyncio.Transport]] = deque()
+        core.state.fanout = self.fanout  # type: ignore[assignment]
+
+    def fanout(
+        self, data: bytes, conns: Sequence[ClientConnection], skip: ClientConnection | None
+    ) -> None:
+        """Queue `data` on every connection but `skip` (the hot path: no call per recipient).
+
+        This is ClientConnection.send unrolled: the send queue's bound is
+        checked when the turn's output is flushed, once per connection.
+        """
+        dirty = self.dirty
+        for conn in conns:
+            if conn is skip:
+                continue
+            out = conn.out
+            if not out:
+                if conn.closing:
+                    continue
+                if not dirty:
+                    self.loop.call_soon(self.flush)
+                dirty.append(conn)
+            out.append(data)
+
+    def flush(self) -> None:
+        """One write per connection that has output queued since the last turn."""
+        dirty = self.dirty
+        self.dirty = []
+        for conn in dirty:
+            conn.flush()
 
     @property
     def config(self) -> Config:
@@ -70,11 +104,21 @@ class Hub:
             bound.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
         return bound
 
+    def hang_up(self, transport: asyncio.Transport) -> None:
+        """A closed transport gets CLOSE_GRACE seconds to flush; the sweep aborts it after.
+
+        One queue checked once a second, rather than a timer per closed connection.
+        """
+        self._closing.append((self.loop.time() + CLOSE_GRACE, transport))
+
     def start_sweeping(self, due: float | None = None) -> None:
         """Sweep the core every second; how late each sweep runs is the loop's lag."""
         now = self.loop.time()
         if due is not None:
             self.loop_lag = max(0.0, now - due)
+        closing = self._closing
+        while closing and closing[0][0] <= now:
+            closing.popleft()[1].abort()  # nothing if the peer has closed already
         self.core.sweep()
         next_due = now + SWEEP_INTERVAL
         self._sweeper = self.loop.call_at(next_due, self.start_sweeping, next_due)

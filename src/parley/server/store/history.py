@@ -1,17 +1,18 @@
 """Message history: every channel and private message, by conversation, in time order.
 
-How this works: the event loop only calls `append`, which puts the item on a
-queue and returns; a writer thread takes what has gathered and commits it in one
-transaction (group commit), so fan-out never waits on disk. What `append`
-accepted is durable once its batch commits: at most WRITE_INTERVAL seconds or
-BATCH_SIZE items later. SQLite runs in WAL mode, so a committed batch survives
-the process being killed (kill -9). Reads run on their own connection.
+How this works: the event loop only calls `append`, which adds the item to a
+list and returns; a writer thread, woken by the first item of a batch, lets
+the batch gather for WRITE_INTERVAL seconds and commits all of it in one
+transaction (group commit), so fan-out never waits on disk and the writer
+wakes once a batch, not once a message. What `append` accepted is durable once
+its batch commits: about WRITE_INTERVAL seconds later. SQLite runs in WAL mode,
+so a committed batch survives the process being killed (kill -9). Reads run on
+their own connection.
 """
 
 from __future__ import annotations
 
 import json
-import queue
 import sqlite3
 import threading
 import time
@@ -26,8 +27,7 @@ from parley.server.store.schema import connect
 
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
 PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
-BATCH_SIZE = 512
-_STOP = object()
+EMPTY_REMEMBERED = 10_000  # quiet channels remembered as such, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,47 +223,67 @@ class SqliteHistory:
         self._last_prune = 0.0
         writer = connect(self.path, synchronous="NORMAL")  # WAL: commits survive kill -9
         self._reader = connect(self.path, synchronous="NORMAL")
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         # Appended but not yet committed: reads see them too (read-your-writes).
         self._uncommitted = MemoryHistory()
         self._lock = threading.Lock()
+        self._batch: list[HistoryItem] = []  # appended, not yet taken by the writer
+        # Channels found to have no history at all, until something is appended to them:
+        # joining a quiet channel (JOIN's replay) then costs no query.
+        self._empty: set[str] = set()
+        self._flushes: list[threading.Event] = []  # set once what came before is committed
+        self._stopping = False
+        self._wake = threading.Event()  # there is something for the writer
+        self._hurry = threading.Event()  # ...and it should not wait for more
         self._thread = threading.Thread(
             target=self._write_loop, args=(writer,), name="history-writer", daemon=True
         )
         self._thread.start()
 
     def append(self, item: HistoryItem) -> None:
+        self._empty.discard(item.conversation)
         with self._lock:
             self._uncommitted.items.append(item)
-        self._queue.put(item)
+            self._batch.append(item)
+        if not self._wake.is_set():  # (the writer clears it under the lock)
+            self._wake.set()
 
     def _write_loop(self, db: sqlite3.Connection) -> None:
-        """Gather what arrives within WRITE_INTERVAL (up to BATCH_SIZE), commit it at once."""
-        stop = False
-        while not stop:
-            pending = [self._queue.get()]
-            try:
-                while len(pending) < BATCH_SIZE and pending[-1] is not _STOP:
-                    pending.append(self._queue.get(timeout=WRITE_INTERVAL))
-            except queue.Empty:
-                pass
-            stop = pending[-1] is _STOP
-            items = [p for p in pending if isinstance(p, HistoryItem)]
+        """Wake on a batch's first item, let it gather WRITE_INTERVAL, commit it at once."""
+        while True:
+            self._wake.wait()
+            self._hurry.wait(WRITE_INTERVAL)
+            with self._lock:
+                items, self._batch = self._batch, []
+                flushes, self._flushes = self._flushes, []
+                stop = self._stopping
+                self._wake.clear()
+                self._hurry.clear()
             if items:
                 self._commit(db, items)
                 self._retain(db, {i.conversation for i in items})
                 with self._lock:
                     del self._uncommitted.items[: len(items)]
-            for marker in pending:
-                if isinstance(marker, _Flush):
-                    marker.event.set()
+            for done in flushes:
+                done.set()
+            if stop:
+                break
         db.close()
+
+    def _urge(self, flush: threading.Event | None = None, stop: bool = False) -> None:
+        """Have the writer commit what it has now (and stop after it, if `stop`)."""
+        with self._lock:
+            if flush is not None:
+                self._flushes.append(flush)
+            self._stopping = self._stopping or stop
+        self._hurry.set()
+        self._wake.set()
 
     @staticmethod
     def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
-             i.text, json.dumps(i.tags), i.recipient_account, i.sender, fold(i.target))
+             i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account, i.sender,
+             fold(i.target))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
@@ -297,7 +317,7 @@ class SqliteHistory:
         newest: bool,
         reader: Reader,
     ) -> list[HistoryItem]:
-        if limit <= 0:
+        if limit <= 0 or conversation in self._empty:
             return []
         # The queue first: an item committed between the two looks is then in
         # the database or in this copy, never in neither.
@@ -310,6 +330,18 @@ class SqliteHistory:
             (conversation, after, before, *_visible_args(reader), limit),
         ).fetchall()
         items = [_row(r) for r in rows]
+        if (
+            not items
+            and not recent
+            and after <= 0
+            and before > time.time()
+            and is_channel(conversation)
+        ):
+            if len(self._empty) >= EMPTY_REMEMBERED:
+                self._empty.clear()
+            self._empty.add(
+                conversation
+            )  # nothing ever said there (a DM's answer depends on who asks)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
             items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
@@ -360,18 +392,10 @@ class SqliteHistory:
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""
         done = threading.Event()
-        marker = _Flush(done)
-        self._queue.put(marker)
+        self._urge(flush=done)
         done.wait(timeout)
 
     def close(self) -> None:
-        self._queue.put(_STOP)
+        self._urge(stop=True)
         self._thread.join(timeout=10)
         self._reader.close()
-
-
-class _Flush:
-    """A queue marker: set when the writer reaches it."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event

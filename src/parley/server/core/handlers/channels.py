@@ -125,7 +125,9 @@ def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
     for member, letters in channel.members.items():
         if not inside and "i" in member.modes:
             continue  # modern IRC: invisible users are listed only to fellow members
-        entry = prefix_symbols(letters, multi) + (member.prefix if full else member.nick)
+        entry = member.prefix if full else member.nick
+        if letters:
+            entry = prefix_symbols(letters, multi) + entry
         if batch and size + len(entry) + 1 > _NAMES_BUDGET:
             ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
             batch, size = [], 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import parley
 from parley.irc.isupport import isupport_lines
@@ -25,10 +26,13 @@ from parley.irc.numerics import (
     RPL_MOTDSTART,
     RPL_TIME,
     RPL_VERSION,
+    Numeric,
 )
 from parley.server.core.context import Context
-from parley.server.core.session import Phase
 from parley.server.core.support import isupport_tokens
+
+if TYPE_CHECKING:
+    from parley.server.core.server import Server
 
 
 def _other_server(ctx: Context, msg: Message) -> bool:
@@ -41,11 +45,8 @@ def _other_server(ctx: Context, msg: Message) -> bool:
 
 def send_lusers(ctx: Context) -> None:
     state = ctx.state
-    clients = state.clients.values()
     total = len(state.clients)
-    invisible = sum(1 for c in clients if "i" in c.modes)
-    opers = sum(1 for c in clients if c.is_oper)
-    unknown = sum(1 for s in state.sessions.values() if s.phase is Phase.UNREGISTERED)
+    invisible, opers, unknown = state.invisible, state.opers, state.unregistered
     visible = total - invisible
     ctx.reply(
         RPL_LUSERCLIENT,
@@ -62,19 +63,25 @@ def send_lusers(ctx: Context) -> None:
     ctx.reply(RPL_GLOBALUSERS, str(total), peak, text=f"Current global users {total}, max {peak}")
 
 
-def send_motd(ctx: Context) -> None:
-    motd = ctx.server.motd
+def motd_replies(server: Server) -> list[tuple[Numeric, str | None]]:
+    """The MOTD as (numeric, text) replies: 375, 372 a line, 376; or 422 when there is none."""
+    motd = server.motd
     if not motd:
-        ctx.reply(ERR_NOMOTD)
-        return
-    config = ctx.server.config
+        return [(ERR_NOMOTD, None)]
+    config = server.config
     text = motd.replace("{server_name}", config.server_name).replace(
         "{lobby}", config.lobby or "a channel"
     )
-    ctx.reply(RPL_MOTDSTART, text=f"- {ctx.server.name} Message of the day - ")
-    for line in text.splitlines():
-        ctx.reply(RPL_MOTD, text=f"- {line}")
-    ctx.reply(RPL_ENDOFMOTD)
+    return [
+        (RPL_MOTDSTART, f"- {server.name} Message of the day - "),
+        *((RPL_MOTD, f"- {line}") for line in text.splitlines()),
+        (RPL_ENDOFMOTD, None),
+    ]
+
+
+def send_motd(ctx: Context) -> None:
+    for numeric, text in motd_replies(ctx.server):
+        ctx.reply(numeric, text=text)
 
 
 def handle_lusers(ctx: Context, msg: Message) -> None:

@@ -48,7 +48,7 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     else:
         text = msg.params[1]
     # IRCv3 message-tags: only client-only tags (`+name`) are relayed
-    tags = tuple((k, v) for k, v in msg.tags.items() if k.startswith("+"))
+    tags = tuple((k, v) for k, v in msg.tags.items() if k[:1] == "+") if msg.tags else ()
     client = ctx.client
     state = ctx.state
     echo = "echo-message" in ctx.session.caps

@@ -10,11 +10,13 @@ from __future__ import annotations
 import hmac
 import re
 import time
+import weakref
+from typing import TYPE_CHECKING
 
 import parley
 from parley.irc.casemap import fold, valid_nick
 from parley.irc.isupport import isupport_lines
-from parley.irc.message import Message
+from parley.irc.message import Message, encode
 from parley.irc.numerics import (
     ERR_ALREADYREGISTERED,
     ERR_ERRONEUSNICKNAME,
@@ -30,17 +32,21 @@ from parley.irc.numerics import (
     RPL_MYINFO,
     RPL_WELCOME,
     RPL_YOURHOST,
+    Numeric,
 )
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
-from parley.server.core.handlers.info import send_lusers, send_motd
+from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
-from parley.server.core.outgoing import tag_mask
+from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
+
+if TYPE_CHECKING:
+    from parley.server.core.server import Server
 
 _USER_JUNK = re.compile(r"[^A-Za-z0-9._\-\[\]{}\\`^|]")
 
@@ -108,7 +114,7 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         version = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
-            session.caps.add("cap-notify")  # IRCv3: implied by CAP LS 302
+            session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
         ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
@@ -145,10 +151,12 @@ def _cap_req(ctx: Context, wanted: str) -> None:
             return
     for item in changes:
         if item.startswith("-"):
-            session.caps.discard(item[1:])
+            session.caps -= {item[1:]}
         else:
-            session.caps.add(item)
+            session.caps |= {item}
     session.tag_mask = tag_mask(session.caps)
+    if session.client is not None:
+        ctx.state.forget_recipients(session.client)
     ctx.send(Message("CAP", (ctx.nick, "ACK", wanted), ctx.server.name))
 
 
@@ -222,6 +230,7 @@ def try_register(ctx: Context) -> None:
         client.no_history = stored is not None and stored.history_opt_out
     session.client = client
     session.phase = Phase.REGISTERED
+    ctx.state.unregistered -= 1
     ctx.state.add_client(client)
     ctx.server.stats.registrations += 1
     ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
@@ -235,18 +244,61 @@ def try_register(ctx: Context) -> None:
 def welcome(ctx: Context) -> None:
     """001-005, LUSERS and the MOTD: what a newcomer is greeted with."""
     server = ctx.server
-    client = ctx.client
-    name = server.name
     network = server.config.network_name
-    version = f"parley-{parley.__version__}"
-    ctx.reply(RPL_WELCOME, text=f"Welcome to the {network} IRC Network {client.prefix}")
-    ctx.reply(RPL_YOURHOST, text=f"Your host is {name}, running version {version}")
-    ctx.reply(RPL_CREATED, text=f"This server was created {_date(server.created)}")
-    ctx.reply(RPL_MYINFO, name, version, USER_MODES, CHANNEL_MODES, "beIklov")
-    for tokens in isupport_lines(isupport_tokens(server.config)):
-        ctx.reply(RPL_ISUPPORT, *tokens)
+    ctx.reply(RPL_WELCOME, text=f"Welcome to the {network} IRC Network {ctx.client.prefix}")
+    if ctx.session.tag_mask & WANTS_TIME:  # each line gets its own time: built as it goes
+        for numeric, params, text in _fixed_replies(server):
+            ctx.reply(numeric, *params, text=text)
+        send_lusers(ctx)
+        send_motd(ctx)
+        return
+    greeting = _GREETINGS.get(server)
+    if greeting is None or greeting.config is not server.config or greeting.motd != server.motd:
+        greeting = _GREETINGS[server] = Greeting(server)
+    nick = ctx.client.nick.encode()
+    for before, after in greeting.head:
+        ctx.send_raw(before + nick + after)
     send_lusers(ctx)
-    send_motd(ctx)
+    for before, after in greeting.tail:
+        ctx.send_raw(before + nick + after)
+
+
+def _fixed_replies(server: Server) -> list[tuple[Numeric, tuple[str, ...], str | None]]:
+    """002-005: the same for every newcomer but for the nick."""
+    name = server.name
+    version = f"parley-{parley.__version__}"
+    return [
+        (RPL_YOURHOST, (), f"Your host is {name}, running version {version}"),
+        (RPL_CREATED, (), f"This server was created {_date(server.created)}"),
+        (RPL_MYINFO, (name, version, USER_MODES, CHANNEL_MODES, "beIklov"), None),
+        *((RPL_ISUPPORT, tuple(t), None)
+          for t in isupport_lines(isupport_tokens(server.config))),
+    ]  # fmt: skip
+
+
+class Greeting:
+    """The fixed welcome lines, encoded once per configuration and MOTD (cut at the nick)."""
+
+    __slots__ = ("config", "head", "motd", "tail")
+
+    def __init__(self, server: Server) -> None:
+        self.config = server.config
+        self.motd = server.motd
+        self.head = [_cut(server.name, *reply) for reply in _fixed_replies(server)]
+        self.tail = [_cut(server.name, n, (), t) for n, t in motd_replies(server)]
+
+
+_NICK = "\x01"  # stands for the nick in an encoded line (no nick can hold it)
+_GREETINGS: weakref.WeakKeyDictionary[Server, Greeting] = weakref.WeakKeyDictionary()
+
+
+def _cut(
+    source: str, numeric: Numeric, params: tuple[str, ...], text: str | None
+) -> tuple[bytes, bytes]:
+    trailing = text if text is not None else numeric.text
+    full = (_NICK, *params, trailing) if trailing is not None else (_NICK, *params)
+    before, _, after = encode(Message(numeric.code, full, source)).partition(_NICK.encode())
+    return before, after
 
 
 def _date(ts: float) -> str:

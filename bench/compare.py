@@ -1,0 +1,179 @@
+"""`python -m bench compare`: the servers side by side, each scenario run by run.
+
+Each run of a scenario starts the server fresh on core 0 and the generator on
+core 1 (`taskset`), so neither takes the other's CPU; the servers take turns
+within a round and the order rotates from round to round, so drift on the
+machine (other work, heat) falls on all of them alike. Medians over the runs
+go into the report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bench.servers import RunningServer, ServerSpec
+
+SERVER_CORE = 0
+GENERATOR_CORE = 1
+GENERATOR_TIMEOUT = 600.0
+
+Runs = dict[str, dict[str, list[dict[str, Any]]]]  # server -> scenario -> one result a run
+
+
+def generate(
+    scenario: str, server: RunningServer, settings: dict[str, Any], core: int | None
+) -> dict[str, Any]:
+    """Run the generator for one scenario in its own process, pinned to `core`."""
+    words = [
+        sys.executable,
+        "-m",
+        "bench",
+        "run",
+        scenario,
+        "--port",
+        str(server.port),
+        "--pid",
+        str(server.pid),
+        "--settings",
+        json.dumps(settings),
+    ]
+    if core is not None and shutil.which("taskset"):
+        words = ["taskset", "-c", str(core), *words]
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+    }
+    try:
+        done = subprocess.run(
+            words, capture_output=True, text=True, timeout=GENERATOR_TIMEOUT, env=env, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": "generator timed out"}
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["generator failed"])[-1]}
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_all(
+    specs: Sequence[ServerSpec],
+    scenarios: Sequence[str],
+    runs: int,
+    settings: dict[str, Any],
+    pin: bool = True,
+    done: Callable[[Runs], None] | None = None,
+) -> Runs:
+    """Every scenario, `runs` rounds, every server once a round in rotating order.
+
+    `done` is called with the results so far after each scenario, so that a
+    long comparison stopped midway still leaves what it measured.
+    """
+    results: Runs = {spec.name: {s: [] for s in scenarios} for spec in specs}
+    for scenario in scenarios:
+        for round_no in range(runs):
+            shift = round_no % len(specs)
+            for spec in [*specs[shift:], *specs[:shift]]:
+                started = time.perf_counter()
+                try:
+                    with RunningServer(spec, SERVER_CORE if pin else None) as server:
+                        result = generate(
+                            scenario, server, settings, GENERATOR_CORE if pin else None
+                        )
+                except (OSError, RuntimeError, TimeoutError) as exc:
+                    result = {"error": str(exc).splitlines()[0]}
+                results[spec.name][scenario].append(result)
+                took = time.perf_counter() - started
+                print(
+                    f"bench: {scenario} run {round_no + 1}/{runs} {spec.name}: "
+                    f"{headline(scenario, result)} ({took:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if done is not None:
+            done({s: {k: v for k, v in r.items() if v} for s, r in results.items()})
+    return results
+
+
+HEADLINES = {
+    "fanout": ("deliveries_per_s", "deliveries/s"),
+    "latency": ("p99_ms", "ms p99"),
+    "idle": ("kb_per_registered", "kB/connection"),
+    "churn": ("sessions_per_s", "sessions/s"),
+    "scale": ("held", "connections held"),
+}
+
+
+def headline(scenario: str, result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"error: {result['error']}"
+    key, unit = HEADLINES[scenario]
+    lost = result.get("lost")
+    return f"{result.get(key)} {unit}" + (f", lost {lost}" if lost else "")
+
+
+def medians(results: Runs) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per server and scenario: the median of every numeric figure over the good runs."""
+    summary: dict[str, dict[str, dict[str, Any]]] = {}
+    for server, by_scenario in results.items():
+        summary[server] = {}
+        for scenario, runs in by_scenario.items():
+            good = [r for r in runs if "error" not in r]
+            figures: dict[str, Any] = {"runs": len(good), "errors": len(runs) - len(good)}
+            keys = {k for r in good for k, v in r.items() if isinstance(v, int | float)}
+            for key in sorted(keys):
+                values = [r[key] for r in good if isinstance(r.get(key), int | float)]
+                if values:
+                    figures[key] = statistics.median(values)
+            summary[server][scenario] = figures
+    return summary
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d"),
+        "versions": versions(),
+    }
+
+
+def versions() -> dict[str, str]:
+    found = {}
+    import parley
+
+    found["parley"] = parley.__version__
+    for name, words in (
+        ("ngircd", ["ngircd", "--version"]),
+        ("inspircd", ["inspircd", "--version"]),
+    ):
+        try:
+            out = subprocess.run(words, capture_output=True, text=True, timeout=10, check=False)
+            found[name] = (out.stdout or out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            continue
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        found["uvloop"] = metadata.version("uvloop")
+    return found
