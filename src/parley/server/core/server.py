@@ -173,7 +173,8 @@ class Server:
         session = Session(conn, self._next_id, self.clock.monotonic())
         self.state.sessions[session.id] = session
         self.state.unregistered += 1
-        self.tell(obs.Connected(conn.host, conn.tls))
+        if self.state.observers:  # (nothing is made for no one)
+            self.tell(obs.Connected(conn.host, conn.tls))
         if self.bans:
             refuse_if_banned(self, session)  # D-lines refuse before registration
         return session
@@ -275,7 +276,7 @@ class Server:
                 if client.account is not None:
                     remember(self, (client,))
                 self.state.apply(ev.Quit(client.nick, reason), origin=session)
-        else:
+        elif self.state.observers:
             self.tell(obs.Closed(session.conn.host, reason))
         session.conn.close(error)
         if self.on_quit is not None:

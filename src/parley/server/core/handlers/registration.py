@@ -233,7 +233,8 @@ def try_register(ctx: Context) -> None:
     ctx.state.unregistered -= 1
     ctx.state.add_client(client)
     ctx.server.stats.registrations += 1
-    ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
+    if ctx.state.observers:
+        ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
     welcome(ctx)
     check_reservation(ctx)
     if config.lobby:
