@@ -147,26 +147,20 @@ def parse(line: bytes | str) -> Message:
 
 def encode(msg: Message) -> bytes:
     """The wire form of `msg`, CRLF included."""
-    line = _line(msg.source, msg.command, msg.params)
+    line = encode_parts(msg.source, msg.command, msg.params)
     if msg.tags:
         tags = ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
-        line = f"@{tags} {line}"
-    return (line + "\r\n").encode("utf-8", "replace")
+        return f"@{tags} ".encode("utf-8", "replace") + line
+    return line
 
 
 def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
     """`encode(Message(command, params, source))`, without making the Message.
 
     Replies are built this way: a frozen dataclass costs more to make than its line.
-    """
-    return (_line(source, command, params) + "\r\n").encode("utf-8", "replace")
-
-
-def _line(source: str | None, command: str, params: tuple[str, ...]) -> str:
-    """The line without tags or CRLF; ValueError if it cannot be put on the wire.
-
-    Spaces are checked part by part; CR, LF and NUL once, on the whole line
-    (the hot path encodes a line for every broadcast and reply).
+    Spaces are checked part by part; CR, LF and NUL once, on the whole line (the
+    hot path encodes a line for every broadcast and reply). ValueError if the
+    line cannot be put on the wire.
     """
     if not command or " " in command:
         raise ValueError(f"bad command {command!r}")
@@ -190,4 +184,4 @@ def _line(source: str | None, command: str, params: tuple[str, ...]) -> str:
         line = f":{source} {line}"
     if "\r" in line or "\n" in line or "\x00" in line:
         raise ValueError(f"CR, LF or NUL in {line!r}")
-    return line
+    return (line + "\r\n").encode("utf-8", "replace")
