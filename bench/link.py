@@ -32,6 +32,7 @@ class Link(asyncio.Protocol):
 
     __slots__ = (
         "_edge",
+        "_gave_up",
         "_partial",
         "_waiters",
         "closed",
@@ -48,6 +49,7 @@ class Link(asyncio.Protocol):
         self.on_lines: LineSink | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._edge = b""
+        self._gave_up = False  # closed by us: the server did not close after QUIT
         self._partial = b""  # the incomplete last line, while on_lines is set
         self._waiters: list[tuple[Sequence[bytes], asyncio.Future[bytes]]] = []
 
@@ -58,8 +60,8 @@ class Link(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.lines += data.count(b"\n")
-        if b"PING" in data or b"PING" in self._edge[-3:] + data[:3]:
-            self._pong(data)
+        if data[:4] == b"PING" or b"\nPING" in data or b"\nPING" in self._edge[-4:] + data[:4]:
+            self._pong(data)  # (only at a line's start: 005's CASEMAPPING holds "PING" too)
         if self._waiters:
             self._check(data)
         self._edge = data[-EDGE:]
@@ -122,10 +124,35 @@ class Link(asyncio.Protocol):
         await self._answer(done, "PING")
 
     async def _answer(self, done: asyncio.Future[bytes], what: str) -> bytes:
+        """`done`'s token, or Refused if the server does not answer within STALL seconds.
+
+        One timer on the future itself: asyncio.wait_for would add a future and
+        callbacks of its own to every wait, and churn waits three times a session.
+        """
+        timer = asyncio.get_running_loop().call_later(STALL, self._stalled, done, what)
         try:
-            return await asyncio.wait_for(done, STALL)
-        except TimeoutError:
-            raise Refused(f"{self.nick}: no answer to {what} in {STALL:g} s") from None
+            return await done
+        finally:
+            timer.cancel()
+
+    def _stalled(self, done: asyncio.Future[bytes], what: str) -> None:
+        if not done.done():
+            done.set_exception(Refused(f"{self.nick}: no answer to {what} in {STALL:g} s"))
+
+    async def quit(self, timeout: float) -> None:
+        """QUIT, then wait for the server to close the link; Refused after `timeout` s."""
+        self.send(b"QUIT :bye\r\n")
+        timer = asyncio.get_running_loop().call_later(timeout, self._give_up)
+        try:
+            await asyncio.shield(self.closed)
+        finally:
+            timer.cancel()
+        if self._gave_up:
+            raise Refused(f"{self.nick}: still open {timeout:g} s after QUIT")
+
+    def _give_up(self) -> None:
+        self._gave_up = True
+        self.close()
 
     def close(self) -> None:
         if self.transport is not None:

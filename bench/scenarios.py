@@ -322,8 +322,7 @@ async def churn(target: Target, settings: Settings) -> Result:
                 link = await open_link(target.host, target.port, f"c{index}", index)
                 await link.register()
                 await link.join(f"#churn{worker_id % settings.churn_channels}")
-                link.send(b"QUIT :bye\r\n")
-                await asyncio.wait_for(asyncio.shield(link.closed), 5.0)
+                await link.quit(5.0)
                 done += 1
             except Exception:  # refused, reset or timed out: counted, and the next goes on
                 failed += 1

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from parley.server.core.reservation import NICKSERV_PREFIX
 from support.client import IrcClient
 from support.scram_client import client_proof
 from support.servers import ThreadServer
@@ -53,6 +54,23 @@ def test_account_created_while_running_logs_in_at_once(
     watcher.send("WHOIS alice")
     account = watcher.expect("330")
     assert account.params[1:3] == ("alice", "Alice")
+
+
+def test_account_created_while_running_reserves_its_nick_at_once(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server()
+    IrcClient(server.port).register("early")  # the server has looked a nick up already
+    result = cli(server.config.data_dir, "create-account", "Grace", "grace's passphrase")
+    assert result.returncode == 0, result.stderr
+    squatter = IrcClient(server.port)
+    squatter.send("NICK grace")
+    squatter.send("USER grace 0 * :Not Grace")
+    notice = squatter.expect(lambda m: m.command == "NOTICE" and m.source == NICKSERV_PREFIX)
+    assert "belongs to a registered account" in notice.params[1]
+    assert sasl_plain(IrcClient(server.port), "grace", "grace's passphrase") == "903"
+    assert cli(server.config.data_dir, "delete-account", "grace").returncode == 0
+    assert sasl_plain(IrcClient(server.port), "grace", "grace's passphrase") == "904"
 
 
 def test_wrong_password_or_unknown_account_fails(

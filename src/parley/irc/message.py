@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Message", "ProtocolError", "encode", "escape_tag_value", "parse", "unescape_tag_value"]
+__all__ = [
+    "Message",
+    "ProtocolError",
+    "encode",
+    "encode_parts",
+    "escape_tag_value",
+    "parse",
+    "unescape_tag_value",
+]
 
 
 class ProtocolError(Exception):
@@ -85,6 +93,13 @@ def parse(line: bytes | str) -> Message:
     text = text.rstrip("\r\n")
     if "\x00" in text or "\r" in text or "\n" in text:
         raise ProtocolError("NUL, CR or LF inside a message")
+    if text and text[0] not in "@: ":  # the usual line: no tags, no source, single spaces
+        head, colon, trailing = text.partition(" :")
+        if "  " not in head and head[-1] != " ":
+            words = head.split(" ")
+            if colon:
+                words.append(trailing)
+            return Message(words[0].upper(), tuple(words[1:]), None, {})
     tags: dict[str, str] = {}
     pos = 0
     n = len(text)
@@ -131,12 +146,22 @@ def parse(line: bytes | str) -> Message:
 
 
 def encode(msg: Message) -> bytes:
-    """The wire form of `msg`, CRLF included.
+    """The wire form of `msg`, CRLF included."""
+    line = encode_parts(msg.source, msg.command, msg.params)
+    if msg.tags:
+        tags = ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
+        return f"@{tags} ".encode("utf-8", "replace") + line
+    return line
 
-    Spaces are checked part by part; CR, LF and NUL once, on the whole line
-    (the hot path encodes a line for every broadcast and reply).
+
+def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+    """`encode(Message(command, params, source))`, without making the Message.
+
+    Replies are built this way: a frozen dataclass costs more to make than its line.
+    Spaces are checked part by part; CR, LF and NUL once, on the whole line (the
+    hot path encodes a line for every broadcast and reply). ValueError if the
+    line cannot be put on the wire.
     """
-    command, params = msg.command, msg.params
     if not command or " " in command:
         raise ValueError(f"bad command {command!r}")
     if params:
@@ -153,14 +178,10 @@ def encode(msg: Message) -> bytes:
             line = f"{command} {last}"
     else:
         line = command
-    source = msg.source
     if source:
         if " " in source:
             raise ValueError(f"bad source {source!r}")
         line = f":{source} {line}"
     if "\r" in line or "\n" in line or "\x00" in line:
         raise ValueError(f"CR, LF or NUL in {line!r}")
-    if msg.tags:
-        tags = ";".join(k if v == "" else f"{k}={escape_tag_value(v)}" for k, v in msg.tags.items())
-        line = f"@{tags} {line}"
     return (line + "\r\n").encode("utf-8", "replace")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from parley.irc.message import Message, encode
+from parley.irc.message import Message, encode, encode_parts
 from parley.irc.numerics import Numeric
 from parley.server.core.clock import server_time
 from parley.server.core.outgoing import WANTS_TIME, Outgoing, with_tags
@@ -61,11 +61,14 @@ class Context:
         """A numeric to the sender: its nick, `params`, then the text."""
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
-        self.send(Message(numeric.code, full, self.server.name))
+        self._queue(encode_parts(self.server.name, numeric.code, full))
 
     def send(self, message: Message) -> None:
         """Any message to the sender, in order with the other replies."""
-        data = encode(message)
+        self._queue(encode(message))
+
+    def _queue(self, data: bytes) -> None:
+        """A line for the sender, stamped with the time if it asked for server-time."""
         if self.session.tag_mask & WANTS_TIME:
             data = with_tags(data, {"time": server_time(self.state.clock.now())})
         self._lines.append(data)

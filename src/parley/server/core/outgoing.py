@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
-from parley.irc.message import Message, encode, escape_tag_value
+from parley.irc.message import escape_tag_value
 from parley.server.core.clock import server_time
 
 if TYPE_CHECKING:
@@ -55,13 +55,13 @@ class Outgoing:
 
     def __init__(
         self,
-        message: Message,
+        plain: bytes,
         time: float,
         msgid: str | None = None,
         client_tags: dict[str, str] | None = None,
         account: str | None = None,
     ) -> None:
-        self.plain = encode(message)
+        self.plain = plain  # the line encoded, without tags
         self.account = account
         self.time = time
         self.msgid = msgid

@@ -88,6 +88,7 @@ class Server:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
         self.config = config
+        self.name = config.server_name  # kept as config changes: every reply names it
         self.clock = clock or SystemClock()
         self.control: Control = control or NoControl()
         self.worker: Worker = worker or InlineWorker()
@@ -111,10 +112,6 @@ class Server:
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
-
-    @property
-    def name(self) -> str:
-        return self.config.server_name
 
     def new_msgid(self) -> str:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
@@ -163,6 +160,7 @@ class Server:
     def reconfigure(self, config: Config, motd: str | None) -> None:
         """Take a reloaded configuration (REHASH); connected users stay."""
         self.config = config
+        self.name = config.server_name
         self.motd = motd
 
     # -- entry points for the net layer ------------------------------------
@@ -173,7 +171,8 @@ class Server:
         session = Session(conn, self._next_id, self.clock.monotonic())
         self.state.sessions[session.id] = session
         self.state.unregistered += 1
-        self.tell(obs.Connected(conn.host, conn.tls))
+        if self.state.observers:  # (nothing is made for no one)
+            self.tell(obs.Connected(conn.host, conn.tls))
         if self.bans:
             refuse_if_banned(self, session)  # D-lines refuse before registration
         return session
@@ -275,7 +274,7 @@ class Server:
                 if client.account is not None:
                     remember(self, (client,))
                 self.state.apply(ev.Quit(client.nick, reason), origin=session)
-        else:
+        elif self.state.observers:
             self.tell(obs.Closed(session.conn.host, reason))
         session.conn.close(error)
         if self.on_quit is not None:

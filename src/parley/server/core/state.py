@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.irc.casemap import fold, is_channel
-from parley.irc.message import Message, encode
+from parley.irc.message import Message, encode, encode_parts
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
 from parley.server.core.channel import Channel, ListEntry
@@ -100,12 +100,12 @@ class State:
         return out
 
     def _line(self, source: str, command: str, *params: str) -> Outgoing:
-        return Outgoing(Message(command, params, source), self.clock.now())
+        return Outgoing(encode_parts(source, command, params), self.clock.now())
 
     def _from(self, client: Client, command: str, *params: str) -> Outgoing:
         """A line whose source is a user (tagged with its account for account-tag)."""
-        message = Message(command, params, client.prefix)
-        return Outgoing(message, self.clock.now(), account=client.account)
+        line = encode_parts(client.prefix, command, params)
+        return Outgoing(line, self.clock.now(), account=client.account)
 
     def _by(self, name: str, command: str, *params: str) -> Outgoing:
         """A line from a user by nick (with its account), or from the server by name."""
@@ -318,8 +318,8 @@ class State:
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
-        message = Message(e.command, params, client.prefix)
-        out = Outgoing(message, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
+        line = encode_parts(client.prefix, e.command, params)
+        out = Outgoing(line, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
         channel = self.channels[fold(e.target)] if is_channel(e.target) else None
         if channel is not None:
             if e.command != "TAGMSG":

@@ -129,8 +129,7 @@ class ClientConnection(asyncio.Protocol):
         session = self.session
         assert session is not None
         core = self._hub.core
-        limits = self._hub.config.limits
-        flood = limits.flood_enabled
+        flood = core.config.limits.flood_enabled
         for index, raw in enumerate(lines):
             if self.closing:
                 return
@@ -139,7 +138,7 @@ class ClientConnection(asyncio.Protocol):
                 self._throttle()
                 return
             line = raw[:-1] if raw[-1:] == b"\r" else raw
-            if line_too_long(line):
+            if (len(line) > MAX_LINE - 2 or line[:1] == b"@") and line_too_long(line):
                 core.input_too_long(session)
             else:
                 core.receive(session, line)
@@ -179,9 +178,13 @@ class ClientConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self._hub.release(self)
-        if self.session is not None:
+        session = self.session
+        if session is not None:
             reason = "Connection closed" if exc is None else f"Connection error: {_describe(exc)}"
-            self._hub.core.disconnect(self.session, reason)
+            self._hub.core.disconnect(session, reason)
+            # The session and its connection refer to each other: letting go here frees
+            # both (and the client) at once, rather than leaving a cycle to the collector.
+            self.session = None
 
     # -- the core's Connection ----------------------------------------------
 
@@ -204,7 +207,7 @@ class ClientConnection(asyncio.Protocol):
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
         transport = self._transport
-        if len(data) + transport.get_write_buffer_size() > self._hub.config.limits.sendq_bytes:
+        if len(data) + transport.get_write_buffer_size() > self._hub.core.config.limits.sendq_bytes:
             self._sendq_exceeded()
             return
         transport.write(data)
@@ -238,8 +241,9 @@ class ClientConnection(asyncio.Protocol):
             self.out.append(f"ERROR :{error}\r\n".encode())
         self.flush()
         self.closing = True
+        if transport.get_write_buffer_size():  # the peer has not taken everything yet
+            self._hub.hang_up(transport)
         transport.close()
-        self._hub.hang_up(transport)
 
 
 def _describe(exc: Exception) -> str:

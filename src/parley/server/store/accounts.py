@@ -1,9 +1,13 @@
 """Accounts: a name and an argon2id password hash, behind one small interface.
 
-The SQLite store reads the file on every lookup, so an account created by
-`parley-server create-account` while the server runs can log in at once.
-Account writes are synchronous (WAL, synchronous=FULL): once the command says
-it is created, a crash does not lose it.
+The SQLite store reads the file for every account it finds, so an account
+created by `parley-server create-account` while the server runs can log in at
+once. Most lookups find nothing (is this newcomer's nick someone's account?):
+those are answered from the set of account names held in memory, which is
+checked against the database's commits on every lookup (commits.py) and
+reloaded when the accounts' change count has moved. Account writes are
+synchronous (WAL, synchronous=FULL): once the command says it is created, a
+crash does not lose it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.store.commits import Commits
 from parley.server.store.schema import DB_NAME, StoreError, connect
 
 __all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
@@ -111,18 +116,58 @@ class MemoryAccountStore:
         return True
 
 
+class AccountNames:
+    """Every account's folded name, as of the database's last commit.
+
+    Checking costs a read of the WAL-index header while nothing was committed;
+    after a commit, one query of the change count (schema.py's triggers keep it),
+    and a reload of the names only if they changed.
+    """
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self._commits = Commits(path)
+        self._seen: bytes | None = None  # the commit token the names were checked at
+        self._count = -1
+        self._names: frozenset[str] = frozenset()
+
+    def current(self) -> frozenset[str] | None:
+        """The names now; None when commits cannot be watched (then ask the database)."""
+        token = self._commits.token()
+        if token is None:
+            return None
+        if token != self._seen:
+            # The token is read first: a commit after it moves it again, so the
+            # names loaded below are never older than what the token stands for.
+            self._seen = token
+            (count,) = self._db.execute("SELECT n FROM account_changes").fetchone()
+            if count != self._count:
+                rows = self._db.execute("SELECT folded FROM accounts")
+                self._names = frozenset(row[0] for row in rows)
+                self._count = count
+        return self._names
+
+    def close(self) -> None:
+        self._commits.close()
+
+
 class SqliteAccountStore:
     """Accounts in the data dir's SQLite database."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db = connect(self.path, synchronous="FULL")  # accounts: durable at once
+        self._names = AccountNames(self._db, self.path)
 
     def get(self, name: str) -> Account | None:
+        folded = fold(name)
+        names = self._names.current()
+        if names is not None and folded not in names:
+            return None
         row = self._db.execute(
             "SELECT name, password_hash, created, scram, history_opt_out FROM accounts"
             " WHERE folded = ?",
-            (fold(name),),
+            (folded,),
         ).fetchone()
         if row is None:
             return None
@@ -176,4 +221,5 @@ class SqliteAccountStore:
         self._db.execute("COMMIT")
 
     def close(self) -> None:
+        self._names.close()
         self._db.close()

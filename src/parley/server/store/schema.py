@@ -59,6 +59,19 @@ MIGRATIONS: tuple[str, ...] = (
         mask TEXT PRIMARY KEY, reason TEXT NOT NULL, set_by TEXT NOT NULL,
         set_at REAL NOT NULL, expires REAL);
     """,
+    # A count of changes to the set of account names, whoever makes them (the
+    # server, `parley-server create-account`, a hand edit): the server keeps the
+    # names in memory and reloads them when this has moved.
+    """
+    CREATE TABLE IF NOT EXISTS account_changes (n INTEGER NOT NULL);
+    INSERT INTO account_changes (n) VALUES (0);
+    CREATE TRIGGER IF NOT EXISTS account_added AFTER INSERT ON accounts
+        BEGIN UPDATE account_changes SET n = n + 1; END;
+    CREATE TRIGGER IF NOT EXISTS account_removed AFTER DELETE ON accounts
+        BEGIN UPDATE account_changes SET n = n + 1; END;
+    CREATE TRIGGER IF NOT EXISTS account_renamed AFTER UPDATE OF folded ON accounts
+        BEGIN UPDATE account_changes SET n = n + 1; END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 
@@ -76,6 +89,19 @@ def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
     return db
 
 
+def statements(script: str) -> list[str]:
+    """A migration's statements, one by one (a trigger's body holds semicolons of its own)."""
+    found: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    return found
+
+
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
     db.execute("BEGIN IMMEDIATE")  # one process migrates at a time
     try:
@@ -86,9 +112,8 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
                 f"up to {VERSION}): upgrade Parley, or use another data dir"
             )
         for step in range(version, VERSION):
-            for statement in MIGRATIONS[step].split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            for statement in statements(MIGRATIONS[step]):
+                db.execute(statement)
             db.execute(f"PRAGMA user_version={step + 1}")
         db.execute("COMMIT")
     except BaseException:

@@ -69,7 +69,8 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
     if not valid_channel(name, limits.channel_length):
         ctx.reply(ERR_NOSUCHCHANNEL, name)
         return False
-    channel = ctx.state.channel(name)
+    folded = fold(name)
+    channel = ctx.state.channels.get(folded)
     if channel is not None:
         if client in channel.members:
             return False
@@ -82,7 +83,7 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
         return False
     created = channel is None
     ctx.send_out(ctx.state.apply(ev.Joined(client.nick, name), ctx.session))
-    channel = ctx.state.channels[fold(name)]
+    channel = ctx.state.channels[folded]
     if created and topic:
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
     if channel.topic:

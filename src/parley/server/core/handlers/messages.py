@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from parley.irc.casemap import fold, is_channel
-from parley.irc.message import Message
+from parley.irc.message import Message, encode_parts
 from parley.irc.numerics import (
     ERR_CANNOTSENDTOCHAN,
     ERR_NOPRIVILEGES,
@@ -115,8 +115,8 @@ def _keep_for_later(
     if account is None or ctx.command == "TAGMSG":
         return False
     server = ctx.server
-    message = Message(ctx.command, (account.name, text), ctx.client.prefix)
-    out = Outgoing(message, server.message_time(), server.new_msgid(), dict(tags) or None)
+    line = encode_parts(ctx.client.prefix, ctx.command, (account.name, text))
+    out = Outgoing(line, server.message_time(), server.new_msgid(), dict(tags) or None)
     record(ctx, out, account.name, text, account.name)
     if "echo-message" in ctx.session.caps:
         ctx.send_out(out)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import parley
 from parley.irc.casemap import fold, valid_nick
 from parley.irc.isupport import isupport_lines
-from parley.irc.message import Message, encode
+from parley.irc.message import Message, encode_parts
 from parley.irc.numerics import (
     ERR_ALREADYREGISTERED,
     ERR_ERRONEUSNICKNAME,
@@ -66,9 +66,10 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if not valid_nick(nick, ctx.server.config.limits.nick_length):
         ctx.reply(ERR_ERRONEUSNICKNAME, nick)
         return
-    holder = ctx.state.client(nick)
+    folded = fold(nick)
+    holder = ctx.state.clients.get(folded)
     session = ctx.session
-    if fold(nick) == "nickserv":  # the services pseudo-user's name is never free
+    if folded == "nickserv":  # the services pseudo-user's name is never free
         ctx.reply(ERR_NICKNAMEINUSE, nick)
         return
     if session.phase is not Phase.REGISTERED:
@@ -215,7 +216,9 @@ def try_register(ctx: Context) -> None:
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
         return
-    ban = ctx.server.ban_for(f"{session.nick}!{session.user}@{session.conn.host}")
+    ban = None
+    if ctx.server.bans:  # K-lines: matched once the nick and user are known
+        ban = ctx.server.ban_for(f"{session.nick}!{session.user}@{session.conn.host}")
     if ban is not None:
         ctx.reply(ERR_YOUREBANNEDCREEP, text=f"You are banned from this server: {ban.reason}")
         ctx.flush()
@@ -233,7 +236,8 @@ def try_register(ctx: Context) -> None:
     ctx.state.unregistered -= 1
     ctx.state.add_client(client)
     ctx.server.stats.registrations += 1
-    ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
+    if ctx.state.observers:
+        ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
     welcome(ctx)
     check_reservation(ctx)
     if config.lobby:
@@ -256,11 +260,9 @@ def welcome(ctx: Context) -> None:
     if greeting is None or greeting.config is not server.config or greeting.motd != server.motd:
         greeting = _GREETINGS[server] = Greeting(server)
     nick = ctx.client.nick.encode()
-    for before, after in greeting.head:
-        ctx.send_raw(before + nick + after)
+    ctx.send_raw(nick.join(greeting.head))
     send_lusers(ctx)
-    for before, after in greeting.tail:
-        ctx.send_raw(before + nick + after)
+    ctx.send_raw(nick.join(greeting.tail))
 
 
 def _fixed_replies(server: Server) -> list[tuple[Numeric, tuple[str, ...], str | None]]:
@@ -277,28 +279,33 @@ def _fixed_replies(server: Server) -> list[tuple[Numeric, tuple[str, ...], str |
 
 
 class Greeting:
-    """The fixed welcome lines, encoded once per configuration and MOTD (cut at the nick)."""
+    """The fixed welcome lines, encoded once per configuration and MOTD.
+
+    Each part is kept as the pieces between which the newcomer's nick goes,
+    so that greeting someone is one `nick.join(pieces)`.
+    """
 
     __slots__ = ("config", "head", "motd", "tail")
 
     def __init__(self, server: Server) -> None:
         self.config = server.config
         self.motd = server.motd
-        self.head = [_cut(server.name, *reply) for reply in _fixed_replies(server)]
-        self.tail = [_cut(server.name, n, (), t) for n, t in motd_replies(server)]
+        self.head = _pieces(server.name, _fixed_replies(server))
+        self.tail = _pieces(server.name, [(n, (), t) for n, t in motd_replies(server)])
 
 
 _NICK = "\x01"  # stands for the nick in an encoded line (no nick can hold it)
 _GREETINGS: weakref.WeakKeyDictionary[Server, Greeting] = weakref.WeakKeyDictionary()
 
 
-def _cut(
-    source: str, numeric: Numeric, params: tuple[str, ...], text: str | None
-) -> tuple[bytes, bytes]:
-    trailing = text if text is not None else numeric.text
-    full = (_NICK, *params, trailing) if trailing is not None else (_NICK, *params)
-    before, _, after = encode(Message(numeric.code, full, source)).partition(_NICK.encode())
-    return before, after
+def _pieces(source: str, replies: list[tuple[Numeric, tuple[str, ...], str | None]]) -> list[bytes]:
+    """Numerics to `_NICK`, encoded together and cut where the nick goes."""
+    lines = []
+    for numeric, params, text in replies:
+        trailing = text if text is not None else numeric.text
+        full = (_NICK, *params, trailing) if trailing is not None else (_NICK, *params)
+        lines.append(encode_parts(source, numeric.code, full))
+    return b"".join(lines).split(_NICK.encode())
 
 
 def _date(ts: float) -> str:

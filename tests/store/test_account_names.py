@@ -1,0 +1,46 @@
+"""Account lookups answered from memory stay true to the database, whoever writes it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from parley.server.store.accounts import SqliteAccountStore
+from parley.server.store.commits import Commits
+
+
+def test_account_written_by_another_connection_is_found_at_once(tmp_path: Path) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    assert server.get("ivy") is None  # the names are in memory from here on
+    command_line = SqliteAccountStore(tmp_path / "parley.db")
+    command_line.create("Ivy", "$argon2id$hash")
+    found = server.get("IVY")
+    assert found is not None and found.name == "Ivy"
+    command_line.delete("ivy")
+    assert server.get("ivy") is None
+
+
+def test_account_added_by_hand_in_sqlite_is_found_at_once(tmp_path: Path) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    assert server.get("jo") is None
+    by_hand = sqlite3.connect(tmp_path / "parley.db")
+    by_hand.execute("INSERT INTO accounts (folded, name, password_hash, created) VALUES"
+                    " ('jo', 'Jo', '$argon2id$hash', 1.0)")  # fmt: skip
+    by_hand.commit()
+    found = server.get("Jo")
+    assert found is not None and found.name == "Jo"
+
+
+def test_commits_of_other_tables_do_not_hide_accounts(tmp_path: Path) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    other = sqlite3.connect(tmp_path / "parley.db", isolation_level=None)
+    other.execute("INSERT INTO bans VALUES ('x!*@*', 'spam', 'op', 1.0, NULL)")
+    assert server.get("kim") is None
+    server.create("Kim", "$argon2id$hash")
+    other.execute("DELETE FROM bans")
+    found = server.get("kim")
+    assert found is not None and found.name == "Kim"
+
+
+def test_without_a_wal_index_there_is_nothing_to_watch(tmp_path: Path) -> None:
+    assert Commits(tmp_path / "absent.db").token() is None
