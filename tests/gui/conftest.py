@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import select
 import shutil
 import subprocess
 import time
@@ -19,14 +20,24 @@ from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import ConnectSettings
 
 
-def _free_display() -> int:
-    for number in range(91, 140):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise RuntimeError("no free X display number")
+def _start_xvfb(binary: str) -> tuple[subprocess.Popen[bytes], int]:
+    """Xvfb on a display number it picks itself (-displayfd), so parallel runs never share one."""
+    read_end, write_end = os.pipe()
+    proc = subprocess.Popen(
+        [binary, "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        ready, _, _ = select.select([pipe], [], [], 10)
+        answer = pipe.readline().strip() if ready else b""  # written once the display is up
+    if not answer.isdigit():
+        proc.terminate()
+        proc.wait(timeout=10)
+        raise RuntimeError("Xvfb did not start")
+    return proc, int(answer)
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +45,7 @@ def display() -> Iterator[str]:
     binary = shutil.which("Xvfb")
     if binary is None:
         pytest.fail("Xvfb is not installed: apt-get install xvfb (scripts/test-deps does it)")
-    number = _free_display()
-    proc = subprocess.Popen(
-        [binary, f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("Xvfb did not start")
-        time.sleep(0.05)
+    proc, number = _start_xvfb(binary)
     old = os.environ.get("DISPLAY")
     os.environ["DISPLAY"] = f":{number}"
     try:
