@@ -168,6 +168,24 @@ def test_notice_motd_and_lobby_topic_reach_users(running: Running) -> None:
         running.admin.notice_all("two\nlines").result(TIMEOUT)
 
 
+def test_lobby_topic_set_while_nobody_is_there_greets_the_next_one(running: Running) -> None:
+    result = running.admin.set_lobby_topic("Back on Monday").result(TIMEOUT)
+    assert result == "Topic of #lobby set, for when someone joins"
+    first = running.client("first")
+    assert topic_shown(first) == ("#lobby", "Back on Monday")
+    first.send("TOPIC #lobby :Changed by a member")
+    assert first.expect("TOPIC").params == ("#lobby", "Changed by a member")
+    first.send("QUIT")
+    wait_for(lambda: not running.admin.channels().result(TIMEOUT))  # the lobby is gone
+    later = running.client("later")
+    assert topic_shown(later) == ("#lobby", "Changed by a member")
+
+
+def topic_shown(client: IrcClient) -> tuple[str, ...]:
+    """The channel and topic of the 332 in the join burst that registering read."""
+    return next(m.params[1:] for m in client.received if m.command == "332")
+
+
 def test_event_log_has_joins_and_quits_but_no_messages(running: Running) -> None:
     alice = running.client("alice")
     alice.send("PRIVMSG #lobby :a secret thought")

@@ -177,13 +177,13 @@ class Admin:
         return self._submit(lambda: self._topic(channel, topic))
 
     def set_lobby_topic(self, topic: str) -> Future[str]:
-        """The topic of the channel everyone joins on connect."""
+        """The topic of the channel everyone joins on connect, kept while it is empty."""
 
         def work() -> str:
-            lobby = self._process.core.config.lobby
-            if lobby is None:
-                raise op.Refusal("This server has no lobby")
-            return self._topic(lobby, topic)
+            core = self._process.core
+            if op.set_lobby_topic(core, topic, self._by) is None:
+                return f"Topic of {core.config.lobby} set, for when someone joins"
+            return f"Topic of {core.config.lobby} set"
 
         return self._submit(work)
 

@@ -171,10 +171,28 @@ def set_topic(
     found = server.state.channel(channel)
     if found is None:
         raise Refusal(f"Nobody is in {channel}", ERR_NOSUCHCHANNEL, channel)
+    topic = _topic_text(server, topic)
+    if server.config.lobby and found.folded == fold(server.config.lobby):
+        server.lobby_topic = topic  # the lobby keeps it while empty, until REHASH
+    return server.state.apply(ev.TopicChanged(by, found.name, topic), origin)
+
+
+def set_lobby_topic(server: Server, topic: str, by: str) -> Outgoing | None:
+    """The lobby's topic now, or when the next person comes if nobody is in it."""
+    lobby = server.config.lobby
+    if not lobby:
+        raise Refusal("This server has no lobby")
+    if server.state.channel(lobby) is not None:
+        return set_topic(server, lobby, topic, by)
+    server.lobby_topic = _topic_text(server, topic)
+    log.info("%s set the lobby topic", by)
+    return None
+
+
+def _topic_text(server: Server, topic: str) -> str:
     if "\n" in topic or "\r" in topic:
         raise Refusal("A topic is one line of text")
-    topic = topic[: server.config.limits.topic_length]
-    return server.state.apply(ev.TopicChanged(by, found.name, topic), origin)
+    return topic[: server.config.limits.topic_length]
 
 
 def shut_down(server: Server, reason: str, by: str) -> None:

@@ -107,6 +107,7 @@ class Server:
         self.reservations = NickReservations()
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
+        self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
         self._next_id = 0
         self._sweeps = 0
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
@@ -162,6 +163,7 @@ class Server:
         self.config = config
         self.name = config.server_name
         self.motd = motd
+        self.lobby_topic = config.lobby_topic
 
     # -- entry points for the net layer ------------------------------------
 

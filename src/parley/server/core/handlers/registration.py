@@ -241,7 +241,7 @@ def try_register(ctx: Context) -> None:
     welcome(ctx)
     check_reservation(ctx)
     if config.lobby:
-        join_channel(ctx, config.lobby, None, topic=config.lobby_topic or None)
+        join_channel(ctx, config.lobby, None, topic=ctx.server.lobby_topic or None)
     restore(ctx)
 
 
