@@ -86,7 +86,7 @@ def test_changed_certificate_waits_for_the_user(
         conn.close()
 
 
-def test_reconnects_after_the_server_restarts_and_rejoins(tmp_path: Path) -> None:
+def test_reconnects_after_the_server_restarts_and_rejoins_with_its_nick(tmp_path: Path) -> None:
     first = ThreadServer(server_config(tmp_path / "a")).start()
     port = first.port
     conn = Connection("127.0.0.1", port, False, lambda: cs.ClientState("stayer"))
@@ -96,12 +96,15 @@ def test_reconnects_after_the_server_restarts_and_rejoins(tmp_path: Path) -> Non
         wait_event(conn, lambda e: e == cs.Joined("#lobby"))
         assert conn.send(Message.of("JOIN", "#room"))
         wait_event(conn, lambda e: e == cs.Joined("#room"))
+        assert conn.send(Message.of("NICK", "renamed"))
+        wait_event(conn, lambda e: isinstance(e, cs.Membership) and e.detail == "renamed")
         first.stop()
         gone = wait_event(conn, lambda e: isinstance(e, Disconnected))
         assert isinstance(gone, Disconnected) and gone.retry_in is not None
         config = server_config(tmp_path / "b")
         second = ThreadServer(replace(config, listen=(Address("127.0.0.1", port),))).start()
         wait_event(conn, lambda e: isinstance(e, Connected), timeout=20)
+        wait_event(conn, lambda e: e == cs.Registered("renamed"))
         wait_event(conn, lambda e: e == cs.Joined("#room"))
     finally:
         conn.close()

@@ -282,6 +282,8 @@ class Connection:
         self.state = state = self.make_state()
         if previous is not None:
             state.last_seen = dict(previous.last_seen)  # to fetch only what was missed
+            if self.registered_once:
+                state.nick = previous.nick  # back as who they were, after a /nick too
         self.events.put(Connected(print_))
         self._write(state.start())
         rejoined = heard = False
