@@ -12,7 +12,7 @@ import ipaddress
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from parley.irc.masks import normalize_mask
+from parley.irc.masks import mask_matches, normalize_mask
 from parley.irc.numerics import ERR_YOUREBANNEDCREEP
 from parley.server.core.context import Context
 from parley.server.store.bans import Ban
@@ -87,16 +87,15 @@ def in_network(mask: str, host: str) -> bool:
 
 
 def address_ban(server: Server, host: str) -> Ban | None:
-    """The D-line that the peer address `host` falls under, if any (expired ones go)."""
-    now = server.clock.now()
-    for ban in list(server.bans.values()):
-        if not is_address_ban(ban):
-            continue
-        if not ban.active(now):
-            server.remove_ban(ban.mask)
-        elif in_network(ban.mask, host):
-            return ban
-    return None
+    """The D-line that the peer address `host` falls under, if any."""
+    return server.ban_in_force(lambda ban: is_address_ban(ban) and in_network(ban.mask, host))
+
+
+def hostmask_ban(server: Server, prefix: str) -> Ban | None:
+    """The K-line that `nick!user@host` falls under, if any."""
+    return server.ban_in_force(
+        lambda ban: not is_address_ban(ban) and mask_matches(ban.mask, prefix)
+    )
 
 
 def refuse_if_banned(server: Server, session: Session) -> None:

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Protocol
 
 from parley.irc.casemap import fold
-from parley.irc.masks import mask_matches
 from parley.irc.message import ProtocolError, parse
 from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
@@ -119,14 +118,13 @@ class Server:
         self._msgid_count += 1
         return f"{self._msgid_prefix}{self._msgid_count:x}"
 
-    def ban_for(self, prefix: str) -> Ban | None:
-        """The server ban that `nick!user@host` falls under, if any (expired ones go)."""
+    def ban_in_force(self, matches: Callable[[Ban], bool]) -> Ban | None:
+        """The first ban still in force that `matches`; expired ones go on the way."""
         now = self.clock.now()
-        for key, ban in list(self.bans.items()):
+        for ban in list(self.bans.values()):
             if not ban.active(now):
-                del self.bans[key]
-                self.ban_store.remove(ban.mask)
-            elif mask_matches(ban.mask, prefix):
+                self.remove_ban(ban.mask)
+            elif matches(ban):
                 return ban
         return None
 

@@ -276,10 +276,10 @@ class State:
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         out = self._from(client, "QUIT", e.reason)
-        if len(client.channels) == 1:  # no one to hear it twice: the channel's lists serve
+        # Its sessions have left the fan-out lists already (detach); with one channel,
+        # nobody can hear it twice, so the channel's lists serve.
+        if len(client.channels) == 1:
             for channel in client.channels.values():
-                for session in client.sessions:
-                    self._drop_recipient(channel, session.conn)
                 self._to_channel(out, channel, origin)
         else:
             peers = self._peers(client)

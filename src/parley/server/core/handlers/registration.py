@@ -36,6 +36,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
+from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
@@ -218,7 +219,7 @@ def try_register(ctx: Context) -> None:
         return
     ban = None
     if ctx.server.bans:  # K-lines: matched once the nick and user are known
-        ban = ctx.server.ban_for(f"{session.nick}!{session.user}@{session.conn.host}")
+        ban = hostmask_ban(ctx.server, f"{session.nick}!{session.user}@{session.conn.host}")
     if ban is not None:
         ctx.reply(ERR_YOUREBANNEDCREEP, text=f"You are banned from this server: {ban.reason}")
         ctx.flush()
