@@ -103,6 +103,11 @@ def _check_change(
         return ModeChange(adding, letter, member.nick)
     if letter in LIST_MODES:
         assert arg is not None
+        longest = ctx.server.config.limits.mask_length
+        if len(arg) > longest:  # checked before the mask is compared with anything
+            shown = arg[:longest]
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, letter, shown, text="Mask too long")
+            return None
         mask = normalize_mask(arg)
         present = _pending(applied, letter, mask)
         if present is None:

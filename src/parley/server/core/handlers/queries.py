@@ -92,6 +92,9 @@ def handle_who(ctx: Context, msg: Message) -> None:
     mask = msg.params[0] if msg.params else "*"
     whox = msg.params[1][1:] if len(msg.params) > 1 and msg.params[1].startswith("%") else None
     me = ctx.client
+    if len(mask) > ctx.server.config.limits.mask_length:
+        ctx.reply(RPL_ENDOFWHO, mask[: ctx.server.config.limits.mask_length])
+        return  # a mask over the cap is matched against nobody
     if is_channel(mask):
         channel = ctx.state.channel(mask)
         if channel is not None and ("s" not in channel.flags or me in channel.members):
