@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from parley.irc.message import Message
 from support.client import IrcClient
 from support.servers import ThreadServer
 
@@ -82,3 +83,56 @@ def test_overlong_masks_are_refused(connect: Callable[..., IrcClient]) -> None:
     assert [m.command for m in op.collect_until("368")] == ["368"]  # the list stays empty
     op.send(f"WHO {too_long}")
     assert [m.command for m in op.collect_until("315")] == ["315"]
+
+
+# Each line carries a number a client may send in a non-ASCII form: `str.isdigit`
+# takes `²`, `int()` does not. The answer is the command's own refusal, never 400.
+ODD_NUMBERS = [
+    ("CAP LS ²", lambda m: m.command == "CAP" and m.params[1] == "LS"),
+    ("MODE #c +l ²", lambda m: m.command == "696" and m.params[2] == "l"),
+    ("MODE #c +l ٣", lambda m: m.command == "696" and m.params[2] == "l"),
+    ("MODE #c +l " + "9" * 30, lambda m: m.command == "696"),
+    ("CHATHISTORY LATEST #c * ²", lambda m: m.command == "FAIL" and "INVALID_PARAMS" in m.params),
+    (
+        "CHATHISTORY BEFORE #c timestamp=2026-01-01T00:00:00.²Z 5",
+        lambda m: m.command == "FAIL" and "INVALID_MSGREFID" in m.params,
+    ),
+    (
+        "CHATHISTORY BEFORE #c timestamp=\uff12\uff10\uff12\uff16-01-01T00:00:00.000Z 5",
+        lambda m: m.command == "FAIL" and "INVALID_MSGREFID" in m.params,
+    ),
+    (
+        "CHATHISTORY TARGETS timestamp=2026-01-01T00:00:00.000Z "
+        "timestamp=2026-01-02T00:00:00.000Z ²",
+        lambda m: m.command == "FAIL" and "INVALID_PARAMS" in m.params,
+    ),
+    ("WHOWAS nobody ²", lambda m: m.command == "369"),
+    ("LIST >²", lambda m: m.command == "323"),
+    ("LIST <²,>³", lambda m: m.command == "323"),
+    ("WHO op %tn,:x", lambda m: m.command == "354" and m.params[1:] == ("0", "op")),
+    ("WHO op %tn,²", lambda m: m.command == "354" and m.params[1:] == ("0", "op")),
+    ("WHO op %tn,42", lambda m: m.command == "354" and m.params[1:] == ("42", "op")),
+]
+
+
+@pytest.mark.parametrize(("line", "answer"), ODD_NUMBERS, ids=[line for line, _ in ODD_NUMBERS])
+def test_non_ascii_digits_get_the_commands_own_answer(
+    connect: Callable[..., IrcClient], line: str, answer: Callable[[Message], bool]
+) -> None:
+    op = connect("op", caps=("draft/chathistory", "batch", "message-tags"))
+    op.send("JOIN #c")
+    op.expect("366")
+    op.send(line)
+    replies = op.sync()
+    assert "400" not in [m.command for m in replies]
+    assert any(answer(m) for m in replies), replies
+
+
+def test_numbers_before_registration_get_answers_not_errors(
+    connect: Callable[..., IrcClient],
+) -> None:
+    stranger = connect()
+    stranger.send("CAP LS ³⁰²")
+    assert stranger.expect("CAP").params[1] == "LS"
+    stranger.send("PING :ok")
+    assert stranger.expect("PONG").params[-1] == "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parley.irc.casemap import fold, is_channel
+from parley.irc.digits import parse_number
 from parley.irc.masks import normalize_mask
 from parley.irc.message import Message
 from parley.irc.modes import ChannelModeTypes, ModeChange, parse_mode_changes
@@ -130,10 +131,12 @@ def _check_change(
         if arg is None:
             ctx.reply(ERR_NEEDMOREPARAMS, "MODE")
             return None
-        if not arg.isdigit() or int(arg) <= 0:
-            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg or "*", text="Invalid limit")
+        limit = parse_number(arg)
+        if limit is None or limit <= 0:
+            shown = arg[:20] or "*"
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", shown, text="Invalid limit")
             return None
-        return ModeChange(True, "l", str(int(arg)))
+        return ModeChange(True, "l", str(limit))
     held = _pending(applied, letter, None)
     if (letter in channel.flags if held is None else held) == adding:
         return None
