@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from parley.irc.message import Message
+from parley.irc.message import Message, encode
+from parley.server.config import Oper
+from parley.server.passwords import hash_password
 from support.client import IrcClient
 from support.servers import ThreadServer
 
@@ -136,3 +138,118 @@ def test_numbers_before_registration_get_answers_not_errors(
     assert stranger.expect("CAP").params[1] == "LS"
     stranger.send("PING :ok")
     assert stranger.expect("PONG").params[-1] == "ok"
+
+
+def _fill_bans(op: IrcClient, channel: str, masks: list[str], per_line: int = 10) -> None:
+    for i in range(0, len(masks), per_line):
+        batch = masks[i : i + per_line]
+        op.send(f"MODE {channel} +{'b' * len(batch)} {' '.join(batch)}")
+    op.sync()
+
+
+def _ban_list(op: IrcClient, channel: str) -> list[str]:
+    op.send(f"MODE {channel} b")
+    return [m.params[2] for m in op.collect_until("368") if m.command == "367"]
+
+
+def test_ban_list_cap_holds_exactly_when_one_line_adds_several(
+    connect: Callable[..., IrcClient],
+) -> None:
+    op = connect("op")
+    op.send("JOIN #c")
+    op.expect("366")
+    _fill_bans(op, "#c", [f"n{i}!*@*" for i in range(99)])
+    op.send("MODE #c +bbbbbbbbb " + " ".join(f"m{i}!*@*" for i in range(9)))
+    replies = op.sync()
+    assert [m.params[1:] for m in replies if m.command == "478"] == [
+        ("#c", "b", "Channel list is full")
+    ] * 8
+    listed = _ban_list(op, "#c")
+    assert len(listed) == 100
+    assert "m0!*@*" in listed and "m1!*@*" not in listed
+    op.send("MODE #c -b+bb n0!*@* m1!*@* m2!*@*")  # one out makes room for one in
+    assert sorted(m.command for m in op.sync()) == ["478", "MODE"]
+    assert len(_ban_list(op, "#c")) == 100
+
+
+def _wire_length(message: Message) -> int:
+    """Bytes of the line as sent, tags aside (modern IRC: 512 with CRLF)."""
+    return len(encode(Message(message.command, message.params, message.source)))
+
+
+def test_mode_lines_sent_fit_in_512_bytes(connect: Callable[..., IrcClient]) -> None:
+    op, member = connect("op"), connect("member")
+    for client in (op, member):
+        client.send("JOIN #c")
+        client.expect("366")
+    masks = [f"x{i:02}" for i in range(90)]  # each becomes x00!*@*: the line grows
+    line = f"MODE #c +{'b' * len(masks)} {' '.join(masks)}"
+    assert len(line) < 510
+    op.send(line)
+    seen_by_op = [m for m in op.sync() if m.command == "MODE"]
+    seen_by_member = [m for m in member.sync() if m.command == "MODE"]
+    for seen in (seen_by_op, seen_by_member):
+        assert len(seen) > 1
+        assert max(_wire_length(m) for m in seen) <= 512
+        assert [p for m in seen for p in m.params[2:]] == [f"{x}!*@*" for x in masks]
+    listed = _ban_list(op, "#c")
+    assert len(listed) == 90
+    op.send("MODE #c b")
+    assert max(_wire_length(m) for m in op.collect_until("368")) <= 512
+
+
+def test_masks_that_cannot_be_a_middle_parameter_are_refused(
+    connect: Callable[..., IrcClient],
+) -> None:
+    op = connect("op")
+    op.send("JOIN #c")
+    op.expect("366")
+    op.send("MODE #c +b ::x!y@z")
+    op.send("MODE #c +b :a b")
+    op.send("MODE #c +lk 5 ::key")
+    replies = op.sync()
+    assert [m.command for m in replies] == ["696", "696", "525", "MODE"]
+    assert _ban_list(op, "#c") == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["#a\x1b[31mb", "#a\x01b", "#a\x7fb", "#a\x9bb", "#evil\u202eoc", "#a\u200fb", "#a\u2066b"],
+    ids=["esc", "ctcp", "del", "csi", "rlo", "rlm", "lri"],
+)
+def test_channel_names_with_control_or_bidi_characters_are_refused(
+    connect: Callable[..., IrcClient], name: str
+) -> None:
+    alice = connect("alice")
+    alice.send(f"JOIN {name}")
+    assert alice.expect(lambda m: m.command in ("JOIN", "403")).command == "403"
+    alice.send(f"NICK al{name[2:]}")
+    assert alice.expect(lambda m: m.command in ("NICK", "432")).command == "432"
+    alice.send("LIST")
+    assert [m.params[1] for m in alice.collect_until("323") if m.command == "322"] == ["#lobby"]
+
+
+def test_a_kline_on_a_nick_cannot_be_dodged_by_a_nick_change(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(opers=(Oper("boss", hash_password("hunter2")),))
+    boss = IrcClient(server.port)
+    boss.register("boss")
+    boss.send("OPER boss hunter2")
+    boss.expect("381")
+    boss.send("KLINE troll :go away")
+    assert boss.expect("NOTICE").params[-1].startswith("Banned troll!*@*")
+    mallory = IrcClient(server.port, source="127.0.0.2")
+    try:
+        mallory.register("mallory")
+        mallory.send("NICK Troll")
+        refusal = mallory.expect(lambda m: m.command in ("NICK", "432"))
+        assert refusal.command == "432"
+        assert refusal.params[1:] == ("Troll", "Invalid nickname: go away")
+        mallory.send("NICK trolley")
+        assert mallory.expect("NICK").params == ("trolley",)
+        boss.send("WHOIS troll")
+        assert boss.expect(lambda m: m.command in ("311", "401")).command == "401"
+    finally:
+        mallory.close()
+        boss.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "MAX_LINE",
     "Message",
     "ProtocolError",
     "encode",
@@ -22,6 +23,9 @@ __all__ = [
     "parse",
     "unescape_tag_value",
 ]
+
+
+MAX_LINE = 512  # modern IRC: bytes in a line with its CRLF, tags aside
 
 
 class ProtocolError(Exception):

@@ -88,6 +88,11 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if nick == client.nick:
         return
+    if ctx.server.bans:  # a K-line names a nick too: it cannot be taken later (InspIRCd's Q-line)
+        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}")
+        if ban is not None:
+            ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
+            return
     ctx.send_out(ctx.state.apply(ev.NickChanged(client.nick, nick), origin=session))
     check_reservation(ctx)
 
