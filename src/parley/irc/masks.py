@@ -1,10 +1,13 @@
 """Glob masks (`nick!user@host` with `*` and `?`), as used by bans, WHO and KILL.
 
-Matching is the classic two-pointer wildcard match IRC servers use (ircd's
-`match()`): on a mismatch it backs up to just after the last `*` and lets that
-star swallow one more character. It never goes further back than the last
-star, so a match takes at most about len(mask) * len(name) steps, whatever the
-mask; a regular expression built from the mask may backtrack exponentially.
+A mask is cut at its stars into literal segments (`?` matches any one
+character): the first must begin the name, the last must end it, and each one
+between is found at its leftmost place after the one before. Taking the
+leftmost place is never wrong, since whatever follows can only have more room,
+so nothing is ever tried twice: each segment is searched for once, forward
+through the part of the name not yet used, at most len(mask) * len(name)
+character comparisons in all. A regular expression built from the mask may
+backtrack exponentially (`*a*a*a*a*a*a*a*a*a*b` against forty `a`s).
 """
 
 from __future__ import annotations
@@ -28,43 +31,56 @@ def normalize_mask(mask: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _prepare(mask: str) -> str:
-    """The folded mask with each run of `*` made one (a run matches what one star does)."""
-    folded = fold(mask)
-    while "**" in folded:
-        folded = folded.replace("**", "*")
-    return folded
+def _segments(mask: str) -> tuple[str, ...]:
+    """The folded mask cut at its stars: one segment if it has none, else the head,
+    the ones between (empty ones dropped: a run of stars is one star) and the tail."""
+    parts = fold(mask).split("*")
+    if len(parts) == 1:
+        return (parts[0],)
+    return (parts[0], *(p for p in parts[1:-1] if p), parts[-1])
+
+
+def _at(segment: str, text: str, i: int) -> bool:
+    """Whether `segment` (with `?`) matches `text` at index `i`."""
+    if "?" not in segment:
+        return text.startswith(segment, i)
+    if i + len(segment) > len(text):
+        return False
+    return all(c == "?" or c == text[i + k] for k, c in enumerate(segment))
+
+
+def _find(segment: str, text: str, start: int, end: int) -> int:
+    """The leftmost index in [start, end) where `segment` matches within text[:end], or -1."""
+    if "?" not in segment:
+        return text.find(segment, start, end)
+    for i in range(start, end - len(segment) + 1):
+        if _at(segment, text, i):
+            return i
+    return -1
 
 
 def match_steps(mask: str, name: str) -> tuple[bool, int]:
-    """Whether `name` matches the glob `mask`, and how many steps deciding it took."""
-    pattern = _prepare(mask)
+    """Whether `name` matches the glob `mask`, and an upper bound on the characters
+    compared deciding it (each search: the window it scans times the segment's length)."""
+    segments = _segments(mask)
     text = fold(name)
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == text, 1
-    p = t = 0
-    star = -1  # the pattern index of the last `*` seen, or -1
-    resume = 0  # where in `text` that star's match currently ends
-    plen, tlen = len(pattern), len(text)
-    steps = 0
-    while t < tlen:
-        steps += 1
-        c = pattern[p] if p < plen else ""
-        if c == "*":
-            star, resume = p, t
-            p += 1
-        elif c and (c == "?" or c == text[t]):
-            p += 1
-            t += 1
-        elif star >= 0:
-            resume += 1  # the last star takes one more character; retry after it
-            p, t = star + 1, resume
-        else:
+    head = segments[0]
+    if len(segments) == 1:
+        return len(text) == len(head) and _at(head, text, 0), len(head)
+    tail = segments[-1]
+    end = len(text) - len(tail)
+    steps = len(head) + len(tail)
+    if end < len(head) or not _at(head, text, 0) or not _at(tail, text, end):
+        return False, steps
+    pos = len(head)
+    for segment in segments[1:-1]:
+        found = _find(segment, text, pos, end)
+        stop = end if found < 0 else found + len(segment)
+        steps += max(0, stop - pos) * len(segment)
+        if found < 0:
             return False, steps
-    while p < plen and pattern[p] == "*":
-        steps += 1
-        p += 1
-    return p == plen, steps
+        pos = stop
+    return True, steps
 
 
 def mask_matches(mask: str, name: str) -> bool:
