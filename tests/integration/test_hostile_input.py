@@ -253,3 +253,36 @@ def test_a_kline_on_a_nick_cannot_be_dodged_by_a_nick_change(
     finally:
         mallory.close()
         boss.close()
+
+
+LONG = "x" * 470
+ECHOING = [
+    f"MODE #c +o {LONG}",
+    f"MODE {LONG}",
+    f"JOIN #{LONG}",
+    f"PART #{LONG}",
+    f"TOPIC #{LONG}",
+    f"KICK #c {LONG}",
+    f"NAMES #{LONG}",
+    f"NICK {LONG}",
+    f"WHOIS {LONG}",
+    f"WHOWAS {LONG}",
+    f"TAGMSG {LONG}",
+    f"CAP {LONG}",
+    f"TIME {LONG}",
+]
+
+
+@pytest.mark.parametrize(
+    "line", ECHOING, ids=[line.split()[0] + str(i) for i, line in enumerate(ECHOING)]
+)
+def test_replies_echoing_long_input_fit_in_512_bytes(
+    connect: Callable[..., IrcClient], line: str
+) -> None:
+    op = connect("op", caps=("message-tags",))
+    op.send("JOIN #c")
+    op.expect("366")
+    op.send(line)
+    replies = op.sync()
+    assert replies
+    assert max(_wire_length(m) for m in replies) <= 512

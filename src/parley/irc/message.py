@@ -18,6 +18,7 @@ __all__ = [
     "Message",
     "ProtocolError",
     "encode",
+    "encode_fitting",
     "encode_parts",
     "escape_tag_value",
     "parse",
@@ -189,3 +190,25 @@ def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> b
     if "\r" in line or "\n" in line or "\x00" in line:
         raise ValueError(f"CR, LF or NUL in {line!r}")
     return (line + "\r\n").encode("utf-8", "replace")
+
+
+def encode_fitting(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+    """`encode_parts`, the longest parameters cut short until the line fits in MAX_LINE.
+
+    Replies echo what the client sent (a nick, a channel, a subcommand); a reply
+    that the echo would make too long for the protocol is clipped, never sent whole.
+    """
+    line = encode_parts(source, command, params)
+    if len(line) <= MAX_LINE:
+        return line
+    parts = list(params)
+    while len(line) > MAX_LINE and parts:
+        sizes = [len(p.encode("utf-8", "replace")) for p in parts]
+        longest = max(range(len(parts)), key=sizes.__getitem__)
+        cut = min(len(line) - MAX_LINE, sizes[longest] - 1)
+        if cut <= 0:
+            break  # only one-byte parameters left: nothing to shorten
+        kept = parts[longest].encode("utf-8", "replace")[:-cut]
+        parts[longest] = kept.decode("utf-8", "ignore") or "*"  # a split character goes
+        line = encode_parts(source, command, tuple(parts))
+    return line
