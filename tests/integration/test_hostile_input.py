@@ -286,3 +286,35 @@ def test_replies_echoing_long_input_fit_in_512_bytes(
     replies = op.sync()
     assert replies
     assert max(_wire_length(m) for m in replies) <= 512
+
+
+# A parameter sent as a trailing one (`:a b`, `::x`, `:`) and echoed in a reply
+# cannot be put in the middle of a line as it is.
+ODD_ECHOES = [
+    "MODE #c +o :a b",
+    "MODE #c +l ::x",
+    "MODE :a b",
+    "JOIN ::x",
+    "PART :a b",
+    "KICK #c ::x",
+    "NAMES :",
+    "WHOIS :a b",
+    "WHOWAS ::x",
+    "TOPIC :a b",
+    "CAP :a b",
+    "STATS ::x",
+    "TIME :a b",
+]
+
+
+@pytest.mark.parametrize("line", ODD_ECHOES)
+def test_replies_echoing_trailing_parameters_are_answered_not_400(
+    connect: Callable[..., IrcClient], line: str
+) -> None:
+    op = connect("op")
+    op.send("JOIN #c")
+    op.expect("366")
+    op.send(line)
+    replies = op.sync()
+    assert replies
+    assert "400" not in [m.command for m in replies]

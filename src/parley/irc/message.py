@@ -18,8 +18,8 @@ __all__ = [
     "Message",
     "ProtocolError",
     "encode",
-    "encode_fitting",
     "encode_parts",
+    "encode_reply",
     "escape_tag_value",
     "parse",
     "unescape_tag_value",
@@ -192,13 +192,19 @@ def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> b
     return (line + "\r\n").encode("utf-8", "replace")
 
 
-def encode_fitting(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
-    """`encode_parts`, the longest parameters cut short until the line fits in MAX_LINE.
+def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+    """A numeric reply, total whatever it echoes, and at most MAX_LINE bytes.
 
-    Replies echo what the client sent (a nick, a channel, a subcommand); a reply
-    that the echo would make too long for the protocol is clipped, never sent whole.
+    Replies echo what the client sent (a nick, a channel, a subcommand). An echoed
+    middle parameter that is empty, has a space or starts with ':' (the client sent
+    it as a trailing one) is cut to its first word, or `*`; then the longest
+    parameters are cut short, on a character boundary, until the line fits.
     """
-    line = encode_parts(source, command, params)
+    try:
+        line = encode_parts(source, command, params)
+    except ValueError:
+        params = (*map(_middle, params[:-1]), params[-1]) if params else params
+        line = encode_parts(source, command, params)
     if len(line) <= MAX_LINE:
         return line
     parts = list(params)
@@ -212,3 +218,9 @@ def encode_fitting(source: str | None, command: str, params: tuple[str, ...]) ->
         parts[longest] = kept.decode("utf-8", "ignore") or "*"  # a split character goes
         line = encode_parts(source, command, tuple(parts))
     return line
+
+
+def _middle(param: str) -> str:
+    """`param` as a middle parameter: its first word without leading colons, or `*`."""
+    word = param.lstrip(": ").split(" ", 1)[0]
+    return word or "*"
