@@ -17,7 +17,15 @@ _FOLD = str.maketrans(
 CHANTYPES = "#"
 _NICK_FIRST = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz[]\\`_^{|}")
 _NICK_REST = _NICK_FIRST | set("0123456789-")
-_CHANNEL_FORBIDDEN = set(" ,\x07:\x00\r\n")
+# Space, comma and colon end a name on the wire; control characters (C0, DEL, C1:
+# ESC starts terminal escapes) and bidirectional controls (which make a name read
+# as another in clients) are refused too.
+_CHANNEL_FORBIDDEN = frozenset(
+    " ,:"
+    + "".join(map(chr, range(0x20)))
+    + "".join(map(chr, range(0x7F, 0xA0)))
+    + "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 _SPECIALS = str.maketrans("[]\\~", "{}|^")
 
 
@@ -44,7 +52,7 @@ def valid_nick(nick: str, max_length: int) -> bool:
 
 
 def valid_channel(name: str, max_length: int) -> bool:
-    """Modern IRC: a channel type prefix, then no space, comma, BELL or colon."""
+    """Modern IRC: a channel type prefix, then no space, comma, colon or control character."""
     if len(name) < 2 or len(name) > max_length or name[0] not in CHANTYPES:
         return False
     return _CHANNEL_FORBIDDEN.isdisjoint(name)

@@ -14,14 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
+    "MAX_LINE",
     "Message",
     "ProtocolError",
     "encode",
     "encode_parts",
+    "encode_reply",
     "escape_tag_value",
     "parse",
     "unescape_tag_value",
 ]
+
+
+MAX_LINE = 512  # modern IRC: bytes in a line with its CRLF, tags aside
 
 
 class ProtocolError(Exception):
@@ -185,3 +190,37 @@ def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> b
     if "\r" in line or "\n" in line or "\x00" in line:
         raise ValueError(f"CR, LF or NUL in {line!r}")
     return (line + "\r\n").encode("utf-8", "replace")
+
+
+def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+    """A numeric reply, total whatever it echoes, and at most MAX_LINE bytes.
+
+    Replies echo what the client sent (a nick, a channel, a subcommand). An echoed
+    middle parameter that is empty, has a space or starts with ':' (the client sent
+    it as a trailing one) is cut to its first word, or `*`; then the longest
+    parameters are cut short, on a character boundary, until the line fits.
+    """
+    try:
+        line = encode_parts(source, command, params)
+    except ValueError:
+        params = (*map(_middle, params[:-1]), params[-1]) if params else params
+        line = encode_parts(source, command, params)
+    if len(line) <= MAX_LINE:
+        return line
+    parts = list(params)
+    while len(line) > MAX_LINE and parts:
+        sizes = [len(p.encode("utf-8", "replace")) for p in parts]
+        longest = max(range(len(parts)), key=sizes.__getitem__)
+        cut = min(len(line) - MAX_LINE, sizes[longest] - 1)
+        if cut <= 0:
+            break  # only one-byte parameters left: nothing to shorten
+        kept = parts[longest].encode("utf-8", "replace")[:-cut]
+        parts[longest] = kept.decode("utf-8", "ignore") or "*"  # a split character goes
+        line = encode_parts(source, command, tuple(parts))
+    return line
+
+
+def _middle(param: str) -> str:
+    """`param` as a middle parameter: its first word without leading colons, or `*`."""
+    word = param.lstrip(": ").split(" ", 1)[0]
+    return word or "*"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from parley.irc.message import Message, encode, encode_parts
+from parley.irc.message import Message, encode, encode_reply
 from parley.irc.numerics import Numeric
 from parley.server.core.clock import server_time
 from parley.server.core.outgoing import WANTS_TIME, Outgoing, with_tags
@@ -61,7 +61,7 @@ class Context:
         """A numeric to the sender: its nick, `params`, then the text."""
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
-        self._queue(encode_parts(self.server.name, numeric.code, full))
+        self._queue(encode_reply(self.server.name, numeric.code, full))
 
     def send(self, message: Message) -> None:
         """Any message to the sender, in order with the other replies."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from parley.irc.numerics import (
     ERR_UNKNOWNERROR,
 )
 from parley.server.core.context import Context
+from parley.server.core.logbudget import LogBudget
 from parley.server.core.observed import HandlerFailed
 from parley.server.core.session import Phase
 
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("parley.core")
 
 Handler = Callable[[Context, Message], None]
+# Handler errors logged with their traceback: 20 at once, then one every 10 s per server.
+ERROR_LOG_BURST = 20
+ERROR_LOG_RATE = 0.1
+_error_logs: weakref.WeakKeyDictionary[Server, LogBudget] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,14 @@ def command_failed(ctx: Context) -> None:
 
     Call it from an `except` block: it reports the exception being handled.
     """
-    log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
+    budget = _error_logs.get(ctx.server)
+    if budget is None:
+        budget = _error_logs[ctx.server] = LogBudget(ERROR_LOG_BURST, ERROR_LOG_RATE)
+    held_back = budget.take(ctx.server.clock.monotonic())
+    if held_back:
+        log.error("%d more handler errors were not logged", held_back)
+    if held_back is not None:
+        log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
     ctx.server.stats.handler_errors += 1
     exc = sys.exc_info()[1]
     error = f"{type(exc).__name__}: {exc}"[:300]

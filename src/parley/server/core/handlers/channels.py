@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parley.irc.casemap import fold, valid_channel
+from parley.irc.digits import parse_number
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_BADCHANNELKEY,
@@ -199,10 +200,11 @@ def handle_list(ctx: Context, msg: Message) -> None:
     minimum, maximum = 0, None
     wanted: list[Channel] | None = None
     for term in msg.params[0].split(",") if msg.params else []:
-        if term.startswith(">") and term[1:].isdigit():
-            minimum = int(term[1:]) + 1
-        elif term.startswith("<") and term[1:].isdigit():
-            maximum = int(term[1:]) - 1
+        bound = parse_number(term[1:]) if term[:1] in ("<", ">") else None
+        if term.startswith(">") and bound is not None:
+            minimum = bound + 1
+        elif term.startswith("<") and bound is not None:
+            maximum = bound - 1
         elif term:
             channel = state.channel(term)
             wanted = wanted or []

@@ -14,6 +14,7 @@ import calendar
 import time
 
 from parley.irc.casemap import fold, is_channel
+from parley.irc.digits import parse_number
 from parley.irc.message import Message, encode
 from parley.server.core.clock import server_time
 from parley.server.core.context import Context
@@ -53,6 +54,8 @@ def _fail(ctx: Context, code: str, *params: str) -> None:
 
 def _parse_time(text: str) -> float | None:
     """`2026-11-24T01:02:03.456Z` as seconds since the epoch."""
+    if not text.isascii():
+        return None  # digits are ASCII only
     try:
         whole, _, rest = text.rstrip("Z").partition(".")
         seconds = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
@@ -76,10 +79,11 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
         return
     target = msg.params[1]
     limit_text = msg.params[wanted - 1]
-    if not limit_text.isdigit() or int(limit_text) == 0:
-        _fail(ctx, "INVALID_PARAMS", sub, limit_text, "Invalid limit")
+    limit = parse_number(limit_text)
+    if not limit:
+        _fail(ctx, "INVALID_PARAMS", sub, limit_text[:20], "Invalid limit")
         return
-    limit = min(int(limit_text), MAX_LIMIT)
+    limit = min(limit, MAX_LIMIT)
     client = ctx.client
     if is_channel(target):
         channel = ctx.state.channel(target)
@@ -204,11 +208,12 @@ def _targets(ctx: Context, msg: Message) -> None:
         _fail(ctx, "NEED_MORE_PARAMS", "TARGETS", "Missing parameters")
         return
     times = [_parse_time(p.partition("=")[2]) for p in msg.params[1:3]]
-    if None in times or not msg.params[3].isdigit():
+    limit = parse_number(msg.params[3])
+    if None in times or limit is None:
         _fail(ctx, "INVALID_PARAMS", "TARGETS", "Invalid timestamps or limit")
         return
     low, high = sorted(t or 0.0 for t in times)
-    limit = min(int(msg.params[3]), MAX_LIMIT)
+    limit = min(limit, MAX_LIMIT)
     client = ctx.client
     reader = Reader(client.folded, client.account, client.signon)
     history = ctx.server.history

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from parley.irc.casemap import fold, is_channel
+from parley.irc.digits import parse_number
 from parley.irc.masks import normalize_mask
-from parley.irc.message import Message
+from parley.irc.message import MAX_LINE, Message
 from parley.irc.modes import ChannelModeTypes, ModeChange, parse_mode_changes
 from parley.irc.numerics import (
+    ERR_BANLISTFULL,
     ERR_CHANOPRIVSNEEDED,
     ERR_INVALIDKEY,
     ERR_INVALIDMODEPARAM,
@@ -76,9 +78,33 @@ def _channel_mode(ctx: Context, channel: Channel, msg: Message) -> None:
             applied.append(checked)
     if refused:
         ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
-    if applied:
-        event = ev.ChannelModeChanged(ctx.client.nick, channel.name, tuple(applied))
+    for run in fitting_runs(ctx.client.prefix, channel.name, applied):
+        event = ev.ChannelModeChanged(ctx.client.nick, channel.name, tuple(run))
         ctx.send_out(ctx.state.apply(event, ctx.session))
+
+
+def fitting_runs(source: str, target: str, changes: list[ModeChange]) -> list[list[ModeChange]]:
+    """`changes` cut into runs whose `:source MODE target ...` line fits in MAX_LINE bytes.
+
+    A change's cost is its letter, a sign when it differs from the one before,
+    and its argument with a space; `format_mode_changes` lays them out so.
+    """
+    base = len(f":{source} MODE {target} ".encode()) + len("\r\n") + 1  # 1: a last ':'
+    runs: list[list[ModeChange]] = []
+    run: list[ModeChange] = []
+    size = base
+    for change in changes:
+        arg = 0 if change.arg is None else 1 + len(change.arg.encode())
+        cost = 1 + arg + (not run or run[-1].adding != change.adding)
+        if run and size + cost > MAX_LINE:
+            runs.append(run)
+            run, size = [], base
+            cost = 2 + arg
+        run.append(change)
+        size += cost
+    if run:
+        runs.append(run)
+    return runs
 
 
 def _check_change(
@@ -103,19 +129,28 @@ def _check_change(
         return ModeChange(adding, letter, member.nick)
     if letter in LIST_MODES:
         assert arg is not None
+        longest = ctx.server.config.limits.mask_length
+        if len(arg) > longest:  # checked before the mask is compared with anything
+            shown = arg[:longest]
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, letter, shown, text="Mask too long")
+            return None
+        if not arg or arg[0] == ":" or " " in arg:  # it could not be a middle parameter
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, letter, "*", text="Invalid mask")
+            return None
         mask = normalize_mask(arg)
         present = _pending(applied, letter, mask)
         if present is None:
             present = any(fold(e.mask) == fold(mask) for e in channel.lists[letter])
         if present == adding:
             return None
-        if adding and len(channel.lists[letter]) >= ctx.server.config.limits.list_modes_per_channel:
+        if adding and _listed(channel, letter, applied) >= _list_cap(ctx):
+            ctx.reply(ERR_BANLISTFULL, channel.name, letter)
             return None
         return ModeChange(adding, letter, mask)
     if letter == "k":
         if not adding:
             return ModeChange(False, "k", "*") if channel.key is not None else None
-        if not arg or " " in arg or "," in arg or len(arg) > 23:
+        if not arg or " " in arg or "," in arg or arg[0] == ":" or len(arg) > 23:
             ctx.reply(ERR_INVALIDKEY, channel.name)
             return None
         return ModeChange(True, "k", arg)
@@ -125,14 +160,29 @@ def _check_change(
         if arg is None:
             ctx.reply(ERR_NEEDMOREPARAMS, "MODE")
             return None
-        if not arg.isdigit() or int(arg) <= 0:
-            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", arg or "*", text="Invalid limit")
+        limit = parse_number(arg)
+        if limit is None or limit <= 0:
+            shown = arg[:20] or "*"
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, "l", shown, text="Invalid limit")
             return None
-        return ModeChange(True, "l", str(int(arg)))
+        return ModeChange(True, "l", str(limit))
     held = _pending(applied, letter, None)
     if (letter in channel.flags if held is None else held) == adding:
         return None
     return ModeChange(adding, letter)
+
+
+def _list_cap(ctx: Context) -> int:
+    return ctx.server.config.limits.list_modes_per_channel
+
+
+def _listed(channel: Channel, letter: str, applied: list[ModeChange]) -> int:
+    """Entries on the list once the changes already accepted in this MODE are made.
+
+    Each accepted change adds or removes exactly one entry (no-ops are dropped).
+    """
+    pending = sum(1 if c.adding else -1 for c in applied if c.letter == letter)
+    return len(channel.lists[letter]) + pending
 
 
 def _pending(applied: list[ModeChange], letter: str, arg: str | None) -> bool | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from parley.irc.digits import is_number, parse_number
 from parley.irc.message import Message
 from parley.irc.modes import ModeChange
 from parley.irc.numerics import (
@@ -67,8 +68,9 @@ def _ban_params(msg: Message) -> tuple[int, str, str]:
     """`[minutes] <mask> [:reason]`, as KLINE and DLINE take them."""
     params = list(msg.params)
     minutes = 0
-    if len(params) > 1 and params[0].isascii() and params[0].isdigit():
-        minutes = int(params.pop(0))
+    if len(params) > 1 and is_number(params[0]):
+        number = parse_number(params.pop(0))
+        minutes = -1 if number is None else number  # too many digits: new_ban refuses it
     reason = params[1] if len(params) > 1 and params[1] else "Banned"
     return minutes, params[0], reason
 

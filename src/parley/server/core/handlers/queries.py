@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from parley.irc.casemap import fold, is_channel
+from parley.irc.digits import parse_number
 from parley.irc.masks import mask_matches
 from parley.irc.message import Message
 from parley.irc.numerics import (
@@ -61,9 +62,11 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
         )
         return
     fields, _, token = whox.partition(",")
+    if parse_number(token, max_digits=3) is None:
+        token = "0"  # IRCv3 WHOX: a token is one to three digits
     idle = str(max(0, int(ctx.state.clock.now() - client.last_spoke)))
     values = {
-        "t": token or "0",
+        "t": token,
         "c": name,
         "u": client.user,
         "i": client.host,
@@ -92,6 +95,9 @@ def handle_who(ctx: Context, msg: Message) -> None:
     mask = msg.params[0] if msg.params else "*"
     whox = msg.params[1][1:] if len(msg.params) > 1 and msg.params[1].startswith("%") else None
     me = ctx.client
+    if len(mask) > ctx.server.config.limits.mask_length:
+        ctx.reply(RPL_ENDOFWHO, mask[: ctx.server.config.limits.mask_length])
+        return  # a mask over the cap is matched against nobody
     if is_channel(mask):
         channel = ctx.state.channel(mask)
         if channel is not None and ("s" not in channel.flags or me in channel.members):
@@ -151,7 +157,7 @@ def handle_whowas(ctx: Context, msg: Message) -> None:
     if not msg.params[0]:
         ctx.reply(ERR_NONICKNAMEGIVEN)
         return
-    count = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
+    count = (parse_number(msg.params[1]) if len(msg.params) > 1 else None) or 0
     for nick in msg.params[0].split(","):
         key = fold(nick)
         entries = [e for e in reversed(ctx.state.whowas) if fold(e.nick) == key]

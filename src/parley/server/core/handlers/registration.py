@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import parley
 from parley.irc.casemap import fold, valid_nick
+from parley.irc.digits import parse_number
 from parley.irc.isupport import isupport_lines
 from parley.irc.message import Message, encode_parts
 from parley.irc.numerics import (
@@ -87,6 +88,11 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if nick == client.nick:
         return
+    if ctx.server.bans:  # a K-line names a nick too: it cannot be taken later (InspIRCd's Q-line)
+        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}")
+        if ban is not None:
+            ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
+            return
     ctx.send_out(ctx.state.apply(ev.NickChanged(client.nick, nick), origin=session))
     check_reservation(ctx)
 
@@ -113,7 +119,7 @@ def handle_cap(ctx: Context, msg: Message) -> None:
     if sub == "LS":
         if unregistered:
             session.negotiating = True
-        version = int(msg.params[1]) if len(msg.params) > 1 and msg.params[1].isdigit() else 0
+        version = (parse_number(msg.params[1]) if len(msg.params) > 1 else None) or 0
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
