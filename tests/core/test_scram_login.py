@@ -1,4 +1,5 @@
-"""SCRAM-SHA-256 through AUTHENTICATE, against the core: what malformed messages get."""
+"""SCRAM-SHA-256 through AUTHENTICATE, against the core: what an unknown name and a
+malformed message get."""
 
 from __future__ import annotations
 
@@ -23,6 +24,38 @@ def server_first(harness: Harness, session: Session, conn: FakeConnection, name:
     (challenge,) = conn.take()
     assert challenge.command == "AUTHENTICATE"
     return base64.b64decode(challenge.params[0]).decode()
+
+
+def salt_of(harness: Harness, name: str, host: str = "192.0.2.1") -> str:
+    session, conn = harness.connect(host)
+    first = server_first(harness, session, conn, name)
+    harness.server.disconnect(session, "done")
+    return dict(part.split("=", 1) for part in first.split(","))["s"]
+
+
+def test_an_unknown_name_gets_the_same_salt_every_time() -> None:
+    harness = Harness()
+    assert salt_of(harness, "nobody") == salt_of(harness, "nobody", host="198.51.100.9")
+    assert salt_of(harness, "NoBody") == salt_of(harness, "nobody")  # names fold
+    assert salt_of(harness, "nobody") != salt_of(harness, "someone")
+
+
+def test_the_fake_salt_follows_the_server_secret() -> None:
+    one, two = Harness(), Harness()
+    two.server.secret = one.server.secret
+    assert salt_of(one, "nobody") == salt_of(two, "nobody")
+    assert salt_of(Harness(), "nobody") != salt_of(one, "nobody")  # another secret
+
+
+def test_an_unknown_name_looks_like_a_real_account() -> None:
+    harness = Harness()
+    harness.server.accounts.create("alice", *credentials("correct horse"))
+    real = salt_of(harness, "alice")
+    fake = salt_of(harness, "nobody")
+    assert len(base64.b64decode(real)) == len(base64.b64decode(fake))
+    session, conn = harness.connect()
+    first = server_first(harness, session, conn, "nobody")
+    assert dict(part.split("=", 1) for part in first.split(","))["i"] == "4096"
 
 
 def proof_for(first: str, password: str) -> str:

@@ -23,6 +23,7 @@ from parley.server.core.server import Server
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.net.worker import ThreadWorker
+from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.history import SqliteHistory
@@ -68,6 +69,7 @@ class Process:
             history=self.history,
             bans=self.bans,
             worker=self.worker,
+            secret=load_secret(Path(config.data_dir)),
         )
         self.hub = Hub(self.core, loop)
 

@@ -70,6 +70,15 @@ _STANDARD = frozenset("acimnprsv")  # RFC 5802's own attributes, each once in it
 _SASLNAME = re.compile(r"(?:[^=,]|=2C|=3D)+")  # alternatives never overlap: linear
 
 
+def fake_credentials(secret: bytes, folded_name: str) -> ScramCredentials:
+    """Keys for a name with no SCRAM keys: the same on every try and after restarts (they
+    come from the server's secret and the name), like a real account's, yet match no
+    password, so the exchange fails at the proof as a wrong password does."""
+    name = folded_name.encode()
+    salt, stored, server = (_hmac(secret, label + b"\0" + name) for label in (b"s", b"k", b"v"))
+    return ScramCredentials(salt[:16], ITERATIONS, stored, server)
+
+
 def _attribute(part: str, key: str) -> str:
     """The value of `key=value`, or ScramError if `part` is another attribute."""
     name, sep, value = part.partition("=")

@@ -83,6 +83,7 @@ class Server:
         history: HistoryStore | None = None,
         bans: BanStore | None = None,
         worker: Worker | None = None,
+        secret: bytes | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -109,6 +110,7 @@ class Server:
         self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
         self._next_id = 0
         self._sweeps = 0
+        self.secret = secret or secrets.token_bytes(32)  # the data dir's, or this run's
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import secrets
 
 from parley.irc.casemap import fold
 from parley.irc.message import Message
@@ -29,11 +28,11 @@ from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
 from parley.server.core.login import verify_login
 from parley.server.scram import (
-    ITERATIONS,
     MECHANISM,
     ScramCredentials,
     ScramError,
     ScramServer,
+    fake_credentials,
 )
 
 log = logging.getLogger("parley.core")
@@ -118,10 +117,10 @@ def _scram_step(ctx: Context, response: str) -> None:
             state = session.sasl_state = _ScramExchange(scram, _scram_credentials(ctx, name))
             _send_chunks(ctx, scram.challenge(state.credentials))
         elif state.account is None:
+            server_final = state.scram.final(text, state.credentials)  # fails for a fake
             account = ctx.server.accounts.get(state.scram.username or "")
             if account is None or account.scram is None:
-                raise ScramError("no such account")
-            server_final = state.scram.final(text, state.credentials)
+                raise ScramError("no such account")  # deleted during the exchange
             state.account = account.name
             _send_chunks(ctx, server_final)
         else:  # the client acknowledged the server's signature
@@ -157,10 +156,7 @@ def _scram_credentials(ctx: Context, name: str) -> ScramCredentials:
         raise ScramError("throttled")
     account = ctx.server.accounts.get(name)
     if account is None or account.scram is None:
-        # Random keys with a fresh salt: the proof fails as for a wrong password,
-        # at the cost of no key derivation.
-        salt, stored, server = (secrets.token_bytes(n) for n in (16, 32, 32))
-        return ScramCredentials(salt, ITERATIONS, stored, server)
+        return fake_credentials(ctx.server.secret, fold(name))
     return ScramCredentials.decode(account.scram)
 
 
