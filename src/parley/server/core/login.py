@@ -1,34 +1,73 @@
 """Checking a password off the event loop, with the throttles that slow down guessing.
 
-SASL PLAIN, NickServ IDENTIFY and DROP, and OPER all end here. A check costs an
-argon2 verification (~20 ms) on the worker. Failures count per account (or operator
-name) and per address, 5 a minute; past that, tries fail at once with no check. At
-most a few checks per address are in flight at a time, so reconnecting clients cannot
-queue unbounded work. An unknown name costs a check like a known one: timing tells
-nothing of which accounts exist.
+SASL PLAIN and SCRAM, NickServ IDENTIFY and DROP, and OPER all end here. A check
+costs an argon2 verification (~20 ms) on the worker. A try counts as it starts,
+before the hash (a right password gives it back), in three windows of a minute:
+per account (or operator name) and address, per account from everywhere (a higher
+cap), and per address over all accounts. So concurrent tries count at once, and a
+guesser's address is stopped without locking the owner out elsewhere. At most a
+few checks per address are in flight at a time, so reconnecting clients cannot
+queue unbounded work. An unknown name costs a check like a known one: timing
+tells nothing of which accounts exist.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache, partial
-from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
+from parley.server.config import Limits
 from parley.server.core.context import Context
+from parley.server.core.throttle import Throttle
 from parley.server.passwords import hash_password, verify_password
-
-if TYPE_CHECKING:
-    from parley.server.core.server import Server
 
 log = logging.getLogger("parley.core")
 
 MAX_IN_FLIGHT = 8  # password checks under way per address
+WINDOW = 60.0  # seconds over which tries are counted
 
 Checked = Callable[[Context, bool], None]
 LoggedIn = Callable[[Context, "str | None"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One password try under way: the keys it was counted under, and when."""
+
+    keys: tuple[str, ...]
+    host: str
+    started: float
+
+
+class LoginGuard:
+    """Who may try a password now, and how many checks each address has under way."""
+
+    def __init__(self) -> None:
+        self.tries = Throttle(limit=1, window=WINDOW, max_keys=30_000)
+        self.in_flight: Counter[str] = Counter()  # password checks under way, by address
+
+    def begin(self, limits: Limits, name_key: str, host: str, now: float) -> Attempt | None:
+        """Count a try on `name_key` from `host`, or None if one of its windows is full."""
+        counted = (
+            (f"{name_key} from {host}", limits.login_tries_per_account_address),
+            (name_key, limits.login_tries_per_account),
+            (f"ip:{host}", limits.login_tries_per_address),
+        )
+        if any(self.tries.blocked(key, now, limit) for key, limit in counted):
+            return None
+        for key, _ in counted:
+            self.tries.fail(key, now)
+        return Attempt(tuple(key for key, _ in counted), host, now)
+
+    def succeeded(self, attempt: Attempt) -> None:
+        """A right password: its try is given back, so the owner is never slowed down."""
+        for key in attempt.keys:
+            self.tries.refund(key, attempt.started)
 
 
 def check_secret(
@@ -36,22 +75,22 @@ def check_secret(
 ) -> None:
     """Check `password` against `hashed` (None: no such name) and call `then(ctx, right)`."""
     server = ctx.server
+    guard = server.logins
     host = ctx.session.conn.host
-    keys = (name_key, f"ip:{host}")
-    now = ctx.state.clock.monotonic()
-    if any(server.login_throttle.blocked(key, now) for key in keys):
-        log.info("throttled password check for %s from %s", name_key, host)
+    if guard.in_flight[host] >= MAX_IN_FLIGHT:
+        log.debug("too many password checks at once from %s", host)
         then(ctx, False)
         return
-    if server.checks_in_flight[host] >= MAX_IN_FLIGHT:
-        log.info("too many password checks at once from %s", host)
+    attempt = guard.begin(server.config.limits, name_key, host, ctx.state.clock.monotonic())
+    if attempt is None:
+        log.debug("throttled password check for %s from %s", name_key, host)
         then(ctx, False)
         return
-    server.checks_in_flight[host] += 1
+    guard.in_flight[host] += 1
     ctx.defer(
         partial(_matches, hashed, password),
         partial(_answer, then),
-        partial(_settle, server, keys, host),
+        partial(_settle, server.logins, attempt),
     )
 
 
@@ -76,16 +115,16 @@ def decoy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 
 
-def _settle(server: Server, keys: tuple[str, str], host: str, right: bool) -> None:
+def _settle(guard: LoginGuard, attempt: Attempt, right: bool) -> None:
     """Bookkeeping that holds even if the session left before the answer."""
-    server.checks_in_flight[host] -= 1
-    if server.checks_in_flight[host] <= 0:
-        del server.checks_in_flight[host]
-    if not right:
-        now = server.clock.monotonic()
-        for key in keys:
-            server.login_throttle.fail(key, now)
-        log.info("failed password check for %s from %s", keys[0], host)
+    host = attempt.host
+    guard.in_flight[host] -= 1
+    if guard.in_flight[host] <= 0:
+        del guard.in_flight[host]
+    if right:
+        guard.succeeded(attempt)
+    else:
+        log.info("failed password check for %s from %s", attempt.keys[1], host)
 
 
 def _answer(then: Checked, ctx: Context, right: bool) -> None:

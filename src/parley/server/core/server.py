@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Protocol
@@ -26,6 +25,7 @@ from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.presence import remember
+from parley.server.core.login import LoginGuard
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.state import State
@@ -35,6 +35,7 @@ from parley.server.core.worker import (
     MAX_HELD_LINES,
     Deferred,
     Failed,
+    FairQueue,
     InlineWorker,
     Worker,
     guarded,
@@ -92,6 +93,7 @@ class Server:
         self.clock = clock or SystemClock()
         self.control: Control = control or NoControl()
         self.worker: Worker = worker or InlineWorker()
+        self.jobs = FairQueue(self.worker)  # slow jobs, round-robin by address
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.stats = Stats()
@@ -100,9 +102,7 @@ class Server:
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
         self._last_message_time = 0.0
-        # Failed logins: 5 a minute per account and per address (argon2 costs ~20 ms).
-        self.login_throttle = Throttle(limit=5, window=60.0)
-        self.checks_in_flight: Counter[str] = Counter()  # password checks under way, by address
+        self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
         self.created = self.clock.now()
@@ -217,7 +217,11 @@ class Server:
         ctx.deferred = None
         if ctx.session.held is None:
             ctx.session.held = []
-        self.worker.submit(partial(guarded, deferred.job), partial(self._finish, ctx, deferred))
+        self.jobs.submit(
+            ctx.session.conn.host,
+            partial(guarded, deferred.job),
+            partial(self._finish, ctx, deferred),
+        )
 
     def _finish(self, ctx: Context, deferred: Deferred, result: object) -> None:
         """On the loop again: settle, the handler's second half, its replies, the held lines.

@@ -26,7 +26,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
-from parley.server.core.login import verify_login
+from parley.server.core.login import Attempt, verify_login
 from parley.server.scram import (
     MECHANISM,
     ScramCredentials,
@@ -112,52 +112,58 @@ def _scram_step(ctx: Context, response: str) -> None:
     state = session.sasl_state
     try:
         if not isinstance(state, _ScramExchange):
-            scram = ScramServer()
-            name = scram.start(text)
-            state = session.sasl_state = _ScramExchange(scram, _scram_credentials(ctx, name))
-            _send_chunks(ctx, scram.challenge(state.credentials))
+            state = session.sasl_state = _scram_start(ctx, text)
+            _send_chunks(ctx, state.scram.challenge(state.credentials))
         elif state.account is None:
             server_final = state.scram.final(text, state.credentials)  # fails for a fake
             account = ctx.server.accounts.get(state.scram.username or "")
             if account is None or account.scram is None:
                 raise ScramError("no such account")  # deleted during the exchange
+            ctx.server.logins.succeeded(state.attempt)
             state.account = account.name
             _send_chunks(ctx, server_final)
         else:  # the client acknowledged the server's signature
             _reset(ctx)
             log_in(ctx, state.account)
             ctx.reply(RPL_SASLSUCCESS)
-    except ScramError as exc:
-        host = session.conn.host
-        log.info("failed SCRAM login from %s: %s", host, exc)
+    except ScramError as exc:  # the try was counted as it began (_scram_start)
+        log.info("failed SCRAM login from %s: %s", session.conn.host, exc)
         _reset(ctx)
-        now = ctx.state.clock.monotonic()
-        ctx.server.login_throttle.fail(f"ip:{host}", now)
         ctx.reply(ERR_SASLFAIL)
 
 
 class _ScramExchange:
-    """A SCRAM login under way: the exchange, and the account once the proof held."""
+    """A SCRAM login under way: the exchange, its counted try, and the account once the
+    proof held."""
 
-    __slots__ = ("account", "credentials", "scram")
+    __slots__ = ("account", "attempt", "credentials", "scram")
 
-    def __init__(self, scram: ScramServer, credentials: ScramCredentials) -> None:
+    def __init__(self, scram: ScramServer, credentials: ScramCredentials, attempt: Attempt):
         self.scram = scram
         self.credentials = credentials
+        self.attempt = attempt
         self.account: str | None = None
 
 
-def _scram_credentials(ctx: Context, name: str) -> ScramCredentials:
-    """The account's SCRAM keys; for an unknown account, made-up ones, so that the
-    exchange fails at the proof and does not tell which accounts exist."""
+def _scram_start(ctx: Context, client_first: str) -> _ScramExchange:
+    """Read the client-first message and count the try, as a password check counts.
+
+    An unknown account gets made-up keys, so that the exchange fails at the proof
+    and does not tell which accounts exist.
+    """
+    scram = ScramServer()
+    name = scram.start(client_first)
     now = ctx.state.clock.monotonic()
-    keys = (f"account:{fold(name)}", f"ip:{ctx.session.conn.host}")
-    if any(ctx.server.login_throttle.blocked(key, now) for key in keys):
+    limits = ctx.server.config.limits
+    attempt = ctx.server.logins.begin(limits, f"account:{fold(name)}", ctx.session.conn.host, now)
+    if attempt is None:
         raise ScramError("throttled")
     account = ctx.server.accounts.get(name)
     if account is None or account.scram is None:
-        return fake_credentials(ctx.server.secret, fold(name))
-    return ScramCredentials.decode(account.scram)
+        credentials = fake_credentials(ctx.server.secret, fold(name))
+    else:
+        credentials = ScramCredentials.decode(account.scram)
+    return _ScramExchange(scram, credentials, attempt)
 
 
 def _plain(ctx: Context, response: str) -> None:

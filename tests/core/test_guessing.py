@@ -1,0 +1,190 @@
+"""Password guessing from many addresses at once, against the core with a worker the
+test runs by hand: how many checks really run, and that the owner still gets in."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from core.fake import FakeConnection, Harness, commands_of
+from core.test_slow_work import HeldWorker, plain
+from parley.server.config import Limits, Oper
+from parley.server.core.session import Session
+from parley.server.passwords import credentials, hash_password
+from support.scram_client import client_proof
+
+LIMITS = Limits()
+
+
+def setup(**changes: Any) -> tuple[Harness, HeldWorker]:
+    worker = HeldWorker()
+    harness = Harness(worker=worker, **changes)
+    harness.server.accounts.create("alice", *credentials("correct horse"))
+    return harness, worker
+
+
+def try_plain(harness: Harness, host: str, account: str, password: str) -> FakeConnection:
+    """A new connection from `host` that sends one SASL PLAIN try (answered or not yet)."""
+    session, conn = harness.connect(host)
+    harness.say(session, "CAP REQ sasl", "AUTHENTICATE PLAIN")
+    conn.take()
+    harness.say(session, f"AUTHENTICATE {plain(account, password)}")
+    return conn
+
+
+def test_checks_on_one_account_are_bounded_however_many_addresses_try_at_once() -> None:
+    harness, worker = setup()
+    conns = [
+        try_plain(harness, f"203.0.113.{address}", "alice", f"guess{address}-{n}")
+        for address in range(16)
+        for n in range(8)
+    ]  # 128 tries at once, none answered before the others start
+    refused_at_once = sum(commands_of(c.take()) == ["904"] for c in conns)
+    ran = worker.drain()
+    assert ran == LIMITS.login_tries_per_account
+    assert refused_at_once == len(conns) - ran
+    # Within the minute nothing more is checked, from old addresses or new ones.
+    try_plain(harness, "203.0.113.1", "alice", "again")
+    try_plain(harness, "198.51.100.200", "alice", "again")
+    assert worker.drain() == 0
+    harness.clock.advance(61)
+    try_plain(harness, "203.0.113.1", "alice", "later")
+    assert worker.drain() == 1
+
+
+def test_one_address_gets_a_few_tries_on_an_account() -> None:
+    harness, worker = setup()
+    conns = [try_plain(harness, "203.0.113.9", "alice", f"guess{n}") for n in range(8)]
+    assert worker.drain() == LIMITS.login_tries_per_account_address
+    assert [commands_of(c.take()) for c in conns] == [["904"]] * 8
+
+
+def test_the_owner_logs_in_from_another_address_while_the_guesser_is_throttled() -> None:
+    harness, worker = setup()
+    for n in range(LIMITS.login_tries_per_account_address):
+        try_plain(harness, "203.0.113.9", "alice", f"guess{n}")
+        worker.drain()
+    guesser = try_plain(harness, "203.0.113.9", "alice", "correct horse")
+    assert worker.jobs == []  # refused without a check, even the right password
+    assert commands_of(guesser.take()) == ["904"]
+    owner = try_plain(harness, "198.51.100.7", "alice", "correct horse")
+    assert worker.drain() == 1
+    assert commands_of(owner.take())[-1] == "903"
+
+
+def test_the_owner_identifies_while_another_address_is_throttled() -> None:
+    harness, worker = setup()
+    harness.server.accounts.create("bob", *credentials("bobs-password"))
+    guesser, _ = harness.connect("203.0.113.9")
+    harness.say(guesser, "NICK mallory", "USER m 0 * :m")
+    for n in range(LIMITS.login_tries_per_account_address + 2):
+        harness.say(guesser, f"PRIVMSG NickServ :IDENTIFY bob guess{n}")
+    checks = worker.drain()
+    assert checks == LIMITS.login_tries_per_account_address
+    owner, _ = harness.connect("198.51.100.7")
+    harness.say(owner, "NICK bob", "USER b 0 * :b", "PRIVMSG NickServ :IDENTIFY bobs-password")
+    worker.drain()
+    assert owner.account == "bob"
+
+
+def test_oper_guessing_is_throttled_per_address_without_locking_out_the_operator() -> None:
+    harness, worker = setup(opers=(Oper("boss", hash_password("op-secret")),))
+    guesser, _ = harness.connect("203.0.113.9")
+    harness.say(guesser, "NICK mallory", "USER m 0 * :m")
+    for n in range(LIMITS.login_tries_per_account_address + 3):
+        harness.say(guesser, f"OPER boss guess{n}")
+    assert worker.drain() == LIMITS.login_tries_per_account_address
+    harness.say(guesser, "OPER boss op-secret")
+    assert worker.drain() == 0
+    assert not harness.server.state.client("mallory").is_oper  # type: ignore[union-attr]
+    boss, _ = harness.connect("198.51.100.7")
+    harness.say(boss, "NICK boss", "USER b 0 * :b", "OPER boss op-secret")
+    assert worker.drain() == 1
+    assert harness.server.state.client("boss").is_oper  # type: ignore[union-attr]
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def scram_first(harness: Harness, host: str, name: str) -> tuple[Session, FakeConnection, str]:
+    """Start a SCRAM exchange from `host`: the server-first message, or "" if refused."""
+    session, conn = harness.connect(host)
+    harness.say(session, "CAP REQ sasl", "AUTHENTICATE SCRAM-SHA-256")
+    conn.take()
+    harness.say(session, f"AUTHENTICATE {b64(f'n,,n={name},r=clientnonce')}")
+    (reply,) = conn.take()
+    if reply.command == "904":
+        return session, conn, ""
+    return session, conn, base64.b64decode(reply.params[0]).decode()
+
+
+def scram_finish(harness: Harness, session: Session, conn: FakeConnection, first: str,
+                 password: str) -> list[str]:  # fmt: skip
+    nonce = dict(part.split("=", 1) for part in first.split(","))["r"]
+    final, _ = client_proof(password, "n=alice,r=clientnonce", first, nonce)
+    harness.say(session, f"AUTHENTICATE {b64(final)}")
+    replies = commands_of(conn.take())
+    if replies == ["AUTHENTICATE"]:  # the server's signature: acknowledged
+        harness.say(session, "AUTHENTICATE +")
+        replies = commands_of(conn.take())
+    return replies
+
+
+def test_scram_tries_count_as_they_start_per_account_and_address() -> None:
+    harness, _ = setup()
+    started = [scram_first(harness, "203.0.113.9", "alice")[2] for _ in range(8)]
+    assert sum(bool(first) for first in started) == LIMITS.login_tries_per_account_address
+    # From many addresses, the account's own cap holds.
+    more = [scram_first(harness, f"198.51.100.{n}", "alice")[2] for n in range(40)]
+    allowed = LIMITS.login_tries_per_account - LIMITS.login_tries_per_account_address
+    assert sum(bool(first) for first in more) == allowed
+
+
+def test_the_owner_logs_in_with_scram_while_a_scram_guesser_is_throttled() -> None:
+    harness, _ = setup()
+    for _ in range(LIMITS.login_tries_per_account_address):
+        session, conn, first = scram_first(harness, "203.0.113.9", "alice")
+        assert scram_finish(harness, session, conn, first, "wrong") == ["904"]
+    assert scram_first(harness, "203.0.113.9", "alice")[2] == ""  # throttled
+    session, conn, first = scram_first(harness, "198.51.100.7", "alice")
+    assert scram_finish(harness, session, conn, first, "correct horse") == ["900", "903"]
+    for _ in range(10):  # the owner's right logins are given back: never throttled
+        session, conn, first = scram_first(harness, "198.51.100.7", "alice")
+        assert scram_finish(harness, session, conn, first, "correct horse") == ["900", "903"]
+
+
+def test_a_login_is_not_queued_behind_other_addresses_checks() -> None:
+    harness, worker = setup()
+    attackers = 20
+    for address in range(attackers):
+        for n in range(8):  # each address as many checks at once as it may have
+            try_plain(harness, f"203.0.113.{address}", f"nobody{address}x{n}", "guess")
+    queued = attackers * 8
+    owner = try_plain(harness, "198.51.100.7", "alice", "correct horse")
+    before = 0
+    while not owner.sent:
+        worker.finish_one()
+        before += 1
+    assert commands_of(owner.take())[-1] == "903"
+    # The owner waited for one check per other address at most (and for those the
+    # worker had already), not for all of them.
+    assert before - 1 <= attackers + 2  # its own check was the last of these
+    assert worker.drain() == queued - before + 1
+
+
+def test_the_queue_takes_addresses_in_turn() -> None:
+    from parley.server.core.worker import FairQueue
+
+    worker = HeldWorker()
+    queue = FairQueue(worker, capacity=2)
+    ran: list[str] = []
+    for n in range(800):
+        queue.submit("203.0.113.1", lambda n=n: f"a{n}", ran.append)
+    queue.submit("198.51.100.7", lambda: "owner", ran.append)
+    assert len(worker.jobs) == 2 and len(queue) == 799
+    while "owner" not in ran:
+        worker.finish_one()
+    assert ran == ["a0", "a1", "owner"]
+    assert worker.drain() == 798
+    assert queue.running == 0 and len(queue) == 0
