@@ -15,6 +15,7 @@ import parley
 from parley.irc.casemap import valid_nick
 from parley.server.config import Config
 from parley.server.configfile import ConfigError, build_config
+from parley.server.secretinput import exposure_warnings
 
 EXIT_USAGE = 2
 
@@ -48,12 +49,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
-    p.add_argument("--password", metavar="PASS", help="server password clients must send")
+    p.add_argument(
+        "--password",
+        metavar="PASS",
+        help="server password clients must send (visible to other users: prefer "
+        "--password-file or PARLEY_PASSWORD)",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="the server password, from a file")
     p.add_argument(
         "--oper",
         action="append",
         metavar="NAME:PASSWORD",
-        help="an IRC operator, repeatable; hashed at load",
+        help="an IRC operator, repeatable; hashed at load (visible to other users: prefer "
+        "--oper-file or PARLEY_OPERS)",
+    )
+    p.add_argument(
+        "--oper-file", metavar="FILE", help="IRC operators from a file, one NAME:PASSWORD a line"
     )
     p.add_argument("--motd-file", metavar="FILE", help="message of the day, reread on REHASH")
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
@@ -108,9 +119,13 @@ def _hash_password(words: list[str]) -> int:
     return 0
 
 
+def _warn(message: str) -> None:
+    print(f"parley-server: warning: {message}", file=sys.stderr)
+
+
 def load(args: argparse.Namespace) -> Config:
     """The config for these arguments, with its data dir created."""
-    config = build_config(args)
+    config = build_config(args, warn=_warn)
     try:
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -175,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "hash-password":
         return _hash_password(args.words)
+    for warning in exposure_warnings(args.password, args.oper):
+        _warn(warning)
     try:
         config = load(args)
     except ConfigError as exc:

@@ -8,7 +8,6 @@ handlers themselves only check what is particular to them (ergo's commands.go).
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from parley.irc.numerics import (
 from parley.server.core.context import Context
 from parley.server.core.observed import HandlerFailed
 from parley.server.core.session import Phase
+from parley.server.logs import log_failure
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -79,10 +79,8 @@ def command_failed(ctx: Context) -> None:
 
     Call it from an `except` block: it reports the exception being handled.
     """
-    log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
+    error = log_failure(log, ctx.command, ctx.session.id)  # no password or text in it
     ctx.server.stats.handler_errors += 1
-    exc = sys.exc_info()[1]
-    error = f"{type(exc).__name__}: {exc}"[:300]
     ctx.server.tell(HandlerFailed(ctx.command, ctx.session.conn.host, error))
     ctx.deferred = None
     ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")

@@ -37,11 +37,17 @@ LoggedIn = Callable[[Context, "str | None"], None]
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One password try under way: the keys it was counted under, and when."""
+    """One password try under way: the keys it was counted under, and when.
+
+    `shown` names it in the log: a real account or operator name, never the name as
+    typed (with its arguments swapped, `IDENTIFY <password> <account>` types the
+    password there).
+    """
 
     keys: tuple[str, ...]
     host: str
     started: float
+    shown: str = "an unknown name"
 
 
 class LoginGuard:
@@ -51,7 +57,9 @@ class LoginGuard:
         self.tries = Throttle(limit=1, window=WINDOW, max_keys=30_000)
         self.in_flight: Counter[str] = Counter()  # password checks under way, by address
 
-    def begin(self, limits: Limits, name_key: str, host: str, now: float) -> Attempt | None:
+    def begin(
+        self, limits: Limits, name_key: str, host: str, now: float, shown: str | None = None
+    ) -> Attempt | None:
         """Count a try on `name_key` from `host`, or None if one of its windows is full."""
         counted = (
             (f"{name_key} from {host}", limits.login_tries_per_account_address),
@@ -62,7 +70,8 @@ class LoginGuard:
             return None
         for key, _ in counted:
             self.tries.fail(key, now)
-        return Attempt(tuple(key for key, _ in counted), host, now)
+        keys = tuple(key for key, _ in counted)
+        return Attempt(keys, host, now, shown) if shown else Attempt(keys, host, now)
 
     def succeeded(self, attempt: Attempt) -> None:
         """A right password: its try is given back, so the owner is never slowed down."""
@@ -71,9 +80,17 @@ class LoginGuard:
 
 
 def check_secret(
-    ctx: Context, name_key: str, hashed: str | None, password: str, then: Checked
+    ctx: Context,
+    name_key: str,
+    hashed: str | None,
+    password: str,
+    then: Checked,
+    shown: str | None = None,
 ) -> None:
-    """Check `password` against `hashed` (None: no such name) and call `then(ctx, right)`."""
+    """Check `password` against `hashed` (None: no such name) and call `then(ctx, right)`.
+
+    `shown` is what the log may call the name: given only for one that exists.
+    """
     server = ctx.server
     guard = server.logins
     host = ctx.session.conn.host
@@ -81,9 +98,10 @@ def check_secret(
         log.debug("too many password checks at once from %s", host)
         then(ctx, False)
         return
-    attempt = guard.begin(server.config.limits, name_key, host, ctx.state.clock.monotonic())
+    now = ctx.state.clock.monotonic()
+    attempt = guard.begin(server.config.limits, name_key, host, now, shown)
     if attempt is None:
-        log.debug("throttled password check for %s from %s", name_key, host)
+        log.debug("throttled password check for %s from %s", shown or "an unknown name", host)
         then(ctx, False)
         return
     guard.in_flight[host] += 1
@@ -99,9 +117,9 @@ def verify_login(ctx: Context, account_name: str, password: str, then: LoggedIn)
     account = ctx.server.accounts.get(account_name)
     hashed = account.password_hash if account is not None else None
     name = account.name if account is not None else None
-    check_secret(
-        ctx, f"account:{fold(account_name)}", hashed, password, partial(_named, name, then)
-    )
+    key = f"account:{fold(account_name)}"
+    shown = f"account {name}" if name is not None else None
+    check_secret(ctx, key, hashed, password, partial(_named, name, then), shown)
 
 
 def _matches(hashed: str | None, password: str) -> bool:
@@ -124,7 +142,7 @@ def _settle(guard: LoginGuard, attempt: Attempt, right: bool) -> None:
     if right:
         guard.succeeded(attempt)
     else:
-        log.info("failed password check for %s from %s", attempt.keys[1], host)
+        log.info("failed password check for %s from %s", attempt.shown, host)
 
 
 def _answer(then: Checked, ctx: Context, right: bool) -> None:

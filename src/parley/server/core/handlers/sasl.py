@@ -155,10 +155,12 @@ def _scram_start(ctx: Context, client_first: str) -> _ScramExchange:
     name = scram.start(client_first)
     now = ctx.state.clock.monotonic()
     limits = ctx.server.config.limits
-    attempt = ctx.server.logins.begin(limits, f"account:{fold(name)}", ctx.session.conn.host, now)
+    account = ctx.server.accounts.get(name)
+    shown = f"account {account.name}" if account is not None else None
+    host = ctx.session.conn.host
+    attempt = ctx.server.logins.begin(limits, f"account:{fold(name)}", host, now, shown)
     if attempt is None:
         raise ScramError("throttled")
-    account = ctx.server.accounts.get(name)
     if account is None or account.scram is None:
         credentials = fake_credentials(ctx.server.secret, fold(name))
     else:
