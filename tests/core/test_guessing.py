@@ -170,7 +170,7 @@ def test_a_login_is_not_queued_behind_other_addresses_checks() -> None:
     # The owner waited for one check per other address at most (and for those the
     # worker had already), not for all of them.
     assert before - 1 <= attackers + 2  # its own check was the last of these
-    assert worker.drain() == queued - before + 1
+    assert len(worker.jobs) + len(harness.server.jobs) == queued - before + 1  # none lost
 
 
 def test_the_queue_takes_addresses_in_turn() -> None:
@@ -188,3 +188,13 @@ def test_the_queue_takes_addresses_in_turn() -> None:
     assert ran == ["a0", "a1", "owner"]
     assert worker.drain() == 798
     assert queue.running == 0 and len(queue) == 0
+
+
+def test_long_names_cost_the_throttle_a_short_key_each() -> None:
+    harness, worker = setup()
+    for n in range(3):
+        try_plain(harness, "203.0.113.9", f"{n}{'x' * 250}", "guess")
+    assert worker.drain() == 3
+    keys = harness.server.logins.tries._failures  # what the throttle holds
+    assert len(keys) == 3 * 2 + 1  # per name and address, per name; the address
+    assert max(len(key) for key in keys) < 100

@@ -13,6 +13,7 @@ tells nothing of which accounts exist.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections import Counter
@@ -30,6 +31,7 @@ log = logging.getLogger("parley.core")
 
 MAX_IN_FLIGHT = 8  # password checks under way per address
 WINDOW = 60.0  # seconds over which tries are counted
+MAX_KEY_NAME = 64  # characters of a name kept as is in a throttle key
 
 Checked = Callable[[Context, bool], None]
 LoggedIn = Callable[[Context, "str | None"], None]
@@ -112,12 +114,21 @@ def check_secret(
     )
 
 
+def account_key(name: str) -> str:
+    """The throttles' key for an account name as typed; a long one (no account has such
+    a name) is kept as a digest, so guessers' names cost the throttle little memory."""
+    folded = fold(name)
+    if len(folded) > MAX_KEY_NAME:
+        folded = hashlib.sha256(folded.encode()).hexdigest()[:32]
+    return f"account:{folded}"
+
+
 def verify_login(ctx: Context, account_name: str, password: str, then: LoggedIn) -> None:
     """Check an account's password; `then(ctx, the account's name or None)`."""
     account = ctx.server.accounts.get(account_name)
     hashed = account.password_hash if account is not None else None
     name = account.name if account is not None else None
-    key = f"account:{fold(account_name)}"
+    key = account_key(account_name)
     shown = f"account {name}" if name is not None else None
     check_secret(ctx, key, hashed, password, partial(_named, name, then), shown)
 

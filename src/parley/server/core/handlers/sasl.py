@@ -26,7 +26,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
-from parley.server.core.login import Attempt, verify_login
+from parley.server.core.login import Attempt, account_key, verify_login
 from parley.server.scram import (
     MECHANISM,
     ScramCredentials,
@@ -158,7 +158,7 @@ def _scram_start(ctx: Context, client_first: str) -> _ScramExchange:
     account = ctx.server.accounts.get(name)
     shown = f"account {account.name}" if account is not None else None
     host = ctx.session.conn.host
-    attempt = ctx.server.logins.begin(limits, f"account:{fold(name)}", host, now, shown)
+    attempt = ctx.server.logins.begin(limits, account_key(name), host, now, shown)
     if attempt is None:
         raise ScramError("throttled")
     if account is None or account.scram is None:
