@@ -154,23 +154,48 @@ def test_the_owner_logs_in_with_scram_while_a_scram_guesser_is_throttled() -> No
         assert scram_finish(harness, session, conn, first, "correct horse") == ["900", "903"]
 
 
-def test_a_login_is_not_queued_behind_other_addresses_checks() -> None:
-    harness, worker = setup()
-    attackers = 20
-    for address in range(attackers):
-        for n in range(8):  # each address as many checks at once as it may have
-            try_plain(harness, f"203.0.113.{address}", f"nobody{address}x{n}", "guess")
-    queued = attackers * 8
-    owner = try_plain(harness, "198.51.100.7", "alice", "correct horse")
-    before = 0
-    while not owner.sent:
+def owners_wait(harness: Harness, worker: HeldWorker, attackers: list[str], owner: str) -> int:
+    """Queue 8 checks from each attacker address (as many as one may have at once), then
+    the owner's login: how many checks ran before the owner's."""
+    for number, host in enumerate(attackers):
+        for n in range(8):
+            try_plain(harness, host, f"nobody{number}x{n}", "guess")
+    conn = try_plain(harness, owner, "alice", "correct horse")
+    ran = 0
+    while not conn.sent:
         worker.finish_one()
-        before += 1
+        ran += 1
+    assert commands_of(conn.take())[-1] == "903"
+    assert len(worker.jobs) + len(harness.server.jobs) == 8 * len(attackers) - ran + 1
+    return ran - 1  # its own check was the last of these
+
+
+def test_a_login_waits_for_one_check_per_other_address_not_for_all() -> None:
+    harness, worker = setup()
+    attackers = [f"10.{n}.0.1" for n in range(20)]  # 160 checks queued, 20 networks
+    assert owners_wait(harness, worker, attackers, "198.51.100.7") <= 20 + 2
+
+
+def test_many_addresses_of_one_network_get_one_turn_between_others() -> None:
+    harness, worker = setup()
+    attackers = [f"203.0.113.{n}" for n in range(20)]  # one /24
+    assert owners_wait(harness, worker, attackers, "198.51.100.7") <= 2 + 1
+
+
+def test_a_login_from_the_attackers_own_network_still_gets_its_turn() -> None:
+    harness, worker = setup()
+    attackers = [f"203.0.113.{n}" for n in range(20)]
+    assert owners_wait(harness, worker, attackers, "203.0.113.200") <= 20 + 2
+
+
+def test_an_ipv6_users_whole_64_counts_as_one_address() -> None:
+    harness, worker = setup()
+    for n in range(8):
+        try_plain(harness, f"2001:db8:0:1::{n + 1}", "alice", f"guess{n}")
+    assert worker.drain() == LIMITS.login_tries_per_account_address
+    owner = try_plain(harness, "2001:db8:0:2::1", "alice", "correct horse")  # another /64
+    assert worker.drain() == 1
     assert commands_of(owner.take())[-1] == "903"
-    # The owner waited for one check per other address at most (and for those the
-    # worker had already), not for all of them.
-    assert before - 1 <= attackers + 2  # its own check was the last of these
-    assert len(worker.jobs) + len(harness.server.jobs) == queued - before + 1  # none lost
 
 
 def test_the_queue_takes_addresses_in_turn() -> None:
@@ -180,8 +205,8 @@ def test_the_queue_takes_addresses_in_turn() -> None:
     queue = FairQueue(worker, capacity=2)
     ran: list[str] = []
     for n in range(800):
-        queue.submit("203.0.113.1", lambda n=n: f"a{n}", ran.append)
-    queue.submit("198.51.100.7", lambda: "owner", ran.append)
+        queue.submit(("203.0.113.0/24", "203.0.113.1"), lambda n=n: f"a{n}", ran.append)
+    queue.submit(("198.51.100.0/24", "198.51.100.7"), lambda: "owner", ran.append)
     assert len(worker.jobs) == 2 and len(queue) == 799
     while "owner" not in ran:
         worker.finish_one()

@@ -24,6 +24,7 @@ from functools import cache, partial
 from parley.irc.casemap import fold
 from parley.server.config import Limits
 from parley.server.core.context import Context
+from parley.server.core.sources import party
 from parley.server.core.throttle import Throttle
 from parley.server.passwords import hash_password, verify_password
 
@@ -63,10 +64,11 @@ class LoginGuard:
         self, limits: Limits, name_key: str, host: str, now: float, shown: str | None = None
     ) -> Attempt | None:
         """Count a try on `name_key` from `host`, or None if one of its windows is full."""
+        source = party(host)  # an IPv6 user's whole /64 is one address here
         counted = (
-            (f"{name_key} from {host}", limits.login_tries_per_account_address),
+            (f"{name_key} from {source}", limits.login_tries_per_account_address),
             (name_key, limits.login_tries_per_account),
-            (f"ip:{host}", limits.login_tries_per_address),
+            (f"ip:{source}", limits.login_tries_per_address),
         )
         if any(self.tries.blocked(key, now, limit) for key, limit in counted):
             return None
@@ -95,7 +97,7 @@ def check_secret(
     """
     server = ctx.server
     guard = server.logins
-    host = ctx.session.conn.host
+    host = party(ctx.session.conn.host)
     if guard.in_flight[host] >= MAX_IN_FLIGHT:
         log.debug("too many password checks at once from %s", host)
         then(ctx, False)

@@ -28,6 +28,7 @@ from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
+from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
@@ -93,7 +94,7 @@ class Server:
         self.clock = clock or SystemClock()
         self.control: Control = control or NoControl()
         self.worker: Worker = worker or InlineWorker()
-        self.jobs = FairQueue(self.worker)  # slow jobs, round-robin by address
+        self.jobs = FairQueue(self.worker)  # slow jobs, in turn by network and address
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.stats = Stats()
@@ -217,8 +218,9 @@ class Server:
         ctx.deferred = None
         if ctx.session.held is None:
             ctx.session.held = []
+        host = ctx.session.conn.host
         self.jobs.submit(
-            ctx.session.conn.host,
+            (network(host), party(host)),
             partial(guarded, deferred.job),
             partial(self._finish, ctx, deferred),
         )
