@@ -4,6 +4,8 @@ process's command line, flags that show them warn, and the log never holds one."
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from support.client import IrcClient
@@ -112,3 +114,29 @@ def test_swapped_identify_arguments_never_reach_the_log(tmp_path: Path) -> None:
     output = "".join(server.output)
     assert "failed password check" in output
     assert password not in output
+
+
+def test_account_passwords_can_be_piped_instead_of_put_in_the_command_line(
+    tmp_path: Path,
+) -> None:
+    def cli(*words: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "parley.server", "--data-dir", str(tmp_path), *words],
+            input=stdin, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    made = cli("create-account", "alice", stdin="piped-password\n")
+    assert made.returncode == 0 and "warning" not in made.stderr
+    assert cli("create-account", "bob", stdin="").returncode == 2  # nothing on stdin
+    assert cli("reset-password", "alice", stdin="newer-password\n").returncode == 0
+    shown = cli("create-account", "carol", "in-argv-password")
+    assert shown.returncode == 0 and "visible to every local user" in shown.stderr
+    server = ProcessServer(["--listen", "127.0.0.1:0", "--data-dir", str(tmp_path)])
+    try:
+        client = IrcClient(server.port())
+        client.register("alice")
+        client.send("PRIVMSG NickServ :IDENTIFY newer-password")
+        notice = client.expect(lambda m: m.command == "NOTICE" and "logged" in m.params[-1])
+        assert "You are now logged in as alice" in notice.params[-1]
+    finally:
+        server.stop()

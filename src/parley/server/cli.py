@@ -100,23 +100,42 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _read_password() -> str | None:
+    """A password typed (not echoed) or piped on stdin; None if there is none."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass("Password: ") or None
+        return sys.stdin.readline().rstrip("\r\n") or None
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
 def _hash_password(words: list[str]) -> int:
     """Print a hash for `[[oper]] password`; the password never goes on the command line."""
     from parley.server.passwords import hash_password
 
     if words:
         return _error("hash-password reads the password from stdin, not from arguments")
-    try:
-        if sys.stdin.isatty():
-            password = getpass.getpass("Password: ")
-        else:
-            password = sys.stdin.readline().rstrip("\r\n")
-    except (EOFError, KeyboardInterrupt):
+    password = _read_password()
+    if password is None:
         return _error("no password given")
-    if not password:
-        return _error("empty password")
     print(hash_password(password))
     return 0
+
+
+def _password_argument(command: str, words: list[str]) -> list[str] | None:
+    """create-account and reset-password take NAME and read the password from stdin;
+    a PASSWORD argument still works, with a warning (others can read it in `ps`)."""
+    if command not in ("create-account", "reset-password"):
+        return words
+    if len(words) == 2:
+        _warn(f"the password of {command} is visible to every local user in the process "
+              "list; leave it out to type it or pipe it on stdin")  # fmt: skip
+        return words
+    if len(words) != 1:
+        return words  # the arity check names the mistake
+    password = _read_password()
+    return None if password is None else [*words, password]
 
 
 def _warn(message: str) -> None:
@@ -199,8 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run":
         from parley.server.store.accounts import StoreError
 
+        words = _password_argument(args.command, args.words)
+        if words is None:
+            return _error(f"{args.command}: no password given (on stdin, or typed)")
         try:
-            return _accounts(config, args.command, args.words)
+            return _accounts(config, args.command, words)
         except StoreError as exc:
             return _error(str(exc))
     if args.words:
