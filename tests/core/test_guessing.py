@@ -223,3 +223,13 @@ def test_long_names_cost_the_throttle_a_short_key_each() -> None:
     keys = harness.server.logins.tries._failures  # what the throttle holds
     assert len(keys) == 3 * 2 + 1  # per name and address, per name; the address
     assert max(len(key) for key in keys) < 100
+
+
+def test_nickserv_named_twice_in_one_line_runs_one_check() -> None:
+    harness, worker = setup()
+    session, conn = harness.user("alice")
+    harness.say(session, "PRIVMSG NickServ,NickServ,NickServ :IDENTIFY correct")
+    assert worker.drain() == 1
+    assert harness.server.stats.handler_errors == 0
+    notices = [m.params[-1] for m in conn.take() if m.command == "NOTICE"]
+    assert "One NickServ command at a time." in notices
