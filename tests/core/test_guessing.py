@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import pytest
+
 from core.fake import FakeConnection, Harness, commands_of
 from core.test_slow_work import HeldWorker, plain
 from parley.server.config import Limits, Oper
@@ -233,3 +235,18 @@ def test_nickserv_named_twice_in_one_line_runs_one_check() -> None:
     assert harness.server.stats.handler_errors == 0
     notices = [m.params[-1] for m in conn.take() if m.command == "NOTICE"]
     assert "One NickServ command at a time." in notices
+
+
+def test_a_check_that_cannot_run_still_frees_its_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    from parley.server.core import login
+
+    def broken(hashed: str, password: str) -> bool:
+        raise MemoryError
+
+    harness, worker = setup()
+    monkeypatch.setattr(login, "verify_password", broken)
+    conns = [try_plain(harness, "203.0.113.9", f"name{n}", "guess") for n in range(3)]
+    assert worker.drain() == 3
+    assert [commands_of(c.take()) for c in conns] == [["904"]] * 3
+    assert harness.server.logins.in_flight == {}  # nothing left counted as under way
+    assert harness.server.stats.handler_errors == 0
