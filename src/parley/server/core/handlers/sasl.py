@@ -127,9 +127,16 @@ def _scram_step(ctx: Context, response: str) -> None:
             log_in(ctx, state.account)
             ctx.reply(RPL_SASLSUCCESS)
     except ScramError as exc:  # the try was counted as it began (_scram_start)
-        log.info("failed SCRAM login from %s: %s", session.conn.host, exc)
+        exchange = session.sasl_state
+        shown = exchange.attempt.shown if isinstance(exchange, _ScramExchange) else "a name"
+        level = logging.DEBUG if isinstance(exc, _Throttled) else logging.INFO  # no flood
+        log.log(level, "failed SCRAM login for %s from %s: %s", shown, session.conn.host, exc)
         _reset(ctx)
         ctx.reply(ERR_SASLFAIL)
+
+
+class _Throttled(ScramError):
+    """Too many tries: refused before any exchange, logged quietly."""
 
 
 class _ScramExchange:
@@ -160,7 +167,7 @@ def _scram_start(ctx: Context, client_first: str) -> _ScramExchange:
     host = ctx.session.conn.host
     attempt = ctx.server.logins.begin(limits, account_key(name), host, now, shown)
     if attempt is None:
-        raise ScramError("throttled")
+        raise _Throttled("throttled")
     if account is None or account.scram is None:
         credentials = fake_credentials(ctx.server.secret, fold(name))
     else:
