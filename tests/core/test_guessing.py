@@ -250,3 +250,25 @@ def test_a_check_that_cannot_run_still_frees_its_place(monkeypatch: pytest.Monke
     assert [commands_of(c.take()) for c in conns] == [["904"]] * 3
     assert harness.server.logins.in_flight == {}  # nothing left counted as under way
     assert harness.server.stats.handler_errors == 0
+
+
+def test_a_guess_spread_over_many_addresses_does_not_lock_the_owner_out_at_home() -> None:
+    harness, worker = setup()
+    home = try_plain(harness, "198.51.100.7", "alice", "correct horse")
+    worker.drain()
+    assert commands_of(home.take())[-1] == "903"
+    for address in range(8):  # 40 guesses: the account's own cap (20) is spent
+        for n in range(5):
+            try_plain(harness, f"10.{address}.0.1", "alice", f"guess{n}")
+    assert worker.drain() == LIMITS.login_tries_per_account
+    elsewhere = try_plain(harness, "192.0.2.50", "alice", "correct horse")
+    assert worker.drain() == 0  # a new address waits out the minute
+    assert commands_of(elsewhere.take()) == ["904"]
+    home = try_plain(harness, "198.51.100.7", "alice", "correct horse")
+    assert worker.drain() == 1  # the owner's usual address is held to its own window only
+    assert commands_of(home.take())[-1] == "903"
+    for n in range(LIMITS.login_tries_per_account_address):
+        try_plain(harness, "198.51.100.7", "alice", f"typo{n}")
+    assert worker.drain() == LIMITS.login_tries_per_account_address
+    try_plain(harness, "198.51.100.7", "alice", "another typo")
+    assert worker.drain() == 0  # and that window holds there too

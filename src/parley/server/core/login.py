@@ -33,6 +33,8 @@ log = logging.getLogger("parley.core")
 MAX_IN_FLIGHT = 8  # password checks under way per address
 WINDOW = 60.0  # seconds over which tries are counted
 MAX_KEY_NAME = 64  # characters of a name kept as is in a throttle key
+KNOWN_FOR = 30 * 86400.0  # seconds an address stays known to an account after a login
+MAX_KNOWN = 100_000  # (account, address) pairs remembered; the oldest go first
 
 Checked = Callable[[Context, bool], None]
 LoggedIn = Callable[[Context, "str | None"], None]
@@ -54,22 +56,30 @@ class Attempt:
 
 
 class LoginGuard:
-    """Who may try a password now, and how many checks each address has under way."""
+    """Who may try a password now, and how many checks each address has under way.
+
+    An address the account was logged into from lately is not held to the account's
+    cap, only to its own: a guess spread over many addresses does not lock the owner
+    out at home.
+    """
 
     def __init__(self) -> None:
         self.tries = Throttle(limit=1, window=WINDOW, max_keys=30_000)
         self.in_flight: Counter[str] = Counter()  # password checks under way, by address
+        self.known: dict[str, float] = {}  # "name from address" -> last right password
 
     def begin(
         self, limits: Limits, name_key: str, host: str, now: float, shown: str | None = None
     ) -> Attempt | None:
         """Count a try on `name_key` from `host`, or None if one of its windows is full."""
         source = party(host)  # an IPv6 user's whole /64 is one address here
-        counted = (
+        counted: tuple[tuple[str, int], ...] = (
             (f"{name_key} from {source}", limits.login_tries_per_account_address),
             (name_key, limits.login_tries_per_account),
             (f"ip:{source}", limits.login_tries_per_address),
         )
+        if self._known(counted[0][0], now):
+            counted = (counted[0], counted[2])  # the owner's usual address: not the account's cap
         if any(self.tries.blocked(key, now, limit) for key, limit in counted):
             return None
         for key, _ in counted:
@@ -78,9 +88,19 @@ class LoginGuard:
         return Attempt(keys, host, now, shown) if shown else Attempt(keys, host, now)
 
     def succeeded(self, attempt: Attempt) -> None:
-        """A right password: its try is given back, so the owner is never slowed down."""
+        """A right password: its try is given back, so the owner is never slowed down,
+        and the address is known to the account from now on."""
         for key in attempt.keys:
             self.tries.refund(key, attempt.started)
+        pair = attempt.keys[0]
+        self.known.pop(pair, None)  # to the end: the oldest is the first to go
+        if len(self.known) >= MAX_KNOWN:
+            self.known.pop(next(iter(self.known)))
+        self.known[pair] = attempt.started
+
+    def _known(self, pair: str, now: float) -> bool:
+        since = self.known.get(pair)
+        return since is not None and now - since < KNOWN_FOR
 
 
 def check_secret(
