@@ -128,7 +128,7 @@ def test_clients_logging_in_together_each_register_after_their_login(
     make_server: Callable[..., ThreadServer],
 ) -> None:
     """Password checks run on worker threads; each client's later lines wait for its answer."""
-    server = make_server()
+    server = make_server(limits={"login_tries_per_account_address": 6})  # tries at once count
     assert cli(server.config.data_dir, "create-account", "frank", "rosebud-42").returncode == 0
     blob = base64.b64encode(b"\0frank\0rosebud-42").decode()
     clients = [IrcClient(server.port) for _ in range(6)]

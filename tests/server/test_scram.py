@@ -43,3 +43,41 @@ def test_credentials_round_trip_and_hold_no_password() -> None:
 def test_malformed_client_first_is_refused(first: str) -> None:
     with pytest.raises(ScramError):
         ScramServer().start(first)
+
+
+@pytest.mark.parametrize(
+    "first",
+    ["n,,n=al=ice,r=x", "n,,n=a=3=2CD,r=x", "n,,n=a,r=", "n,,n=a,r=x,n=b", "n,a=b,n=a,r=x",
+     "n,,m=ext,n=a,r=x", "n,,n=a,r=x\u00e9", "n,,r=x,n=a", "n,,n=a,r=x,1=2"],
+)  # fmt: skip
+def test_client_first_is_parsed_strictly(first: str) -> None:
+    with pytest.raises(ScramError):
+        ScramServer().start(first)
+
+
+def test_escaped_names_and_extensions_are_read() -> None:
+    assert ScramServer().start("n,,n=a=2Cb=3Dc,r=x,x=ext") == "a,b=c"
+    assert ScramServer().start("n,a=a,n=a,r=x") == "a"
+
+
+def final_parts(password: str) -> tuple[ScramServer, ScramCredentials, list[str]]:
+    credentials = derive(password)
+    server = ScramServer()
+    bare = "n=alice,r=clientnonce123"
+    server.start("n,," + bare)
+    server_first = server.challenge(credentials)
+    nonce = dict(p.split("=", 1) for p in server_first.split(","))["r"]
+    final, _ = client_proof(password, bare, server_first, nonce)
+    return server, credentials, final.split(",")
+
+
+@pytest.mark.parametrize("order", [(2, 0, 1), (0, 2, 1), (1, 0, 2), (2,), (0, 1), (0, 1, 1, 2)])
+def test_client_final_out_of_order_is_a_scram_error(order: tuple[int, ...]) -> None:
+    server, credentials, parts = final_parts("pw")
+    with pytest.raises(ScramError):
+        server.final(",".join(parts[i] for i in order), credentials)
+
+
+def test_client_final_before_client_first_is_a_scram_error() -> None:
+    with pytest.raises(ScramError):
+        ScramServer().final("c=biws,r=x,p=AAAA", derive("pw"))

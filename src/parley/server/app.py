@@ -23,6 +23,7 @@ from parley.server.core.server import Server
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.net.worker import ThreadWorker
+from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.history import SqliteHistory
@@ -68,23 +69,27 @@ class Process:
             history=self.history,
             bans=self.bans,
             worker=self.worker,
+            secret=load_secret(Path(config.data_dir)),
         )
         self.hub = Hub(self.core, loop)
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
-        from parley.server.tls import load_certificate
+        from parley.server.tls import certificate_fingerprint, load_certificate
 
+        fingerprint = self.fingerprint
         try:
             config = self.reload() if self.reload is not None else self.config
             motd = read_motd(config)
             if self.tls_context is not None:
-                cert, key = _certificate(config)
+                cert, key = _certificate(config, make=False)  # never a new key on reload
+                fingerprint = certificate_fingerprint(cert)
                 load_certificate(self.tls_context, cert, key)
         except Exception as exc:  # a bad file must not take the server down
             log.error("rehash failed: %s", exc)
             return str(exc)
         self.config = config
+        self.fingerprint = fingerprint
         self.core.reconfigure(config, motd)
         log.info("configuration reloaded")
         return None
@@ -130,11 +135,14 @@ class Process:
         self.accounts.close()
 
 
-def _certificate(config: Config) -> tuple[Path, Path]:
-    from parley.server.tls import ensure_certificate
+def _certificate(config: Config, make: bool = True) -> tuple[Path, Path]:
+    """The configured certificate, or the data dir's (made on first start when `make`)."""
+    from parley.server.tls import ensure_certificate, existing_certificate
 
     if config.tls_cert is not None and config.tls_key is not None:
         return config.tls_cert, config.tls_key
+    if not make:
+        return existing_certificate(config.data_dir)
     return ensure_certificate(config.data_dir, config.server_name)
 
 

@@ -15,6 +15,7 @@ import parley
 from parley.irc.casemap import valid_nick
 from parley.server.config import Config
 from parley.server.configfile import ConfigError, build_config
+from parley.server.secretinput import exposure_warnings
 
 EXIT_USAGE = 2
 
@@ -48,12 +49,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
-    p.add_argument("--password", metavar="PASS", help="server password clients must send")
+    p.add_argument(
+        "--password",
+        metavar="PASS",
+        help="server password clients must send (visible to other users: prefer "
+        "--password-file or PARLEY_PASSWORD)",
+    )
+    p.add_argument("--password-file", metavar="FILE", help="the server password, from a file")
     p.add_argument(
         "--oper",
         action="append",
         metavar="NAME:PASSWORD",
-        help="an IRC operator, repeatable; hashed at load",
+        help="an IRC operator, repeatable; hashed at load (visible to other users: prefer "
+        "--oper-file or PARLEY_OPERS)",
+    )
+    p.add_argument(
+        "--oper-file", metavar="FILE", help="IRC operators from a file, one NAME:PASSWORD a line"
     )
     p.add_argument("--motd-file", metavar="FILE", help="message of the day, reread on REHASH")
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
@@ -89,28 +100,51 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _read_password() -> str | None:
+    """A password typed (not echoed) or piped on stdin; None if there is none."""
+    try:
+        if sys.stdin.isatty():
+            return getpass.getpass("Password: ") or None
+        return sys.stdin.readline().rstrip("\r\n") or None
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
 def _hash_password(words: list[str]) -> int:
     """Print a hash for `[[oper]] password`; the password never goes on the command line."""
     from parley.server.passwords import hash_password
 
     if words:
         return _error("hash-password reads the password from stdin, not from arguments")
-    try:
-        if sys.stdin.isatty():
-            password = getpass.getpass("Password: ")
-        else:
-            password = sys.stdin.readline().rstrip("\r\n")
-    except (EOFError, KeyboardInterrupt):
+    password = _read_password()
+    if password is None:
         return _error("no password given")
-    if not password:
-        return _error("empty password")
     print(hash_password(password))
     return 0
 
 
+def _password_argument(command: str, words: list[str]) -> list[str] | None:
+    """create-account and reset-password take NAME and read the password from stdin;
+    a PASSWORD argument still works, with a warning (others can read it in `ps`)."""
+    if command not in ("create-account", "reset-password"):
+        return words
+    if len(words) == 2:
+        _warn(f"the password of {command} is visible to every local user in the process "
+              "list; leave it out to type it or pipe it on stdin")  # fmt: skip
+        return words
+    if len(words) != 1:
+        return words  # the arity check names the mistake
+    password = _read_password()
+    return None if password is None else [*words, password]
+
+
+def _warn(message: str) -> None:
+    print(f"parley-server: warning: {message}", file=sys.stderr)
+
+
 def load(args: argparse.Namespace) -> Config:
     """The config for these arguments, with its data dir created."""
-    config = build_config(args)
+    config = build_config(args, warn=_warn)
     try:
         Path(config.data_dir).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -175,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "hash-password":
         return _hash_password(args.words)
+    for warning in exposure_warnings(args.password, args.oper):
+        _warn(warning)
     try:
         config = load(args)
     except ConfigError as exc:
@@ -182,8 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run":
         from parley.server.store.accounts import StoreError
 
+        words = _password_argument(args.command, args.words)
+        if words is None:
+            return _error(f"{args.command}: no password given (on stdin, or typed)")
         try:
-            return _accounts(config, args.command, args.words)
+            return _accounts(config, args.command, words)
         except StoreError as exc:
             return _error(str(exc))
     if args.words:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import ipaddress
+import os
 import re
 import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +22,23 @@ from platformdirs import user_data_dir
 from parley.irc.casemap import valid_channel
 from parley.server.config import Address, Config, HistoryPolicy, Limits, Oper
 from parley.server.passwords import hash_password, is_hash, well_formed_hash
+from parley.server.secretinput import (
+    OPERS_ENV,
+    PASSWORD_ENV,
+    SecretInputError,
+    oper_entries,
+    password_text,
+    read_secret_file,
+)
+
+Warn = Callable[[str], None]
 
 _TOP_KEYS = {
     "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
     "motd", "motd_file", "lobby", "lobby_topic", "log_level", "log_format", "tls", "oper",
     "limits",
     "history", "metrics",
+    "password_file", "oper_file",
 }  # fmt: skip
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
@@ -89,12 +102,62 @@ def _oper(name: str, password: str, key: str) -> Oper:
     return Oper(name, password)
 
 
-def oper_flag(text: str) -> Oper:
+def oper_flag(text: str, key: str = "--oper") -> Oper:
     """`--oper NAME:PASSWORD` (the password may itself contain colons)."""
     name, sep, password = text.partition(":")
     if not sep:
-        raise ConfigError("--oper: expected NAME:PASSWORD")
-    return _oper(name, password, "--oper")
+        raise ConfigError(f"{key}: expected NAME:PASSWORD")
+    return _oper(name, password, key)
+
+
+def _with_opers(fields: dict[str, Any], opers: list[Oper]) -> None:
+    """Add operators to `fields`; one of the same name as an earlier one replaces it."""
+    merged = {oper.name: oper for oper in fields.get("opers", ())}
+    merged.update((oper.name, oper) for oper in opers)
+    fields["opers"] = tuple(merged.values())
+
+
+def _secret_file(path: Path, key: str, warn: Warn | None) -> str:
+    try:
+        text, warnings = read_secret_file(path, key)
+    except SecretInputError as exc:
+        raise ConfigError(str(exc)) from None
+    for warning in warnings:
+        if warn is not None:
+            warn(warning)
+    return text
+
+
+def _password_from(text: str, key: str) -> str:
+    try:
+        return password_text(text, key)
+    except SecretInputError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _opers_from(text: str, key: str) -> list[Oper]:
+    return [oper_flag(entry, key) for entry in oper_entries(text)]
+
+
+def _secret_sources(
+    args: argparse.Namespace, fields: dict[str, Any], env: Mapping[str, str], warn: Warn | None
+) -> None:
+    """Passwords from the environment, then from files named by flags, over the file's."""
+    if env.get(PASSWORD_ENV):
+        fields["password"] = _password_from(env[PASSWORD_ENV], PASSWORD_ENV)
+    if env.get(OPERS_ENV):
+        _with_opers(fields, _opers_from(env[OPERS_ENV], OPERS_ENV))
+    password_file = getattr(args, "password_file", None)
+    if password_file is not None:
+        if args.password is not None:
+            raise ConfigError("--password-file: give it or --password, not both")
+        path = Path(password_file).expanduser()
+        text = _secret_file(path, "--password-file", warn)
+        fields["password"] = _password_from(text, "--password-file")
+    oper_file = getattr(args, "oper_file", None)
+    if oper_file is not None:
+        text = _secret_file(Path(oper_file).expanduser(), "--oper-file", warn)
+        _with_opers(fields, _opers_from(text, "--oper-file"))
 
 
 def _opers(value: Any) -> tuple[Oper, ...]:
@@ -176,12 +239,15 @@ def _history(table: dict[str, Any]) -> HistoryPolicy:
     return dataclasses.replace(defaults, **changes)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
     """The Config fields a TOML file sets (see config.example.toml)."""
     path = Path(path)
     base = path.resolve().parent
     fields: dict[str, Any] = {}
-    for key, value in _load_toml(path).items():
+    table = _load_toml(path)
+    if "password" in table and "password_file" in table:
+        raise ConfigError("password_file: give it or password, not both")
+    for key, value in table.items():
         if key not in _TOP_KEYS:
             raise ConfigError(f"{key}: unknown key")
         if key in ("listen", "tls_listen"):
@@ -204,8 +270,14 @@ def read_toml(path: Path) -> dict[str, Any]:
             fields[key] = _expect(value, str, key) or None  # "" turns it off
         elif key == "log_level":
             fields[key] = _expect(value, str, key).lower()
-        else:
+        elif key == "password_file":
+            text = _secret_file(_path(value, key, base), key, warn)
+            fields["password"] = _password_from(text, key)
+        elif key != "oper_file":
             fields[key] = _expect(value, str, key)
+    if "oper_file" in table:  # after [[oper]]: a name in both takes the file's password
+        text = _secret_file(_path(table["oper_file"], "oper_file", base), "oper_file", warn)
+        _with_opers(fields, _opers_from(text, "oper_file"))
     return fields
 
 
@@ -228,10 +300,8 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
     for flag in ("data_dir", "motd_file"):
         if getattr(args, flag) is not None:
             fields[flag] = Path(getattr(args, flag)).expanduser()
-    if args.oper:
-        opers = {oper.name: oper for oper in fields.get("opers", ())}
-        opers.update((oper.name, oper) for oper in map(oper_flag, args.oper))
-        fields["opers"] = tuple(opers.values())  # a flag replaces the file's oper of that name
+    if args.oper:  # a flag replaces the file's oper of that name
+        _with_opers(fields, [oper_flag(text) for text in args.oper])
     if args.no_lobby:
         fields["lobby"] = None
     if args.metrics is not None:
@@ -245,12 +315,16 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
 
 
-def build_config(args: argparse.Namespace) -> Config:
-    """Defaults, overridden by the --config file, overridden by flags (see cli.parser)."""
+def build_config(
+    args: argparse.Namespace, env: Mapping[str, str] | None = None, warn: Warn | None = None
+) -> Config:
+    """Defaults, overridden by the --config file, then by secrets from the environment
+    and files, then by flags (see cli.parser); `warn` hears of secrets others may read."""
     fields: dict[str, Any] = {}
     if args.config is not None:
-        fields.update(read_toml(Path(args.config)))
+        fields.update(read_toml(Path(args.config), warn))
         fields["config_file"] = Path(args.config).resolve()
+    _secret_sources(args, fields, os.environ if env is None else env, warn)
     _flag_fields(args, fields)
     fields.setdefault("data_dir", Path(user_data_dir("parley", appauthor=False)))
     return validate(Config(**fields))

@@ -1,6 +1,7 @@
 """Logging set-up: readable lines by default, one JSON object a line for machines.
 
-Nothing logged at info level carries a message's text or a password.
+Nothing logged carries a message's text or a password: a failed command whose
+arguments may hold one is logged with where it failed, not the exception's text.
 """
 
 from __future__ import annotations
@@ -9,6 +10,36 @@ import json
 import logging
 import sys
 import time
+
+# Commands whose arguments may be a password (PASS, OPER, AUTHENTICATE, REGISTER,
+# NickServ's IDENTIFY inside a PRIVMSG) or a private message's text.
+WITHHELD = frozenset({"PASS", "OPER", "AUTHENTICATE", "REGISTER", "VERIFY", "PRIVMSG",
+                      "NOTICE", "TAGMSG"})  # fmt: skip
+
+
+class Withheld(Exception):
+    """Stands in for an exception whose text may quote a secret; its traceback is kept."""
+
+
+def failure_text(command: str, exc: BaseException | None) -> str:
+    """One line about a failed command, for the log and the console."""
+    kind = type(exc).__name__
+    if command.upper() in WITHHELD:
+        return f"{kind} (its text withheld: {command}'s arguments may hold a secret)"
+    return f"{kind}: {exc}"[:300]
+
+
+def log_failure(logger: logging.Logger, command: str, session_id: int) -> str:
+    """Log the exception being handled for a failed command, with its traceback; the
+    text observers may be shown."""
+    exc = sys.exc_info()[1]
+    text = failure_text(command, exc)
+    if exc is not None and command.upper() in WITHHELD:
+        stand_in = (Withheld, Withheld(text), exc.__traceback__)
+        logger.error("handler for %s failed (session %d)", command, session_id, exc_info=stand_in)
+    else:
+        logger.exception("handler for %s failed (session %d)", command, session_id)
+    return text
 
 
 class JsonFormatter(logging.Formatter):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -65,14 +66,48 @@ def derive(
     )
 
 
-def _attributes(message: str) -> dict[str, str]:
-    out = {}
-    for part in message.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or len(key) != 1:
-            raise ScramError(f"malformed attribute {part!r}")
-        out[key] = value
-    return out
+_STANDARD = frozenset("acimnprsv")  # RFC 5802's own attributes, each once in its place
+_SASLNAME = re.compile(r"(?:[^=,]|=2C|=3D)+")  # alternatives never overlap: linear
+
+
+def fake_credentials(secret: bytes, folded_name: str) -> ScramCredentials:
+    """Keys for a name with no SCRAM keys: the same on every try and after restarts (they
+    come from the server's secret and the name), like a real account's, yet match no
+    password, so the exchange fails at the proof as a wrong password does."""
+    name = folded_name.encode()
+    salt, stored, server = (_hmac(secret, label + b"\0" + name) for label in (b"s", b"k", b"v"))
+    return ScramCredentials(salt[:16], ITERATIONS, stored, server)
+
+
+def _attribute(part: str, key: str) -> str:
+    """The value of `key=value`, or ScramError if `part` is another attribute."""
+    name, sep, value = part.partition("=")
+    if name != key or not sep:
+        raise ScramError(f"expected the {key!r} attribute")
+    return value
+
+
+def _extensions(parts: list[str]) -> None:
+    """Optional extensions (`x=...`) are allowed and ignored; a repeated standard
+    attribute, or anything else, is not."""
+    for part in parts:
+        name, sep, _ = part.partition("=")
+        if not sep or len(name) != 1 or not ("a" <= name.lower() <= "z") or name in _STANDARD:
+            raise ScramError("malformed or repeated attribute")
+
+
+def _saslname(text: str) -> str:
+    """RFC 5802 saslname: `=2C` is a comma, `=3D` an equals sign, no other `=`."""
+    if not _SASLNAME.fullmatch(text):
+        raise ScramError("empty or malformed user name")
+    return text.replace("=2C", ",").replace("=3D", "=")
+
+
+def _nonce(text: str) -> str:
+    """A nonce: printable ASCII other than a comma, at least one character."""
+    if not text or not all("!" <= c <= "~" for c in text):
+        raise ScramError("malformed nonce")
+    return text
 
 
 class ScramServer:
@@ -86,18 +121,22 @@ class ScramServer:
         self._gs2_header = ""
 
     def start(self, client_first: str) -> str:
-        """Read `n,,n=user,r=nonce`; returns the user name."""
-        if not client_first.startswith(("n,", "y,")):
-            raise ScramError("channel binding is not offered")
-        flag, _, rest = client_first.partition(",")
-        authzid, _, bare = rest.partition(",")
-        self._gs2_header = f"{flag},{authzid},"
-        attrs = _attributes(bare)
-        if "n" not in attrs or "r" not in attrs or "m" in attrs:
-            raise ScramError("client-first without a user or a nonce")
-        self.username = attrs["n"].replace("=2C", ",").replace("=3D", "=")
-        self._client_first_bare = bare
-        self._nonce = attrs["r"] + base64.b64encode(secrets.token_bytes(18)).decode()
+        """Read `n,,n=user,r=nonce` (RFC 5802 7, strictly); returns the user name."""
+        parts = client_first.split(",")
+        if len(parts) < 4 or parts[0] not in ("n", "y"):
+            raise ScramError("channel binding is not offered, or a malformed client-first")
+        authzid = _attribute(parts[1], "a") if parts[1] else ""
+        if parts[2].startswith("m="):
+            raise ScramError("mandatory extensions are not supported")
+        username = _saslname(_attribute(parts[2], "n"))
+        nonce = _nonce(_attribute(parts[3], "r"))
+        _extensions(parts[4:])
+        if authzid and _saslname(authzid) != username:
+            raise ScramError("acting as another account is not offered")
+        self.username = username
+        self._gs2_header = f"{parts[0]},{parts[1]},"
+        self._client_first_bare = ",".join(parts[2:])
+        self._nonce = nonce + base64.b64encode(secrets.token_bytes(18)).decode()
         return self.username
 
     def challenge(self, credentials: ScramCredentials) -> str:
@@ -107,18 +146,25 @@ class ScramServer:
         return self._server_first
 
     def final(self, client_final: str, credentials: ScramCredentials) -> str:
-        """Check the proof; the server-final message if it holds."""
-        attrs = _attributes(client_final)
-        if attrs.get("r") != self._nonce:
+        """Check the proof (`c=...,r=...[,ext],p=...`, in that order); the server-final."""
+        if self.username is None:
+            raise ScramError("client-final before client-first")
+        parts = client_final.split(",")
+        if len(parts) < 3:
+            raise ScramError("malformed client-final")
+        binding = _attribute(parts[0], "c")
+        nonce = _attribute(parts[1], "r")
+        proof_text = _attribute(parts[-1], "p")
+        _extensions(parts[2:-1])
+        if not hmac.compare_digest(nonce.encode(), self._nonce.encode()):
             raise ScramError("nonce mismatch")
-        expected_binding = base64.b64encode(self._gs2_header.encode()).decode()
-        if attrs.get("c") != expected_binding or "p" not in attrs:
-            raise ScramError("bad channel binding or no proof")
-        without_proof = client_final[: client_final.rindex(",p=")]
+        if binding != base64.b64encode(self._gs2_header.encode()).decode():
+            raise ScramError("bad channel binding")
+        without_proof = ",".join(parts[:-1])
         auth_message = f"{self._client_first_bare},{self._server_first},{without_proof}".encode()
         signature = _hmac(credentials.stored_key, auth_message)
         try:
-            proof = base64.b64decode(attrs["p"], validate=True)
+            proof = base64.b64decode(proof_text, validate=True)
         except ValueError:
             raise ScramError("proof is not base64") from None
         if len(proof) != len(signature):

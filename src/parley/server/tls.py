@@ -3,7 +3,8 @@
 The certificate lives in the data dir so it survives restarts (clients pin it);
 its SHA-256 fingerprint is printed at start so users can check what they see.
 REHASH calls `load_certificate` on the live context: connections made after
-it get the new certificate, open ones keep theirs.
+it get the new certificate, open ones keep theirs. Only the first start makes a
+certificate; a REHASH that finds the files gone keeps the one in use.
 """
 
 from __future__ import annotations
@@ -30,10 +31,29 @@ class TLSError(Exception):
     """The certificate or key cannot be made, read or used; one line for the user."""
 
 
+def certificate_paths(data_dir: Path) -> tuple[Path, Path]:
+    """Where the self-signed certificate and its key live in the data dir."""
+    folder = Path(data_dir) / "tls"
+    return folder / "cert.pem", folder / "key.pem"
+
+
+def existing_certificate(data_dir: Path) -> tuple[Path, Path]:
+    """The data dir's certificate and key, which must be there: a reload never makes a
+    new key behind the users' backs (their clients pin the certificate)."""
+    paths = certificate_paths(data_dir)
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise TLSError(
+            f"{' and '.join(missing)} missing; the certificate in use stays (restore the "
+            "files, or remove both and restart to make a new certificate)"
+        )
+    return paths
+
+
 def ensure_certificate(data_dir: Path, server_name: str) -> tuple[Path, Path]:
     """The data dir's certificate and key, made (ECDSA P-256, 10 years) if missing."""
-    folder = Path(data_dir) / "tls"
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path, key_path = certificate_paths(data_dir)
+    folder = cert_path.parent
     if cert_path.exists() and key_path.exists():
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())

@@ -26,6 +26,7 @@ from parley.server.core.context import Context
 from parley.server.core.logbudget import LogBudget
 from parley.server.core.observed import HandlerFailed
 from parley.server.core.session import Phase
+from parley.server.logs import failure_text, log_failure
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -92,10 +93,10 @@ def command_failed(ctx: Context) -> None:
     if held_back:
         log.error("%d more handler errors were not logged", held_back)
     if held_back is not None:
-        log.exception("handler for %s failed (session %d)", ctx.command, ctx.session.id)
+        error = log_failure(log, ctx.command, ctx.session.id)  # no password or text in it
+    else:
+        error = failure_text(ctx.command, sys.exc_info()[1])
     ctx.server.stats.handler_errors += 1
-    exc = sys.exc_info()[1]
-    error = f"{type(exc).__name__}: {exc}"[:300]
     ctx.server.tell(HandlerFailed(ctx.command, ctx.session.conn.host, error))
     ctx.deferred = None
     ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")

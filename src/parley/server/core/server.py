@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from typing import Protocol
@@ -26,8 +25,10 @@ from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.presence import remember
+from parley.server.core.login import LoginGuard
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
+from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
@@ -35,6 +36,7 @@ from parley.server.core.worker import (
     MAX_HELD_LINES,
     Deferred,
     Failed,
+    FairQueue,
     InlineWorker,
     Worker,
     guarded,
@@ -83,6 +85,7 @@ class Server:
         history: HistoryStore | None = None,
         bans: BanStore | None = None,
         worker: Worker | None = None,
+        secret: bytes | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -91,6 +94,7 @@ class Server:
         self.clock = clock or SystemClock()
         self.control: Control = control or NoControl()
         self.worker: Worker = worker or InlineWorker()
+        self.jobs = FairQueue(self.worker)  # slow jobs, in turn by network and address
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.stats = Stats()
@@ -99,9 +103,7 @@ class Server:
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
         self._last_message_time = 0.0
-        # Failed logins: 5 a minute per account and per address (argon2 costs ~20 ms).
-        self.login_throttle = Throttle(limit=5, window=60.0)
-        self.checks_in_flight: Counter[str] = Counter()  # password checks under way, by address
+        self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
         self.created = self.clock.now()
@@ -109,6 +111,7 @@ class Server:
         self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
         self._next_id = 0
         self._sweeps = 0
+        self.secret = secret or secrets.token_bytes(32)  # the data dir's, or this run's
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
@@ -215,7 +218,12 @@ class Server:
         ctx.deferred = None
         if ctx.session.held is None:
             ctx.session.held = []
-        self.worker.submit(partial(guarded, deferred.job), partial(self._finish, ctx, deferred))
+        host = ctx.session.conn.host
+        self.jobs.submit(
+            (network(host), party(host)),
+            partial(guarded, deferred.job),
+            partial(self._finish, ctx, deferred),
+        )
 
     def _finish(self, ctx: Context, deferred: Deferred, result: object) -> None:
         """On the loop again: settle, the handler's second half, its replies, the held lines.

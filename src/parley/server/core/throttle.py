@@ -1,4 +1,4 @@
-"""Counting failures per key in a sliding window, to slow down password guessing."""
+"""Counting tries per key in a sliding window, to slow down password guessing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from collections import deque
 
 
 class Throttle:
-    """At most `limit` failures per key within `window` seconds; bounded in keys too."""
+    """At most `limit` tries per key within `window` seconds; bounded in keys too.
+
+    A try is counted when it is noted; `refund` takes one back (a right password).
+    """
 
     __slots__ = ("_failures", "limit", "max_keys", "window")
 
@@ -16,8 +19,8 @@ class Throttle:
         self.max_keys = max_keys
         self._failures: dict[str, deque[float]] = {}
 
-    def blocked(self, key: str, now: float) -> bool:
-        """Whether `key` has used up its failures for now."""
+    def blocked(self, key: str, now: float, limit: int | None = None) -> bool:
+        """Whether `key` has used up its tries for now (`limit` overrides the default)."""
         times = self._failures.get(key)
         if times is None:
             return False
@@ -26,12 +29,21 @@ class Throttle:
         if not times:
             del self._failures[key]
             return False
-        return len(times) >= self.limit
+        return len(times) >= (self.limit if limit is None else limit)
 
     def fail(self, key: str, now: float) -> None:
+        """Count one try (or failure) for `key` at `now`."""
         if key not in self._failures and len(self._failures) >= self.max_keys:
             self._failures.pop(next(iter(self._failures)))  # the oldest key goes
         self._failures.setdefault(key, deque()).append(now)
+
+    def refund(self, key: str, when: float) -> None:
+        """Take back the try counted for `key` at `when`, if it is still counted."""
+        times = self._failures.get(key)
+        if times is not None and when in times:
+            times.remove(when)
+            if not times:
+                del self._failures[key]
 
     def clear(self, key: str) -> None:
         self._failures.pop(key, None)

@@ -1,7 +1,8 @@
 """The production Worker: a small thread pool whose results come back on the event loop.
 
 argon2 releases the GIL while it hashes, so checks on the pool do not stall the loop;
-two threads match the two cores a small server has.
+two threads match the two cores a small server has. The core hands it no more jobs
+than it has threads (core/worker.py's FairQueue keeps the rest, fairly by address).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
+from parley.server.core.worker import WORKER_THREADS
+
 T = TypeVar("T")
 
 
 class ThreadWorker:
     """Jobs on a thread pool; `done` is called on `loop`'s thread."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, threads: int = 2) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, threads: int = WORKER_THREADS) -> None:
         self.loop = loop
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="parley-work")
 

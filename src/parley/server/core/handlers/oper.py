@@ -37,7 +37,8 @@ def handle_oper(ctx: Context, msg: Message) -> None:
     if block is None:
         ctx.reply(ERR_NOOPERHOST)
         return
-    check_secret(ctx, f"oper:{name}", block.password_hash, password, partial(_opered, name))
+    then = partial(_opered, name)
+    check_secret(ctx, f"oper:{name}", block.password_hash, password, then, f"operator {name}")
 
 
 def _opered(name: str, ctx: Context, right: bool) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import secrets
 
 from parley.irc.casemap import fold
 from parley.irc.message import Message
@@ -27,13 +26,13 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
-from parley.server.core.login import verify_login
+from parley.server.core.login import Attempt, account_key, verify_login
 from parley.server.scram import (
-    ITERATIONS,
     MECHANISM,
     ScramCredentials,
     ScramError,
     ScramServer,
+    fake_credentials,
 )
 
 log = logging.getLogger("parley.core")
@@ -113,55 +112,67 @@ def _scram_step(ctx: Context, response: str) -> None:
     state = session.sasl_state
     try:
         if not isinstance(state, _ScramExchange):
-            scram = ScramServer()
-            name = scram.start(text)
-            state = session.sasl_state = _ScramExchange(scram, _scram_credentials(ctx, name))
-            _send_chunks(ctx, scram.challenge(state.credentials))
+            state = session.sasl_state = _scram_start(ctx, text)
+            _send_chunks(ctx, state.scram.challenge(state.credentials))
         elif state.account is None:
+            server_final = state.scram.final(text, state.credentials)  # fails for a fake
             account = ctx.server.accounts.get(state.scram.username or "")
             if account is None or account.scram is None:
-                raise ScramError("no such account")
-            server_final = state.scram.final(text, state.credentials)
+                raise ScramError("no such account")  # deleted during the exchange
+            ctx.server.logins.succeeded(state.attempt)
             state.account = account.name
             _send_chunks(ctx, server_final)
         else:  # the client acknowledged the server's signature
             _reset(ctx)
             log_in(ctx, state.account)
             ctx.reply(RPL_SASLSUCCESS)
-    except ScramError as exc:
-        host = session.conn.host
-        log.info("failed SCRAM login from %s: %s", host, exc)
+    except ScramError as exc:  # the try was counted as it began (_scram_start)
+        exchange = session.sasl_state
+        shown = exchange.attempt.shown if isinstance(exchange, _ScramExchange) else "a name"
+        level = logging.DEBUG if isinstance(exc, _Throttled) else logging.INFO  # no flood
+        log.log(level, "failed SCRAM login for %s from %s: %s", shown, session.conn.host, exc)
         _reset(ctx)
-        now = ctx.state.clock.monotonic()
-        ctx.server.login_throttle.fail(f"ip:{host}", now)
         ctx.reply(ERR_SASLFAIL)
 
 
+class _Throttled(ScramError):
+    """Too many tries: refused before any exchange, logged quietly."""
+
+
 class _ScramExchange:
-    """A SCRAM login under way: the exchange, and the account once the proof held."""
+    """A SCRAM login under way: the exchange, its counted try, and the account once the
+    proof held."""
 
-    __slots__ = ("account", "credentials", "scram")
+    __slots__ = ("account", "attempt", "credentials", "scram")
 
-    def __init__(self, scram: ScramServer, credentials: ScramCredentials) -> None:
+    def __init__(self, scram: ScramServer, credentials: ScramCredentials, attempt: Attempt):
         self.scram = scram
         self.credentials = credentials
+        self.attempt = attempt
         self.account: str | None = None
 
 
-def _scram_credentials(ctx: Context, name: str) -> ScramCredentials:
-    """The account's SCRAM keys; for an unknown account, made-up ones, so that the
-    exchange fails at the proof and does not tell which accounts exist."""
+def _scram_start(ctx: Context, client_first: str) -> _ScramExchange:
+    """Read the client-first message and count the try, as a password check counts.
+
+    An unknown account gets made-up keys, so that the exchange fails at the proof
+    and does not tell which accounts exist.
+    """
+    scram = ScramServer()
+    name = scram.start(client_first)
     now = ctx.state.clock.monotonic()
-    keys = (f"account:{fold(name)}", f"ip:{ctx.session.conn.host}")
-    if any(ctx.server.login_throttle.blocked(key, now) for key in keys):
-        raise ScramError("throttled")
+    limits = ctx.server.config.limits
     account = ctx.server.accounts.get(name)
+    shown = f"account {account.name}" if account is not None else None
+    host = ctx.session.conn.host
+    attempt = ctx.server.logins.begin(limits, account_key(name), host, now, shown)
+    if attempt is None:
+        raise _Throttled("throttled")
     if account is None or account.scram is None:
-        # Random keys with a fresh salt: the proof fails as for a wrong password,
-        # at the cost of no key derivation.
-        salt, stored, server = (secrets.token_bytes(n) for n in (16, 32, 32))
-        return ScramCredentials(salt, ITERATIONS, stored, server)
-    return ScramCredentials.decode(account.scram)
+        credentials = fake_credentials(ctx.server.secret, fold(name))
+    else:
+        credentials = ScramCredentials.decode(account.scram)
+    return _ScramExchange(scram, credentials, attempt)
 
 
 def _plain(ctx: Context, response: str) -> None:

@@ -111,6 +111,9 @@ def nickserv(ctx: Context, text: str) -> None:
     if handler is None:
         _say(ctx, f"Unknown command {command}. Try: /msg {NICKSERV} HELP")
         return
+    if ctx.deferred is not None:  # NickServ named twice in one PRIVMSG: one check a line
+        _say(ctx, "One NickServ command at a time.")
+        return
     handler(ctx, words[1:])
 
 
