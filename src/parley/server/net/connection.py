@@ -14,6 +14,7 @@ not need: the queue of lines held back by flood control is made on first use.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
+MAX_EARLY = 16384  # bytes of a TLS handshake kept before the TLS layer takes over
 
 
 def display_host(address: str) -> str:
@@ -56,9 +58,11 @@ class ClientConnection(asyncio.Protocol):
         "_last_refill",
         "_paused",
         "_pending",
+        "_tls_context",
         "_tokens",
         "_transport",
         "closing",
+        "handshake",
         "host",
         "ip",
         "out",
@@ -66,9 +70,11 @@ class ClientConnection(asyncio.Protocol):
         "tls",
     )
 
-    def __init__(self, hub: Hub, tls: bool) -> None:
+    def __init__(self, hub: Hub, tls: ssl.SSLContext | None) -> None:
         self._hub = hub
-        self.tls = tls
+        self._tls_context = tls  # a TLS listener's: the handshake follows admission
+        self.tls = tls is not None
+        self.handshake: asyncio.Task[None] | None = None
         self.host = "unknown"
         self.ip = ""
         self.session: Session | None = None
@@ -85,21 +91,72 @@ class ClientConnection(asyncio.Protocol):
     # -- asyncio.Protocol ---------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Accepted: count it and check D-lines first; then TLS, if any; then the core."""
         # uvloop's transports do not subclass asyncio.Transport; they behave as one.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
         peer = transport.get_extra_info("peername")
         self.ip = display_host(str(peer[0])) if peer else "unknown"
         self.host = self.ip
-        if not self._hub.admit(self):
+        hub = self._hub
+        refusal = hub.admit(self)
+        if refusal is not None:
             self.closing = True
-            transport.write(b"ERROR :Too many connections from your address\r\n")
+            if self._tls_context is None:  # over TLS there is no way to say why before a handshake
+                transport.write(f"ERROR :{refusal}\r\n".encode())
             transport.close()
+            return
+        if self._tls_context is None:
+            self.session = hub.core.connect(self)  # which refuses D-lined addresses with 465
+        elif hub.banned(self.ip):
+            self.closing = True
+            transport.close()
+        else:
+            hub.start_tls(self, transport, self._tls_context)
+
+    def _keep_early(self, data: bytes) -> None:
+        """Bytes of the TLS handshake that came before the TLS layer was in place."""
+        if len(self._buffer) + len(data) > MAX_EARLY:
+            self.closing = True
+            if self._transport is not None:
+                self._transport.abort()
+            return
+        self._buffer += data
+
+    def hand_over_early(self, transport: asyncio.Transport) -> None:
+        """Give the TLS layer (now the transport's protocol) what we kept for it."""
+        early, self._buffer = self._buffer, b""
+        layer = transport.get_protocol()
+        if not early or layer is self or not hasattr(layer, "buffer_updated"):
+            return
+        layer = cast(asyncio.BufferedProtocol, layer)  # uvloop's does not subclass it
+        while early:
+            view = memoryview(layer.get_buffer(len(early)))
+            size = min(len(view), len(early))
+            view[:size] = early[:size]
+            layer.buffer_updated(size)
+            early = early[size:]
+
+    def secured(self, transport: asyncio.Transport) -> None:
+        """The TLS handshake is done: from now on the session talks through `transport`."""
+        self.handshake = None
+        self._transport = transport
+        if self.closing:
+            transport.abort()
             return
         self.session = self._hub.core.connect(self)
 
+    def handshake_failed(self) -> None:
+        """The handshake timed out or failed; the socket is closed, and the count goes."""
+        self.handshake = None
+        self.closing = True
+        self._transport = None
+        self._hub.release(self)
+
     def data_received(self, data: bytes) -> None:
         if self.session is None or self.closing:
+            if self.handshake is not None and not self.closing:
+                self._keep_early(data)
             return
         buffer = self._buffer + data if self._buffer else data
         lines = buffer.split(b"\n")
