@@ -229,7 +229,7 @@ def test_config_reads_the_new_limits(tmp_path: Path) -> None:
     limits = read_toml(path)["limits"]
     assert (limits.max_connections, limits.max_unregistered) == (0, 100)
     assert limits.handshake_timeout == 5.0
-    assert limits.connection_exempt == ("10.0.0.0/8", "::1/128")
+    assert limits.connection_exempt == ("10.0.0.0/8", "::1")
     path.write_text('[limits]\nconnection_exempt = ["everyone"]\n')
     with pytest.raises(ConfigError, match="connection_exempt: 'everyone' is not an IP"):
         read_toml(path)

@@ -145,9 +145,11 @@ def _networks(value: Any, key: str) -> tuple[str, ...]:
     masks = []
     for item in _expect(value, list, key):
         try:
-            masks.append(str(ipaddress.ip_network(_expect(item, str, key), strict=False)))
+            network = ipaddress.ip_network(_expect(item, str, key), strict=False)
         except ValueError:
             raise ConfigError(f"{key}: {item!r} is not an IP address or network") from None
+        one = network.num_addresses == 1
+        masks.append(str(network.network_address) if one else str(network))
     return tuple(masks)
 
 
