@@ -7,8 +7,11 @@ the rest waits (ergo's "fakelag"), so a flooder slows only itself. Output is
 appended to a list, and the Hub flushes every connection that has some once
 per event-loop turn, with one write each; if what is queued passes the send
 queue limit, the client is dropped with `ERROR :SendQ exceeded` and nobody
-else waits for it. Nothing is allocated per connection that an idle one does
-not need: the queue of lines held back by flood control is made on first use.
+else waits for it. A long reply (Session.pending) is pulled a piece at a
+time, each once the transport has taken the last (below its high-water mark),
+and the client's next lines wait until it is done. Nothing is allocated per
+connection that an idle one does not need: the queue of lines held back by
+flood control is made on first use.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
+PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
 MAX_EARLY = 16384  # bytes of a TLS handshake kept before the TLS layer takes over
 
 
@@ -58,9 +62,11 @@ class ClientConnection(asyncio.Protocol):
         "_last_refill",
         "_paused",
         "_pending",
+        "_pulling",
         "_tls_context",
         "_tokens",
         "_transport",
+        "_writing_paused",
         "closing",
         "handshake",
         "host",
@@ -85,6 +91,8 @@ class ClientConnection(asyncio.Protocol):
         self.closing = False
         self._pending: deque[bytes] | None = None  # lines held back by flood control
         self._paused = False
+        self._pulling = False  # a pull of the pending reply is scheduled
+        self._writing_paused = False  # the transport holds more than its high-water mark
         self._tokens = float(hub.config.limits.flood_burst)
         self._last_refill = 0.0
 
@@ -190,6 +198,10 @@ class ClientConnection(asyncio.Protocol):
         for index, raw in enumerate(lines):
             if self.closing:
                 return
+            if session.pending is not None:  # a long reply is going out: it comes first
+                self._hold(list(lines)[index:])
+                self._pause_input()
+                return
             if flood and session.phase is Phase.REGISTERED and not self._take_token():
                 self._hold(list(lines)[index:])
                 self._throttle()
@@ -199,6 +211,11 @@ class ClientConnection(asyncio.Protocol):
                 core.input_too_long(session)
             else:
                 core.receive(session, line)
+
+    def _pause_input(self) -> None:
+        if not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
 
     def _take_token(self) -> bool:
         limits = self._hub.config.limits
@@ -232,6 +249,26 @@ class ClientConnection(asyncio.Protocol):
             self._paused = False
             self._transport.resume_reading()
 
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        if self.session is not None and self.session.pending is not None:
+            self._pull()
+
+    def _pull(self) -> None:
+        """The next piece of a long reply; when it is all out, the client's lines go on."""
+        self._pulling = False
+        session = self.session
+        if session is None or self.closing or self._writing_paused:
+            return
+        data = session.pull(PULL_BYTES)
+        if data:
+            self.send(data)  # its flush schedules the next pull
+        if session.pending is None and self._paused:
+            self._resume()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self._hub.release(self)
@@ -241,6 +278,7 @@ class ClientConnection(asyncio.Protocol):
             self._hub.core.disconnect(session, reason)
             # The session and its connection refer to each other: letting go here frees
             # both (and the client) at once, rather than leaving a cycle to the collector.
+            session.pending = None  # (a reply still being made refers to the session too)
             self.session = None
 
     # -- the core's Connection ----------------------------------------------
@@ -269,6 +307,10 @@ class ClientConnection(asyncio.Protocol):
             return
         transport.write(data)
         self._hub.bytes_out += len(data)
+        session = self.session
+        if session is not None and session.pending is not None and not self._pulling:
+            self._pulling = True
+            self._hub.loop.call_soon(self._pull)
 
     def _sendq_exceeded(self) -> None:
         """The peer reads slower than it is sent to: drop it, not everyone's memory.
