@@ -30,7 +30,8 @@ log = logging.getLogger("parley.net")
 # metrics endpoint) and for connections from exempt addresses.
 FD_HEADROOM = 128
 
-TRIM_AFTER = 256  # connections gone before freed memory is handed back to the system
+TRIM_AFTER = 256  # connections gone (from the peak) before freed memory is handed back
+TRIM_PAUSE = 10  # sweeps (seconds) at least between two trims
 
 TOO_MANY_FROM_ADDRESS = "Too many connections from your address"
 SERVER_FULL = "The server is full; try again later"
@@ -144,17 +145,31 @@ class Trimmer:
     """Returns memory to the system after many connections have gone.
 
     A burst of connections (each TLS handshake holds buffers of its own) leaves
-    the C heap fragmented; without a trim, the process keeps its peak size.
+    the C heap fragmented; without a trim, the process keeps its peak size. A
+    trim walks the heap (tens of ms for hundreds of MB), so it runs only when
+    the count of connections has fallen well below its peak, and not often:
+    steady churn never sets it off.
     """
 
-    __slots__ = ("_trim", "departed")
+    __slots__ = ("_peak", "_trim", "_wait")
 
     def __init__(self) -> None:
         self._trim = _malloc_trim()
-        self.departed = 0  # connections gone since the last trim
+        self._peak = 0  # most connections open at once since the last trim
+        self._wait = 0  # sweeps before the next trim may run
 
-    def sweep(self) -> None:
-        """Called once a second: trim if enough have gone since the last time."""
-        if self.departed >= TRIM_AFTER and self._trim is not None:
-            self._trim()
-            self.departed = 0
+    def seen(self, count: int) -> None:
+        if count > self._peak:
+            self._peak = count
+
+    def sweep(self, count: int) -> bool:
+        """Called once a second with the connections open; whether it trimmed."""
+        if self._wait:
+            self._wait -= 1
+            return False
+        if self._peak - count < TRIM_AFTER or self._trim is None:
+            return False
+        self._trim()
+        self._peak = count
+        self._wait = TRIM_PAUSE
+        return True

@@ -90,6 +90,7 @@ class Hub:
             return refusal
         self.admission.count(conn.ip)
         self.connections.add(conn)
+        self.trimmer.seen(len(self.connections))
         return None
 
     def release(self, conn: ClientConnection) -> None:
@@ -97,7 +98,6 @@ class Hub:
             self.connections.discard(conn)
             self.handshakes.discard(conn)
             self.admission.uncount(conn.ip)
-            self.trimmer.departed += 1
 
     @property
     def per_ip(self) -> dict[str, int]:
@@ -178,7 +178,7 @@ class Hub:
             closing.popleft()[1].abort()  # nothing if the peer has closed already
         self.core.sweep()
         self.admission.report()
-        self.trimmer.sweep()
+        self.trimmer.sweep(len(self.connections))
         next_due = now + SWEEP_INTERVAL
         self._sweeper = self.loop.call_at(next_due, self.start_sweeping, next_due)
 
