@@ -265,6 +265,7 @@ class ClientConnection(asyncio.Protocol):
             return
         data = session.pull(PULL_BYTES)
         if data:
+            session.active = True  # it reads: a sign of life, though its lines wait
             self.send(data)  # its flush schedules the next pull
         if session.pending is None and self._paused:
             self._resume()
