@@ -223,3 +223,17 @@ def test_a_failing_stream_ends_its_reply_not_the_server() -> None:
     assert session.pending is None
     harness.say(session, "PING :still")
     assert conn.take()[-1].command == "PONG"
+
+
+def test_replies_to_later_commands_wait_behind_a_long_reply() -> None:
+    """Lines the core handles while a reply is still pending (those held for a slow
+    job) are answered after it."""
+    from core.fake import Harness
+
+    harness = Harness(lobby=None)
+    session, conn = harness.user("asker")
+    session.queue(iter([b":test.parley NOTICE asker :long reply, last line\r\n"]))
+    harness.say(session, "PING :next")
+    assert conn.take() == []
+    conn.send(session.pull(PULL_BYTES))
+    assert [m.command for m in conn.take()] == ["NOTICE", "PONG"]

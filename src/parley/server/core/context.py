@@ -142,7 +142,10 @@ class Context:
             lines = self._labelled(lines)
             self.label = None  # a second flush (QUIT, KILL) is not labelled again
         if lines:
-            self.session.conn.send(b"".join(lines))
+            if self.session.pending is not None:  # after the rest of a long reply, in order
+                self.session.queue(iter(lines))
+            else:
+                self.session.conn.send(b"".join(lines))
         self._lines = []
 
     def _flush_stream(self) -> None:
