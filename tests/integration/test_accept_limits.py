@@ -19,7 +19,13 @@ import pytest
 
 import support.servers
 from parley.server.configfile import ConfigError, read_toml
-from parley.server.net.admission import SERVER_FULL, TOO_MANY_WAITING
+from parley.server.net.admission import (
+    SERVER_FULL,
+    TOO_MANY_WAITING,
+    TRIM_AFTER,
+    TRIM_PAUSE,
+    Trimmer,
+)
 from parley.server.net.hub import Hub
 from parley.server.store.bans import Ban
 from support.client import Closed, IrcClient
@@ -236,3 +242,18 @@ def test_config_reads_the_new_limits(tmp_path: Path) -> None:
     path.write_text("[limits]\nhandshake_timeout = 0\n")
     with pytest.raises(ConfigError, match="handshake_timeout: must be above 0"):
         read_toml(path)
+
+
+def test_memory_is_trimmed_after_a_fall_from_the_peak_not_under_churn() -> None:
+    trims: list[int] = []
+    trimmer = Trimmer()
+    trimmer._trim = lambda: trims.append(1)  # count, rather than trim the test's heap
+    for _ in range(100):  # churn: connections come and go, the count stays near 500
+        trimmer.seen(510)
+        assert not trimmer.sweep(500)
+    trimmer.seen(500 + TRIM_AFTER)  # a burst...
+    assert trimmer.sweep(500)  # ...gone: handed back
+    trimmer.seen(500 + TRIM_AFTER)
+    assert not any(trimmer.sweep(500) for _ in range(TRIM_PAUSE))  # not again at once
+    assert trimmer.sweep(500)
+    assert len(trims) == 2
