@@ -7,9 +7,13 @@ such sessions register), through the core's own entry points on its loop.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable, Iterator
 
+import pytest
+
+import support.servers
 from parley.irc.message import parse
 from parley.server.core.context import STREAM_FIRST
 from parley.server.core.server import Server
@@ -128,9 +132,14 @@ def _connection_of(hub: Hub, nick: str) -> ClientConnection:
     raise LookupError(nick)
 
 
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
 def test_a_slow_reader_gets_everything_and_the_server_holds_little_for_it(
-    make_server: Callable[..., ThreadServer],
+    make_server: Callable[..., ThreadServer], monkeypatch: pytest.MonkeyPatch, loop: str
 ) -> None:
+    if loop == "asyncio":
+        monkeypatch.setattr(support.servers, "new_event_loop", asyncio.new_event_loop)
+    else:
+        pytest.importorskip("uvloop")
     server = channel_server(make_server)
     hub = hub_of(server)
     reader = socket.socket()
