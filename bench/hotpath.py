@@ -81,7 +81,7 @@ def measure(
         hub = Hub(core, loop)
         conns, transports = [], []
         for i in range(members):
-            conn, transport = ClientConnection(hub, False), CountingTransport(i)
+            conn, transport = ClientConnection(hub, None), CountingTransport(i)
             conn.connection_made(transport)  # type: ignore[arg-type]
             conn.data_received(b"NICK m%d\r\nUSER u 0 * :bench\r\nJOIN #hot\r\n" % i)
             loop.run_until_complete(asyncio.sleep(0))

@@ -70,6 +70,8 @@ def _toml_value(name: str, default: object) -> str:
         return "false"
     if isinstance(default, float):
         return repr(default + 1.5)
+    if isinstance(default, tuple):  # addresses and networks
+        return '["192.0.2.0/24"]'
     assert isinstance(default, int), name
     return str(default + 1)
 

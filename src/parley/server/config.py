@@ -63,6 +63,12 @@ class Limits:
     flood_burst: int = 5
     flood_rate: float = 2.0  # lines per second once the burst is spent
     connections_per_ip: int = 16  # 0: no limit
+    # All connections; 0: the open-files limit less what the process keeps for itself.
+    max_connections: int = 0
+    max_unregistered: int = 1000  # in TLS handshake or registration at once; 0: no cap
+    handshake_timeout: float = 10.0  # seconds for a TLS handshake, counted from accept
+    # Addresses and networks that skip the two caps above (operators, local gateways).
+    connection_exempt: tuple[str, ...] = ("127.0.0.1", "::1")
     registration_timeout: float = 30.0
     ping_interval: float = 120.0  # idle time before the server PINGs
     ping_timeout: float = 60.0  # time after that PING before the client is dropped

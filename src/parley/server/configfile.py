@@ -46,7 +46,10 @@ _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}
 _SERVER_NAME_LENGTH = 63  # RFC 2812 1.1: server names are at most 63 characters
 _TOML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}  # fmt: skip
-_ZERO_ALLOWED = {"connections_per_ip", "whowas_entries", "list_modes_per_channel"}
+_ZERO_ALLOWED = {
+    "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
+    "max_unregistered",
+}  # fmt: skip
 
 
 class ConfigError(Exception):
@@ -184,6 +187,9 @@ def _limits(table: dict[str, Any]) -> Limits:
         if key not in names:
             raise ConfigError(f"limits.{key}: unknown key")
         default = getattr(defaults, key)
+        if isinstance(default, tuple):
+            changes[key] = _networks(value, f"limits.{key}")
+            continue
         kind: type | tuple[type, ...] = (
             (int, float) if isinstance(default, float) else type(default)
         )
@@ -195,6 +201,19 @@ def _limits(table: dict[str, Any]) -> Limits:
             value = float(value) if isinstance(default, float) else value
         changes[key] = value
     return dataclasses.replace(defaults, **changes)
+
+
+def _networks(value: Any, key: str) -> tuple[str, ...]:
+    """A list of IP addresses or networks (`192.0.2.7`, `2001:db8::/48`)."""
+    masks = []
+    for item in _expect(value, list, key):
+        try:
+            network = ipaddress.ip_network(_expect(item, str, key), strict=False)
+        except ValueError:
+            raise ConfigError(f"{key}: {item!r} is not an IP address or network") from None
+        one = network.num_addresses == 1
+        masks.append(str(network.network_address) if one else str(network))
+    return tuple(masks)
 
 
 def _path(value: Any, key: str, base: Path) -> Path:

@@ -4,11 +4,18 @@ Replies to the sender are collected here and flushed once by the dispatcher,
 so IRCv3 labeled-response can wrap them in one place (ergo's ResponseBuffer):
 no reply becomes an ACK, one reply carries the label, several go in a batch.
 Fan-out to others goes through State.apply.
+
+A long reply (LIST, WHO, NAMES, CHATHISTORY) is given as an iterator with
+`stream`: what fits in STREAM_FIRST goes at once, the rest waits on the
+session (Session.pending) and the net layer pulls it as the client reads, so
+its size never meets the send queue limit and the server holds one iterator,
+not the whole text. A label's batch wraps the streamed lines too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import TYPE_CHECKING, TypeVar
 
 from parley.irc.message import Message, encode, encode_reply
@@ -20,6 +27,8 @@ from parley.server.core.worker import Deferred
 
 T = TypeVar("T")
 
+STREAM_FIRST = 16384  # bytes of a streamed reply sent at once; the rest as the client reads
+
 if TYPE_CHECKING:
     from parley.server.core.client import Client
     from parley.server.core.server import Server
@@ -29,7 +38,7 @@ if TYPE_CHECKING:
 class Context:
     """One command's view: the server, the session it came on, and its replies."""
 
-    __slots__ = ("_lines", "command", "deferred", "label", "server", "session", "state")
+    __slots__ = ("_lines", "_more", "command", "deferred", "label", "server", "session", "state")
 
     def __init__(
         self, server: Server, session: Session, command: str, label: str | None = None
@@ -40,6 +49,7 @@ class Context:
         self.command = command
         self.label = label  # IRCv3 labeled-response, when the client asked for it
         self._lines: list[bytes] = []
+        self._more: list[Iterable[bytes]] | None = None  # streamed parts, and lines after them
         self.deferred: Deferred | None = None  # slow work to run before the replies go
 
     @property
@@ -59,28 +69,49 @@ class Context:
 
     def reply(self, numeric: Numeric, *params: str, text: str | None = None) -> None:
         """A numeric to the sender: its nick, `params`, then the text."""
+        self._add(self.numeric(numeric, *params, text=text))
+
+    def numeric(self, numeric: Numeric, *params: str, text: str | None = None) -> bytes:
+        """The line `reply` would queue, for a streamed reply to yield."""
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
-        self._queue(encode_reply(self.server.name, numeric.code, full))
+        return self._stamped(encode_reply(self.server.name, numeric.code, full))
+
+    def stream(self, lines: Iterable[bytes]) -> None:
+        """Lines made only as the client reads them (from `numeric`, or already tagged);
+        what the handler queues after this goes after them."""
+        if self._more is None:
+            self._more = []
+        self._more.append(iter(lines))  # (a list of the caller's is not added to below)
+
+    def _add(self, data: bytes) -> None:
+        """A line after those queued so far (after any stream)."""
+        more = self._more
+        if more is None:
+            self._lines.append(data)
+        elif more and isinstance(more[-1], list):
+            more[-1].append(data)
+        else:
+            more.append([data])
 
     def send(self, message: Message) -> None:
         """Any message to the sender, in order with the other replies."""
-        self._queue(encode(message))
+        self._add(self._stamped(encode(message)))
 
-    def _queue(self, data: bytes) -> None:
+    def _stamped(self, data: bytes) -> bytes:
         """A line for the sender, stamped with the time if it asked for server-time."""
         if self.session.tag_mask & WANTS_TIME:
             data = with_tags(data, {"time": server_time(self.state.clock.now())})
-        self._lines.append(data)
+        return data
 
     def send_raw(self, data: bytes) -> None:
         """Bytes already encoded (and tagged) for this session, in order with the rest."""
-        self._lines.append(data)
+        self._add(data)
 
     def send_out(self, out: Outgoing | None) -> None:
         """The sender's own copy of a line that was fanned out to others."""
         if out is not None:
-            self._lines.append(out.to(self.session.tag_mask))
+            self._add(out.to(self.session.tag_mask))
 
     def defer(
         self,
@@ -101,6 +132,9 @@ class Context:
 
     def flush(self) -> None:
         """Send every buffered reply in one write (labelled, if a label was given)."""
+        if self._more is not None:
+            self._flush_stream()
+            return
         lines = self._lines
         if not lines and self.label is None:
             return  # nothing to say (a channel message without echo, the usual case)
@@ -108,8 +142,36 @@ class Context:
             lines = self._labelled(lines)
             self.label = None  # a second flush (QUIT, KILL) is not labelled again
         if lines:
-            self.session.conn.send(b"".join(lines))
+            if self.session.pending is not None:  # after the rest of a long reply, in order
+                self.session.queue(iter(lines))
+            else:
+                self.session.conn.send(b"".join(lines))
         self._lines = []
+
+    def _flush_stream(self) -> None:
+        """What is ready and the start of the stream now; the rest waits on the session."""
+        assert self._more is not None
+        rest: Iterator[bytes] = chain(self._lines, chain.from_iterable(self._more))
+        self._lines, self._more = [], None
+        if self.label is not None:
+            rest = self._batched(rest, self.label)
+            self.label = None
+        session = self.session
+        session.queue(rest)
+        first = session.pull(STREAM_FIRST)
+        if first:
+            session.conn.send(first)
+
+    def _batched(self, lines: Iterator[bytes], label: str) -> Iterator[bytes]:
+        """A streamed reply in its labeled-response batch (always a batch: its length
+        is not known when it starts)."""
+        source = f":{self.server.name} ".encode()
+        ref = self.server.new_batch_id()
+        yield with_tags(source + f"BATCH +{ref} labeled-response\r\n".encode(), {"label": label})
+        tag = {"batch": ref}
+        for line in lines:
+            yield with_tags(line, tag)
+        yield source + f"BATCH -{ref}\r\n".encode()
 
     def _labelled(self, lines: list[bytes]) -> list[bytes]:
         assert self.label is not None

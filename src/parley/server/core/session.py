@@ -9,7 +9,10 @@ later have several sessions attached.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from enum import Enum
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from parley.server.core.connection import Connection
@@ -17,6 +20,8 @@ from parley.server.core.connection import Connection
 if TYPE_CHECKING:
     from parley.server.core.client import Client
 
+
+log = logging.getLogger("parley.core")
 
 # Sets that most sessions and clients never change start as this one shared
 # empty set and are replaced, not mutated: an idle connection holds none of its own.
@@ -49,6 +54,7 @@ class Session:
         "negotiating",
         "nick",
         "password",
+        "pending",
         "phase",
         "ping_sent",
         "realname",
@@ -82,7 +88,31 @@ class Session:
         self.sasl_buffer = ""
         self.sasl_state: object = None  # a mechanism's exchange in progress (SCRAM)
         self.held: list[bytes] | None = None  # lines waiting for a slow job (worker.py)
+        # The rest of a long reply, made as the client reads it (Context.stream).
+        self.pending: Iterator[bytes] | None = None
 
     def send(self, data: bytes) -> None:
         """Queue raw bytes for this session."""
         self.conn.send(data)
+
+    def queue(self, lines: Iterator[bytes]) -> None:
+        """Lines to send after any reply still pending, as the client reads."""
+        self.pending = lines if self.pending is None else chain(self.pending, lines)
+
+    def pull(self, budget: int) -> bytes:
+        """The next lines of the pending reply, about `budget` bytes (whole lines)."""
+        pending = self.pending
+        if pending is None:
+            return b""
+        out: list[bytes] = []
+        size = 0
+        try:
+            for line in pending:
+                out.append(line)
+                size += len(line)
+                if size >= budget:
+                    return b"".join(out)
+        except Exception:  # a bug in one reply ends that reply, not the server (DESIGN.md)
+            log.exception("a streamed reply failed (session %d)", self.id)
+        self.pending = None
+        return b"".join(out)

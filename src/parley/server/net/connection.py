@@ -7,13 +7,17 @@ the rest waits (ergo's "fakelag"), so a flooder slows only itself. Output is
 appended to a list, and the Hub flushes every connection that has some once
 per event-loop turn, with one write each; if what is queued passes the send
 queue limit, the client is dropped with `ERROR :SendQ exceeded` and nobody
-else waits for it. Nothing is allocated per connection that an idle one does
-not need: the queue of lines held back by flood control is made on first use.
+else waits for it. A long reply (Session.pending) is pulled a piece at a
+time, each once the transport has taken the last (below its high-water mark),
+and the client's next lines wait until it is done. Nothing is allocated per
+connection that an idle one does not need: the queue of lines held back by
+flood control is made on first use.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections import deque
 from typing import TYPE_CHECKING, cast
 
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
 MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
+PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
+MAX_EARLY = 16384  # bytes of a TLS handshake kept before the TLS layer takes over
 
 
 def display_host(address: str) -> str:
@@ -56,9 +62,13 @@ class ClientConnection(asyncio.Protocol):
         "_last_refill",
         "_paused",
         "_pending",
+        "_pulling",
+        "_tls_context",
         "_tokens",
         "_transport",
+        "_writing_paused",
         "closing",
+        "handshake",
         "host",
         "ip",
         "out",
@@ -66,9 +76,11 @@ class ClientConnection(asyncio.Protocol):
         "tls",
     )
 
-    def __init__(self, hub: Hub, tls: bool) -> None:
+    def __init__(self, hub: Hub, tls: ssl.SSLContext | None) -> None:
         self._hub = hub
-        self.tls = tls
+        self._tls_context = tls  # a TLS listener's: the handshake follows admission
+        self.tls = tls is not None
+        self.handshake: asyncio.Task[None] | None = None
         self.host = "unknown"
         self.ip = ""
         self.session: Session | None = None
@@ -79,27 +91,80 @@ class ClientConnection(asyncio.Protocol):
         self.closing = False
         self._pending: deque[bytes] | None = None  # lines held back by flood control
         self._paused = False
+        self._pulling = False  # a pull of the pending reply is scheduled
+        self._writing_paused = False  # the transport holds more than its high-water mark
         self._tokens = float(hub.config.limits.flood_burst)
         self._last_refill = 0.0
 
     # -- asyncio.Protocol ---------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Accepted: count it and check D-lines first; then TLS, if any; then the core."""
         # uvloop's transports do not subclass asyncio.Transport; they behave as one.
         transport = cast(asyncio.Transport, transport)
         self._transport = transport
         peer = transport.get_extra_info("peername")
         self.ip = display_host(str(peer[0])) if peer else "unknown"
         self.host = self.ip
-        if not self._hub.admit(self):
+        hub = self._hub
+        refusal = hub.admit(self)
+        if refusal is not None:
             self.closing = True
-            transport.write(b"ERROR :Too many connections from your address\r\n")
+            if self._tls_context is None:  # over TLS there is no way to say why before a handshake
+                transport.write(f"ERROR :{refusal}\r\n".encode())
             transport.close()
+            return
+        if self._tls_context is None:
+            self.session = hub.core.connect(self)  # which refuses D-lined addresses with 465
+        elif hub.banned(self.ip):
+            self.closing = True
+            transport.close()
+        else:
+            hub.start_tls(self, transport, self._tls_context)
+
+    def _keep_early(self, data: bytes) -> None:
+        """Bytes of the TLS handshake that came before the TLS layer was in place."""
+        if len(self._buffer) + len(data) > MAX_EARLY:
+            self.closing = True
+            if self._transport is not None:
+                self._transport.abort()
+            return
+        self._buffer += data
+
+    def hand_over_early(self, transport: asyncio.Transport) -> None:
+        """Give the TLS layer (now the transport's protocol) what we kept for it."""
+        early, self._buffer = self._buffer, b""
+        layer = transport.get_protocol()
+        if not early or layer is self or not hasattr(layer, "buffer_updated"):
+            return
+        layer = cast(asyncio.BufferedProtocol, layer)  # uvloop's does not subclass it
+        while early:
+            view = memoryview(layer.get_buffer(len(early)))
+            size = min(len(view), len(early))
+            view[:size] = early[:size]
+            layer.buffer_updated(size)
+            early = early[size:]
+
+    def secured(self, transport: asyncio.Transport) -> None:
+        """The TLS handshake is done: from now on the session talks through `transport`."""
+        self.handshake = None
+        self._transport = transport
+        if self.closing:
+            transport.abort()
             return
         self.session = self._hub.core.connect(self)
 
+    def handshake_failed(self) -> None:
+        """The handshake timed out or failed; the socket is closed, and the count goes."""
+        self.handshake = None
+        self.closing = True
+        self._transport = None
+        self._hub.release(self)
+
     def data_received(self, data: bytes) -> None:
         if self.session is None or self.closing:
+            if self.handshake is not None and not self.closing:
+                self._keep_early(data)
             return
         buffer = self._buffer + data if self._buffer else data
         lines = buffer.split(b"\n")
@@ -133,6 +198,10 @@ class ClientConnection(asyncio.Protocol):
         for index, raw in enumerate(lines):
             if self.closing:
                 return
+            if session.pending is not None:  # a long reply is going out: it comes first
+                self._hold(list(lines)[index:])
+                self._pause_input()
+                return
             if flood and session.phase is Phase.REGISTERED and not self._take_token():
                 self._hold(list(lines)[index:])
                 self._throttle()
@@ -142,6 +211,11 @@ class ClientConnection(asyncio.Protocol):
                 core.input_too_long(session)
             else:
                 core.receive(session, line)
+
+    def _pause_input(self) -> None:
+        if not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
 
     def _take_token(self) -> bool:
         limits = self._hub.config.limits
@@ -175,6 +249,27 @@ class ClientConnection(asyncio.Protocol):
             self._paused = False
             self._transport.resume_reading()
 
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        if self.session is not None and self.session.pending is not None:
+            self._pull()
+
+    def _pull(self) -> None:
+        """The next piece of a long reply; when it is all out, the client's lines go on."""
+        self._pulling = False
+        session = self.session
+        if session is None or self.closing or self._writing_paused:
+            return
+        data = session.pull(PULL_BYTES)
+        if data:
+            session.active = True  # it reads: a sign of life, though its lines wait
+            self.send(data)  # its flush schedules the next pull
+        if session.pending is None and self._paused:
+            self._resume()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self._hub.release(self)
@@ -184,6 +279,7 @@ class ClientConnection(asyncio.Protocol):
             self._hub.core.disconnect(session, reason)
             # The session and its connection refer to each other: letting go here frees
             # both (and the client) at once, rather than leaving a cycle to the collector.
+            session.pending = None  # (a reply still being made refers to the session too)
             self.session = None
 
     # -- the core's Connection ----------------------------------------------
@@ -212,6 +308,10 @@ class ClientConnection(asyncio.Protocol):
             return
         transport.write(data)
         self._hub.bytes_out += len(data)
+        session = self.session
+        if session is not None and session.pending is not None and not self._pulling:
+            self._pulling = True
+            self._hub.loop.call_soon(self._pull)
 
     def _sendq_exceeded(self) -> None:
         """The peer reads slower than it is sent to: drop it, not everyone's memory.

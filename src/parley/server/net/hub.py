@@ -1,15 +1,23 @@
-"""The listeners and everything shared by connections: limits per IP, timers, counters."""
+"""The listeners and everything shared by connections: admission, TLS, timers, counters.
+
+Every listener accepts plain TCP. A connection is counted and checked
+(admission.py, then D-lines) as soon as it is accepted; only then, on a TLS
+listener, does the handshake start, with its own timeout, so that silent
+sockets cost a count and a small object rather than a TLS session each.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import ssl
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Sequence
 
 from parley.server.config import Address, Config
+from parley.server.core.bans import address_ban
 from parley.server.core.server import Server
+from parley.server.net.admission import Admission, Trimmer
 from parley.server.net.connection import CLOSE_GRACE, ClientConnection
 
 log = logging.getLogger("parley.net")
@@ -23,8 +31,11 @@ class Hub:
     def __init__(self, core: Server, loop: asyncio.AbstractEventLoop) -> None:
         self.core = core
         self.loop = loop
-        self.per_ip: Counter[str] = Counter()
+        self.admission = Admission()
+        self.trimmer = Trimmer()
         self.connections: set[ClientConnection] = set()
+        self.handshakes: set[ClientConnection] = set()  # TLS handshakes under way
+        self.handshake_failures = 0  # handshakes that timed out or failed
         self.servers: list[asyncio.Server] = []
         self.sendq_drops = 0
         self.bytes_out = 0
@@ -69,31 +80,77 @@ class Hub:
     def config(self) -> Config:
         return self.core.config
 
-    def admit(self, conn: ClientConnection) -> bool:
-        """Count a new connection against its address; False if over the limit."""
-        cap = self.config.limits.connections_per_ip
-        if cap and self.per_ip[conn.ip] >= cap:
-            log.info("refused %s: %d connections already", conn.ip, cap)
-            return False
-        self.per_ip[conn.ip] += 1
+    def admit(self, conn: ClientConnection) -> str | None:
+        """Count a new connection, or say why it is refused (before TLS, before the core)."""
+        waiting = len(self.handshakes) + self.core.state.unregistered
+        refusal = self.admission.refusal(
+            self.config.limits, conn.ip, len(self.connections), waiting
+        )
+        if refusal is not None:
+            return refusal
+        self.admission.count(conn.ip)
         self.connections.add(conn)
-        return True
+        self.trimmer.seen(len(self.connections))
+        return None
 
     def release(self, conn: ClientConnection) -> None:
         if conn in self.connections:
             self.connections.discard(conn)
-            self.per_ip[conn.ip] -= 1
-            if self.per_ip[conn.ip] <= 0:
-                del self.per_ip[conn.ip]
+            self.handshakes.discard(conn)
+            self.admission.uncount(conn.ip)
+
+    @property
+    def per_ip(self) -> dict[str, int]:
+        """Open connections by address."""
+        return self.admission.per_ip
+
+    def banned(self, address: str) -> bool:
+        """Whether a D-line refuses `address` (checked before a TLS handshake)."""
+        return bool(self.core.bans) and address_ban(self.core, address) is not None
+
+    def start_tls(
+        self, conn: ClientConnection, transport: asyncio.Transport, context: ssl.SSLContext
+    ) -> None:
+        """Begin the TLS handshake of an admitted connection, bounded by handshake_timeout."""
+        # The ClientHello is for the TLS layer. asyncio honours this pause; uvloop starts
+        # reading again once connection_made returns, so what comes early is kept (below).
+        transport.pause_reading()
+        self.handshakes.add(conn)
+        conn.handshake = self.loop.create_task(self._handshake(conn, transport, context))
+
+    async def _handshake(
+        self, conn: ClientConnection, transport: asyncio.Transport, context: ssl.SSLContext
+    ) -> None:
+        # Scheduled before start_tls schedules the TLS layer's connection_made, so the
+        # bytes that reached us first are in the TLS layer when its handshake begins.
+        self.loop.call_soon(conn.hand_over_early, transport)
+        try:
+            secure = await self.loop.start_tls(
+                transport,
+                conn,
+                context,
+                server_side=True,
+                ssl_handshake_timeout=self.config.limits.handshake_timeout,
+            )
+        except (Exception, asyncio.CancelledError):  # timed out, reset, not TLS, shut down
+            # start_tls has closed the socket; the protocol hears nothing more of it.
+            self.handshake_failures += 1
+            transport.abort()
+            conn.handshake_failed()
+            return
+        finally:
+            self.handshakes.discard(conn)
+        if secure is None:  # the peer went away as the handshake ended
+            conn.handshake_failed()
+            return
+        conn.secured(secure)
 
     async def listen(self, address: Address, context: ssl.SSLContext | None) -> list[str]:
         """Start one listener; returns the addresses it bound (port 0 resolved)."""
-        tls = context is not None
         server = await self.loop.create_server(
-            lambda: ClientConnection(self, tls),
+            lambda: ClientConnection(self, context),
             host=address.host,
             port=address.port,
-            ssl=context,
             reuse_address=True,
             backlog=1024,
         )
@@ -120,6 +177,8 @@ class Hub:
         while closing and closing[0][0] <= now:
             closing.popleft()[1].abort()  # nothing if the peer has closed already
         self.core.sweep()
+        self.admission.report()
+        self.trimmer.sweep(len(self.connections))
         next_due = now + SWEEP_INTERVAL
         self._sweeper = self.loop.call_at(next_due, self.start_sweeping, next_due)
 
@@ -129,6 +188,9 @@ class Hub:
             self._sweeper.cancel()
         for server in self.servers:
             server.close()
+        for conn in list(self.handshakes):
+            if conn.handshake is not None:
+                conn.handshake.cancel()
         deadline = self.loop.time() + grace
         while self.connections and self.loop.time() < deadline:
             await asyncio.sleep(0.05)

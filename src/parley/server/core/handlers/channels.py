@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from parley.irc.casemap import fold, valid_channel
 from parley.irc.digits import parse_number
 from parley.irc.message import Message
@@ -117,6 +119,13 @@ def send_topic(ctx: Context, channel: Channel) -> None:
 
 def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
     """RPL_NAMREPLY lines that fit the line length, then (if `end`) RPL_ENDOFNAMES."""
+    ctx.stream(_names_lines(ctx, channel))
+    if end:
+        ctx.reply(RPL_ENDOFNAMES, channel.name)
+
+
+def _names_lines(ctx: Context, channel: Channel) -> Iterator[bytes]:
+    """Made as the client reads (Context.stream), from the members at the time of asking."""
     caps = ctx.session.caps
     multi = "multi-prefix" in caps
     full = "userhost-in-names" in caps
@@ -124,21 +133,19 @@ def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
     inside = ctx.client in channel.members
     batch: list[str] = []
     size = 0
-    for member, letters in channel.members.items():
+    for member, letters in list(channel.members.items()):
         if not inside and "i" in member.modes:
             continue  # modern IRC: invisible users are listed only to fellow members
         entry = member.prefix if full else member.nick
         if letters:
             entry = prefix_symbols(letters, multi) + entry
         if batch and size + len(entry) + 1 > _NAMES_BUDGET:
-            ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
+            yield ctx.numeric(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
             batch, size = [], 0
         batch.append(entry)
         size += len(entry) + 1
     if batch:
-        ctx.reply(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
-    if end:
-        ctx.reply(RPL_ENDOFNAMES, channel.name)
+        yield ctx.numeric(RPL_NAMREPLY, symbol, channel.name, text=" ".join(batch))
 
 
 def visible(ctx: Context, channel: Channel) -> bool:
@@ -211,13 +218,21 @@ def handle_list(ctx: Context, msg: Message) -> None:
             if channel is not None:
                 wanted.append(channel)
     ctx.reply(RPL_LISTSTART, "Channel")
-    for channel in wanted if wanted is not None else list(state.channels.values()):
+    channels = wanted if wanted is not None else list(state.channels.values())
+    ctx.stream(_list_lines(ctx, channels, minimum, maximum))
+    ctx.reply(RPL_LISTEND)
+
+
+def _list_lines(
+    ctx: Context, channels: list[Channel], minimum: int, maximum: int | None
+) -> Iterator[bytes]:
+    """Made as the client reads (Context.stream); channels gone meanwhile are left out."""
+    for channel in channels:
         count = len(channel.members)
         if count < minimum or (maximum is not None and count > maximum):
             continue
-        if visible(ctx, channel):
-            ctx.reply(RPL_LIST, channel.name, str(count), text=channel.topic)
-    ctx.reply(RPL_LISTEND)
+        if visible(ctx, channel) and ctx.state.channels.get(channel.folded) is channel:
+            yield ctx.numeric(RPL_LIST, channel.name, str(count), text=channel.topic)
 
 
 def handle_kick(ctx: Context, msg: Message) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Iterator
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.digits import parse_number
@@ -157,14 +158,17 @@ def send_past(ctx: Context, items: list[HistoryItem], to: str | None) -> None:
     """Past messages, marked as past: with server-time when negotiated (in a batch when
     batch is), else with the date in the text, so they never read as new.
     `to` replaces the target (a nick that has changed since)."""
-    if not items:
-        return
+    if items:
+        ctx.stream(_past_lines(ctx, items, to))
+
+
+def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Iterator[bytes]:
     session = ctx.session
     timed = bool(session.tag_mask & WANTS_TIME)
     ref = ctx.server.new_batch_id() if timed and "batch" in session.caps else None
     source = f":{ctx.server.name} ".encode()
     if ref is not None:
-        ctx.send_raw(source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode())
+        yield source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode()
     for item in items:
         if item.command == "TAGMSG":
             continue
@@ -178,16 +182,21 @@ def send_past(ctx: Context, items: list[HistoryItem], to: str | None) -> None:
             stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.time))
             text = f"[{stamp}] {item.text}"
             line = encode(Message(item.command, (target, text), item.source))
-        ctx.send_raw(line)
+        yield line
     if ref is not None:
-        ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
+        yield source + f"BATCH -{ref}\r\n".encode()
 
 
 def _send_batch(ctx: Context, target: str, items: list[HistoryItem]) -> None:
+    ctx.stream(_batch_lines(ctx, target, items))
+
+
+def _batch_lines(ctx: Context, target: str, items: list[HistoryItem]) -> Iterator[bytes]:
+    """Made as the client reads (Context.stream)."""
     session = ctx.session
     ref = ctx.server.new_batch_id()
     source = f":{ctx.server.name} ".encode()
-    ctx.send_raw(source + f"BATCH +{ref} chathistory {target}\r\n".encode())
+    yield source + f"BATCH +{ref} chathistory {target}\r\n".encode()
     mask = session.tag_mask
     for item in items:
         if item.command == "TAGMSG" and not mask & WANTS_TAGS:
@@ -198,8 +207,8 @@ def _send_batch(ctx: Context, target: str, items: list[HistoryItem]) -> None:
             tags["account"] = item.account
         if mask & WANTS_TAGS:
             tags.update(item.tags)
-        ctx.send_raw(with_tags(encode(Message(item.command, params, item.source)), tags))
-    ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
+        yield with_tags(encode(Message(item.command, params, item.source)), tags)
+    yield source + f"BATCH -{ref}\r\n".encode()
 
 
 def _targets(ctx: Context, msg: Message) -> None:

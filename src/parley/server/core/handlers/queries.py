@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.digits import parse_number
@@ -41,7 +42,7 @@ def _shares_channel(a: Client, b: Client) -> bool:
 _WHOX_ORDER = "tcuihsnfdlaor"
 
 
-def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str | None) -> None:
+def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str | None) -> bytes:
     """RPL_WHOREPLY, or RPL_WHOSPCRPL when the query asked for WHOX fields."""
     flags = "G" if client.away is not None else "H"
     if client.is_oper:
@@ -50,7 +51,7 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
         flags += prefix_symbols(channel.members[client], "multi-prefix" in ctx.session.caps)
     name = channel.name if channel is not None else "*"
     if whox is None:
-        ctx.reply(
+        return ctx.numeric(
             RPL_WHOREPLY,
             name,
             client.user,
@@ -60,7 +61,6 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
             flags,
             text=f"0 {client.realname}",
         )
-        return
     fields, _, token = whox.partition(",")
     if parse_number(token, max_digits=3) is None:
         token = "0"  # IRCv3 WHOX: a token is one to three digits
@@ -82,9 +82,8 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
     }
     params = [values[c] for c in _WHOX_ORDER if c in fields]
     if params and "r" in fields:
-        ctx.reply(RPL_WHOSPCRPL, *params[:-1], text=params[-1])
-    else:
-        ctx.reply(RPL_WHOSPCRPL, *params, text=None)
+        return ctx.numeric(RPL_WHOSPCRPL, *params[:-1], text=params[-1])
+    return ctx.numeric(RPL_WHOSPCRPL, *params, text=None)
 
 
 def handle_who(ctx: Context, msg: Message) -> None:
@@ -94,6 +93,12 @@ def handle_who(ctx: Context, msg: Message) -> None:
     """
     mask = msg.params[0] if msg.params else "*"
     whox = msg.params[1][1:] if len(msg.params) > 1 and msg.params[1].startswith("%") else None
+    ctx.stream(_who_lines(ctx, mask, whox))
+    ctx.reply(RPL_ENDOFWHO, mask)
+
+
+def _who_lines(ctx: Context, mask: str, whox: str | None) -> Iterator[bytes]:
+    """Made as the client reads (Context.stream); those gone meanwhile are left out."""
     me = ctx.client
     if len(mask) > ctx.server.config.limits.mask_length:
         ctx.reply(RPL_ENDOFWHO, mask[: ctx.server.config.limits.mask_length])
@@ -102,21 +107,22 @@ def handle_who(ctx: Context, msg: Message) -> None:
         channel = ctx.state.channel(mask)
         if channel is not None and ("s" not in channel.flags or me in channel.members):
             inside = me in channel.members
-            for member in channel.members:
-                if inside or "i" not in member.modes:
-                    _who_line(ctx, member, channel, whox)
+            for member in list(channel.members):
+                if (inside or "i" not in member.modes) and member in channel.members:
+                    yield _who_line(ctx, member, channel, whox)
     else:
         exact = ctx.state.client(mask)
         if exact is not None:
-            _who_line(ctx, exact, None, whox)
+            yield _who_line(ctx, exact, None, whox)
         else:
-            for client in ctx.state.clients.values():
+            for client in list(ctx.state.clients.values()):
                 if "i" in client.modes and client is not me and not _shares_channel(me, client):
+                    continue
+                if ctx.state.clients.get(client.folded) is not client:
                     continue
                 fields = (client.prefix, client.nick, client.host, client.realname, client.user)
                 if mask in ("*", "0") or any(mask_matches(mask, f) for f in fields):
-                    _who_line(ctx, client, None, whox)
-    ctx.reply(RPL_ENDOFWHO, mask)
+                    yield _who_line(ctx, client, None, whox)
 
 
 def handle_whois(ctx: Context, msg: Message) -> None:
