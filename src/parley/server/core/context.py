@@ -26,6 +26,17 @@ if TYPE_CHECKING:
     from parley.server.core.state import State
 
 
+def _word(param: str) -> str:
+    """A client's word echoed in a numeric, made one middle parameter: `*` for an empty one.
+
+    Targets come from lists the client wrote (`PRIVMSG a,,b`, `NAMES ::x`); a reply
+    that cannot echo one must still go out, not fail the command.
+    """
+    if not param:
+        return "*"
+    return param.replace(" ", "_").lstrip(":") or "*"
+
+
 class Context:
     """One command's view: the server, the session it came on, and its replies."""
 
@@ -59,6 +70,8 @@ class Context:
 
     def reply(self, numeric: Numeric, *params: str, text: str | None = None) -> None:
         """A numeric to the sender: its nick, `params`, then the text."""
+        if not all(params) or any(p[0] == ":" or " " in p for p in params):
+            params = tuple(map(_word, params))
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
         self._queue(encode_parts(self.server.name, numeric.code, full))

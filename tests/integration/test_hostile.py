@@ -1,0 +1,483 @@
+"""What a hostile user meets, command by command, against a real server on real sockets.
+
+Each test sends what an attacker (or a careless client) really sends and checks
+what they get back: the limit's numeric, a refusal, a pause, a hang-up, never a
+`400 Internal error`, a line over 512 bytes or a stalled server. docs/security.md
+lists the limits these tests hold the server to.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from parley.irc.message import Message, encode
+from support.channels import join
+from support.client import IrcClient
+from support.servers import ThreadServer
+
+Connect = Callable[..., IrcClient]
+MAX_LINE = 512  # bytes with CRLF, tags aside (modern IRC)
+
+
+@pytest.fixture
+def server(make_server: Callable[..., ThreadServer]) -> ThreadServer:
+    """No flood control unless a test turns it on: these tests send fast, on purpose."""
+    return make_server(limits={"flood_enabled": False})
+
+
+def wire_length(message: Message) -> int:
+    """The bytes a message takes on the wire, CRLF included and tags aside."""
+    return len(encode(Message(message.command, message.params, message.source)))
+
+
+def no_internal_error(client: IrcClient) -> None:
+    """Nothing the client sent made a handler fail, and it still gets answers."""
+    client.sync()
+    failed = [m for m in client.received if m.command == "400" and "Internal" in m.params[-1]]
+    assert failed == [], failed
+
+
+def raw_socket(port: int, source: str = "127.0.0.1") -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
+
+
+def hung_up(sock: socket.socket) -> bool:
+    """Whether the server closed `sock` (reads to EOF; True on a reset too)."""
+    try:
+        while sock.recv(4096):
+            pass
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+# -- lines: length, tags, bytes ---------------------------------------------------
+
+
+def test_line_of_the_longest_allowed_length_reaches_others_within_512_bytes(
+    connect: Connect,
+) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    head = "PRIVMSG #lobby :"
+    alice.send(head + "y" * (510 - len(head)))  # 510 bytes and CRLF: accepted
+    got = bob.expect("PRIVMSG")
+    assert wire_length(got) <= MAX_LINE  # cut to fit behind alice's prefix, not refused
+    assert got.params[1] == "y" * len(got.params[1]) and len(got.params[1]) > 400
+    join("#two", alice, bob)
+    alice.send("PART #two :" + "é" * 248)  # two bytes a letter: cut between letters
+    part = bob.expect("PART")
+    assert wire_length(part) <= MAX_LINE and set(part.params[1]) == {"é"}
+    alice.send("QUIT :" + "q" * 500)
+    quit_ = bob.expect("QUIT")
+    assert wire_length(quit_) <= MAX_LINE
+
+
+def test_overlong_line_gets_417_even_before_registration(connect: Connect) -> None:
+    client = connect()
+    client.send("NICK " + "n" * 600)
+    assert client.expect("417")
+    client.register("fine")  # the connection goes on
+
+
+def test_line_sent_in_pieces_is_measured_whole(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.sock.sendall(b"PRIVMSG #lobby :" + b"z" * 284)
+    for _ in range(40):  # the line goes on in pieces of 300 bytes: 12 kB without a newline
+        alice.sock.sendall(b"z" * 300)
+    alice.sock.sendall(b"\r\n")
+    assert alice.expect("417")
+    assert not [m for m in bob.sync() if m.command == "PRIVMSG"]  # no piece of it got out
+    alice.send("PING :after")
+    assert alice.expect("PONG").params[-1] == "after"
+
+
+def test_tag_flood_gets_417_and_tags_within_the_limit_are_relayed_within_it(
+    connect: Connect,
+) -> None:
+    alice = connect("alice", caps=("message-tags",))
+    bob = connect("bob", caps=("message-tags", "server-time"))
+    huge = ";".join(f"+t{i}={'v' * 40}" for i in range(120))  # ~5,400 bytes of tags
+    alice.send(f"@{huge} PRIVMSG #lobby :hi")
+    assert alice.expect("417")
+    fits = ";".join(f"+t{i}={'v' * 40}" for i in range(85))  # ~3,800 bytes: allowed
+    alice.send(f"@{fits} PRIVMSG #lobby :tagged")
+    got = bob.expect("PRIVMSG")
+    assert got.params[1] == "tagged" and got.tags["+t84"] == "v" * 40
+    tag_bytes = len(encode(got)) - wire_length(got)
+    assert tag_bytes <= 8191  # IRCv3: what a server may send, `@` and space included
+    no_internal_error(alice)
+
+
+def test_nul_inside_a_nick_is_refused_and_registration_goes_on(connect: Connect) -> None:
+    client = connect()
+    client.send(b"NICK ev\x00il\r\n")
+    assert client.expect("400").params[-1].startswith("Malformed")
+    client.register("good")
+
+
+def test_invalid_utf8_nick_is_erroneous(connect: Connect) -> None:
+    client = connect()
+    client.send(b"NICK caf\xe9\r\n")
+    assert client.expect("432")
+    client.register("cafe")
+
+
+def test_empty_targets_in_a_list_get_an_answer_not_an_internal_error(
+    connect: Connect,
+) -> None:
+    alice = connect("alice")
+    alice.send("PRIVMSG #lobby,,nobody :hello")
+    assert alice.expect("401").params[1] in ("*", "nobody")
+    alice.send("NAMES ,#lobby,")
+    alice.send("KICK #lobby ,")
+    alice.send("INVITE  #lobby")
+    alice.send("WHOIS ::")
+    alice.send("MODE #lobby +o :")
+    no_internal_error(alice)
+
+
+# -- registration and connections -------------------------------------------------
+
+
+def test_commands_before_registration_get_451(connect: Connect) -> None:
+    client = connect()
+    for line in ("JOIN #lobby", "PRIVMSG #lobby :hi", "WHO *", "LIST", "MODE #lobby +i"):
+        client.send(line)
+        assert client.expect("451")
+    client.register("late")
+
+
+def test_registration_held_open_with_cap_times_out(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"registration_timeout": 1.0})
+    client = IrcClient(server.port)
+    client.send("CAP LS 302")  # and never CAP END
+    client.send("NICK stuck")
+    client.send("USER stuck 0 * :stuck")
+    for i in range(10):  # chatter does not extend registration
+        client.send(f"PING :{i}")
+    messages = client.wait_closed(timeout=6)
+    assert messages[-1].command == "ERROR" and "Registration timed out" in messages[-1].params[0]
+    assert not any(m.command == "001" for m in messages)
+
+
+def test_unregistered_connections_count_against_the_per_address_cap(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"connections_per_ip": 3})
+    idle = [raw_socket(server.port) for _ in range(3)]  # connect and say nothing
+    extra = IrcClient(server.port)
+    closing = extra.wait_closed()
+    assert closing and closing[-1].command == "ERROR"
+    assert "Too many connections" in closing[-1].params[0]
+    other = IrcClient(server.port, source="127.0.0.2")  # another address is not affected
+    other.register("elsewhere")
+    for sock in idle:
+        sock.close()
+
+
+def test_silent_tls_connections_are_capped_per_address_before_the_handshake(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(tls=True, limits={"connections_per_ip": 3})
+    silent = [raw_socket(server.tls_port) for _ in range(3)]  # no ClientHello, ever
+    fourth = raw_socket(server.tls_port)
+    assert hung_up(fourth), "a fourth handshake-less connection from one address was kept"
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    other = IrcClient(server.tls_port, tls=True, context=context, source="127.0.0.2")
+    other.register("tlsuser")
+    for sock in silent:
+        sock.close()
+
+
+def test_flood_pauses_the_flooder_only(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(limits={"flood_burst": 5, "flood_rate": 25.0})
+    flooder, bystander, listener = (IrcClient(server.port) for _ in range(3))
+    flooder.register("flooder")
+    bystander.register("bystander")
+    listener.register("listener")
+    flooder.send(b"".join(f"PRIVMSG #lobby :flood {i}\r\n".encode() for i in range(60)))
+    bystander.send("PRIVMSG #lobby :me too")
+    seen = [listener.expect("PRIVMSG") for _ in range(61)]
+    texts = [m.params[1] for m in seen]
+    assert texts.index("me too") < texts.index("flood 59")  # nobody waits for the flooder
+    assert [t for t in texts if t != "me too"] == [f"flood {i}" for i in range(60)]
+    flooder.send("PING :still here")  # paused, not dropped
+    assert flooder.expect("PONG").params[-1] == "still here"
+
+
+def test_many_unregistered_lines_do_not_register_or_break_anything(connect: Connect) -> None:
+    client = connect()
+    client.send(b"".join(b"CAP LS 302\r\n" for _ in range(200)))
+    replies = [client.expect("CAP") for _ in range(200)]
+    assert all(m.params[1] == "LS" for m in replies)
+    client.send("CAP END")
+    client.register("patient")
+
+
+# -- channels ------------------------------------------------------------------------
+
+
+def test_joining_too_many_channels_gets_405(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(lobby=None, limits={"channels_per_user": 3, "flood_enabled": False})
+    alice = IrcClient(server.port)
+    alice.register("alice", lobby=False)
+    alice.send("JOIN " + ",".join(f"#c{i}" for i in range(20)))
+    refused = [alice.expect("405") for _ in range(17)]
+    assert [m.params[1] for m in refused] == [f"#c{i}" for i in range(3, 20)]
+    alice.send("WHOIS alice")
+    channels = alice.expect("319").params[-1].split()
+    assert sorted(c.lstrip("@") for c in channels) == ["#c0", "#c1", "#c2"]
+
+
+def test_channel_names_too_long_or_with_controls_are_refused(connect: Connect) -> None:
+    alice = connect("alice")
+    for name in ("#" + "c" * 80, "#evil\x1b[31m", "#rtl\u202eoverride", "#bell\x07"):
+        alice.send(f"JOIN {name}")
+        refusal = alice.expect(lambda m: m.command in ("403", "479", "JOIN"))
+        assert refusal.command in ("403", "479"), f"joined {name!r}"
+    alice.send("LIST")
+    listed = [m.params[1] for m in alice.collect_until("323") if m.command == "322"]
+    assert listed == ["#lobby"]
+
+
+def test_join_zero_leaves_every_channel_and_others_see_it(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#one", alice, bob)
+    alice.send("JOIN 0")
+    parted = {bob.expect("PART").params[0] for _ in range(2)}
+    assert parted == {"#lobby", "#one"}
+    alice.send("WHOIS alice")
+    assert not any(m.command == "319" for m in alice.collect_until("318"))
+
+
+def test_kick_with_an_empty_reason_names_the_kicker(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#room", alice, bob)
+    alice.send("KICK #room bob :")
+    kick = bob.expect("KICK")
+    assert kick.params == ("#room", "bob", "alice")
+    no_internal_error(alice)
+
+
+def test_kick_of_many_targets_stops_at_the_limit(connect: Connect) -> None:
+    op = connect("op")
+    victims = [connect(f"v{i}") for i in range(6)]
+    join("#room", op, *victims)
+    op.send("KICK #room " + ",".join(f"v{i}" for i in range(6)))
+    op.sync()
+    kicked = [m.params[1] for m in op.received if m.command == "KICK"]
+    assert kicked == ["v0", "v1", "v2", "v3"]  # TARGMAX KICK:4; the rest are dropped
+
+
+def test_mode_with_a_hundred_changes_applies_at_most_modes(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#room", alice, bob)
+    alice.send("MODE #room +" + "b" * 100 + " " + " ".join(f"m{i}" for i in range(100)))
+    change = bob.expect("MODE")
+    assert wire_length(change) <= MAX_LINE
+    alice.send("MODE #room +b")
+    bans = [m.params[2] for m in alice.collect_until("368") if m.command == "367"]
+    assert bans == [f"m{i}!*@*" for i in range(4)]  # ISUPPORT MODES=4
+
+
+def test_one_mode_line_asks_for_each_list_once(connect: Connect) -> None:
+    alice = connect("alice")
+    join("#room", alice)
+    alice.send("MODE #room +b someone")
+    alice.expect("MODE")
+    alice.send("MODE #room " + "b" * 200 + "e" * 200)  # 400 list requests in one line
+    alice.send("MODE #room +" + "x" * 300)  # 300 unknown letters
+    got = alice.sync()
+    assert [m.command for m in got] == ["367", "368", "349", "472"]
+
+
+def test_ban_list_stops_at_its_cap(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(lobby=None, limits={"list_modes_per_channel": 5, "flood_enabled": False})
+    alice = IrcClient(server.port)
+    alice.register("alice", lobby=False)
+    join("#room", alice)
+    alice.send("MODE #room +bbbb a b c d")
+    alice.send("MODE #room +bbbb e f g h")
+    alice.send("MODE #room +b")
+    bans = [m.params[2] for m in alice.collect_until("368") if m.command == "367"]
+    assert len(bans) == 5 and bans[:4] == ["a!*@*", "b!*@*", "c!*@*", "d!*@*"]
+
+
+def test_huge_ban_mask_is_answered_and_does_not_stall_the_server(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#room", alice)
+    alice.send("MODE #room +b " + "*?" * 200 + "!*@*")
+    alice.sync()
+    bob.send("JOIN #room")  # the join is checked against the mask
+    bob.expect(lambda m: m.command in ("366", "474"))
+    bob.send("PING :quick")
+    assert bob.expect("PONG").params[-1] == "quick"
+    no_internal_error(alice)
+
+
+def test_topic_and_away_are_cut_at_their_lengths(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#room", alice, bob)
+    alice.send("TOPIC #room :" + "t" * 480)
+    assert len(bob.expect("TOPIC").params[1]) == 390  # TOPICLEN
+    alice.send("AWAY :" + "a" * 480)
+    alice.expect("306")
+    bob.send("WHOIS alice")
+    assert len(bob.expect("301").params[-1]) == 390  # AWAYLEN
+
+
+def test_names_answers_at_most_the_target_limit(connect: Connect) -> None:
+    alice = connect("alice")
+    for i in range(6):
+        join(f"#n{i}", alice)
+    alice.send("NAMES " + ",".join(f"#n{i}" for i in range(6)))
+    answered = [m.params[2] for m in alice.collect_until("366") if m.command == "353"]
+    assert answered == ["#n0", "#n1", "#n2", "#n3"]
+
+
+def test_long_list_reaches_a_client_that_reads(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(
+        lobby=None,
+        limits={"flood_enabled": False, "channels_per_user": 400, "sendq_bytes": 16384},
+    )
+    maker, asker = IrcClient(server.port), IrcClient(server.port)
+    maker.register("maker", lobby=False)
+    asker.register("asker", lobby=False)
+    for start in range(0, 300, 20):  # in rounds, each read before the next
+        rooms = range(start, start + 20)
+        maker.send(
+            b"".join(f"JOIN #room{i}\r\nTOPIC #room{i} :{'t' * 80}\r\n".encode() for i in rooms)
+        )
+        maker.sync()
+    asker.send("LIST")  # ~45 kB of replies, with 16 kB of send queue
+    listed = [m for m in asker.collect_until("323") if m.command == "322"]
+    assert len(listed) == 300
+    asker.send("PING :still connected")
+    assert asker.expect("PONG").params[-1] == "still connected"
+
+
+# -- messages ----------------------------------------------------------------------
+
+
+def test_empty_and_missing_messages_get_their_numerics(connect: Connect) -> None:
+    alice = connect("alice")
+    alice.send("PRIVMSG #lobby :")
+    assert alice.expect("412")
+    alice.send("PRIVMSG #lobby")
+    assert alice.expect("412")
+    alice.send("PRIVMSG")
+    assert alice.expect("411")
+    alice.send("PRIVMSG nobody :hello?")
+    assert alice.expect("401").params[1] == "nobody"
+    alice.send("PRIVMSG #nowhere :hello?")
+    assert alice.expect("403").params[1] == "#nowhere"
+    alice.send("NOTICE nobody :errors are never answered to a NOTICE")
+    alice.send("NOTICE #lobby :")
+    assert alice.sync() == []
+
+
+def test_too_many_targets_get_407_and_the_first_ones_their_message(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    alice.send("PRIVMSG bob,bob,bob,bob,bob,bob,bob :spam")
+    refused = [alice.expect("407") for _ in range(3)]
+    assert all(m.params[1] == "bob" for m in refused)
+    got = [m for m in bob.sync() if m.command == "PRIVMSG"]
+    assert len(got) == 4
+
+
+def test_non_ascii_digits_are_not_numbers(connect: Connect) -> None:
+    alice = connect("alice", caps=("draft/chathistory", "batch"))
+    join("#room", alice)
+    answers = {
+        "MODE #room +l ²": "696",
+        "LIST >²": "323",
+        "WHOWAS alice ²": "369",
+        "CHATHISTORY LATEST #room * ²": "FAIL",
+        "CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z "
+        "timestamp=2099-01-01T00:00:00.000Z ٣": "FAIL",
+        "CAP LS ²": "CAP",
+    }
+    for line, expected in answers.items():
+        alice.send(line)
+        got = alice.expect(lambda m, wanted=expected: m.command in (wanted, "400"))
+        assert got.command == expected, f"{line!r}: {got}"
+    alice.send("MODE #room")
+    assert alice.expect("324").params[2] == "+nt"  # no limit was set
+    no_internal_error(alice)
+
+
+def test_whox_token_that_is_not_a_number_is_answered(connect: Connect) -> None:
+    alice = connect("alice")
+    alice.send("WHO alice %tn,:x")
+    got = alice.expect(lambda m: m.command in ("354", "315", "400"))
+    assert got.command in ("354", "315")
+    no_internal_error(alice)
+
+
+def test_pathological_who_mask_does_not_stall_the_server(connect: Connect) -> None:
+    victim = connect()
+    victim.send("NICK victim")
+    victim.send("USER victim 0 * :" + "a" * 40)
+    victim.expect("366")
+    attacker = connect("attacker")
+    attacker.send("WHO " + "*a" * 9 + "*b")  # a regular expression backtracks for seconds
+    assert attacker.expect("315")  # within the client's timeout, which then times out
+    attacker.send("PING :responsive")
+    assert attacker.expect("PONG").params[-1] == "responsive"
+
+
+def test_chathistory_limit_is_capped(connect: Connect) -> None:
+    alice = connect("alice", caps=("draft/chathistory", "batch", "message-tags"))
+    alice.send(b"".join(f"PRIVMSG #lobby :line {i}\r\n".encode() for i in range(120)))
+    alice.sync()
+    alice.send("CHATHISTORY LATEST #lobby * 99999")
+    lines = alice.collect_until_match(lambda m: m.command == "BATCH" and m.params[0][0] == "-")
+    got = [m for m in lines if m.command == "PRIVMSG"]
+    assert len(got) == 100 and got[-1].params[1] == "line 119"
+
+
+def test_invite_to_nobody_and_by_outsiders_is_refused(connect: Connect) -> None:
+    alice, bob = connect("alice"), connect("bob")
+    join("#room", alice)
+    bob.send("INVITE nobody #room")
+    assert bob.expect("401")
+    bob.send("INVITE bob #room")  # not a member: cannot invite, not even oneself
+    assert bob.expect("442")
+
+
+# -- the server stays up ------------------------------------------------------------
+
+
+@pytest.fixture
+def watcher(connect: Connect) -> Iterator[IrcClient]:
+    """A client that checks, after a test, that the server still answers everyone."""
+    client = connect("watcher")
+    yield client
+    client.send("PING :alive")
+    assert client.expect("PONG").params[-1] == "alive"
+
+
+def test_client_vanishing_mid_line_is_a_quit(connect: Connect, watcher: IrcClient) -> None:
+    ghost = connect("ghost")
+    ghost.sock.sendall(b"PRIVMSG #lobby :half a li")
+    ghost.close()
+    quit_ = watcher.expect("QUIT")
+    assert quit_.source is not None and quit_.source.startswith("ghost!")
+
+
+def test_quit_after_a_burst_of_queries_closes_cleanly(connect: Connect, watcher: IrcClient) -> None:
+    rude = connect("rude")
+    rude.send(b"".join(b"LIST\r\nWHO *\r\n" for _ in range(50)) + b"QUIT :done\r\n")
+    messages = rude.wait_closed()
+    assert messages[-1].command == "ERROR"
+    assert watcher.expect("QUIT").params[0] == "Quit: done"
