@@ -8,6 +8,9 @@ lists the limits these tests hold the server to.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import logging
 import socket
 import ssl
 from collections.abc import Callable, Iterator
@@ -15,9 +18,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from parley.irc.message import Message, encode
+from parley.server.config import Oper
+from parley.server.passwords import hash_password
 from support.channels import join
-from support.client import IrcClient
+from support.client import Closed, IrcClient
 from support.servers import ThreadServer
+from support.waiting import wait_until
 
 Connect = Callable[..., IrcClient]
 MAX_LINE = 512  # bytes with CRLF, tags aside (modern IRC)
@@ -453,6 +459,165 @@ def test_invite_to_nobody_and_by_outsiders_is_refused(connect: Connect) -> None:
     assert bob.expect("401")
     bob.send("INVITE bob #room")  # not a member: cannot invite, not even oneself
     assert bob.expect("442")
+
+
+# -- history: what an attacker can read ---------------------------------------------------
+
+HISTORY_CAPS = ("draft/chathistory", "batch", "message-tags", "server-time")
+
+
+def latest(client: IrcClient, target: str) -> list[str]:
+    """The texts CHATHISTORY LATEST gives `client` for `target`."""
+    client.send(f"CHATHISTORY LATEST {target} * 50")
+    lines = client.collect_until_match(
+        lambda m: m.command == "FAIL" or (m.command == "BATCH" and m.params[0][0] == "-")
+    )
+    return [m.params[-1] for m in lines if m.command == "PRIVMSG"]
+
+
+def test_recreating_an_emptied_secret_channel_shows_none_of_its_past(
+    connect: Connect,
+) -> None:
+    alice = connect("alice", caps=HISTORY_CAPS)
+    join("#vault", alice)
+    alice.send("MODE #vault +sik hidden")
+    alice.expect("MODE")
+    alice.send("PRIVMSG #vault :the code is 1234")
+    wait_until(lambda: latest(alice, "#vault") == ["the code is 1234"], what="stored")
+    alice.send("PART #vault")
+    alice.expect("PART")
+    mallory = connect("mallory", caps=HISTORY_CAPS)
+    mallory.send("JOIN #vault")
+    mallory.expect("366")  # the channel is new, and mallory is its operator
+    assert latest(mallory, "#vault") == []
+
+
+def test_a_nick_taken_over_does_not_bring_its_private_history(connect: Connect) -> None:
+    mallory = connect("mallory", caps=HISTORY_CAPS)  # on before the message is sent
+    alice, bob = connect("alice", caps=HISTORY_CAPS), connect("bob", caps=HISTORY_CAPS)
+    alice.send("PRIVMSG bob :meet me at noon")
+    bob.expect("PRIVMSG")
+    wait_until(lambda: latest(bob, "alice") == ["meet me at noon"], what="stored")
+    bob.send("NICK bob_away")
+    bob.expect("NICK")
+    mallory.send("NICK bob")
+    mallory.expect("NICK")
+    assert latest(mallory, "alice") == []
+
+
+# -- accounts and operators ------------------------------------------------------------
+
+
+def sasl_plain(client: IrcClient, account: str, password: str) -> str:
+    """AUTHENTICATE PLAIN before registering; the final numeric (903 or 904)."""
+    client.send("CAP REQ sasl")
+    client.expect("CAP")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    blob = base64.b64encode(f"\0{account}\0{password}".encode()).decode()
+    client.send(f"AUTHENTICATE {blob}")
+    return client.expect(lambda m: m.command in ("903", "904")).command
+
+
+def make_account(port: int, name: str, password: str) -> None:
+    client = IrcClient(port)
+    client.register(name)
+    client.send(f"REGISTER * - {password}")
+    assert client.expect("REGISTER").params[0] == "SUCCESS"
+    client.send("QUIT")
+    client.wait_closed()
+
+
+def test_guessing_from_elsewhere_does_not_lock_out_the_owner(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"flood_enabled": False})
+    make_account(server.port, "alice", "right-password")
+    for _ in range(6):  # a guesser, from another address
+        guesser = IrcClient(server.port, source="127.0.0.2")
+        assert sasl_plain(guesser, "alice", "a wrong guess") == "904"
+        guesser.close()
+    owner = IrcClient(server.port)
+    assert sasl_plain(owner, "alice", "right-password") == "903"
+
+
+def test_dropping_an_account_logs_out_its_other_sessions(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"flood_enabled": False})
+    make_account(server.port, "alice", "right-password")
+    first, second, watcher = (IrcClient(server.port) for _ in range(3))
+    for client, nick in ((first, "alice"), (second, "alice_phone")):
+        assert sasl_plain(client, "alice", "right-password") == "903"
+        client.send("CAP END")
+        client.register(nick)
+    watcher.register("watcher")
+    second.send("PRIVMSG NickServ :DROP right-password")
+    assert "deleted" in second.expect("NOTICE").params[-1]
+    watcher.send("WHOIS alice")
+    whois = watcher.collect_until("318")
+    assert not [m for m in whois if m.command == "330"], "alice is still logged in"
+
+
+def scram_first(port: int, name: str) -> tuple[IrcClient, str]:
+    """Start SCRAM-SHA-256 for `name`; the client and the server-first message."""
+    client = IrcClient(port)
+    client.send("CAP REQ sasl")
+    client.expect("CAP")
+    client.send("AUTHENTICATE SCRAM-SHA-256")
+    client.expect("AUTHENTICATE")
+    first = base64.b64encode(f"n,,n={name},r=clientnonce".encode()).decode()
+    client.send(f"AUTHENTICATE {first}")
+    return client, base64.b64decode(client.expect("AUTHENTICATE").params[0]).decode()
+
+
+def test_scram_does_not_tell_which_accounts_exist(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"flood_enabled": False})
+    make_account(server.port, "alice", "right-password")
+    salts = {}
+    for name in ("alice", "alice", "nobody", "nobody"):
+        client, server_first = scram_first(server.port, name)
+        salt = dict(part.split("=", 1) for part in server_first.split(","))["s"]
+        salts.setdefault(name, set()).add(salt)
+        client.close()
+    assert len(salts["alice"]) == 1
+    assert len(salts["nobody"]) == 1  # an unknown name's salt is as stable as a real one's
+
+
+def test_scram_final_message_without_channel_binding_is_refused_cleanly(
+    make_server: Callable[..., ThreadServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    server = make_server(limits={"flood_enabled": False})
+    make_account(server.port, "alice", "right-password")
+    client, server_first = scram_first(server.port, "alice")
+    nonce = dict(part.split("=", 1) for part in server_first.split(","))["r"]
+    final = f"p=AAAA,c=biws,r={nonce}"  # every part there, the proof first
+    client.send("AUTHENTICATE " + base64.b64encode(final.encode()).decode())
+    got = client.expect(lambda m: m.command in ("904", "400"))
+    assert got.command == "904"
+    client.send("CAP END")
+    client.register("stillhere")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_kline_is_not_dodged_by_a_nick_change(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(opers=(Oper("boss", hash_password("hunter2")),))
+    boss = IrcClient(server.port)
+    boss.register("boss")
+    boss.send("OPER boss hunter2")
+    boss.expect("381")
+    boss.send("KLINE troll!*@* :go away")
+    boss.sync()
+    mallory = IrcClient(server.port)
+    mallory.register("nice")
+    mallory.send("NICK troll")
+    with contextlib.suppress(Closed):
+        mallory.sync()
+    boss.send("WHOIS troll")
+    assert boss.expect(lambda m: m.command in ("311", "401")).command == "401"
 
 
 # -- the server stays up ------------------------------------------------------------
