@@ -244,6 +244,18 @@ class CoreMachine(RuleBasedStateMachine):
         if slot := self._slot(index):
             self.send(slot, f"JOIN {','.join(names)}" + (f" {key}" if key else ""))
 
+    @rule(index=slots, pick=st.integers(0, 7), key=st.sampled_from((None, "sesame")))
+    def join_existing(self, index: int, pick: int, key: str | None) -> None:
+        """A newcomer comes to a channel that others are in (and may have talked in)."""
+        slot = self._slot(index)
+        client = slot.session.client if slot else None
+        if slot is None or client is None:
+            return
+        others = sorted(k for k in self.h.server.state.channels if k not in client.channels)
+        if others:
+            name = others[pick % len(others)]
+            self.send(slot, f"JOIN {name}" + (f" {key}" if key else ""))
+
     @rule(index=slots)
     def join_zero(self, index: int) -> None:
         if slot := self._slot(index):
@@ -304,6 +316,20 @@ class CoreMachine(RuleBasedStateMachine):
         if op:
             channels = [c for c in channels if c.is_op(client)] or channels
         return channels[len(name) % len(channels)].name
+
+    @rule(
+        index=slots,
+        channel=channel_names,
+        how=st.sampled_from(("+s", "+i", "+k sesame", "+sik sesame", "-sik sesame")),
+        text=texts,
+    )
+    def lock_and_say(self, index: int, channel: str, how: str, text: str) -> None:
+        """An operator makes a channel private (or public again), then says something."""
+        if slot := self._slot(index):
+            channel = self._mine(slot, channel, op=True)
+            self.send(slot, f"MODE {channel} {how}")
+            self.counter += 1
+            self.send(slot, f"PRIVMSG {channel} :{text} {self.counter}")
 
     @rule(index=slots, channel=channel_names, count=st.sampled_from((20, 100)))
     def mode_many(self, index: int, channel: str, count: int) -> None:
@@ -375,6 +401,8 @@ class CoreMachine(RuleBasedStateMachine):
     )
     def chathistory(self, index: int, sub: str, about: str, ref: str, limit: str) -> None:
         if slot := self._slot(index):
+            if is_channel(about):
+                about = self._mine(slot, about)
             if sub == "TARGETS":
                 line = f"CHATHISTORY TARGETS {ref} timestamp=2099-01-01T00:00:00.000Z {limit}"
             elif sub == "BETWEEN":
@@ -385,6 +413,34 @@ class CoreMachine(RuleBasedStateMachine):
                     ref = "timestamp=2099-01-01T00:00:00.000Z"
                 line = f"CHATHISTORY {sub} {about or '*'} {ref} {limit}"
             self.send(slot, line)
+
+    @rule(
+        index=slots,
+        form=st.sampled_from(
+            (
+                "WHOIS {n}",
+                "WHOWAS {n} {x}",
+                "ISON {n} {n}",
+                "USERHOST {n}",
+                "MONITOR + {n}",
+                "MONITOR L",
+                "MONITOR S",
+                "@+draft/react={x} TAGMSG {c}",
+                "SETNAME :{t}",
+                "MODE {n} {x}",
+                "NAMES",
+                "LUSERS",
+            )
+        ),
+        nick=nick_names,
+        channel=channel_names,
+        text=texts,
+        extra=st.sampled_from(("+i", "-i", "+w", "+o", "²", "1", "*", "x" * 50)),
+    )
+    def other(self, index: int, form: str, nick: str, channel: str, text: str, extra: str) -> None:
+        """The rest: queries, MONITOR, TAGMSG, SETNAME, user modes."""
+        if slot := self._slot(index):
+            self.send(slot, form.format(n=nick or "*", c=channel, t=text, x=extra))
 
     @rule(index=slots, line=texts)
     def raw(self, index: int, line: str) -> None:
@@ -652,7 +708,7 @@ class CoreMachine(RuleBasedStateMachine):
 
 
 CoreMachine.TestCase.settings = settings(
-    max_examples=100,
+    max_examples=150,
     stateful_step_count=50,
     derandomize=True,
     database=None,
