@@ -451,6 +451,46 @@ def test_chathistory_limit_is_capped(connect: Connect) -> None:
     assert len(got) == 100 and got[-1].params[1] == "line 119"
 
 
+def test_monitor_list_is_capped(connect: Connect) -> None:
+    alice = connect("alice")
+    for start in range(0, 150, 30):
+        alice.send("MONITOR + " + ",".join(f"n{i}" for i in range(start, start + 30)))
+    full = alice.expect("734")
+    assert full.params[1] == "100"
+    alice.send("MONITOR L")
+    listed = [
+        n for m in alice.collect_until("733") if m.command == "732" for n in m.params[-1].split(",")
+    ]
+    assert len(listed) == 100
+
+
+def test_queries_with_many_names_stay_bounded(connect: Connect) -> None:
+    alice = connect("alice")
+    alice.send("USERHOST " + " ".join(["alice"] * 12))
+    assert alice.expect("302").params[-1].split() == ["alice=+alice@127.0.0.1"] * 5
+    alice.send("ISON " + " ".join(["alice"] * 84))  # 509 bytes; the answer would be 527
+    ison = alice.expect("303")
+    assert wire_length(ison) <= MAX_LINE
+    alice.send("WHOWAS " + ",".join(f"gone{i}" for i in range(60)))
+    got = alice.collect_until_match(lambda m: m.command == "369" and m.params[1] == "gone59")
+    assert [m.command for m in got].count("406") == 60
+    no_internal_error(alice)
+
+
+def test_setname_and_ping_misuse_get_clear_answers(connect: Connect) -> None:
+    alice = connect("alice", caps=("setname",))
+    alice.send("SETNAME :")
+    assert alice.expect("FAIL").params[:2] == ("SETNAME", "INVALID_REALNAME")
+    alice.send("SETNAME :" + "r" * 300)
+    assert len(alice.expect("SETNAME").params[0]) == 100  # realname_length
+    alice.send("PING")
+    assert alice.expect("409")
+    alice.send("PASS again")
+    assert alice.expect("462")
+    alice.send("USER again 0 * :again")
+    assert alice.expect("462")
+
+
 def test_invite_to_nobody_and_by_outsiders_is_refused(connect: Connect) -> None:
     alice, bob = connect("alice"), connect("bob")
     join("#room", alice)
@@ -599,6 +639,73 @@ def test_scram_final_message_without_channel_binding_is_refused_cleanly(
     client.send("CAP END")
     client.register("stillhere")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_identify_with_the_arguments_swapped_keeps_the_password_out_of_the_log(
+    make_server: Callable[..., ThreadServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = make_server(limits={"flood_enabled": False})
+    make_account(server.port, "alice", "right-password")
+    bob = IrcClient(server.port)
+    bob.register("bob")
+    bob.send("PRIVMSG NickServ :IDENTIFY right-password alice")  # password first, by mistake
+    assert "Invalid" in bob.expect("NOTICE").params[-1]
+    bob.send("PRIVMSG NickServ :IDENTIFY alice right-password")
+    assert "logged in" in bob.expect("NOTICE").params[-1]
+    assert "right-password" not in caplog.text
+
+
+def test_account_registrations_are_throttled_per_address(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(limits={"flood_enabled": False})
+    for i in range(3):
+        make_account(server.port, f"user{i}", "long-enough-1")
+    fourth = IrcClient(server.port)
+    fourth.register("user3")
+    fourth.send("REGISTER * - long-enough-1")
+    fail = fourth.expect("FAIL")
+    assert fail.params[:2] == ("REGISTER", "TEMPORARILY_UNAVAILABLE")
+    elsewhere = IrcClient(server.port, source="127.0.0.2")
+    elsewhere.register("user4")
+    elsewhere.send("REGISTER * - long-enough-1")
+    assert elsewhere.expect("REGISTER").params[0] == "SUCCESS"
+
+
+def test_weak_or_missing_passwords_are_refused(connect: Connect) -> None:
+    alice = connect("alice")
+    alice.send("REGISTER * - short")
+    assert alice.expect("FAIL").params[1] == "WEAK_PASSWORD"
+    alice.send("PRIVMSG NickServ :REGISTER")
+    assert "Usage" in alice.expect("NOTICE").params[-1]
+    alice.send("PRIVMSG NickServ :IDENTIFY a b c")
+    assert "Usage" in alice.expect("NOTICE").params[-1]
+    no_internal_error(alice)
+
+
+def test_operator_commands_are_refused_to_users(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(opers=(Oper("boss", hash_password("hunter2")),))
+    mallory = IrcClient(server.port)
+    mallory.register("mallory")
+    for line in (
+        "KILL mallory :x",
+        "KLINE *!*@* :everyone",
+        "DLINE 127.0.0.0/8 :everyone",
+        "WALLOPS :hi",
+        "REHASH",
+        "DIE",
+        "SETMOTD :owned",
+        "PRIVMSG $* :spam",
+    ):
+        mallory.send(line)
+        assert mallory.expect("481"), line
+    mallory.send("OPER boss wrong")
+    assert mallory.expect("464")
+    mallory.send("OPER hunter2 boss")  # swapped: no such operator
+    assert mallory.expect("491")
+    mallory.send("STATS k")
+    assert mallory.expect(lambda m: m.command in ("219", "481", "216")).command != "216"
 
 
 def test_kline_is_not_dodged_by_a_nick_change(make_server: Callable[..., ThreadServer]) -> None:
