@@ -295,6 +295,25 @@ def test_mode_with_a_hundred_changes_applies_at_most_modes(connect: Connect) -> 
     assert bans == [f"m{i}!*@*" for i in range(4)]  # ISUPPORT MODES=4
 
 
+def test_modes_per_command_is_configured_and_advertised(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(lobby=None, limits={"modes_per_command": 2})
+    alice, bob, carol = (IrcClient(server.port) for _ in range(3))
+    alice.register("alice", lobby=False)
+    assert any("MODES=2" in m.params for m in alice.received if m.command == "005")
+    bob.register("bob", lobby=False)
+    carol.register("carol", lobby=False)
+    join("#room", alice, bob, carol)
+    alice.send("MODE #room +vvi bob carol")  # the flag has no argument: it is not counted
+    change = alice.expect("MODE")
+    assert change.params == ("#room", "+vvi", "bob", "carol")
+    alice.send("MODE #room -vvk bob carol key")  # the key is the third: ignored
+    assert alice.expect("MODE").params == ("#room", "-vv", "bob", "carol")
+    alice.send("MODE #room")
+    assert "k" not in alice.expect("324").params[2]
+
+
 def test_one_mode_line_asks_for_each_list_once(connect: Connect) -> None:
     alice = connect("alice")
     join("#room", alice)
