@@ -510,6 +510,33 @@ def test_setname_and_ping_misuse_get_clear_answers(connect: Connect) -> None:
     assert alice.expect("462")
 
 
+def test_an_invite_to_a_channel_not_yet_made_is_refused(connect: Connect) -> None:
+    mallory, alice = connect("mallory"), connect("alice")
+    mallory.send("INVITE mallory #vault")  # before anyone has made it
+    assert mallory.expect(lambda m: m.command in ("403", "341")).command == "403"
+    join("#vault", alice)
+    alice.send("MODE #vault +i")
+    alice.expect("MODE")
+    mallory.send("JOIN #vault")
+    assert mallory.expect(lambda m: m.command in ("473", "JOIN")).command == "473"
+
+
+def test_an_invite_ends_with_the_channel(connect: Connect) -> None:
+    alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
+    join("#room", alice)
+    alice.send("MODE #room +i")
+    alice.expect("MODE")
+    alice.send("INVITE bob #room")
+    assert bob.expect("INVITE")
+    alice.send("PART #room")  # the room is gone, and bob never came
+    alice.expect("PART")
+    join("#room", carol)  # a new #room, invite-only too
+    carol.send("MODE #room +i")
+    carol.expect("MODE")
+    bob.send("JOIN #room")
+    assert bob.expect(lambda m: m.command in ("473", "JOIN")).command == "473"
+
+
 def test_invite_to_nobody_and_by_outsiders_is_refused(connect: Connect) -> None:
     alice, bob = connect("alice"), connect("bob")
     join("#room", alice)
