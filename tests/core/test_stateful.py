@@ -494,6 +494,8 @@ class CoreMachine(RuleBasedStateMachine):
         """What the core sent this client since the last step; each line's shape checked."""
         data = b"".join(slot.conn.sent)
         slot.conn.sent.clear()
+        for error in slot.conn.closed_with:  # the net layer sends it as an ERROR line
+            assert error is None or len(f"ERROR :{error}\r\n".encode()) <= MAX_LINE, error
         assert data == b"" or data.endswith(b"\r\n"), f"a partial line: {data[-80:]!r}"
         messages = []
         for line in data.split(b"\r\n")[:-1]:

@@ -78,9 +78,12 @@ def test_line_of_the_longest_allowed_length_reaches_others_within_512_bytes(
     alice.send("PART #two :" + "é" * 248)  # two bytes a letter: cut between letters
     part = bob.expect("PART")
     assert wire_length(part) <= MAX_LINE and set(part.params[1]) == {"é"}
-    alice.send("QUIT :" + "q" * 500)
+    alice.send("QUIT :" + "ö" * 250)
     quit_ = bob.expect("QUIT")
     assert wire_length(quit_) <= MAX_LINE
+    error = alice.wait_closed()[-1]  # her own last line fits too
+    assert error.command == "ERROR" and wire_length(error) <= MAX_LINE
+    assert error.params[0].startswith("Closing link: (Quit: ööö")
 
 
 def test_overlong_line_gets_417_even_before_registration(connect: Connect) -> None:
