@@ -454,10 +454,10 @@ def test_whox_token_that_is_not_a_number_is_answered(connect: Connect) -> None:
 def test_pathological_who_mask_does_not_stall_the_server(connect: Connect) -> None:
     victim = connect()
     victim.send("NICK victim")
-    victim.send("USER victim 0 * :" + "a" * 40)
+    victim.send("USER victim 0 * :" + "a" * 44)
     victim.expect("366")
     attacker = connect("attacker")
-    attacker.send("WHO " + "*a" * 9 + "*b")  # a regular expression backtracks for seconds
+    attacker.send("WHO " + "*a" * 9 + "*b")  # a regular expression backtracks for ~15 s
     assert attacker.expect("315")  # within the client's timeout, which then times out
     attacker.send("PING :responsive")
     assert attacker.expect("PONG").params[-1] == "responsive"
