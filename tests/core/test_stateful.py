@@ -8,8 +8,8 @@ characters, `*`-heavy masks. Lines reach the core as the net layer would hand
 them over (over-long ones become 417). After every step it checks that:
 
 - no handler failed (no `400 Internal error`, `stats.handler_errors` is 0);
-- every line sent is at most 512 bytes without its tags, tags within 8191 bytes,
-  and no line holds CR, LF or NUL;
+- every line sent (and the ERROR a connection is closed with) is at most 512
+  bytes without its tags, tags within 8191 bytes, and no line holds CR, LF or NUL;
 - the server's membership is consistent both ways, no channel is empty, nicks
   are unique once folded, and the LUSERS counters match a recount;
 - each client's view of its channels, built only from the lines it received
