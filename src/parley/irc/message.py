@@ -26,7 +26,11 @@ __all__ = [
 ]
 
 
-MAX_LINE = 512  # modern IRC: bytes in a line with its CRLF, tags aside
+MAX_LINE = 512  # bytes a line may take, CRLF included and tags aside (modern IRC)
+# Commands whose last parameter is free text, which may be cut to fit MAX_LINE.
+FREE_TEXT = frozenset(
+    ("PRIVMSG", "NOTICE", "PART", "QUIT", "KICK", "TOPIC", "AWAY", "SETNAME", "WALLOPS", "KILL")
+)
 
 
 class ProtocolError(Exception):
@@ -189,7 +193,27 @@ def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> b
         line = f":{source} {line}"
     if "\r" in line or "\n" in line or "\x00" in line:
         raise ValueError(f"CR, LF or NUL in {line!r}")
-    return (line + "\r\n").encode("utf-8", "replace")
+    data = (line + "\r\n").encode("utf-8", "replace")
+    if len(data) > MAX_LINE and params and (command in FREE_TEXT or command.isdigit()):
+        return _fit(data, params[-1])
+    return data
+
+
+def _fit(data: bytes, text: str) -> bytes:
+    """`data` cut to MAX_LINE bytes within its last parameter `text`, between characters.
+
+    A line that comes in may be 512 bytes; relayed with its sender's prefix in
+    front (or replayed with its date) it would be longer than a client has to
+    accept. Only free text is cut, never a name: a line whose text cannot give
+    enough room is left as it is.
+    """
+    start = len(data) - 2 - len(text.encode("utf-8", "replace"))
+    end = MAX_LINE - 2
+    while end > start and data[end] & 0xC0 == 0x80:  # inside a UTF-8 sequence: back off
+        end -= 1
+    if end <= start:
+        return data
+    return data[:end] + b"\r\n"
 
 
 def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> bytes:

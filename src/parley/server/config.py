@@ -57,6 +57,7 @@ class Limits:
     targets_per_command: int = 4
     list_modes_per_channel: int = 100  # bans, invite exceptions
     mask_length: int = 200  # characters in a ban/exception mask or a WHO mask
+    modes_per_command: int = 4  # MODE changes with an argument in one command (MODES)
     whowas_entries: int = 1000
     sendq_bytes: int = 256 * 1024
     flood_enabled: bool = True

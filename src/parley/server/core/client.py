@@ -47,7 +47,7 @@ class Client:
         self.no_history = False  # the account opted out of having its messages stored
         self.channels: dict[str, Channel] = {}  # by folded name
         self.sessions: list[Session] = []
-        self.invited = EMPTY  # folded channel names invited to
+        self.invited: frozenset[Channel] = frozenset()  # channels (these, not their names)
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.signon = now
         self.last_spoke = now

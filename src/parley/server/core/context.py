@@ -27,7 +27,9 @@ from parley.server.core.worker import Deferred
 
 T = TypeVar("T")
 
-STREAM_FIRST = 16384  # bytes of a streamed reply sent at once; the rest as the client reads
+# Bytes of a streamed reply sent at once (a quarter of the send queue at most);
+# the rest as the client reads.
+STREAM_FIRST = 16384
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -158,7 +160,7 @@ class Context:
             self.label = None
         session = self.session
         session.queue(rest)
-        first = session.pull(STREAM_FIRST)
+        first = session.pull(min(STREAM_FIRST, self.server.config.limits.sendq_bytes // 4))
         if first:
             session.conn.send(first)
 

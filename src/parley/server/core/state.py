@@ -231,8 +231,8 @@ class State:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
         client.channels[key] = channel
-        if key in client.invited:
-            client.invited -= {key}
+        if channel in client.invited:
+            client.invited -= {channel}
         if client.account is not None:
             self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
@@ -389,10 +389,12 @@ class State:
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
         target = self.clients[fold(e.nick)]
-        target.invited |= {fold(e.channel)}
+        channel = self.channels.get(fold(e.channel))
+        if channel is not None:  # an invite is to this channel, not to a later one of its name
+            live = (c for c in target.invited if self.channels.get(c.folded) is c)
+            target.invited = frozenset((*live, channel))
         out = self._by(e.by, "INVITE", target.nick, e.channel)
         self._deliver(out, (target,), origin)
-        channel = self.channels.get(fold(e.channel))
         if channel is not None:  # IRCv3 invite-notify: the channel's members may see it
             self._notify(
                 out, "invite-notify", [m for m in channel.members if m is not target], origin

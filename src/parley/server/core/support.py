@@ -50,7 +50,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "KICKLEN": limits.kick_length,
         "MAXLIST": f"{LIST_MODES}:{limits.list_modes_per_channel}",
         "MAXTARGETS": targets,
-        "MODES": 4,
+        "MODES": limits.modes_per_command,
         "MONITOR": 100,
         "MSGREFTYPES": "msgid,timestamp",
         "NETWORK": config.network_name,

@@ -30,6 +30,7 @@ MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
 PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
+HIGH_WATER = 65536  # bytes the transport may hold before it asks us to stop writing
 MAX_EARLY = 16384  # bytes of a TLS handshake kept before the TLS layer takes over
 
 
@@ -115,6 +116,7 @@ class ClientConnection(asyncio.Protocol):
             transport.close()
             return
         if self._tls_context is None:
+            self._limit_writes(transport)
             self.session = hub.core.connect(self)  # which refuses D-lined addresses with 465
         elif hub.banned(self.ip):
             self.closing = True
@@ -152,7 +154,14 @@ class ClientConnection(asyncio.Protocol):
         if self.closing:
             transport.abort()
             return
+        self._limit_writes(transport)
         self.session = self._hub.core.connect(self)
+
+    def _limit_writes(self, transport: asyncio.Transport) -> None:
+        """Pause a long reply while the transport holds half the send queue: a piece
+        pulled then (a quarter of it at most) never takes it past the limit."""
+        sendq = self._hub.config.limits.sendq_bytes
+        transport.set_write_buffer_limits(high=min(HIGH_WATER, sendq // 2))
 
     def handshake_failed(self) -> None:
         """The handshake timed out or failed; the socket is closed, and the count goes."""
@@ -263,7 +272,7 @@ class ClientConnection(asyncio.Protocol):
         session = self.session
         if session is None or self.closing or self._writing_paused:
             return
-        data = session.pull(PULL_BYTES)
+        data = session.pull(min(PULL_BYTES, self._hub.config.limits.sendq_bytes // 4))
         if data:
             session.active = True  # it reads: a sign of life, though its lines wait
             self.send(data)  # its flush schedules the next pull

@@ -100,7 +100,7 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> Numeric | None:
     """The numeric that refuses a join (modern IRC: JOIN), or None to let it be."""
     client = ctx.client
-    invited = channel.folded in client.invited
+    invited = channel in client.invited
     if channel.is_banned(client) and not invited:
         return ERR_BANNEDFROMCHAN
     if "i" in channel.flags and not invited and not channel.is_invite_excepted(client):
@@ -276,18 +276,19 @@ def handle_invite(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_NOSUCHNICK, nick)
         return
     channel = ctx.state.channel(name)
-    if channel is not None:
-        if ctx.client not in channel.members:
-            ctx.reply(ERR_NOTONCHANNEL, channel.name)
-            return
-        if "i" in channel.flags and not channel.is_op(ctx.client):
-            ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
-            return
-        if target in channel.members:
-            ctx.reply(ERR_USERONCHANNEL, target.nick, channel.name)
-            return
-        name = channel.name
-    ctx.state.apply(ev.Invited(ctx.client.nick, name, target.nick), ctx.session)
-    ctx.reply(RPL_INVITING, target.nick, name, text=None)
+    if channel is None:  # an invite to no channel would wait for whoever makes it
+        ctx.reply(ERR_NOSUCHCHANNEL, name)
+        return
+    if ctx.client not in channel.members:
+        ctx.reply(ERR_NOTONCHANNEL, channel.name)
+        return
+    if "i" in channel.flags and not channel.is_op(ctx.client):
+        ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
+        return
+    if target in channel.members:
+        ctx.reply(ERR_USERONCHANNEL, target.nick, channel.name)
+        return
+    ctx.state.apply(ev.Invited(ctx.client.nick, channel.name, target.nick), ctx.session)
+    ctx.reply(RPL_INVITING, target.nick, channel.name, text=None)
     if target.away is not None:
         ctx.reply(RPL_AWAY, target.nick, text=target.away)

@@ -61,15 +61,23 @@ def _channel_mode(ctx: Context, channel: Channel, msg: Message) -> None:
         ctx.reply(RPL_CREATIONTIME, channel.name, str(int(channel.created)), text=None)
         return
     changes, unknown = parse_mode_changes(msg.params[1], list(msg.params[2:]), TYPES)
-    for letter in unknown:
+    for letter in dict.fromkeys(unknown):  # each once: one line must not make hundreds
         ctx.reply(ERR_UNKNOWNMODE, letter)
     is_op = channel.is_op(ctx.client)
     applied: list[ModeChange] = []
     refused = False
+    shown: set[str] = set()
+    budget = ctx.server.config.limits.modes_per_command  # ISUPPORT MODES
     for change in changes:
         if change.letter in LIST_MODES and change.arg is None:
-            _send_list(ctx, channel, change.letter)
+            if change.letter not in shown:
+                shown.add(change.letter)
+                _send_list(ctx, channel, change.letter)
             continue
+        if change.arg is not None:
+            if budget <= 0:
+                continue  # changes with an argument past MODES are ignored
+            budget -= 1
         if not is_op:
             refused = True
             continue

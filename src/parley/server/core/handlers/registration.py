@@ -191,8 +191,15 @@ def handle_setname(ctx: Context, msg: Message) -> None:
         ctx.send_out(out)
 
 
+# Bytes of a quit message: with `ERROR :Closing link: (Quit: ` and `)` it fits 512.
+QUIT_BYTES = 480
+
+
 def handle_quit(ctx: Context, msg: Message) -> None:
-    reason = f"Quit: {msg.params[0]}" if msg.params and msg.params[0] else "Quit"
+    text = msg.params[0] if msg.params else ""
+    if len(text) > QUIT_BYTES // 4:  # (cut between characters; a cut one is dropped)
+        text = text.encode()[:QUIT_BYTES].decode("utf-8", "ignore")
+    reason = f"Quit: {text}" if text else "Quit"
     ctx.flush()
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
