@@ -33,6 +33,21 @@ def test_flood_is_paced_not_dropped(make_server: Callable[..., ThreadServer]) ->
     assert elapsed >= 0.9  # 20 lines past the burst at 20 a second: about one second
 
 
+def test_flood_before_registration_is_paced_too(make_server: Callable[..., ThreadServer]) -> None:
+    """A connection that never registers cannot send at wire speed for the 30 s it has."""
+    server = make_server(limits={"flood_burst": 5, "flood_rate": 50.0})
+    hub = server.process.hub if server.process else None
+    assert hub is not None
+    unregistered = IrcClient(server.port)
+    unregistered.send(b"".join(f"PING :n{i}\r\n".encode() for i in range(60)))
+    answers = [unregistered.expect("PONG").params[-1] for _ in range(60)]
+    assert answers == [f"n{i}" for i in range(60)]  # paced, in order, none dropped
+    assert server.call(lambda: hub.flood_throttles) >= 1
+    registering = IrcClient(server.port)  # a registration's own lines pass at once
+    registering.send("CAP LS 302\r\nNICK bob\r\nUSER bob 0 * :Bob\r\nCAP END")
+    registering.expect("001")
+
+
 def test_without_flood_control_a_burst_passes_at_once(
     make_server: Callable[..., ThreadServer],
 ) -> None:

@@ -30,6 +30,9 @@ MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
 PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
+# Lines a connection may send at once before it has registered (CAP, NICK, USER, SASL
+# and a few more); past them, the flood rate paces it as it paces registered clients.
+REGISTRATION_BURST = 20
 HIGH_WATER = 65536  # bytes the transport may hold before it asks us to stop writing
 MAX_EARLY = 16384  # bytes of a TLS handshake kept before the TLS layer takes over
 
@@ -94,7 +97,7 @@ class ClientConnection(asyncio.Protocol):
         self._paused = False
         self._pulling = False  # a pull of the pending reply is scheduled
         self._writing_paused = False  # the transport holds more than its high-water mark
-        self._tokens = float(hub.config.limits.flood_burst)
+        self._tokens = float(max(hub.config.limits.flood_burst, REGISTRATION_BURST))
         self._last_refill = 0.0
 
     # -- asyncio.Protocol ---------------------------------------------------
@@ -211,7 +214,7 @@ class ClientConnection(asyncio.Protocol):
                 self._hold(list(lines)[index:])
                 self._pause_input()
                 return
-            if flood and session.phase is Phase.REGISTERED and not self._take_token():
+            if flood and not self._take_token(session.phase is Phase.REGISTERED):
                 self._hold(list(lines)[index:])
                 self._throttle()
                 return
@@ -226,11 +229,13 @@ class ClientConnection(asyncio.Protocol):
             self._paused = True
             self._transport.pause_reading()
 
-    def _take_token(self) -> bool:
+    def _take_token(self, registered: bool) -> bool:
+        """A flood token for the next line; before registration the bucket holds more."""
         limits = self._hub.config.limits
         now = self._hub.loop.time()
+        burst = limits.flood_burst if registered else max(limits.flood_burst, REGISTRATION_BURST)
         self._tokens = min(
-            float(limits.flood_burst), self._tokens + (now - self._last_refill) * limits.flood_rate
+            float(burst), self._tokens + (now - self._last_refill) * limits.flood_rate
         )
         self._last_refill = now
         if self._tokens >= 1.0:
