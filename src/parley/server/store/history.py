@@ -44,6 +44,10 @@ class HistoryItem:
     text: str
     tags: tuple[tuple[str, str], ...] = ()
     recipient_account: str | None = None  # for private messages: the recipient's account
+    # For private messages between users without accounts: their connections' identities
+    # (Client.uid), so that whoever holds the nick later reads none of it.
+    sender_uid: str | None = None
+    recipient_uid: str | None = None
 
     @property
     def sender(self) -> str:
@@ -56,25 +60,26 @@ class Reader:
     """Who asks for private history: only their own side of a conversation is shown.
 
     A logged-in user sees the messages they sent or received while logged into
-    the same account; a user with no account sees only those of this session.
+    the same account; a user with no account sees only those of this connection
+    (its uid), never those of an earlier holder of the nick.
     """
 
     nick: str  # folded
     account: str | None
-    since: float  # sign-on time, for users with no account
+    uid: str  # Client.uid: the connection's user, for users with no account
 
     def may_read(self, item: HistoryItem) -> bool:
         if " " not in item.conversation:
             return True  # channel history: membership is checked by the caller
         if item.sender == self.nick:
-            mine = item.account
+            mine, uid = item.account, item.sender_uid
         elif fold(item.target) == self.nick:
-            mine = item.recipient_account
+            mine, uid = item.recipient_account, item.recipient_uid
         else:
             return False
         if self.account is not None:
             return mine == self.account
-        return mine is None and item.time >= self.since
+        return mine is None and uid == self.uid
 
 
 def conversation_key(sender: str, target: str) -> str:
@@ -179,13 +184,18 @@ class MemoryHistory:
 
 
 def _row(row: tuple[object, ...]) -> HistoryItem:
-    msgid, time, conversation, target, source, account, command, text, tags, rec_account = row
+    (msgid, time, conversation, target, source, account, command, text, tags, rec_account,
+     sender_uid, recipient_uid) = row  # fmt: skip
     pairs = tuple((str(k), str(v)) for k, v in json.loads(str(tags)))
     return HistoryItem(
         str(msgid), float(str(time)), str(conversation), str(target), str(source),
-        None if account is None else str(account), str(command), str(text),
-        pairs, None if rec_account is None else str(rec_account),
+        _text(account), str(command), str(text), pairs, _text(rec_account),
+        _text(sender_uid), _text(recipient_uid),
     )  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _when(item: HistoryItem) -> float:
@@ -193,20 +203,24 @@ def _when(item: HistoryItem) -> float:
 
 
 _COLUMNS = (
-    "msgid, time, conversation, target, source, account, command, text, tags, recipient_account"
+    "msgid, time, conversation, target, source, account, command, text, tags, recipient_account,"
+    " sender_uid, recipient_uid"
 )
 # Reader.may_read, in SQL, so that LIMIT counts only what may be shown.
 _VISIBLE = (
     " AND (instr(conversation, ' ') = 0 OR (CASE WHEN ? IS NOT NULL THEN"
     " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
-    " ELSE ((sender = ? AND account IS NULL) OR (recipient = ? AND recipient_account IS NULL))"
-    " AND time >= ? END))"
+    " ELSE (sender = ? AND account IS NULL AND sender_uid = ?)"
+    " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END))"
 )
 
 
 def _visible_args(reader: Reader) -> tuple[object, ...]:
-    n, a = reader.nick, reader.account
-    return (a, n, a, n, a, n, n, reader.since)
+    n, a, u = reader.nick, reader.account, reader.uid
+    return (a, n, a, n, a, n, u, n, u)
+
+
+_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 14)})"
 
 
 class SqliteHistory:
@@ -282,15 +296,12 @@ class SqliteHistory:
     def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
-             i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account, i.sender,
-             fold(i.target))
+             i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
+             i.sender_uid, i.recipient_uid, i.sender, fold(i.target))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
-        db.executemany(
-            f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+        db.executemany(_INSERT, rows)
         db.execute("COMMIT")
 
     def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:

@@ -72,6 +72,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER IF NOT EXISTS account_renamed AFTER UPDATE OF folded ON accounts
         BEGIN UPDATE account_changes SET n = n + 1; END;
     """,
+    # Private messages between users without accounts belong to the connections
+    # that exchanged them (Client.uid), not to the nicks, which others take later.
+    """
+    ALTER TABLE history ADD COLUMN sender_uid TEXT;
+    ALTER TABLE history ADD COLUMN recipient_uid TEXT;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

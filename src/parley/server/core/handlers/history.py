@@ -26,9 +26,18 @@ _HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a ste
 
 
 def record(
-    ctx: Context, out: Outgoing, target: str, text: str, recipient_account: str | None
+    ctx: Context,
+    out: Outgoing,
+    target: str,
+    text: str,
+    recipient_account: str | None,
+    recipient_uid: str | None = None,
 ) -> None:
-    """Store a message just sent (the writer thread does the disk work)."""
+    """Store a message just sent (the writer thread does the disk work).
+
+    `recipient_uid` names the receiving connection of a private message to a user
+    with no account: only that connection may read it back.
+    """
     client = ctx.client
     if client.no_history:
         return  # the sender opted out (NickServ SET HISTORY OFF)
@@ -43,6 +52,8 @@ def record(
         text=text,
         tags=tuple((out.client_tags or {}).items()),
         recipient_account=recipient_account,
+        sender_uid=client.uid if client.account is None else None,
+        recipient_uid=recipient_uid if recipient_account is None else None,
     )
     ctx.server.history.append(item)
 
@@ -87,7 +98,7 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
             _fail(ctx, "INVALID_TARGET", sub, target, "No such channel or not a member")
             return
     conversation = conversation_key(client.nick, target)
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = Reader(client.folded, client.account, client.uid)
     refs = []
     for text in msg.params[2 : wanted - 1]:
         ref = _ref_time(ctx, conversation, text, reader, allow_star=sub == "LATEST")
@@ -144,7 +155,7 @@ def replay(ctx: Context, channel_name: str) -> None:
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
     client = ctx.client
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = Reader(client.folded, client.account, client.uid)
     items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
     send_past(ctx, items, None)
 
@@ -210,7 +221,7 @@ def _targets(ctx: Context, msg: Message) -> None:
     low, high = sorted(t or 0.0 for t in times)
     limit = min(int(msg.params[3]), MAX_LIMIT)
     client = ctx.client
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = Reader(client.folded, client.account, client.uid)
     history = ctx.server.history
     found: list[tuple[float, str]] = []
     # A target is listed when its latest message falls in the window.

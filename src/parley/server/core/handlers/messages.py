@@ -89,7 +89,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         )
         out = state.apply(event, ctx.session)
         to = None if is_channel(name) else state.client(name)
-        record(ctx, out, name, text, to.account if to is not None else None)
+        if to is None:
+            record(ctx, out, name, text, None)
+        else:
+            record(ctx, out, name, text, to.account, to.uid)
         if echo:
             ctx.send_out(out)
 
