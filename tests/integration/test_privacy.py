@@ -4,9 +4,11 @@ only by those who could read it when it was said."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from support import servers
 from support.client import IrcClient
 from support.servers import ThreadServer
 
@@ -49,3 +51,148 @@ def test_private_history_without_accounts_stays_with_the_connection(
     alice.wait_closed()
     assert history(mallory, "bob") == []
     assert history(bob, "alice") == ["my secret", "your secret"]  # bob's own side stays his
+
+
+def make_channel(owner: IrcClient, channel: str, modes: str = "") -> None:
+    """`owner` creates `channel` (and sets `modes`, e.g. `+s`, `+k key`)."""
+    owner.send(f"JOIN {channel}")
+    owner.expect(lambda m: m.command == "366" and m.params[1] == channel)
+    if modes:
+        owner.send(f"MODE {channel} {modes}")
+        owner.expect("MODE")
+
+
+def say(speaker: IrcClient, channel: str, *texts: str) -> None:
+    for text in texts:
+        speaker.send(f"PRIVMSG {channel} :{text}")
+    speaker.sync()
+
+
+def join(client: IrcClient, channel: str, key: str = "") -> list[str]:
+    """Join; the texts of the lines replayed on JOIN (for clients without chathistory)."""
+    client.send(f"JOIN {channel} {key}".rstrip())
+    client.expect(lambda m: m.command == "366" and m.params[1] == channel)
+    return [m.params[1].split("] ", 1)[-1] for m in client.sync() if m.command == "PRIVMSG"]
+
+
+def register_account(client: IrcClient, password: str = "wonderland1") -> None:
+    client.send(f"PRIVMSG NickServ :REGISTER {password}")
+    client.expect(lambda m: m.command == "NOTICE" and "registered" in m.params[1])
+
+
+def identify(client: IrcClient, password: str = "wonderland1") -> None:
+    client.send(f"PRIVMSG NickServ :IDENTIFY {password}")
+    client.expect(lambda m: m.command == "NOTICE" and "logged in as" in m.params[1])
+
+
+@pytest.mark.parametrize("modes", ["+s", "+i", "+k sesame"])
+def test_a_newcomer_reads_none_of_what_was_said_before_in_a_closed_channel(
+    connect: Callable[..., IrcClient], modes: str
+) -> None:
+    alice = connect("alice", caps=HISTORY_CAPS)
+    make_channel(alice, "#vault")
+    say(alice, "#vault", "said in the open")
+    alice.send(f"MODE #vault {modes}")
+    alice.expect("MODE")
+    say(alice, "#vault", "behind closed doors")
+    key = "sesame" if "k" in modes else ""
+    bob = connect("bob", caps=HISTORY_CAPS)
+    plain = connect("plain")  # without chathistory: the replay on JOIN
+    if "i" in modes:
+        alice.send("INVITE bob #vault")
+        alice.expect("341")
+    join(bob, "#vault", key)
+    assert history(bob, "#vault") == ["said in the open"]
+    if "i" in modes:
+        alice.send("INVITE plain #vault")
+        alice.expect("341")
+    assert join(plain, "#vault", key) == ["said in the open"]
+    say(alice, "#vault", "once they were in")
+    assert history(bob, "#vault") == ["said in the open", "once they were in"]
+    assert history(alice, "#vault") == [
+        "said in the open", "behind closed doors", "once they were in"
+    ]  # fmt: skip
+
+
+def test_whoever_makes_an_emptied_channel_again_reads_nothing_of_its_past(
+    connect: Callable[..., IrcClient],
+) -> None:
+    alice = connect("alice", caps=HISTORY_CAPS)
+    make_channel(alice, "#vault", "+sik sesame")
+    say(alice, "#vault", "the combination is 12-34-56")
+    alice.send("PART #vault")
+    alice.expect("PART")
+    mallory = connect("mallory", caps=HISTORY_CAPS)
+    join(mallory, "#vault")  # empty: made anew, and mallory is its operator
+    assert history(mallory, "#vault") == []
+    mallory.send("CHATHISTORY AROUND #vault timestamp=2000-01-01T00:00:00.000Z 100")
+    assert [m for m in mallory.collect_until("BATCH") if m.command == "PRIVMSG"] == []
+    friend = connect("friend")  # the replay on JOIN, for clients without chathistory
+    assert join(friend, "#vault") == []
+
+
+def test_kicked_and_banned_members_read_only_up_to_when_they_left(
+    connect: Callable[..., IrcClient],
+) -> None:
+    alice = connect("alice", caps=HISTORY_CAPS)
+    register_account(alice)
+    bob = connect("bob", caps=HISTORY_CAPS)
+    register_account(bob)
+    make_channel(alice, "#vault", "+s")
+    join(bob, "#vault")
+    say(alice, "#vault", "while bob was here")
+    alice.send("MODE #vault +b bob!*@*")
+    alice.expect("MODE")
+    alice.send("KICK #vault bob :out")
+    bob.expect("KICK")
+    say(alice, "#vault", "after bob left")
+    bob.send("JOIN #vault")
+    bob.expect("474")  # banned
+    alice.send("MODE #vault -b bob!*@*")
+    alice.expect("MODE")
+    join(bob, "#vault")
+    assert history(bob, "#vault") == ["while bob was here"]
+    anon = connect("anon", caps=HISTORY_CAPS)  # no account: only its current stay
+    join(anon, "#vault")
+    say(alice, "#vault", "to all three")
+    alice.send("KICK #vault anon :out")
+    anon.expect("KICK")
+    join(anon, "#vault")
+    assert history(anon, "#vault") == []
+    assert history(bob, "#vault") == ["while bob was here", "to all three"]
+
+
+def test_after_a_restart_the_first_to_join_reads_nothing_closed_and_members_read_theirs(
+    tmp_path: Path,
+) -> None:
+    config = servers.test_config(tmp_path / "data", lobby=None, limits={"flood_enabled": False})
+    first = ThreadServer(config).start()
+    try:
+        alice = IrcClient(first.port)
+        alice.register("alice", caps=HISTORY_CAPS, lobby=False)
+        register_account(alice)
+        make_channel(alice, "#vault")
+        say(alice, "#vault", "open to all")
+        alice.send("MODE #vault +s")
+        alice.expect("MODE")
+        say(alice, "#vault", "for members only")
+    finally:
+        first.stop()
+    second = ThreadServer(config).start()
+    try:
+        mallory = IrcClient(second.port)
+        mallory.register("mallory", caps=HISTORY_CAPS, lobby=False)
+        join(mallory, "#vault")  # first in: made anew, operator
+        assert history(mallory, "#vault") == ["open to all"]
+        friend = IrcClient(second.port)
+        friend.register("friend", lobby=False)
+        assert join(friend, "#vault") == ["open to all"]  # the replay on JOIN
+        alice = IrcClient(second.port)
+        alice.register("alice", caps=HISTORY_CAPS, lobby=False)
+        identify(alice)  # logging in brings her back into #vault
+        assert any(m.command == "366" and m.params[1] == "#vault" for m in alice.received)
+        assert history(alice, "#vault") == ["open to all", "for members only"]
+        for client in (mallory, friend, alice):
+            client.close()
+    finally:
+        second.stop()

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
 from parley.irc.masks import mask_matches
+from parley.server.core.ids import unique_id
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -36,6 +37,8 @@ class Channel:
         "created",
         "flags",
         "folded",
+        "incarnation",
+        "joined",
         "key",
         "limit",
         "lists",
@@ -51,7 +54,10 @@ class Channel:
         self.name = name
         self.folded = fold(name)
         self.created = now
+        # This channel's life, from creation until it empties: its history is kept under it.
+        self.incarnation = unique_id()
         self.members: dict[Client, str] = {}  # client -> prefix letters held ("", "o", "ov")
+        self.joined: dict[Client, float] = {}  # client -> when it joined (what it may read)
         self.flags: set[str] = {"n", "t"}
         self.key: str | None = None
         self.limit: int | None = None
@@ -62,6 +68,11 @@ class Channel:
         # Fan-out lists: members' connections by session tag mask, built on first
         # need and dropped (State.forget_recipients) when membership or a mask changes.
         self.recipients: dict[int, list[Connection]] | None = None
+
+    @property
+    def public(self) -> bool:
+        """Anyone may join and read along: no +s, +i or +k (docs/privacy.md)."""
+        return self.key is None and not self.flags & {"s", "i"}
 
     def is_op(self, client: Client) -> bool:
         return "o" in self.members.get(client, "")

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
-import secrets
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
+from parley.server.core.ids import unique_id
 from parley.server.core.session import EMPTY
 
 if TYPE_CHECKING:
     from parley.server.core.channel import Channel
     from parley.server.core.session import Session
-
-# Client identities: unique across the server's runs (a random prefix per process),
-# so what is stored under one never matches a later user of the same nick.
-_RUN = secrets.token_hex(6)
-_serial = itertools.count(1)
 
 
 class Client:
@@ -59,7 +53,7 @@ class Client:
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.signon = now
         self.last_spoke = now
-        self.uid = f"{_RUN}.{next(_serial):x}"  # this connection's user, never reused
+        self.uid = unique_id()  # this connection's user, never reused (stored with DMs)
 
     def rename(self, nick: str) -> None:
         """Take a new nick; the caller re-keys the server's nick table."""

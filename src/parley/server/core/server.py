@@ -25,6 +25,7 @@ from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.dispatch import command_failed, dispatch
+from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
@@ -290,6 +291,7 @@ class Server:
         if self.state.moved:  # a crash loses at most a second of channel changes
             remember(self, self.state.moved)
             self.state.moved.clear()
+        save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.phase is Phase.UNREGISTERED:
@@ -315,6 +317,8 @@ class Server:
         users about the other N-1 would cost N squared lines for nothing.
         """
         remember(self, self.state.clients.values())
+        self.state.close_all_windows()
+        save_windows(self)
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

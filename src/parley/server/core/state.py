@@ -25,6 +25,7 @@ from parley.server.core.connection import Connection, Fanout, send_each
 from parley.server.core.observed import Observer
 from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
+from parley.server.store.history import Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,9 @@ class State:
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
         self.moved: set[Client] = set()  # logged-in clients whose channels changed, to save
+        # Accounts' stays in channels that have ended, not yet saved (docs/privacy.md):
+        # what they may read of those channels' history. The sweep saves them.
+        self.windows: list[Window] = []
         self.observers: list[Observer] = []  # told of every applied event but messages
         # For LUSERS, kept as they change rather than counted for every newcomer.
         self.unregistered = 0  # sessions that have not finished registering
@@ -195,7 +199,22 @@ class State:
             line = Message(code, (watcher.nick, who), self.server_name)
             watcher.send(encode(line))
 
+    def _close_window(self, channel: Channel, client: Client, account: str | None) -> None:
+        """`account`'s stay in `channel` ends now: it may read what was said during it."""
+        joined = channel.joined.get(client)
+        if account is not None and joined is not None:
+            window = Window(channel.folded, channel.incarnation, account, joined, self.clock.now())
+            self.windows.append(window)
+
+    def close_all_windows(self) -> None:
+        """The server stops: every logged-in member's stay ends now (saved by the caller)."""
+        for channel in self.channels.values():
+            for client in channel.members:
+                self._close_window(channel, client, client.account)
+
     def _remove_member(self, channel: Channel, client: Client) -> None:
+        self._close_window(channel, client, client.account)
+        channel.joined.pop(client, None)
         channel.members.pop(client, None)
         for session in client.sessions:
             self._drop_recipient(channel, session.conn)
@@ -227,6 +246,7 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
+        channel.joined[client] = self.clock.now()
         if channel.recipients is not None:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
@@ -420,6 +440,9 @@ class State:
 
     def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
+        if client.account is not None and client.account != e.account:
+            for channel in client.channels.values():  # the old account reads no further
+                self._close_window(channel, client, client.account)
         client.account = e.account
         if e.account is not None:
             self.moved.add(client)

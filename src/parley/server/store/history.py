@@ -48,11 +48,30 @@ class HistoryItem:
     # (Client.uid), so that whoever holds the nick later reads none of it.
     sender_uid: str | None = None
     recipient_uid: str | None = None
+    # For channel lines (docs/privacy.md): the channel's incarnation, and whether the
+    # channel was public (no +s, +i, +k) when it was said. A non-public line is read
+    # only by those who were members then.
+    incarnation: str | None = None
+    public: bool = False
 
     @property
     def sender(self) -> str:
         """The sender's folded nick."""
         return fold(self.source.split("!", 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """An account's stay in one incarnation of a channel, from `joined` to `left`.
+
+    The account may read the channel's non-public lines said within it.
+    """
+
+    channel: str  # folded name
+    incarnation: str
+    account: str
+    joined: float
+    left: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +86,16 @@ class Reader:
     nick: str  # folded
     account: str | None
     uid: str  # Client.uid: the connection's user, for users with no account
+    # Channel history: the reader's stays in the channel known to the server but not
+    # (yet) saved: (incarnation, from, to). Saved ones (Window) the store adds itself.
+    windows: tuple[tuple[str, float, float], ...] = ()
 
     def may_read(self, item: HistoryItem) -> bool:
-        if " " not in item.conversation:
-            return True  # channel history: membership is checked by the caller
+        if " " not in item.conversation:  # channel history (membership is checked by the caller)
+            return item.public or any(
+                item.incarnation == incarnation and start <= item.time <= end
+                for incarnation, start, end in self.windows
+            )
         if item.sender == self.nick:
             mine, uid = item.account, item.sender_uid
         elif fold(item.target) == self.nick:
@@ -119,6 +144,10 @@ class HistoryStore(Protocol):
         """Private messages to `account` after `since`, oldest first (delivered on login)."""
         ...
 
+    def save_windows(self, windows: list[Window]) -> None:
+        """Remember accounts' ended stays in channels: what each may read of them later."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -127,9 +156,26 @@ class MemoryHistory:
 
     def __init__(self) -> None:
         self.items: list[HistoryItem] = []
+        self.windows: list[Window] = []
 
     def append(self, item: HistoryItem) -> None:
         self.items.append(item)
+
+    def save_windows(self, windows: list[Window]) -> None:
+        self.windows.extend(windows)
+
+    def _may_read(self, reader: Reader, item: HistoryItem) -> bool:
+        """Reader.may_read, with the stays in channels saved here."""
+        if reader.may_read(item):
+            return True
+        if " " in item.conversation or reader.account is None:
+            return False
+        return any(
+            w.account == reader.account
+            and w.incarnation == item.incarnation
+            and w.joined <= item.time <= w.left
+            for w in self.windows
+        )
 
     def between(
         self,
@@ -145,7 +191,9 @@ class MemoryHistory:
         found = [
             i
             for i in self.items
-            if i.conversation == conversation and after < i.time < before and reader.may_read(i)
+            if i.conversation == conversation
+            and after < i.time < before
+            and self._may_read(reader, i)
         ]
         return found[-limit:] if newest else found[:limit]
 
@@ -154,7 +202,7 @@ class MemoryHistory:
             (
                 i
                 for i in self.items
-                if i.conversation == conversation and i.msgid == msgid and reader.may_read(i)
+                if i.conversation == conversation and i.msgid == msgid and self._may_read(reader, i)
             ),
             None,
         )
@@ -185,12 +233,12 @@ class MemoryHistory:
 
 def _row(row: tuple[object, ...]) -> HistoryItem:
     (msgid, time, conversation, target, source, account, command, text, tags, rec_account,
-     sender_uid, recipient_uid) = row  # fmt: skip
+     sender_uid, recipient_uid, incarnation, public) = row  # fmt: skip
     pairs = tuple((str(k), str(v)) for k, v in json.loads(str(tags)))
     return HistoryItem(
         str(msgid), float(str(time)), str(conversation), str(target), str(source),
         _text(account), str(command), str(text), pairs, _text(rec_account),
-        _text(sender_uid), _text(recipient_uid),
+        _text(sender_uid), _text(recipient_uid), _text(incarnation), bool(public),
     )  # fmt: skip
 
 
@@ -204,23 +252,30 @@ def _when(item: HistoryItem) -> float:
 
 _COLUMNS = (
     "msgid, time, conversation, target, source, account, command, text, tags, recipient_account,"
-    " sender_uid, recipient_uid"
+    " sender_uid, recipient_uid, incarnation, public"
 )
-# Reader.may_read, in SQL, so that LIMIT counts only what may be shown.
+# Reader.may_read, in SQL, so that LIMIT counts only what may be shown. A channel
+# line: public, or within one of the reader's stays (given, or saved for its account).
 _VISIBLE = (
-    " AND (instr(conversation, ' ') = 0 OR (CASE WHEN ? IS NOT NULL THEN"
+    " AND (CASE WHEN instr(conversation, ' ') = 0 THEN public = 1"
+    " OR EXISTS (SELECT 1 FROM json_each(?) w"
+    " WHERE json_extract(w.value, '$[0]') = history.incarnation"
+    " AND history.time BETWEEN json_extract(w.value, '$[1]') AND json_extract(w.value, '$[2]'))"
+    " OR EXISTS (SELECT 1 FROM channel_members m WHERE m.account = ?"
+    " AND m.incarnation = history.incarnation AND history.time BETWEEN m.joined AND m.left)"
+    " WHEN ? IS NOT NULL THEN"
     " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
     " ELSE (sender = ? AND account IS NULL AND sender_uid = ?)"
-    " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END))"
+    " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END)"
 )
 
 
 def _visible_args(reader: Reader) -> tuple[object, ...]:
     n, a, u = reader.nick, reader.account, reader.uid
-    return (a, n, a, n, a, n, u, n, u)
+    return (json.dumps(reader.windows), a, a, n, a, n, a, n, u, n, u)
 
 
-_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 14)})"
+_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
 
 
 class SqliteHistory:
@@ -297,7 +352,8 @@ class SqliteHistory:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
              i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
-             i.sender_uid, i.recipient_uid, i.sender, fold(i.target))
+             i.sender_uid, i.recipient_uid, i.incarnation, int(i.public), i.sender,
+             fold(i.target))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
@@ -347,6 +403,9 @@ class SqliteHistory:
             and after <= 0
             and before > time.time()
             and is_channel(conversation)
+            and not self._reader.execute(  # (nothing this reader may see is not nothing)
+                "SELECT 1 FROM history WHERE conversation = ? LIMIT 1", (conversation,)
+            ).fetchone()
         ):
             if len(self._empty) >= EMPTY_REMEMBERED:
                 self._empty.clear()
@@ -399,6 +458,17 @@ class SqliteHistory:
         seen = {i.msgid for i in items}
         merged = sorted(items + [i for i in recent if i.msgid not in seen], key=_when)
         return merged[:limit]
+
+    def save_windows(self, windows: list[Window]) -> None:
+        rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
+        db = self._reader
+        db.execute("BEGIN")
+        try:
+            db.executemany("INSERT INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""

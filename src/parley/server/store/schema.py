@@ -78,6 +78,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE history ADD COLUMN sender_uid TEXT;
     ALTER TABLE history ADD COLUMN recipient_uid TEXT;
     """,
+    # A channel line is read later only by those who could read it then
+    # (docs/privacy.md): anyone if the channel was public, else its members of the
+    # moment. Lines record the channel's incarnation and whether it was public;
+    # accounts' stays in each incarnation are kept as intervals, one row a stay
+    # (not one list a line). Lines stored before this carry neither: no one reads
+    # them back, as who could read them then is not known.
+    """
+    ALTER TABLE history ADD COLUMN incarnation TEXT;
+    ALTER TABLE history ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE IF NOT EXISTS channel_members (
+        channel TEXT NOT NULL, incarnation TEXT NOT NULL, account TEXT NOT NULL,
+        joined REAL NOT NULL, left REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS channel_members_by_account
+        ON channel_members (account, incarnation);
+    """,
 )
 VERSION = len(MIGRATIONS)
 
