@@ -55,6 +55,9 @@ class State:
         # Accounts' stays in channels that have ended, not yet saved (docs/privacy.md):
         # what they may read of those channels' history. The sweep saves them.
         self.windows: list[Window] = []
+        # The time of the last message (Server.message_time: strictly increasing). Stays
+        # in channels begin and end at it: a line belongs to a stay if joined < time <= left.
+        self.last_line = 0.0
         self.observers: list[Observer] = []  # told of every applied event but messages
         # For LUSERS, kept as they change rather than counted for every newcomer.
         self.unregistered = 0  # sessions that have not finished registering
@@ -203,7 +206,7 @@ class State:
         """`account`'s stay in `channel` ends now: it may read what was said during it."""
         joined = channel.joined.get(client)
         if account is not None and joined is not None:
-            window = Window(channel.folded, channel.incarnation, account, joined, self.clock.now())
+            window = Window(channel.folded, channel.incarnation, account, joined, self.last_line)
             self.windows.append(window)
 
     def close_all_windows(self) -> None:
@@ -246,7 +249,7 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
-        channel.joined[client] = self.clock.now()
+        channel.joined[client] = self.last_line
         if channel.recipients is not None:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)

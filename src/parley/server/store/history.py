@@ -64,7 +64,9 @@ class HistoryItem:
 class Window:
     """An account's stay in one incarnation of a channel, from `joined` to `left`.
 
-    The account may read the channel's non-public lines said within it.
+    The account may read the channel's non-public lines said within it: those with
+    joined < time <= left, the bounds being the times of the last lines said before
+    the join and before the leave (message times are distinct and increasing).
     """
 
     channel: str  # folded name
@@ -93,7 +95,7 @@ class Reader:
     def may_read(self, item: HistoryItem) -> bool:
         if " " not in item.conversation:  # channel history (membership is checked by the caller)
             return item.public or any(
-                item.incarnation == incarnation and start <= item.time <= end
+                item.incarnation == incarnation and start < item.time <= end
                 for incarnation, start, end in self.windows
             )
         if item.sender == self.nick:
@@ -173,7 +175,7 @@ class MemoryHistory:
         return any(
             w.account == reader.account
             and w.incarnation == item.incarnation
-            and w.joined <= item.time <= w.left
+            and w.joined < item.time <= w.left
             for w in self.windows
         )
 
@@ -260,9 +262,11 @@ _VISIBLE = (
     " AND (CASE WHEN instr(conversation, ' ') = 0 THEN public = 1"
     " OR EXISTS (SELECT 1 FROM json_each(?) w"
     " WHERE json_extract(w.value, '$[0]') = history.incarnation"
-    " AND history.time BETWEEN json_extract(w.value, '$[1]') AND json_extract(w.value, '$[2]'))"
+    " AND history.time > json_extract(w.value, '$[1]')"
+    " AND history.time <= json_extract(w.value, '$[2]'))"
     " OR EXISTS (SELECT 1 FROM channel_members m WHERE m.account = ?"
-    " AND m.incarnation = history.incarnation AND history.time BETWEEN m.joined AND m.left)"
+    " AND m.incarnation = history.incarnation AND history.time > m.joined"
+    " AND history.time <= m.left)"
     " WHEN ? IS NOT NULL THEN"
     " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
     " ELSE (sender = ? AND account IS NULL AND sender_uid = ?)"
