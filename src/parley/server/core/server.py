@@ -24,6 +24,7 @@ from parley.server.core.bans import refuse_if_banned
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
+from parley.server.core.deletion import notice_deletions
 from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
@@ -105,6 +106,7 @@ class Server:
         self.checks_in_flight: Counter[str] = Counter()  # password checks under way, by address
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
+        self.deletions_seen = 0  # the last account deletion acted on (deletion.py)
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
@@ -286,6 +288,7 @@ class Server:
         """Liveness: registration timeout, PING the idle, drop the silent."""
         limits = self.config.limits
         self.reservations.sweep(self)
+        notice_deletions(self)
         self._sweeps += 1
         if self._sweeps % PRESENCE_REFRESH == 0:  # last-seen times stay fresh, for after a crash
             self.state.moved.update(c for c in self.state.clients.values() if c.account)

@@ -55,6 +55,7 @@ class State:
         # Accounts' stays in channels that have ended, not yet saved (docs/privacy.md):
         # what they may read of those channels' history. The sweep saves them.
         self.windows: list[Window] = []
+        self.logins: dict[Client, float] = {}  # logged-in clients: when they logged in
         # The time of the last message (Server.message_time: strictly increasing). Stays
         # in channels begin and end at it: a line belongs to a stay if joined < time <= left.
         self.last_line = 0.0
@@ -94,6 +95,8 @@ class State:
         """A session finished registration (a local event: nobody else is told)."""
         self.clients[client.folded] = client
         self.max_clients = max(self.max_clients, len(self.clients))
+        if client.account is not None:
+            self.logins[client] = self.clock.now()
         self._monitor_notify(client.folded, f"{client.prefix}", online=True)
 
     # -- the one place state changes -------------------------------------------
@@ -311,6 +314,7 @@ class State:
         for channel in list(client.channels.values()):
             self._remove_member(channel, client)
         del self.clients[client.folded]
+        self.logins.pop(client, None)
         self.moved.discard(client)  # saved as it quit, with the channels it had
         for letter in client.modes:
             self._count_mode(letter, -1)
@@ -449,6 +453,9 @@ class State:
         client.account = e.account
         if e.account is not None:
             self.moved.add(client)
+            self.logins[client] = self.clock.now()
+        else:
+            self.logins.pop(client, None)
         out = self._from(client, "ACCOUNT", e.account or "*")
         self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
         return out

@@ -12,6 +12,7 @@ their own connection.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -150,6 +151,11 @@ class HistoryStore(Protocol):
         """Remember accounts' ended stays in channels: what each may read of them later."""
         ...
 
+    def forget_account(self, account: str) -> None:
+        """A deleted account: its stays go, its lines lose it (what is held in memory;
+        the database does the same for what is stored, schema.py)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -165,6 +171,10 @@ class MemoryHistory:
 
     def save_windows(self, windows: list[Window]) -> None:
         self.windows.extend(windows)
+
+    def forget_account(self, account: str) -> None:
+        self.windows = [w for w in self.windows if w.account != account]
+        self.items = [_detached(i, account) for i in self.items]
 
     def _may_read(self, reader: Reader, item: HistoryItem) -> bool:
         """Reader.may_read, with the stays in channels saved here."""
@@ -231,6 +241,15 @@ class MemoryHistory:
 
     def close(self) -> None:
         return None
+
+
+def _detached(item: HistoryItem, account: str) -> HistoryItem:
+    """`item` with `account` taken off both its sides."""
+    if item.account == account:
+        item = dataclasses.replace(item, account=None, sender_uid=None)
+    if item.recipient_account == account:
+        item = dataclasses.replace(item, recipient_account=None, recipient_uid=None)
+    return item
 
 
 def _row(row: tuple[object, ...]) -> HistoryItem:
@@ -473,6 +492,10 @@ class SqliteHistory:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def forget_account(self, account: str) -> None:
+        with self._lock:
+            self._uncommitted.forget_account(account)
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""
