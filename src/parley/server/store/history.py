@@ -82,8 +82,8 @@ class Reader:
     """Who asks for private history: only their own side of a conversation is shown.
 
     A logged-in user sees the messages they sent or received while logged into
-    the same account; a user with no account sees only those of this connection
-    (its uid), never those of an earlier holder of the nick.
+    the same account; anyone sees those of this connection (its uid) while it had
+    no account, never those of an earlier holder of the nick.
     """
 
     nick: str  # folded
@@ -105,9 +105,9 @@ class Reader:
             mine, uid = item.recipient_account, item.recipient_uid
         else:
             return False
-        if self.account is not None:
-            return mine == self.account
-        return mine is None and uid == self.uid
+        if self.account is not None and mine == self.account:
+            return True
+        return mine is None and uid == self.uid  # (said before this connection logged in)
 
 
 def conversation_key(sender: str, target: str) -> str:
@@ -286,16 +286,15 @@ _VISIBLE = (
     " OR EXISTS (SELECT 1 FROM channel_members m WHERE m.account = ?"
     " AND m.incarnation = history.incarnation AND history.time > m.joined"
     " AND history.time <= m.left)"
-    " WHEN ? IS NOT NULL THEN"
-    " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
-    " ELSE (sender = ? AND account IS NULL AND sender_uid = ?)"
+    " ELSE (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
+    " OR (sender = ? AND account IS NULL AND sender_uid = ?)"
     " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END)"
 )
 
 
 def _visible_args(reader: Reader) -> tuple[object, ...]:
     n, a, u = reader.nick, reader.account, reader.uid
-    return (json.dumps(reader.windows), a, a, n, a, n, a, n, u, n, u)
+    return (json.dumps(reader.windows), a, n, a, n, a, n, u, n, u)
 
 
 _INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
