@@ -106,7 +106,8 @@ class Server:
         self.checks_in_flight: Counter[str] = Counter()  # password checks under way, by address
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
-        self.deletions_seen = 0  # the last account deletion acted on (deletion.py)
+        # The last account deletion acted on (deletion.py): those before this run are done.
+        self.deletions_seen = max((d.serial for d in self.accounts.deletions(0)), default=0)
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
