@@ -3,6 +3,8 @@ only by those who could read it when it was said."""
 
 from __future__ import annotations
 
+import signal
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +21,8 @@ from support.privacy import (
     register_account,
     say,
 )
-from support.servers import ThreadServer
+from support.servers import ProcessServer, ThreadServer
+from support.waiting import wait_until
 
 
 @pytest.fixture
@@ -159,5 +162,49 @@ def test_after_a_restart_the_first_to_join_reads_nothing_closed_and_members_read
         assert history(alice, "#vault") == ["open to all", "for members only"]
         for client in (mallory, friend, alice):
             client.close()
+    finally:
+        second.stop()
+
+
+def stored(data_dir: Path, query: str, *args: str) -> bool:
+    db = sqlite3.connect(data_dir / "parley.db")
+    try:
+        return db.execute(query, args).fetchone() is not None
+    finally:
+        db.close()
+
+
+def test_after_a_crash_nobody_reads_what_was_said_behind_closed_doors(tmp_path: Path) -> None:
+    """kill -9 loses the stays still going: their lines are then read by fewer, never more."""
+    args = ["--listen", "127.0.0.1:0", "--data-dir", str(tmp_path), "--no-flood-limit"]
+    first = ProcessServer([*args, "--no-lobby"])
+    try:
+        alice = IrcClient(first.port())
+        alice.register("alice", caps=HISTORY_CAPS, lobby=False)
+        register_account(alice)
+        make_channel(alice, "#vault")
+        say(alice, "#vault", "open to all")
+        alice.send("MODE #vault +s")
+        alice.expect("MODE")
+        say(alice, "#vault", "for members only")
+        line = "SELECT 1 FROM history WHERE text = ?"
+        wait_until(lambda: stored(tmp_path, line, "for members only"), what="the line saved")
+        presence = "SELECT 1 FROM account_state WHERE folded = ? AND channels LIKE ?"
+        wait_until(lambda: stored(tmp_path, presence, "alice", "%#vault%"), what="presence")
+        first.signal(signal.SIGKILL)
+        first.wait()
+    finally:
+        first.stop()
+    second = ProcessServer([*args, "--no-lobby"])
+    try:
+        mallory = IrcClient(second.port())
+        mallory.register("mallory", caps=HISTORY_CAPS, lobby=False)
+        join(mallory, "#vault")
+        assert history(mallory, "#vault") == ["open to all"]
+        alice = IrcClient(second.port())
+        alice.register("alice", caps=HISTORY_CAPS, lobby=False)
+        identify(alice)
+        assert any(m.command == "366" and m.params[1] == "#vault" for m in alice.received)
+        assert history(alice, "#vault") == ["open to all"]  # her stay was not saved
     finally:
         second.stop()
