@@ -41,16 +41,17 @@ def record(
     text: str,
     recipient_account: str | None,
     recipient_uid: str | None = None,
+    channel: Channel | None = None,
 ) -> None:
     """Store a message just sent (the writer thread does the disk work).
 
     `recipient_uid` names the receiving connection of a private message to a user
-    with no account: only that connection may read it back.
+    with no account: only that connection may read it back. `channel` is the
+    channel it was said in (its incarnation and modes go with it).
     """
     client = ctx.client
     if client.no_history:
         return  # the sender opted out (NickServ SET HISTORY OFF)
-    channel = ctx.state.channel(target) if is_channel(target) else None
     item = HistoryItem(
         msgid=out.msgid or "",
         time=out.time,

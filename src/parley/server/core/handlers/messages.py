@@ -21,6 +21,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
+from parley.server.core.channel import Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
@@ -60,6 +61,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     client.last_spoke = state.clock.now()
     ctx.server.stats.messages += 1
     for target in targets[:limit]:
+        channel: Channel | None = None
+        recipient: Client | None = None
         if is_channel(target):
             channel = state.channel(target)
             if channel is None:
@@ -95,11 +98,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             client.nick, command, name, text, server.new_msgid(), server.message_time(), tags
         )
         out = state.apply(event, ctx.session)
-        to = None if is_channel(name) else state.client(name)
-        if to is None:
-            record(ctx, out, name, text, None)
-        else:
-            record(ctx, out, name, text, to.account, to.uid)
+        if channel is not None:
+            record(ctx, out, name, text, None, channel=channel)
+        elif recipient is not None:
+            record(ctx, out, name, text, recipient.account, recipient.uid)
         if echo:
             ctx.send_out(out)
 
@@ -118,9 +120,12 @@ def _to_servers(ctx: Context, mask: str, text: str, fail: Reply) -> None:
 
 
 def _squatted(ctx: Context, recipient: Client) -> bool:
-    """`recipient` holds a registered nick without being logged into its account."""
-    if recipient.account is not None and fold(recipient.account) == recipient.folded:
-        return False  # the owner (the common case: no lookup)
+    """`recipient` holds a registered nick without being logged into its account.
+
+    Such holders are on the clock to identify (NickReservations): others cost no lookup.
+    """
+    if recipient not in ctx.server.reservations.deadlines:
+        return False
     account = ctx.server.accounts.get(recipient.nick)
     return account is not None and account.name != recipient.account
 
