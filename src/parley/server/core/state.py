@@ -55,6 +55,7 @@ class State:
         # Accounts' stays in channels that have ended, not yet saved (docs/privacy.md):
         # what they may read of those channels' history. The sweep saves them.
         self.windows: list[Window] = []
+        self.windows_failing = False  # the last try to save them failed (logged once)
         self.logins: dict[Client, float] = {}  # logged-in clients: when they logged in
         # The time of the last message (Server.message_time: strictly increasing). Stays
         # in channels begin and end at it: a line belongs to a stay if joined < time <= left.

@@ -175,9 +175,14 @@ def save_windows(server: Server) -> None:
     try:
         server.history.save_windows(state.windows)
     except Exception as exc:
-        log.error("cannot save who may read channel history: %s", exc)
+        if not state.windows_failing:  # once, not every second the disk stays full
+            log.error("cannot save who may read channel history (will retry): %s", exc)
+        state.windows_failing = True
         del state.windows[:-MAX_UNSAVED_WINDOWS]
         return
+    if state.windows_failing:
+        log.warning("who may read channel history is saved again")
+        state.windows_failing = False
     state.windows.clear()
 
 
