@@ -1,11 +1,11 @@
 """docs/privacy.md's rule for channel history, checked against a model of it.
 
-Random runs of joins, parts, kicks, mode changes, messages, reconnections and
-sweeps on the core, by users with and without accounts; after each step, every
-member's CHATHISTORY must be exactly what the rule allows: the lines said while
-the channel was public, and those said while the reader (its account, or for a
-user without one, its connection in its current stay) was a member of that
-incarnation of the channel.
+Random runs of joins, parts, kicks, mode changes, messages, reconnections,
+logins, logouts and sweeps on the core, by users with and without accounts;
+after each step, every member's CHATHISTORY must be exactly what the rule
+allows: the lines said while the channel was public, those said while the
+reader's account was in that incarnation of the channel (through any of its
+clients), and those said during the reader's connection's current stay.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from fake import Harness
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parley.irc.modes import ModeChange
@@ -36,17 +36,18 @@ class Line:
 @dataclass
 class Model:
     members: dict[str, int] = field(default_factory=dict)  # user -> its stay's id
+    accounts: dict[str, str | None] = field(default_factory=dict)  # user -> logged into
     flags: set[str] = field(default_factory=set)
     lines: list[Line] = field(default_factory=list)
     stays: int = 0
 
     def visible(self, user: str) -> list[str]:
         stay = self.members[user]
-        account = user if user.startswith("acct") else None
+        account = self.accounts[user]
         return [
             line.text
             for line in self.lines
-            if line.public or account in line.accounts or stay in line.stays
+            if line.public or (account and account in line.accounts) or stay in line.stays
         ]
 
 
@@ -64,11 +65,18 @@ class World:
     def connect(self, user: str) -> None:
         session, conn = self.harness.connect()
         self.harness.say(session, f"NICK {user}", f"USER {user} 0 * :{user}")
-        if user.startswith("acct"):  # logged in as the handlers would (no password check here)
-            session.account = user
-            self.harness.server.state.apply(ev.AccountChanged(user, user), session)
-        conn.take()
         self.sessions[user] = session
+        self.model.accounts[user] = None
+        if user.startswith("acct"):
+            self.log_in(user, user)
+        conn.take()
+
+    def log_in(self, user: str, account: str | None) -> None:
+        """As the handlers would, with no password to check here (None: log out)."""
+        session = self.sessions[user]
+        session.account = account
+        self.harness.server.state.apply(ev.AccountChanged(user, account), session)
+        self.model.accounts[user] = account
 
     def step(self, action: str, user: str, flag: str) -> None:
         state = self.harness.server.state
@@ -96,13 +104,20 @@ class World:
             self.said += 1
             text = f"line{self.said}"
             self.harness.say(self.sessions[user], f"PRIVMSG {CHANNEL} :{text}")
-            accounts = frozenset(u for u in model.members if u.startswith("acct"))
-            stays = frozenset(s for u, s in model.members.items() if not u.startswith("acct"))
+            accounts = frozenset(a for u in model.members if (a := model.accounts[u]))
+            stays = frozenset(model.members.values())  # (each connection reads its own stay)
             model.lines.append(Line(text, not model.flags, accounts, stays))
         elif action == "reconnect":
             self.harness.say(self.sessions[user], "QUIT")
             model.members.pop(user, None)
             self.connect(user)
+        elif action == "account":  # log in or out; an anonymous user logs into acct0
+            if model.accounts[user] is not None:  # (shared with acct0's own client) or its own
+                self.log_in(user, None)
+            elif user.startswith("acct"):
+                self.log_in(user, user)
+            else:
+                self.log_in(user, "acct0" if flag == "s" else f"acct-{user}")
         elif action == "sweep":
             self.harness.clock.advance(1.0)
             self.harness.server.sweep()
@@ -115,14 +130,31 @@ class World:
 
 
 ACTIONS = st.tuples(
-    st.sampled_from(("join", "join", "leave", "kick", "mode", "say", "say", "reconnect", "sweep")),
+    st.sampled_from(
+        ("join", "join", "leave", "kick", "mode", "say", "say", "reconnect", "account", "sweep")
+    ),
     st.sampled_from(USERS),
     st.sampled_from(FLAGS),
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(ACTIONS, max_size=40))
+@example(  # a join in the same millisecond as a closed line
+    [("join", "acct1", "s"), ("mode", "acct0", "s"), ("say", "acct1", "s"), ("join", "acct0", "s")]
+)
+@example(  # an account stays while any of its clients does
+    [
+        ("join", "acct0", "s"),
+        ("join", "anon2", "s"),
+        ("account", "anon2", "s"),  # anon2 logs into acct0 too
+        ("mode", "acct0", "s"),
+        ("leave", "acct0", "s"),
+        ("say", "anon2", "s"),
+        ("sweep", "acct0", "s"),
+        ("join", "acct0", "s"),
+    ]
+)
 def test_every_member_reads_exactly_what_the_rule_allows(
     steps: list[tuple[str, str, str]],
 ) -> None:

@@ -140,3 +140,66 @@ def test_memory_stores_forget_a_deleted_account_too() -> None:
     assert [d.name for d in accounts.deletions(0)] == ["alice"]
     assert texts(history, "alice bob", Reader("alice", "alice", "u-new")) == []
     assert history.windows == []
+
+
+def test_an_account_with_many_stays_reads_exactly_the_lines_within_them(tmp_path: Path) -> None:
+    """Stays never overlap: the last one begun before a line decides, found by the index."""
+    path = tmp_path / "parley.db"
+    accounts = SqliteAccountStore(path)
+    accounts.create("bob", "$argon2id$x")
+    history = SqliteHistory(path)
+    try:
+        # bob in #vault during [10k + 1, 10k + 5] for k < 500; a closed line every 2.5 s
+        history.save_windows(
+            [Window("#vault", "i1", "bob", 10.0 * k + 1, 10.0 * k + 5) for k in range(500)]
+        )
+        for n in range(2000):
+            history.append(line(f"m{n}", 2.5 * n + 0.5, "#vault", incarnation="i1"))
+        history.flush()
+        bob = Reader("bob", "bob", "u-bob")
+        got = texts(history, "#vault", bob)  # the first 100 he may read
+        expected = [f"m{n}" for n in range(2000) if 1 < (2.5 * n + 0.5) % 10 <= 5][:100]
+        assert got == expected
+        assert texts(history, "#vault", Reader("eve", "eve", "u-eve")) == []
+    finally:
+        history.close()
+        accounts.close()
+
+
+def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:
+    """What LATEST 100 of #vault gives `reader`, and the SQLite VM steps it cost."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    history._reader.set_progress_handler(count, 100)  # one call per 100 instructions
+    try:
+        got = [i.text for i in history.between("#vault", 0.0, FOREVER, 100, True, reader)]
+    finally:
+        history._reader.set_progress_handler(None, 0)
+    return got, steps[0]
+
+
+def test_a_newcomer_to_a_busy_secret_channel_costs_what_they_may_read(tmp_path: Path) -> None:
+    """Not a scan of every line they may not: the cost does not grow with the channel."""
+    costs = []
+    for size in (1_000, 20_000):
+        history = SqliteHistory(tmp_path / f"{size}.db")
+        try:
+            history.append(line("public", 1.0, "#vault", incarnation="i1", public=True))
+            for n in range(size):
+                history.append(line(f"closed{n}", 2.0 + n, "#vault", incarnation="i1"))
+            history.flush()
+            newcomer = Reader("eve", None, "u-eve", (("i1", 1.0e6, FOREVER),))
+            got, steps = read_steps(history, newcomer)
+            assert got == ["public"]
+            member = Reader("bob", None, "u-bob", (("i1", 0.0, FOREVER),))
+            texts_, member_steps = read_steps(history, member)
+            assert texts_ == [f"closed{n}" for n in range(size - 100, size)]
+            costs.append((steps, member_steps))
+        finally:
+            history.close()
+    (small, small_member), (big, big_member) = costs
+    assert big <= small + 50 and big_member <= small_member + 50, costs

@@ -45,6 +45,7 @@ class Channel:
         "members",
         "name",
         "recipients",
+        "stays",
         "topic",
         "topic_set_at",
         "topic_set_by",
@@ -58,6 +59,9 @@ class Channel:
         self.incarnation = unique_id()
         self.members: dict[Client, str] = {}  # client -> prefix letters held ("", "o", "ov")
         self.joined: dict[Client, float] = {}  # client -> when it joined (what it may read)
+        # Accounts among the members -> [since when, by how many clients]: an account's
+        # stay runs from its first client's join to its last one's leave (State).
+        self.stays: dict[str, list[float]] = {}
         self.flags: set[str] = {"n", "t"}
         self.key: str | None = None
         self.limit: int | None = None

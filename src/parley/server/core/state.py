@@ -206,21 +206,37 @@ class State:
             line = Message(code, (watcher.nick, who), self.server_name)
             watcher.send(encode(line))
 
-    def _close_window(self, channel: Channel, client: Client, account: str | None) -> None:
-        """`account`'s stay in `channel` ends now: it may read what was said during it."""
-        joined = channel.joined.get(client)
-        if account is not None and joined is not None:
-            window = Window(channel.folded, channel.incarnation, account, joined, self.last_line)
+    @staticmethod
+    def _begin_stay(channel: Channel, account: str, since: float) -> None:
+        """One more client of `account` is a member: its stay begins, or goes on."""
+        stay = channel.stays.get(account)
+        if stay is None:
+            channel.stays[account] = [since, 1]
+        else:
+            stay[1] += 1
+
+    def _end_stay(self, channel: Channel, account: str | None) -> None:
+        """One client of `account` is a member no more; with the last, the stay ends:
+        it may read what was said during it (stays of one account never overlap)."""
+        stay = channel.stays.get(account) if account is not None else None
+        if stay is None or account is None:
+            return
+        stay[1] -= 1
+        if stay[1] <= 0:
+            del channel.stays[account]
+            window = Window(channel.folded, channel.incarnation, account, stay[0], self.last_line)
             self.windows.append(window)
 
     def close_all_windows(self) -> None:
-        """The server stops: every logged-in member's stay ends now (saved by the caller)."""
+        """The server stops: every account's stay ends now (saved by the caller)."""
         for channel in self.channels.values():
-            for client in channel.members:
-                self._close_window(channel, client, client.account)
+            for account, (since, _) in channel.stays.items():
+                window = Window(channel.folded, channel.incarnation, account, since, self.last_line)
+                self.windows.append(window)
+            channel.stays.clear()
 
     def _remove_member(self, channel: Channel, client: Client) -> None:
-        self._close_window(channel, client, client.account)
+        self._end_stay(channel, client.account)
         channel.joined.pop(client, None)
         channel.members.pop(client, None)
         for session in client.sessions:
@@ -254,6 +270,8 @@ class State:
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
         channel.joined[client] = self.last_line
+        if client.account is not None:
+            self._begin_stay(channel, client.account, self.last_line)
         if channel.recipients is not None:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
@@ -448,9 +466,11 @@ class State:
 
     def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
-        if client.account is not None and client.account != e.account:
-            for channel in client.channels.values():  # the old account reads no further
-                self._close_window(channel, client, client.account)
+        if client.account != e.account:
+            for channel in client.channels.values():
+                self._end_stay(channel, client.account)  # the old account reads no further
+                if e.account is not None:  # the new one from now (before: the connection's)
+                    self._begin_stay(channel, e.account, self.last_line)
         client.account = e.account
         if e.account is not None:
             self.moved.add(client)

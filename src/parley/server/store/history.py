@@ -276,16 +276,18 @@ _COLUMNS = (
     " sender_uid, recipient_uid, incarnation, public"
 )
 # Reader.may_read, in SQL, so that LIMIT counts only what may be shown. A channel
-# line: public, or within one of the reader's stays (given, or saved for its account).
+# line: public, or within one of the reader's stays (given, or saved for its account:
+# those never overlap, so the last one begun before the line is the one to look at,
+# found in the index whatever the number of stays).
 _VISIBLE = (
     " AND (CASE WHEN instr(conversation, ' ') = 0 THEN public = 1"
     " OR EXISTS (SELECT 1 FROM json_each(?) w"
     " WHERE json_extract(w.value, '$[0]') = history.incarnation"
     " AND history.time > json_extract(w.value, '$[1]')"
     " AND history.time <= json_extract(w.value, '$[2]'))"
-    " OR EXISTS (SELECT 1 FROM channel_members m WHERE m.account = ?"
-    " AND m.incarnation = history.incarnation AND history.time > m.joined"
-    " AND history.time <= m.left)"
+    " OR history.time <= (SELECT m.left FROM channel_members m WHERE m.account = ?"
+    " AND m.incarnation = history.incarnation AND m.joined < history.time"
+    " ORDER BY m.joined DESC LIMIT 1)"
     " ELSE (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
     " OR (sender = ? AND account IS NULL AND sender_uid = ?)"
     " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END)"
@@ -412,13 +414,16 @@ class SqliteHistory:
         # the database or in this copy, never in neither.
         with self._lock:
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
-        order = "DESC" if newest else "ASC"
-        rows = self._reader.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND time > ? AND time < ?"
-            f"{_VISIBLE} ORDER BY time {order}, id {order} LIMIT ?",
-            (conversation, after, before, *_visible_args(reader), limit),
-        ).fetchall()
-        items = [_row(r) for r in rows]
+        if is_channel(conversation):
+            items = self._channel_items(conversation, after, before, limit, newest, reader)
+        else:  # (private lines are never public: the index's second column)
+            order = "DESC" if newest else "ASC"
+            rows = self._reader.execute(
+                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
+                f" AND time > ? AND time < ?{_VISIBLE} ORDER BY time {order}, id {order} LIMIT ?",
+                (conversation, after, before, *_visible_args(reader), limit),
+            ).fetchall()
+            items = [_row(r) for r in (reversed(rows) if newest else rows)]
         if (
             not items
             and not recent
@@ -438,7 +443,57 @@ class SqliteHistory:
             seen = {i.msgid for i in recent}
             items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
             return items[-limit:] if newest else items[:limit]
-        return items[::-1] if newest else items
+        return items
+
+    def _channel_items(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        """A channel's lines this reader may see, oldest first, in steps that each cost
+        at most `limit` rows read: the public ones, then those of each of the reader's
+        stays in time order, until no later stay can change the answer. (One query
+        filtering every line would read all of a busy secret channel for a newcomer.)"""
+        db = self._reader
+        order = "DESC" if newest else "ASC"
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
+            f" AND time > ? AND time < ? ORDER BY time {order}, id {order} LIMIT ?",
+            (conversation, after, before, limit),
+        ).fetchall()
+        found = {item.msgid: item for item in map(_row, rows)}
+        stays = list(reader.windows)
+        if reader.account is not None:
+            stays.extend(
+                db.execute(
+                    "SELECT incarnation, joined, left FROM channel_members WHERE account = ?"
+                    " AND channel = ? AND joined < ? AND left > ?",
+                    (reader.account, conversation, before, after),
+                ).fetchall()
+            )
+        spans = [(i, max(lo, after), min(hi, before)) for i, lo, hi in stays if lo < before]
+        spans.sort(key=lambda span: span[2] if newest else span[1], reverse=newest)
+        for incarnation, low, high in spans:
+            if low >= high:
+                continue
+            if len(found) >= limit:  # would this stay's lines be among the `limit` kept?
+                times = sorted(item.time for item in found.values())
+                if (high <= times[-limit]) if newest else (low >= times[limit - 1]):
+                    break
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
+                " AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
+                f" ORDER BY time {order}, id {order} LIMIT ?",
+                (conversation, incarnation, low, high, before, limit),
+            ).fetchall()
+            for item in map(_row, rows):
+                found.setdefault(item.msgid, item)
+        items = sorted(found.values(), key=_when)
+        return items[-limit:] if newest else items[:limit]
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:

@@ -83,7 +83,9 @@ MIGRATIONS: tuple[str, ...] = (
     # moment. Lines record the channel's incarnation and whether it was public;
     # accounts' stays in each incarnation are kept as intervals, one row a stay
     # (not one list a line). Lines stored before this carry neither: no one reads
-    # them back, as who could read them then is not known.
+    # them back, as who could read them then is not known. A conversation's lines
+    # are indexed by publicity, then time: the public ones, and those of a stay,
+    # are each a range of the index.
     """
     ALTER TABLE history ADD COLUMN incarnation TEXT;
     ALTER TABLE history ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
@@ -91,7 +93,11 @@ MIGRATIONS: tuple[str, ...] = (
         channel TEXT NOT NULL, incarnation TEXT NOT NULL, account TEXT NOT NULL,
         joined REAL NOT NULL, left REAL NOT NULL);
     CREATE INDEX IF NOT EXISTS channel_members_by_account
-        ON channel_members (account, incarnation);
+        ON channel_members (account, incarnation, joined);
+    CREATE INDEX IF NOT EXISTS channel_members_by_channel
+        ON channel_members (account, channel, joined);
+    DROP INDEX IF EXISTS history_by_conversation;
+    CREATE INDEX IF NOT EXISTS history_by_visibility ON history (conversation, public, time);
     """,
     # Deleting an account, whoever does it (NickServ DROP, `delete-account`, a hand
     # edit), deletes or detaches all it leaves behind, so that the next owner of the

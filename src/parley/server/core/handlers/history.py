@@ -152,8 +152,11 @@ def reader_for(ctx: Context, channel: Channel | None) -> Reader:
     windows: list[tuple[str, float, float]] = []
     if channel is not None:
         joined = channel.joined.get(client)
-        if joined is not None:
+        if joined is not None:  # this connection's stay
             windows.append((channel.incarnation, joined, _FOREVER))
+        stay = channel.stays.get(client.account) if client.account is not None else None
+        if stay is not None:  # its account's (begun by another of its clients, maybe)
+            windows.append((channel.incarnation, stay[0], _FOREVER))
         if client.account is not None:
             windows.extend(
                 (w.incarnation, w.joined, w.left)
