@@ -153,7 +153,6 @@ class Server:
         now = self.clock.now()
         last = self._last_message_time
         self._last_message_time = round(now if now >= last + 0.001 else last + 0.001, 3)
-        self.state.last_line = self._last_message_time  # where stays in channels begin, end
         return self._last_message_time
 
     def new_batch_id(self) -> str:

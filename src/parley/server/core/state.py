@@ -57,8 +57,8 @@ class State:
         self.windows: list[Window] = []
         self.windows_failing = False  # the last try to save them failed (logged once)
         self.logins: dict[Client, float] = {}  # logged-in clients: when they logged in
-        # The time of the last message (Server.message_time: strictly increasing). Stays
-        # in channels begin and end at it: a line belongs to a stay if joined < time <= left.
+        # The time of the last message applied (strictly increasing: Server.message_time).
+        # Stays in channels begin and end at it: a line is in a stay if joined < time <= left.
         self.last_line = 0.0
         self.observers: list[Observer] = []  # told of every applied event but messages
         # For LUSERS, kept as they change rather than counted for every newcomer.
@@ -363,6 +363,7 @@ class State:
 
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
+        self.last_line = e.time  # (times only grow: Server.message_time)
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         line = encode_parts(client.prefix, e.command, params)
         out = Outgoing(line, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
