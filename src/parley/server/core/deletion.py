@@ -9,6 +9,7 @@ itself (docs/privacy.md).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from parley.irc.message import encode
@@ -17,6 +18,8 @@ from parley.server.core.reservation import services_notice
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
+
+log = logging.getLogger("parley.core")
 
 
 def account_gone(server: Server, name: str, at: float | None = None) -> None:
@@ -40,7 +43,13 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
 
 
 def notice_deletions(server: Server) -> None:
-    """The sweep: act on the accounts deleted since the last look."""
-    for deletion in server.accounts.deletions(server.deletions_seen):
+    """The sweep: act on the accounts deleted since the last look (the next sweep tries
+    again if the store cannot answer now)."""
+    try:
+        deletions = server.accounts.deletions(server.deletions_seen)
+    except Exception as exc:
+        log.warning("cannot look for deleted accounts: %s", exc)
+        return
+    for deletion in deletions:
         server.deletions_seen = deletion.serial
         account_gone(server, deletion.name, deletion.at)
