@@ -109,7 +109,7 @@ def test_deleting_an_account_takes_what_it_left_and_what_lands_after(tmp_path: P
         [gone] = accounts.deletions(0)
         assert gone.name == "alice" and accounts.deletions(gone.serial) == []
         history.append(line("late", 6.0, "bob", recipient_account="bob"))  # landing after
-        history.flush()
+        history.forget_account("alice")  # (the server, noticing the deletion)
         history.save_windows([Window("#vault", "i1", "alice", 5.0, 7.0)])
         accounts.save_presence({"alice": Presence(("#vault",), 8.0)})
         accounts.create("alice", "$argon2id$new owner")

@@ -152,8 +152,8 @@ class HistoryStore(Protocol):
         ...
 
     def forget_account(self, account: str) -> None:
-        """A deleted account: its stays go, its lines lose it (what is held in memory;
-        the database does the same for what is stored, schema.py)."""
+        """A deleted account: its stays go, its private lines lose it, those on their
+        way to the disk too (the database did so for the others, schema.py)."""
         ...
 
     def close(self) -> None: ...
@@ -244,7 +244,9 @@ class MemoryHistory:
 
 
 def _detached(item: HistoryItem, account: str) -> HistoryItem:
-    """`item` with `account` taken off both its sides."""
+    """`item`, if private, with `account` taken off both its sides."""
+    if item.incarnation is not None:
+        return item  # a channel line keeps the name it was said under
     if item.account == account:
         item = dataclasses.replace(item, account=None, sender_uid=None)
     if item.recipient_account == account:
@@ -550,6 +552,13 @@ class SqliteHistory:
     def forget_account(self, account: str) -> None:
         with self._lock:
             self._uncommitted.forget_account(account)
+        self.flush()  # what the writer holds now is on the disk: detached below
+        for column, uid in (("account", "sender_uid"), ("recipient_account", "recipient_uid")):
+            self._reader.execute(
+                f"UPDATE history SET {column} = NULL, {uid} = NULL"
+                f" WHERE {column} = ? AND incarnation IS NULL",
+                (account,),
+            )
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""

@@ -101,34 +101,29 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Deleting an account, whoever does it (NickServ DROP, `delete-account`, a hand
     # edit), deletes or detaches all it leaves behind, so that the next owner of the
-    # name inherits nothing: its presence and stays in channels go; its lines lose
-    # the account (the other side of a conversation keeps its own side). Lines and
-    # stays still on their way to the disk when it goes are caught as they land.
-    # The deletions are listed, so that the running server logs out its sessions.
+    # name inherits nothing: its presence and stays in channels go; its private
+    # lines lose the account on both sides (the other side of a conversation keeps
+    # its own). Channel lines keep the name they were said under: who may read
+    # them does not depend on it. Presence and stays saved after the deletion are
+    # dropped as they land; the running server detaches the private lines still on
+    # their way to the disk when it notices the deletion, listed here (it also logs
+    # out its sessions then). Only private lines are indexed by account: channel
+    # lines, the bulk of the traffic, cost no index update for it.
     """
     CREATE INDEX IF NOT EXISTS accounts_by_name ON accounts (name);
-    CREATE INDEX IF NOT EXISTS history_by_account ON history (account)
-        WHERE account IS NOT NULL;
+    CREATE INDEX IF NOT EXISTS private_history_by_account ON history (account)
+        WHERE account IS NOT NULL AND incarnation IS NULL;
     CREATE TABLE IF NOT EXISTS account_deletions (
         id INTEGER PRIMARY KEY, name TEXT NOT NULL, at REAL NOT NULL);
     CREATE TRIGGER IF NOT EXISTS account_deleted AFTER DELETE ON accounts BEGIN
-        UPDATE history SET account = NULL, sender_uid = NULL WHERE account = OLD.name;
+        UPDATE history SET account = NULL, sender_uid = NULL
+            WHERE account = OLD.name AND incarnation IS NULL;
         UPDATE history SET recipient_account = NULL, recipient_uid = NULL
             WHERE recipient_account = OLD.name;
         DELETE FROM account_state WHERE folded = OLD.folded;
         DELETE FROM channel_members WHERE account = OLD.name;
         INSERT INTO account_deletions (name, at)
             VALUES (OLD.name, (julianday('now') - 2440587.5) * 86400.0);
-    END;
-    CREATE TRIGGER IF NOT EXISTS line_from_deleted AFTER INSERT ON history
-        WHEN NEW.account IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM accounts WHERE name = NEW.account) BEGIN
-        UPDATE history SET account = NULL, sender_uid = NULL WHERE id = NEW.id;
-    END;
-    CREATE TRIGGER IF NOT EXISTS line_to_deleted AFTER INSERT ON history
-        WHEN NEW.recipient_account IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM accounts WHERE name = NEW.recipient_account) BEGIN
-        UPDATE history SET recipient_account = NULL, recipient_uid = NULL WHERE id = NEW.id;
     END;
     CREATE TRIGGER IF NOT EXISTS stay_of_deleted AFTER INSERT ON channel_members
         WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE name = NEW.account) BEGIN
