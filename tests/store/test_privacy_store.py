@@ -203,3 +203,32 @@ def test_a_newcomer_to_a_busy_secret_channel_costs_what_they_may_read(tmp_path: 
             history.close()
     (small, small_member), (big, big_member) = costs
     assert big <= small + 50 and big_member <= small_member + 50, costs
+
+
+def test_a_later_holder_of_a_nick_costs_nothing_to_turn_away(tmp_path: Path) -> None:
+    """Reading one's side of a conversation does not read the other side's lines."""
+    costs = []
+    for size in (1_000, 20_000):
+        history = SqliteHistory(tmp_path / f"{size}.db")
+        try:
+            for n in range(size):
+                sent = line(f"m{n}", 1.0 + n, "bob", account=None, sender_uid="u-old")
+                history.append(sent)
+            history.flush()
+            steps = [0]
+
+            def count(steps: list[int] = steps) -> int:
+                steps[0] += 1
+                return 0
+
+            history._reader.set_progress_handler(count, 100)
+            later = Reader("alice", None, "u-new")
+            got = history.between("alice bob", 0.0, FOREVER, 100, True, later)
+            history._reader.set_progress_handler(None, 0)
+            assert got == []
+            old = Reader("alice", None, "u-old")
+            assert texts(history, "alice bob", old) == [f"m{n}" for n in range(100)]
+            costs.append(steps[0])
+        finally:
+            history.close()
+    assert costs[1] <= costs[0] + 50, costs

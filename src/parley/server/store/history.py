@@ -301,6 +301,13 @@ def _visible_args(reader: Reader) -> tuple[object, ...]:
     return (json.dumps(reader.windows), a, n, a, n, a, n, u, n, u)
 
 
+# A private line's two sides, and who each side is: its account, or for a side
+# with none, its connection (accounts are nicks, which hold no `.`; uids do).
+_SIDES = (
+    ("sender", "coalesce(account, sender_uid)"),
+    ("recipient", "coalesce(recipient_account, recipient_uid)"),
+)
+
 _INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
 
 
@@ -418,14 +425,8 @@ class SqliteHistory:
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
         if is_channel(conversation):
             items = self._channel_items(conversation, after, before, limit, newest, reader)
-        else:  # (private lines are never public: the index's second column)
-            order = "DESC" if newest else "ASC"
-            rows = self._reader.execute(
-                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
-                f" AND time > ? AND time < ?{_VISIBLE} ORDER BY time {order}, id {order} LIMIT ?",
-                (conversation, after, before, *_visible_args(reader), limit),
-            ).fetchall()
-            items = [_row(r) for r in (reversed(rows) if newest else rows)]
+        else:
+            items = self._private_items(conversation, after, before, limit, newest, reader)
         if (
             not items
             and not recent
@@ -446,6 +447,35 @@ class SqliteHistory:
             items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
             return items[-limit:] if newest else items[:limit]
         return items
+
+    def _private_items(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        """A private conversation's lines on the reader's side, oldest first: for each
+        side (sent, received) and identity (account, connection), a range of an index
+        (schema.py), so that a later holder of a nick reads nothing at the cost of
+        nothing, whatever the conversation's length."""
+        db = self._reader
+        order = "DESC" if newest else "ASC"
+        found: dict[str, HistoryItem] = {}
+        for side, identity in _SIDES:
+            for who in {reader.account, reader.uid} - {None}:
+                rows = db.execute(
+                    f"SELECT {_COLUMNS} FROM history WHERE conversation = ?"
+                    f" AND incarnation IS NULL AND {identity} = ? AND time > ? AND time < ?"
+                    f" AND {side} = ? ORDER BY time {order}, id {order} LIMIT ?",
+                    (conversation, who, after, before, reader.nick, limit),
+                ).fetchall()
+                for item in map(_row, rows):
+                    found.setdefault(item.msgid, item)
+        items = sorted(found.values(), key=_when)
+        return items[-limit:] if newest else items[:limit]
 
     def _channel_items(
         self,

@@ -108,9 +108,17 @@ MIGRATIONS: tuple[str, ...] = (
     # dropped as they land; the running server detaches the private lines still on
     # their way to the disk when it notices the deletion, listed here (it also logs
     # out its sessions then). Only private lines are indexed by account: channel
-    # lines, the bulk of the traffic, cost no index update for it.
+    # lines, the bulk of the traffic, cost no index update for it. Private lines are
+    # also indexed by each side's identity (account, or connection), so that a
+    # reader's side of a conversation is a few ranges of an index.
     """
     CREATE INDEX IF NOT EXISTS accounts_by_name ON accounts (name);
+    CREATE INDEX IF NOT EXISTS private_history_by_sender
+        ON history (conversation, coalesce(account, sender_uid), time)
+        WHERE incarnation IS NULL;
+    CREATE INDEX IF NOT EXISTS private_history_by_recipient
+        ON history (conversation, coalesce(recipient_account, recipient_uid), time)
+        WHERE incarnation IS NULL;
     CREATE INDEX IF NOT EXISTS private_history_by_account ON history (account)
         WHERE account IS NOT NULL AND incarnation IS NULL;
     CREATE TABLE IF NOT EXISTS account_deletions (
