@@ -584,10 +584,10 @@ class SqliteHistory:
             self._uncommitted.forget_account(account)
         self.flush()  # what the writer holds now is on the disk: detached below
         for column, uid in (("account", "sender_uid"), ("recipient_account", "recipient_uid")):
-            self._reader.execute(
-                f"UPDATE history SET {column} = NULL, {uid} = NULL"
-                f" WHERE {column} = ? AND incarnation IS NULL",
-                (account,),
+            self._reader.execute(  # (the coalesce: an index of schema.py's)
+                f"UPDATE history SET {column} = NULL, {uid} = NULL WHERE {column} = ?"
+                f" AND coalesce({column}, {uid}) = ? AND incarnation IS NULL",
+                (account, account),
             )
 
     def flush(self, timeout: float = 5.0) -> None:

@@ -107,25 +107,24 @@ MIGRATIONS: tuple[str, ...] = (
     # them does not depend on it. Presence and stays saved after the deletion are
     # dropped as they land; the running server detaches the private lines still on
     # their way to the disk when it notices the deletion, listed here (it also logs
-    # out its sessions then). Only private lines are indexed by account: channel
-    # lines, the bulk of the traffic, cost no index update for it. Private lines are
-    # also indexed by each side's identity (account, or connection), so that a
-    # reader's side of a conversation is a few ranges of an index.
+    # out its sessions then). Private lines are indexed by each side's identity
+    # (account, or connection), so that a reader's side of a conversation is a few
+    # ranges of an index, and an account's lines are found at once; channel lines,
+    # the bulk of the traffic, cost no index update for it.
     """
     CREATE INDEX IF NOT EXISTS accounts_by_name ON accounts (name);
     CREATE INDEX IF NOT EXISTS private_history_by_sender
-        ON history (conversation, coalesce(account, sender_uid), time)
+        ON history (coalesce(account, sender_uid), conversation, time)
         WHERE incarnation IS NULL;
     CREATE INDEX IF NOT EXISTS private_history_by_recipient
-        ON history (conversation, coalesce(recipient_account, recipient_uid), time)
+        ON history (coalesce(recipient_account, recipient_uid), conversation, time)
         WHERE incarnation IS NULL;
-    CREATE INDEX IF NOT EXISTS private_history_by_account ON history (account)
-        WHERE account IS NOT NULL AND incarnation IS NULL;
     CREATE TABLE IF NOT EXISTS account_deletions (
         id INTEGER PRIMARY KEY, name TEXT NOT NULL, at REAL NOT NULL);
     CREATE TRIGGER IF NOT EXISTS account_deleted AFTER DELETE ON accounts BEGIN
         UPDATE history SET account = NULL, sender_uid = NULL
-            WHERE account = OLD.name AND incarnation IS NULL;
+            WHERE coalesce(account, sender_uid) = OLD.name AND account = OLD.name
+            AND incarnation IS NULL;
         UPDATE history SET recipient_account = NULL, recipient_uid = NULL
             WHERE recipient_account = OLD.name;
         DELETE FROM account_state WHERE folded = OLD.folded;
