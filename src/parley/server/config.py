@@ -74,6 +74,7 @@ class Limits:
     ping_interval: float = 120.0  # idle time before the server PINGs
     ping_timeout: float = 60.0  # time after that PING before the client is dropped
     nick_grace: float = 30.0  # time to identify for a registered nick before a rename
+    nick_squat_block: float = 300.0  # after that rename, the nick is refused from that address
     # Password tries a minute, counted as they start (a right one is given back):
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
 from parley.irc.masks import mask_matches
+from parley.server.core.ids import unique_id
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -36,12 +37,15 @@ class Channel:
         "created",
         "flags",
         "folded",
+        "incarnation",
+        "joined",
         "key",
         "limit",
         "lists",
         "members",
         "name",
         "recipients",
+        "stays",
         "topic",
         "topic_set_at",
         "topic_set_by",
@@ -51,7 +55,13 @@ class Channel:
         self.name = name
         self.folded = fold(name)
         self.created = now
+        # This channel's life, from creation until it empties: its history is kept under it.
+        self.incarnation = unique_id()
         self.members: dict[Client, str] = {}  # client -> prefix letters held ("", "o", "ov")
+        self.joined: dict[Client, float] = {}  # client -> when it joined (what it may read)
+        # Accounts among the members -> [since when, by how many clients]: an account's
+        # stay runs from its first client's join to its last one's leave (State).
+        self.stays: dict[str, list[float]] = {}
         self.flags: set[str] = {"n", "t"}
         self.key: str | None = None
         self.limit: int | None = None
@@ -62,6 +72,11 @@ class Channel:
         # Fan-out lists: members' connections by session tag mask, built on first
         # need and dropped (State.forget_recipients) when membership or a mask changes.
         self.recipients: dict[int, list[Connection]] | None = None
+
+    @property
+    def public(self) -> bool:
+        """Anyone may join and read along: no +s, +i or +k (docs/privacy.md)."""
+        return self.key is None and not self.flags & {"s", "i"}
 
     def is_op(self, client: Client) -> bool:
         return "o" in self.members.get(client, "")

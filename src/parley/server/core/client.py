@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
+from parley.server.core.ids import unique_id
 from parley.server.core.session import EMPTY
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class Client:
         "realname",
         "sessions",
         "signon",
+        "uid",
         "user",
     )
 
@@ -51,6 +53,7 @@ class Client:
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.signon = now
         self.last_spoke = now
+        self.uid = unique_id()  # this connection's user, never reused (stored with DMs)
 
     def rename(self, nick: str) -> None:
         """Take a new nick; the caller re-keys the server's nick table."""

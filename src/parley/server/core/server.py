@@ -23,7 +23,9 @@ from parley.server.core.bans import refuse_if_banned
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
+from parley.server.core.deletion import notice_deletions
 from parley.server.core.dispatch import command_failed, dispatch
+from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
 from parley.server.core.reservation import NickReservations
@@ -106,6 +108,8 @@ class Server:
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
         self.reservations = NickReservations()
+        # The last account deletion acted on (deletion.py): those before this run are done.
+        self.deletions_seen = max((d.serial for d in self.accounts.deletions(0)), default=0)
         self.created = self.clock.now()
         self.motd = motd if motd is not None else config.motd
         self.lobby_topic = config.lobby_topic  # set by operators too; kept while the lobby is empty
@@ -292,12 +296,14 @@ class Server:
         """Liveness: registration timeout, PING the idle, drop the silent."""
         limits = self.config.limits
         self.reservations.sweep(self)
+        notice_deletions(self)
         self._sweeps += 1
         if self._sweeps % PRESENCE_REFRESH == 0:  # last-seen times stay fresh, for after a crash
             self.state.moved.update(c for c in self.state.clients.values() if c.account)
         if self.state.moved:  # a crash loses at most a second of channel changes
             remember(self, self.state.moved)
             self.state.moved.clear()
+        save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.phase is Phase.UNREGISTERED:
@@ -323,6 +329,8 @@ class Server:
         users about the other N-1 would cost N squared lines for nothing.
         """
         remember(self, self.state.clients.values())
+        self.state.close_all_windows()
+        save_windows(self)
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

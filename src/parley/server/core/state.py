@@ -25,6 +25,7 @@ from parley.server.core.connection import Connection, Fanout, send_each
 from parley.server.core.observed import Observer
 from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
+from parley.server.store.history import Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,14 @@ class State:
         self.monitors: dict[str, set[Client]] = {}  # MONITOR: folded nick -> watchers
         self.max_clients = 0
         self.moved: set[Client] = set()  # logged-in clients whose channels changed, to save
+        # Accounts' stays in channels that have ended, not yet saved (docs/privacy.md):
+        # what they may read of those channels' history. The sweep saves them.
+        self.windows: list[Window] = []
+        self.windows_failing = False  # the last try to save them failed (logged once)
+        self.logins: dict[Client, float] = {}  # logged-in clients: when they logged in
+        # The time of the last message applied (strictly increasing: Server.message_time).
+        # Stays in channels begin and end at it: a line is in a stay if joined < time <= left.
+        self.last_line = 0.0
         self.observers: list[Observer] = []  # told of every applied event but messages
         # For LUSERS, kept as they change rather than counted for every newcomer.
         self.unregistered = 0  # sessions that have not finished registering
@@ -87,6 +96,8 @@ class State:
         """A session finished registration (a local event: nobody else is told)."""
         self.clients[client.folded] = client
         self.max_clients = max(self.max_clients, len(self.clients))
+        if client.account is not None:
+            self.logins[client] = self.clock.now()
         self._monitor_notify(client.folded, f"{client.prefix}", online=True)
 
     # -- the one place state changes -------------------------------------------
@@ -195,7 +206,38 @@ class State:
             line = Message(code, (watcher.nick, who), self.server_name)
             watcher.send(encode(line))
 
+    @staticmethod
+    def _begin_stay(channel: Channel, account: str, since: float) -> None:
+        """One more client of `account` is a member: its stay begins, or goes on."""
+        stay = channel.stays.get(account)
+        if stay is None:
+            channel.stays[account] = [since, 1]
+        else:
+            stay[1] += 1
+
+    def _end_stay(self, channel: Channel, account: str | None) -> None:
+        """One client of `account` is a member no more; with the last, the stay ends:
+        it may read what was said during it (stays of one account never overlap)."""
+        stay = channel.stays.get(account) if account is not None else None
+        if stay is None or account is None:
+            return
+        stay[1] -= 1
+        if stay[1] <= 0:
+            del channel.stays[account]
+            window = Window(channel.folded, channel.incarnation, account, stay[0], self.last_line)
+            self.windows.append(window)
+
+    def close_all_windows(self) -> None:
+        """The server stops: every account's stay ends now (saved by the caller)."""
+        for channel in self.channels.values():
+            for account, (since, _) in channel.stays.items():
+                window = Window(channel.folded, channel.incarnation, account, since, self.last_line)
+                self.windows.append(window)
+            channel.stays.clear()
+
     def _remove_member(self, channel: Channel, client: Client) -> None:
+        self._end_stay(channel, client.account)
+        channel.joined.pop(client, None)
         channel.members.pop(client, None)
         for session in client.sessions:
             self._drop_recipient(channel, session.conn)
@@ -227,6 +269,9 @@ class State:
             channel = self.channels[key] = Channel(e.channel, self.clock.now())
             letters = "o"  # modern IRC: the first to join a channel gets op
         channel.members[client] = letters
+        channel.joined[client] = self.last_line
+        if client.account is not None:
+            self._begin_stay(channel, client.account, self.last_line)
         if channel.recipients is not None:
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
@@ -288,6 +333,7 @@ class State:
         for channel in list(client.channels.values()):
             self._remove_member(channel, client)
         del self.clients[client.folded]
+        self.logins.pop(client, None)
         self.moved.discard(client)  # saved as it quit, with the channels it had
         for letter in client.modes:
             self._count_mode(letter, -1)
@@ -317,6 +363,7 @@ class State:
 
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
+        self.last_line = e.time  # (times only grow: Server.message_time)
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         line = encode_parts(client.prefix, e.command, params)
         out = Outgoing(line, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
@@ -422,9 +469,17 @@ class State:
 
     def _account_changed(self, e: ev.AccountChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
+        if client.account != e.account:
+            for channel in client.channels.values():
+                self._end_stay(channel, client.account)  # the old account reads no further
+                if e.account is not None:  # the new one from now (before: the connection's)
+                    self._begin_stay(channel, e.account, self.last_line)
         client.account = e.account
         if e.account is not None:
             self.moved.add(client)
+            self.logins[client] = self.clock.now()
+        else:
+            self.logins.pop(client, None)
         out = self._from(client, "ACCOUNT", e.account or "*")
         self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
         return out

@@ -46,6 +46,15 @@ class Presence:
     last_seen: float
 
 
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """An account deleted, in order of deletion (`serial`), and when."""
+
+    serial: int
+    name: str
+    at: float
+
+
 class AccountExists(Exception):
     """An account of that name (case-insensitively) is already registered."""
 
@@ -57,7 +66,15 @@ class AccountStore(Protocol):
 
     def create(self, name: str, password_hash: str, scram: str | None = None) -> Account: ...
 
-    def delete(self, name: str) -> bool: ...
+    def delete(self, name: str) -> bool:
+        """Delete an account and what it leaves behind: presence, stays in channels, and
+        its side of stored messages (docs/privacy.md)."""
+        ...
+
+    def deletions(self, after: int) -> list[Deletion]:
+        """Accounts deleted since deletion `after` (by anyone: the running server logs
+        their sessions out)."""
+        ...
 
     def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool: ...
 
@@ -78,12 +95,13 @@ class MemoryAccountStore:
     def __init__(self) -> None:
         self._accounts: dict[str, Account] = {}
         self._presence: dict[str, Presence] = {}
+        self._deletions: list[Deletion] = []
 
     def presence(self, name: str) -> Presence | None:
         return self._presence.get(fold(name))
 
     def save_presence(self, states: dict[str, Presence]) -> None:
-        self._presence.update({fold(k): v for k, v in states.items()})
+        self._presence.update({fold(k): v for k, v in states.items() if fold(k) in self._accounts})
 
     def get(self, name: str) -> Account | None:
         return self._accounts.get(fold(name))
@@ -96,7 +114,15 @@ class MemoryAccountStore:
         return account
 
     def delete(self, name: str) -> bool:
-        return self._accounts.pop(fold(name), None) is not None
+        account = self._accounts.pop(fold(name), None)
+        if account is None:
+            return False
+        self._presence.pop(fold(name), None)
+        self._deletions.append(Deletion(len(self._deletions) + 1, account.name, time.time()))
+        return True
+
+    def deletions(self, after: int) -> list[Deletion]:
+        return self._deletions[after:]
 
     def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool:
         account = self.get(name)
@@ -187,8 +213,15 @@ class SqliteAccountStore:
         return account
 
     def delete(self, name: str) -> bool:
+        # (schema.py's triggers delete or detach, in the same transaction, what it leaves)
         cursor = self._db.execute("DELETE FROM accounts WHERE folded = ?", (fold(name),))
         return cursor.rowcount > 0
+
+    def deletions(self, after: int) -> list[Deletion]:
+        rows = self._db.execute(
+            "SELECT id, name, at FROM account_deletions WHERE id > ? ORDER BY id", (after,)
+        )
+        return [Deletion(int(i), str(n), float(a)) for i, n, a in rows]
 
     def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool:
         cursor = self._db.execute(

@@ -12,6 +12,7 @@ their own connection.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -44,6 +45,15 @@ class HistoryItem:
     text: str
     tags: tuple[tuple[str, str], ...] = ()
     recipient_account: str | None = None  # for private messages: the recipient's account
+    # For private messages between users without accounts: their connections' identities
+    # (Client.uid), so that whoever holds the nick later reads none of it.
+    sender_uid: str | None = None
+    recipient_uid: str | None = None
+    # For channel lines (docs/privacy.md): the channel's incarnation, and whether the
+    # channel was public (no +s, +i, +k) when it was said. A non-public line is read
+    # only by those who were members then.
+    incarnation: str | None = None
+    public: bool = False
 
     @property
     def sender(self) -> str:
@@ -52,29 +62,52 @@ class HistoryItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Window:
+    """An account's stay in one incarnation of a channel, from `joined` to `left`.
+
+    The account may read the channel's non-public lines said within it: those with
+    joined < time <= left, the bounds being the times of the last lines said before
+    the join and before the leave (message times are distinct and increasing).
+    """
+
+    channel: str  # folded name
+    incarnation: str
+    account: str
+    joined: float
+    left: float
+
+
+@dataclass(frozen=True, slots=True)
 class Reader:
     """Who asks for private history: only their own side of a conversation is shown.
 
     A logged-in user sees the messages they sent or received while logged into
-    the same account; a user with no account sees only those of this session.
+    the same account; anyone sees those of this connection (its uid) while it had
+    no account, never those of an earlier holder of the nick.
     """
 
     nick: str  # folded
     account: str | None
-    since: float  # sign-on time, for users with no account
+    uid: str  # Client.uid: the connection's user, for users with no account
+    # Channel history: the reader's stays in the channel known to the server but not
+    # (yet) saved: (incarnation, from, to). Saved ones (Window) the store adds itself.
+    windows: tuple[tuple[str, float, float], ...] = ()
 
     def may_read(self, item: HistoryItem) -> bool:
-        if " " not in item.conversation:
-            return True  # channel history: membership is checked by the caller
+        if " " not in item.conversation:  # channel history (membership is checked by the caller)
+            return item.public or any(
+                item.incarnation == incarnation and start < item.time <= end
+                for incarnation, start, end in self.windows
+            )
         if item.sender == self.nick:
-            mine = item.account
+            mine, uid = item.account, item.sender_uid
         elif fold(item.target) == self.nick:
-            mine = item.recipient_account
+            mine, uid = item.recipient_account, item.recipient_uid
         else:
             return False
-        if self.account is not None:
-            return mine == self.account
-        return mine is None and item.time >= self.since
+        if self.account is not None and mine == self.account:
+            return True
+        return mine is None and uid == self.uid  # (said before this connection logged in)
 
 
 def conversation_key(sender: str, target: str) -> str:
@@ -114,6 +147,15 @@ class HistoryStore(Protocol):
         """Private messages to `account` after `since`, oldest first (delivered on login)."""
         ...
 
+    def save_windows(self, windows: list[Window]) -> None:
+        """Remember accounts' ended stays in channels: what each may read of them later."""
+        ...
+
+    def forget_account(self, account: str) -> None:
+        """A deleted account: its stays go, its private lines lose it, those on their
+        way to the disk too (the database did so for the others, schema.py)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -122,9 +164,30 @@ class MemoryHistory:
 
     def __init__(self) -> None:
         self.items: list[HistoryItem] = []
+        self.windows: list[Window] = []
 
     def append(self, item: HistoryItem) -> None:
         self.items.append(item)
+
+    def save_windows(self, windows: list[Window]) -> None:
+        self.windows.extend(windows)
+
+    def forget_account(self, account: str) -> None:
+        self.windows = [w for w in self.windows if w.account != account]
+        self.items = [_detached(i, account) for i in self.items]
+
+    def _may_read(self, reader: Reader, item: HistoryItem) -> bool:
+        """Reader.may_read, with the stays in channels saved here."""
+        if reader.may_read(item):
+            return True
+        if " " in item.conversation or reader.account is None:
+            return False
+        return any(
+            w.account == reader.account
+            and w.incarnation == item.incarnation
+            and w.joined < item.time <= w.left
+            for w in self.windows
+        )
 
     def between(
         self,
@@ -140,7 +203,9 @@ class MemoryHistory:
         found = [
             i
             for i in self.items
-            if i.conversation == conversation and after < i.time < before and reader.may_read(i)
+            if i.conversation == conversation
+            and after < i.time < before
+            and self._may_read(reader, i)
         ]
         return found[-limit:] if newest else found[:limit]
 
@@ -149,7 +214,7 @@ class MemoryHistory:
             (
                 i
                 for i in self.items
-                if i.conversation == conversation and i.msgid == msgid and reader.may_read(i)
+                if i.conversation == conversation and i.msgid == msgid and self._may_read(reader, i)
             ),
             None,
         )
@@ -178,14 +243,30 @@ class MemoryHistory:
         return None
 
 
+def _detached(item: HistoryItem, account: str) -> HistoryItem:
+    """`item`, if private, with `account` taken off both its sides."""
+    if item.incarnation is not None:
+        return item  # a channel line keeps the name it was said under
+    if item.account == account:
+        item = dataclasses.replace(item, account=None, sender_uid=None)
+    if item.recipient_account == account:
+        item = dataclasses.replace(item, recipient_account=None, recipient_uid=None)
+    return item
+
+
 def _row(row: tuple[object, ...]) -> HistoryItem:
-    msgid, time, conversation, target, source, account, command, text, tags, rec_account = row
+    (msgid, time, conversation, target, source, account, command, text, tags, rec_account,
+     sender_uid, recipient_uid, incarnation, public) = row  # fmt: skip
     pairs = tuple((str(k), str(v)) for k, v in json.loads(str(tags)))
     return HistoryItem(
         str(msgid), float(str(time)), str(conversation), str(target), str(source),
-        None if account is None else str(account), str(command), str(text),
-        pairs, None if rec_account is None else str(rec_account),
+        _text(account), str(command), str(text), pairs, _text(rec_account),
+        _text(sender_uid), _text(recipient_uid), _text(incarnation), bool(public),
     )  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _when(item: HistoryItem) -> float:
@@ -193,20 +274,41 @@ def _when(item: HistoryItem) -> float:
 
 
 _COLUMNS = (
-    "msgid, time, conversation, target, source, account, command, text, tags, recipient_account"
+    "msgid, time, conversation, target, source, account, command, text, tags, recipient_account,"
+    " sender_uid, recipient_uid, incarnation, public"
 )
-# Reader.may_read, in SQL, so that LIMIT counts only what may be shown.
+# Reader.may_read, in SQL, so that LIMIT counts only what may be shown. A channel
+# line: public, or within one of the reader's stays (given, or saved for its account:
+# those never overlap, so the last one begun before the line is the one to look at,
+# found in the index whatever the number of stays).
 _VISIBLE = (
-    " AND (instr(conversation, ' ') = 0 OR (CASE WHEN ? IS NOT NULL THEN"
-    " (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
-    " ELSE ((sender = ? AND account IS NULL) OR (recipient = ? AND recipient_account IS NULL))"
-    " AND time >= ? END))"
+    " AND (CASE WHEN instr(conversation, ' ') = 0 THEN public = 1"
+    " OR EXISTS (SELECT 1 FROM json_each(?) w"
+    " WHERE json_extract(w.value, '$[0]') = history.incarnation"
+    " AND history.time > json_extract(w.value, '$[1]')"
+    " AND history.time <= json_extract(w.value, '$[2]'))"
+    " OR history.time <= (SELECT m.left FROM channel_members m WHERE m.account = ?"
+    " AND m.incarnation = history.incarnation AND m.joined < history.time"
+    " ORDER BY m.joined DESC LIMIT 1)"
+    " ELSE (sender = ? AND account = ?) OR (recipient = ? AND recipient_account = ?)"
+    " OR (sender = ? AND account IS NULL AND sender_uid = ?)"
+    " OR (recipient = ? AND recipient_account IS NULL AND recipient_uid = ?) END)"
 )
 
 
 def _visible_args(reader: Reader) -> tuple[object, ...]:
-    n, a = reader.nick, reader.account
-    return (a, n, a, n, a, n, n, reader.since)
+    n, a, u = reader.nick, reader.account, reader.uid
+    return (json.dumps(reader.windows), a, n, a, n, a, n, u, n, u)
+
+
+# A private line's two sides, and who each side is: its account, or for a side
+# with none, its connection (accounts are nicks, which hold no `.`; uids do).
+_SIDES = (
+    ("sender", "coalesce(account, sender_uid)"),
+    ("recipient", "coalesce(recipient_account, recipient_uid)"),
+)
+
+_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
 
 
 class SqliteHistory:
@@ -282,15 +384,13 @@ class SqliteHistory:
     def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
-             i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account, i.sender,
+             i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
+             i.sender_uid, i.recipient_uid, i.incarnation, int(i.public), i.sender,
              fold(i.target))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
-        db.executemany(
-            f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+        db.executemany(_INSERT, rows)
         db.execute("COMMIT")
 
     def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:
@@ -323,19 +423,19 @@ class SqliteHistory:
         # the database or in this copy, never in neither.
         with self._lock:
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
-        order = "DESC" if newest else "ASC"
-        rows = self._reader.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND time > ? AND time < ?"
-            f"{_VISIBLE} ORDER BY time {order}, id {order} LIMIT ?",
-            (conversation, after, before, *_visible_args(reader), limit),
-        ).fetchall()
-        items = [_row(r) for r in rows]
+        if is_channel(conversation):
+            items = self._channel_items(conversation, after, before, limit, newest, reader)
+        else:
+            items = self._private_items(conversation, after, before, limit, newest, reader)
         if (
             not items
             and not recent
             and after <= 0
             and before > time.time()
             and is_channel(conversation)
+            and not self._reader.execute(  # (nothing this reader may see is not nothing)
+                "SELECT 1 FROM history WHERE conversation = ? LIMIT 1", (conversation,)
+            ).fetchone()
         ):
             if len(self._empty) >= EMPTY_REMEMBERED:
                 self._empty.clear()
@@ -346,7 +446,86 @@ class SqliteHistory:
             seen = {i.msgid for i in recent}
             items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
             return items[-limit:] if newest else items[:limit]
-        return items[::-1] if newest else items
+        return items
+
+    def _private_items(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        """A private conversation's lines on the reader's side, oldest first: for each
+        side (sent, received) and identity (account, connection), a range of an index
+        (schema.py), so that a later holder of a nick reads nothing at the cost of
+        nothing, whatever the conversation's length."""
+        db = self._reader
+        order = "DESC" if newest else "ASC"
+        found: dict[str, HistoryItem] = {}
+        for side, identity in _SIDES:
+            for who in {reader.account, reader.uid} - {None}:
+                rows = db.execute(
+                    f"SELECT {_COLUMNS} FROM history WHERE conversation = ?"
+                    f" AND incarnation IS NULL AND {identity} = ? AND time > ? AND time < ?"
+                    f" AND {side} = ? ORDER BY time {order}, id {order} LIMIT ?",
+                    (conversation, who, after, before, reader.nick, limit),
+                ).fetchall()
+                for item in map(_row, rows):
+                    found.setdefault(item.msgid, item)
+        items = sorted(found.values(), key=_when)
+        return items[-limit:] if newest else items[:limit]
+
+    def _channel_items(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        """A channel's lines this reader may see, oldest first, in steps that each cost
+        at most `limit` rows read: the public ones, then those of each of the reader's
+        stays in time order, until no later stay can change the answer. (One query
+        filtering every line would read all of a busy secret channel for a newcomer.)"""
+        db = self._reader
+        order = "DESC" if newest else "ASC"
+        rows = db.execute(
+            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
+            f" AND time > ? AND time < ? ORDER BY time {order}, id {order} LIMIT ?",
+            (conversation, after, before, limit),
+        ).fetchall()
+        found = {item.msgid: item for item in map(_row, rows)}
+        stays = list(reader.windows)
+        if reader.account is not None:
+            stays.extend(
+                db.execute(
+                    "SELECT incarnation, joined, left FROM channel_members WHERE account = ?"
+                    " AND channel = ? AND joined < ? AND left > ?",
+                    (reader.account, conversation, before, after),
+                ).fetchall()
+            )
+        spans = [(i, max(lo, after), min(hi, before)) for i, lo, hi in stays if lo < before]
+        spans.sort(key=lambda span: span[2] if newest else span[1], reverse=newest)
+        for incarnation, low, high in spans:
+            if low >= high:
+                continue
+            if len(found) >= limit:  # would this stay's lines be among the `limit` kept?
+                times = sorted(item.time for item in found.values())
+                if (high <= times[-limit]) if newest else (low >= times[limit - 1]):
+                    break
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
+                " AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
+                f" ORDER BY time {order}, id {order} LIMIT ?",
+                (conversation, incarnation, low, high, before, limit),
+            ).fetchall()
+            for item in map(_row, rows):
+                found.setdefault(item.msgid, item)
+        items = sorted(found.values(), key=_when)
+        return items[-limit:] if newest else items[:limit]
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:
@@ -388,6 +567,28 @@ class SqliteHistory:
         seen = {i.msgid for i in items}
         merged = sorted(items + [i for i in recent if i.msgid not in seen], key=_when)
         return merged[:limit]
+
+    def save_windows(self, windows: list[Window]) -> None:
+        rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
+        db = self._reader
+        db.execute("BEGIN")
+        try:
+            db.executemany("INSERT INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def forget_account(self, account: str) -> None:
+        with self._lock:
+            self._uncommitted.forget_account(account)
+        self.flush()  # what the writer holds now is on the disk: detached below
+        for column, uid in (("account", "sender_uid"), ("recipient_account", "recipient_uid")):
+            self._reader.execute(  # (the coalesce: an index of schema.py's)
+                f"UPDATE history SET {column} = NULL, {uid} = NULL WHERE {column} = ?"
+                f" AND coalesce({column}, {uid}) = ? AND incarnation IS NULL",
+                (account, account),
+            )
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until everything appended so far is committed (tests, shutdown)."""

@@ -72,6 +72,75 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TRIGGER IF NOT EXISTS account_renamed AFTER UPDATE OF folded ON accounts
         BEGIN UPDATE account_changes SET n = n + 1; END;
     """,
+    # Private messages between users without accounts belong to the connections
+    # that exchanged them (Client.uid), not to the nicks, which others take later.
+    """
+    ALTER TABLE history ADD COLUMN sender_uid TEXT;
+    ALTER TABLE history ADD COLUMN recipient_uid TEXT;
+    """,
+    # A channel line is read later only by those who could read it then
+    # (docs/privacy.md): anyone if the channel was public, else its members of the
+    # moment. Lines record the channel's incarnation and whether it was public;
+    # accounts' stays in each incarnation are kept as intervals, one row a stay
+    # (not one list a line). Lines stored before this carry neither: no one reads
+    # them back, as who could read them then is not known. A conversation's lines
+    # are indexed by publicity, then time: the public ones, and those of a stay,
+    # are each a range of the index.
+    """
+    ALTER TABLE history ADD COLUMN incarnation TEXT;
+    ALTER TABLE history ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE IF NOT EXISTS channel_members (
+        channel TEXT NOT NULL, incarnation TEXT NOT NULL, account TEXT NOT NULL,
+        joined REAL NOT NULL, left REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS channel_members_by_account
+        ON channel_members (account, incarnation, joined);
+    CREATE INDEX IF NOT EXISTS channel_members_by_channel
+        ON channel_members (account, channel, joined);
+    DROP INDEX IF EXISTS history_by_conversation;
+    CREATE INDEX IF NOT EXISTS history_by_visibility ON history (conversation, public, time);
+    """,
+    # Deleting an account, whoever does it (NickServ DROP, `delete-account`, a hand
+    # edit), deletes or detaches all it leaves behind, so that the next owner of the
+    # name inherits nothing: its presence and stays in channels go; its private
+    # lines lose the account on both sides (the other side of a conversation keeps
+    # its own). Channel lines keep the name they were said under: who may read
+    # them does not depend on it. Presence and stays saved after the deletion are
+    # dropped as they land; the running server detaches the private lines still on
+    # their way to the disk when it notices the deletion, listed here (it also logs
+    # out its sessions then). Private lines are indexed by each side's identity
+    # (account, or connection), so that a reader's side of a conversation is a few
+    # ranges of an index, and an account's lines are found at once; channel lines,
+    # the bulk of the traffic, cost no index update for it.
+    """
+    CREATE INDEX IF NOT EXISTS accounts_by_name ON accounts (name);
+    CREATE INDEX IF NOT EXISTS private_history_by_sender
+        ON history (coalesce(account, sender_uid), conversation, time)
+        WHERE incarnation IS NULL;
+    CREATE INDEX IF NOT EXISTS private_history_by_recipient
+        ON history (coalesce(recipient_account, recipient_uid), conversation, time)
+        WHERE incarnation IS NULL;
+    CREATE TABLE IF NOT EXISTS account_deletions (
+        id INTEGER PRIMARY KEY, name TEXT NOT NULL, at REAL NOT NULL);
+    CREATE TRIGGER IF NOT EXISTS account_deleted AFTER DELETE ON accounts BEGIN
+        UPDATE history SET account = NULL, sender_uid = NULL
+            WHERE coalesce(account, sender_uid) = OLD.name AND account = OLD.name
+            AND incarnation IS NULL;
+        UPDATE history SET recipient_account = NULL, recipient_uid = NULL
+            WHERE recipient_account = OLD.name;
+        DELETE FROM account_state WHERE folded = OLD.folded;
+        DELETE FROM channel_members WHERE account = OLD.name;
+        INSERT INTO account_deletions (name, at)
+            VALUES (OLD.name, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER IF NOT EXISTS stay_of_deleted AFTER INSERT ON channel_members
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE name = NEW.account) BEGIN
+        DELETE FROM channel_members WHERE rowid = NEW.rowid;
+    END;
+    CREATE TRIGGER IF NOT EXISTS presence_of_deleted AFTER INSERT ON account_state
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.folded) BEGIN
+        DELETE FROM account_state WHERE folded = NEW.folded;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

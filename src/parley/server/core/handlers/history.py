@@ -11,8 +11,10 @@ A ref is `msgid=...` or `timestamp=...`; answers come in a `chathistory` batch.
 from __future__ import annotations
 
 import calendar
+import logging
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.digits import parse_number
@@ -22,15 +24,33 @@ from parley.server.core.context import Context
 from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME, Outgoing, with_tags
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
+if TYPE_CHECKING:
+    from parley.server.core.channel import Channel
+    from parley.server.core.server import Server
+
+log = logging.getLogger("parley.core")
+
 MAX_LIMIT = 100
+MAX_UNSAVED_WINDOWS = 100_000  # ended stays in channels kept while the store fails
 _FOREVER = 1e12
 _HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a step away
 
 
 def record(
-    ctx: Context, out: Outgoing, target: str, text: str, recipient_account: str | None
+    ctx: Context,
+    out: Outgoing,
+    target: str,
+    text: str,
+    recipient_account: str | None,
+    recipient_uid: str | None = None,
+    channel: Channel | None = None,
 ) -> None:
-    """Store a message just sent (the writer thread does the disk work)."""
+    """Store a message just sent (the writer thread does the disk work).
+
+    `recipient_uid` names the receiving connection of a private message to a user
+    with no account: only that connection may read it back. `channel` is the
+    channel it was said in (its incarnation and modes go with it).
+    """
     client = ctx.client
     if client.no_history:
         return  # the sender opted out (NickServ SET HISTORY OFF)
@@ -45,6 +65,10 @@ def record(
         text=text,
         tags=tuple((out.client_tags or {}).items()),
         recipient_account=recipient_account,
+        sender_uid=client.uid if client.account is None else None,
+        recipient_uid=recipient_uid if recipient_account is None else None,
+        incarnation=channel.incarnation if channel is not None else None,
+        public=channel is not None and channel.public,
     )
     ctx.server.history.append(item)
 
@@ -92,7 +116,7 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
             _fail(ctx, "INVALID_TARGET", sub, target, "No such channel or not a member")
             return
     conversation = conversation_key(client.nick, target)
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = reader_for(ctx, ctx.state.channel(target) if is_channel(target) else None)
     refs = []
     for text in msg.params[2 : wanted - 1]:
         ref = _ref_time(ctx, conversation, text, reader, allow_star=sub == "LATEST")
@@ -123,6 +147,53 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
     _send_batch(ctx, target, items)
 
 
+def reader_for(ctx: Context, channel: Channel | None) -> Reader:
+    """The asking user as a reader of history (of `channel`'s, when given).
+
+    What it may read of a channel's non-public lines: its stay in it now, and for an
+    account, its ended stays (those not yet saved are here; the store adds the rest).
+    """
+    client = ctx.client
+    windows: list[tuple[str, float, float]] = []
+    if channel is not None:
+        joined = channel.joined.get(client)
+        if joined is not None:  # this connection's stay
+            windows.append((channel.incarnation, joined, _FOREVER))
+        stay = channel.stays.get(client.account) if client.account is not None else None
+        if stay is not None:  # its account's (begun by another of its clients, maybe)
+            windows.append((channel.incarnation, stay[0], _FOREVER))
+        if client.account is not None:
+            windows.extend(
+                (w.incarnation, w.joined, w.left)
+                for w in ctx.state.windows
+                if w.account == client.account and w.channel == channel.folded
+            )
+    return Reader(client.folded, client.account, client.uid, tuple(windows))
+
+
+def save_windows(server: Server) -> None:
+    """Save accounts' ended stays in channels (each sweep, and as the server stops).
+
+    Should the store fail, they are kept for the next try, up to MAX_UNSAVED_WINDOWS;
+    past that the oldest go, which only ever hides lines, never shows them.
+    """
+    state = server.state
+    if not state.windows:
+        return
+    try:
+        server.history.save_windows(state.windows)
+    except Exception as exc:
+        if not state.windows_failing:  # once, not every second the disk stays full
+            log.error("cannot save who may read channel history (will retry): %s", exc)
+        state.windows_failing = True
+        del state.windows[:-MAX_UNSAVED_WINDOWS]
+        return
+    if state.windows_failing:
+        log.warning("who may read channel history is saved again")
+        state.windows_failing = False
+    state.windows.clear()
+
+
 def _num(ref: float | bool | None) -> float:
     return float(ref) if isinstance(ref, float) else 0.0
 
@@ -148,8 +219,7 @@ def replay(ctx: Context, channel_name: str) -> None:
     lines = ctx.server.config.history.replay_lines
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
-    client = ctx.client
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = reader_for(ctx, ctx.state.channel(channel_name))
     items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
     send_past(ctx, items, None)
 
@@ -224,12 +294,12 @@ def _targets(ctx: Context, msg: Message) -> None:
     low, high = sorted(t or 0.0 for t in times)
     limit = min(limit, MAX_LIMIT)
     client = ctx.client
-    reader = Reader(client.folded, client.account, client.signon)
+    reader = reader_for(ctx, None)
     history = ctx.server.history
     found: list[tuple[float, str]] = []
     # A target is listed when its latest message falls in the window.
     for channel in client.channels.values():
-        latest = history.between(channel.folded, 0.0, _FOREVER, 1, True, reader)
+        latest = history.between(channel.folded, 0.0, _FOREVER, 1, True, reader_for(ctx, channel))
         if latest and low < latest[0].time < high:
             found.append((latest[0].time, channel.name))
     for conversation, _ in history.conversations(client.nick, 0.0, _FOREVER, MAX_LIMIT):

@@ -21,6 +21,8 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
+from parley.server.core.channel import Channel
+from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
 from parley.server.core.handlers.services import nickserv
@@ -59,6 +61,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     client.last_spoke = state.clock.now()
     ctx.server.stats.messages += 1
     for target in targets[:limit]:
+        channel: Channel | None = None
+        recipient: Client | None = None
         if is_channel(target):
             channel = state.channel(target)
             if channel is None:
@@ -80,6 +84,12 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
                 elif not _keep_for_later(ctx, target, text, tags):
                     fail(ERR_NOSUCHNICK, target)
                 continue
+            if _squatted(ctx, recipient):  # for the nick's owner, not whoever sits on it
+                owner = _owner_online(ctx, recipient.nick)
+                if owner is None:
+                    _keep_for_later(ctx, recipient.nick, text, tags, _SQUATTED)
+                    continue
+                recipient = owner  # logged in under another nick: it goes there
             name = recipient.nick
             if recipient.away is not None and command == "PRIVMSG":
                 ctx.reply(RPL_AWAY, recipient.nick, text=recipient.away)
@@ -88,8 +98,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             client.nick, command, name, text, server.new_msgid(), server.message_time(), tags
         )
         out = state.apply(event, ctx.session)
-        to = None if is_channel(name) else state.client(name)
-        record(ctx, out, name, text, to.account if to is not None else None)
+        if channel is not None:
+            record(ctx, out, name, text, None, channel=channel)
+        elif recipient is not None:
+            record(ctx, out, name, text, recipient.account, recipient.uid)
         if echo:
             ctx.send_out(out)
 
@@ -107,10 +119,40 @@ def _to_servers(ctx: Context, mask: str, text: str, fail: Reply) -> None:
         fail(refusal.numeric or ERR_NOTEXTTOSEND, *refusal.params)
 
 
+def _squatted(ctx: Context, recipient: Client) -> bool:
+    """`recipient` holds a registered nick without being logged into its account.
+
+    Such holders are on the clock to identify (NickReservations): others cost no lookup.
+    """
+    if recipient not in ctx.server.reservations.deadlines:
+        return False
+    account = ctx.server.accounts.get(recipient.nick)
+    return account is not None and account.name != recipient.account
+
+
+def _owner_online(ctx: Context, nick: str) -> Client | None:
+    """The client logged into the account of the registered `nick`, if one is online.
+
+    (A scan of the logged-in: only messages to a squatted nick pay for it.)"""
+    account = ctx.server.accounts.get(nick)
+    if account is None:
+        return None
+    return next((c for c in ctx.state.logins if c.account == account.name), None)
+
+
+_OFFLINE = "Offline: they will get your message on login"
+_SQUATTED = "Not logged in as the nick's owner: your message is kept for the owner's login"
+
+
 def _keep_for_later(
-    ctx: Context, target: str, text: str, tags: tuple[tuple[str, str], ...]
+    ctx: Context,
+    target: str,
+    text: str,
+    tags: tuple[tuple[str, str], ...],
+    why: str = _OFFLINE,
 ) -> bool:
-    """A message to a registered nick that is offline is stored for its next login."""
+    """A message to a registered nick that is offline (or held by someone else) is stored
+    for the account's next login; `why` tells the sender so."""
     account = ctx.server.accounts.get(target)
     if account is None or ctx.command == "TAGMSG":
         return False
@@ -121,7 +163,7 @@ def _keep_for_later(
     if "echo-message" in ctx.session.caps:
         ctx.send_out(out)
     if ctx.command == "PRIVMSG":
-        ctx.reply(RPL_AWAY, account.name, text="Offline: they will get your message on login")
+        ctx.reply(RPL_AWAY, account.name, text=why)
     return True
 
 

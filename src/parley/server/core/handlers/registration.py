@@ -74,6 +74,8 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if folded == "nickserv":  # the services pseudo-user's name is never free
         ctx.reply(ERR_NICKNAMEINUSE, nick)
         return
+    if ctx.server.reservations.refused(ctx, nick):  # re-taken after a rename off it
+        return
     if session.phase is not Phase.REGISTERED:
         session.asked_nick = nick
         if holder is not None:

@@ -15,6 +15,7 @@ from parley.irc.casemap import fold, valid_nick
 from parley.irc.message import Message
 from parley.server.core import events as ev
 from parley.server.core.context import Context
+from parley.server.core.deletion import account_gone
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
@@ -188,10 +189,11 @@ def _ns_dropping(ctx: Context, account: str | None) -> None:
     if account is None or ctx.session.account != account:
         _say(ctx, "Wrong password.")
         return
-    ctx.server.accounts.delete(account)
+    ctx.server.accounts.delete(account)  # with its presence, stays and side of lines
     ctx.session.account = None
     if ctx.session.client is not None:
         ctx.state.apply(ev.AccountChanged(ctx.session.client.nick, None), ctx.session)
+    account_gone(ctx.server, account)  # its other sessions too, and what memory holds
     log.info("account %s dropped", account)
     _say(ctx, f"Account {account} deleted; you are logged out.")
 

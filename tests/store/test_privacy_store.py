@@ -1,0 +1,234 @@
+"""The store's side of docs/privacy.md: who reads stored lines, and what deleting an
+account takes with it, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from parley.server.store import schema
+from parley.server.store.accounts import MemoryAccountStore, Presence, SqliteAccountStore
+from parley.server.store.history import HistoryItem, MemoryHistory, Reader, SqliteHistory, Window
+
+FOREVER = 1e12
+
+
+def line(
+    msgid: str, when: float, target: str, sender: str = "alice", **fields: object
+) -> HistoryItem:
+    """A stored line from `sender` (with the account of that name unless told) to `target`."""
+    conversation = target.lower() if target.startswith("#") else " ".join(sorted((sender, target)))
+    values: dict[str, object] = {"account": sender, **fields}
+    source = f"{sender}!u@h"
+    return HistoryItem(
+        msgid, when, conversation, target, source, command="PRIVMSG", text=msgid, **values
+    )  # type: ignore[arg-type]
+
+
+def texts(store: SqliteHistory | MemoryHistory, conversation: str, reader: Reader) -> list[str]:
+    return [i.text for i in store.between(conversation, 0.0, FOREVER, 100, False, reader)]
+
+
+def test_lines_stored_before_the_rule_are_read_by_no_one(tmp_path: Path) -> None:
+    path = tmp_path / "parley.db"
+    old = sqlite3.connect(path)
+    for script in schema.MIGRATIONS[:7]:
+        for statement in schema.statements(script):
+            old.execute(statement)
+    old.execute(
+        "INSERT INTO history (msgid, time, conversation, target, source, account, command,"
+        " text, tags, sender, recipient) VALUES ('m1', 1.0, '#vault', '#vault', 'a!a@h',"
+        " NULL, 'PRIVMSG', 'old secret', '[]', 'a', '#vault')"
+    )
+    old.execute("PRAGMA user_version=7")
+    old.commit()
+    old.close()
+    history = SqliteHistory(path)
+    try:
+        assert texts(history, "#vault", Reader("bob", "bob", "u1")) == []
+        assert texts(history, "#vault", Reader("a", None, "u2", (("x", 0.0, FOREVER),))) == []
+    finally:
+        history.close()
+
+
+def test_a_line_is_read_by_the_public_or_by_members_of_its_incarnation(tmp_path: Path) -> None:
+    accounts = SqliteAccountStore(tmp_path / "parley.db")
+    accounts.create("bob", "$argon2id$x")  # (stays are kept for existing accounts only)
+    history = SqliteHistory(tmp_path / "parley.db")
+    memory = MemoryHistory()
+    try:
+        for store in (history, memory):
+            store.append(line("open", 10.0, "#vault", incarnation="i1", public=True))
+            store.append(line("closed", 11.0, "#vault", incarnation="i1"))
+            store.append(line("later", 13.0, "#vault", incarnation="i1"))
+            store.append(line("anew", 14.0, "#vault", incarnation="i2"))
+            store.save_windows([Window("#vault", "i1", "bob", 10.5, 12.0)])
+        history.flush()
+        for store in (history, memory):
+            stranger = Reader("eve", None, "u-eve")
+            assert texts(store, "#vault", stranger) == ["open"]
+            bob = Reader("bob", "bob", "u-bob")  # his saved stay: 10.5 < time <= 12
+            assert texts(store, "#vault", bob) == ["open", "closed"]
+            recreator = Reader("mal", "mal", "u-mal", (("i2", 13.5, FOREVER),))
+            assert texts(store, "#vault", recreator) == ["open", "anew"]
+            staying = Reader("ann", None, "u-ann", (("i1", 11.0, FOREVER),))
+            assert texts(store, "#vault", staying) == ["open", "later"]  # joined after "closed"
+    finally:
+        history.close()
+        accounts.close()
+
+
+def test_private_lines_without_accounts_belong_to_the_connection(tmp_path: Path) -> None:
+    history = SqliteHistory(tmp_path / "parley.db")
+    try:
+        history.append(line("hi", 1.0, "bob", account=None, sender_uid="u1", recipient_uid="u2"))
+        history.flush()
+        assert texts(history, "alice bob", Reader("alice", None, "u1")) == ["hi"]
+        assert texts(history, "alice bob", Reader("alice", None, "u9")) == []  # the nick's next
+        assert texts(history, "alice bob", Reader("bob", None, "u2")) == ["hi"]
+        assert texts(history, "alice bob", Reader("alice", "alice", "u1")) == ["hi"]  # logged in
+        assert texts(history, "alice bob", Reader("alice", "alice", "u7")) == []
+    finally:
+        history.close()
+
+
+def test_deleting_an_account_takes_what_it_left_and_what_lands_after(tmp_path: Path) -> None:
+    path = tmp_path / "parley.db"
+    accounts = SqliteAccountStore(path)
+    history = SqliteHistory(path)
+    try:
+        accounts.create("alice", "$argon2id$x")
+        accounts.create("bob", "$argon2id$y")
+        history.append(line("to bob", 1.0, "bob", recipient_account="bob"))
+        history.append(line("to alice", 2.0, "alice", "bob", recipient_account="alice"))
+        history.append(line("in vault", 3.0, "#vault", incarnation="i1"))
+        history.flush()
+        history.save_windows([Window("#vault", "i1", "alice", 0.0, 5.0)])
+        accounts.save_presence({"alice": Presence(("#vault",), 5.0)})
+        assert accounts.delete("alice")
+        [gone] = accounts.deletions(0)
+        assert gone.name == "alice" and accounts.deletions(gone.serial) == []
+        history.append(line("late", 6.0, "bob", recipient_account="bob"))  # landing after
+        history.forget_account("alice")  # (the server, noticing the deletion)
+        history.save_windows([Window("#vault", "i1", "alice", 5.0, 7.0)])
+        accounts.save_presence({"alice": Presence(("#vault",), 8.0)})
+        accounts.create("alice", "$argon2id$new owner")
+        heir = Reader("alice", "alice", "u-new")
+        assert texts(history, "alice bob", heir) == []
+        assert texts(history, "#vault", heir) == []
+        assert history.missed("alice", 0.0, 10) == []
+        assert accounts.presence("alice") is None
+        bob = Reader("bob", "bob", "u-bob")  # bob's side stays his
+        assert texts(history, "alice bob", bob) == ["to bob", "to alice", "late"]
+    finally:
+        history.close()
+        accounts.close()
+
+
+def test_memory_stores_forget_a_deleted_account_too() -> None:
+    accounts = MemoryAccountStore()
+    history = MemoryHistory()
+    accounts.create("alice", "$argon2id$x")
+    accounts.save_presence({"alice": Presence(("#vault",), 5.0)})
+    history.append(line("to bob", 1.0, "bob", recipient_account="bob"))
+    history.save_windows([Window("#vault", "i1", "alice", 0.0, 5.0)])
+    assert accounts.delete("alice")
+    history.forget_account("alice")
+    accounts.save_presence({"alice": Presence(("#vault",), 8.0)})
+    accounts.create("alice", "$argon2id$new owner")
+    assert accounts.presence("alice") is None
+    assert [d.name for d in accounts.deletions(0)] == ["alice"]
+    assert texts(history, "alice bob", Reader("alice", "alice", "u-new")) == []
+    assert history.windows == []
+
+
+def test_an_account_with_many_stays_reads_exactly_the_lines_within_them(tmp_path: Path) -> None:
+    """Stays never overlap: the last one begun before a line decides, found by the index."""
+    path = tmp_path / "parley.db"
+    accounts = SqliteAccountStore(path)
+    accounts.create("bob", "$argon2id$x")
+    history = SqliteHistory(path)
+    try:
+        # bob in #vault during [10k + 1, 10k + 5] for k < 500; a closed line every 2.5 s
+        history.save_windows(
+            [Window("#vault", "i1", "bob", 10.0 * k + 1, 10.0 * k + 5) for k in range(500)]
+        )
+        for n in range(2000):
+            history.append(line(f"m{n}", 2.5 * n + 0.5, "#vault", incarnation="i1"))
+        history.flush()
+        bob = Reader("bob", "bob", "u-bob")
+        got = texts(history, "#vault", bob)  # the first 100 he may read
+        expected = [f"m{n}" for n in range(2000) if 1 < (2.5 * n + 0.5) % 10 <= 5][:100]
+        assert got == expected
+        assert texts(history, "#vault", Reader("eve", "eve", "u-eve")) == []
+    finally:
+        history.close()
+        accounts.close()
+
+
+def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:
+    """What LATEST 100 of #vault gives `reader`, and the SQLite VM steps it cost."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    history._reader.set_progress_handler(count, 100)  # one call per 100 instructions
+    try:
+        got = [i.text for i in history.between("#vault", 0.0, FOREVER, 100, True, reader)]
+    finally:
+        history._reader.set_progress_handler(None, 0)
+    return got, steps[0]
+
+
+def test_a_newcomer_to_a_busy_secret_channel_costs_what_they_may_read(tmp_path: Path) -> None:
+    """Not a scan of every line they may not: the cost does not grow with the channel."""
+    costs = []
+    for size in (1_000, 20_000):
+        history = SqliteHistory(tmp_path / f"{size}.db")
+        try:
+            history.append(line("public", 1.0, "#vault", incarnation="i1", public=True))
+            for n in range(size):
+                history.append(line(f"closed{n}", 2.0 + n, "#vault", incarnation="i1"))
+            history.flush()
+            newcomer = Reader("eve", None, "u-eve", (("i1", 1.0e6, FOREVER),))
+            got, steps = read_steps(history, newcomer)
+            assert got == ["public"]
+            member = Reader("bob", None, "u-bob", (("i1", 0.0, FOREVER),))
+            texts_, member_steps = read_steps(history, member)
+            assert texts_ == [f"closed{n}" for n in range(size - 100, size)]
+            costs.append((steps, member_steps))
+        finally:
+            history.close()
+    (small, small_member), (big, big_member) = costs
+    assert big <= small + 50 and big_member <= small_member + 50, costs
+
+
+def test_a_later_holder_of_a_nick_costs_nothing_to_turn_away(tmp_path: Path) -> None:
+    """Reading one's side of a conversation does not read the other side's lines."""
+    costs = []
+    for size in (1_000, 20_000):
+        history = SqliteHistory(tmp_path / f"{size}.db")
+        try:
+            for n in range(size):
+                sent = line(f"m{n}", 1.0 + n, "bob", account=None, sender_uid="u-old")
+                history.append(sent)
+            history.flush()
+            steps = [0]
+
+            def count(steps: list[int] = steps) -> int:
+                steps[0] += 1
+                return 0
+
+            history._reader.set_progress_handler(count, 100)
+            later = Reader("alice", None, "u-new")
+            got = history.between("alice bob", 0.0, FOREVER, 100, True, later)
+            history._reader.set_progress_handler(None, 0)
+            assert got == []
+            old = Reader("alice", None, "u-old")
+            assert texts(history, "alice bob", old) == [f"m{n}" for n in range(100)]
+            costs.append(steps[0])
+        finally:
+            history.close()
+    assert costs[1] <= costs[0] + 50, costs
