@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 from parley.server.store.accounts import SqliteAccountStore
-from parley.server.store.commits import Commits
 
 
 def test_account_written_by_another_connection_is_found_at_once(tmp_path: Path) -> None:
@@ -42,5 +41,10 @@ def test_commits_of_other_tables_do_not_hide_accounts(tmp_path: Path) -> None:
     assert found is not None and found.name == "Kim"
 
 
-def test_without_a_wal_index_there_is_nothing_to_watch(tmp_path: Path) -> None:
-    assert Commits(tmp_path / "absent.db").token() is None
+def test_the_stores_own_writes_are_seen_at_once(tmp_path: Path) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    assert server.get("lee") is None
+    server.create("Lee", "$argon2id$hash")
+    assert server.get("LEE") is not None
+    server.delete("lee")
+    assert server.get("lee") is None
