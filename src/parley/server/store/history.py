@@ -146,7 +146,7 @@ class HistoryStore(Protocol):
         """Whether senders of messages should wait: the writer is behind (cheap, any thread)."""
         ...
 
-    def wait_drained(self, callback: Callable[[], None]) -> bool:
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
         """Have `callback` called (from any thread) once no longer lagging; False if not now."""
         ...
 
@@ -165,7 +165,7 @@ class MemoryHistory:
     def lagging(self) -> bool:
         return False
 
-    def wait_drained(self, callback: Callable[[], None]) -> bool:
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
         return False
 
     def between(
@@ -240,7 +240,7 @@ def _roll_back(db: sqlite3.Connection) -> None:
             db.execute("ROLLBACK")
 
 
-def _call(waiters: list[Callable[[], None]]) -> None:
+def _call(waiters: list[Callable[[], object]]) -> None:
     """Call back those waiting for the writer (a closed event loop refuses: no matter)."""
     for waiter in waiters:
         with contextlib.suppress(RuntimeError):
@@ -291,7 +291,7 @@ class SqliteHistory:
         self._hurry = threading.Event()  # ...and it should not wait for more
         # The backlog and the writer's health (changed under the lock).
         self._lagging = False  # past queue_high, until back under queue_low
-        self._waiters: list[Callable[[], None]] = []  # called once no longer lagging
+        self._waiters: list[Callable[[], object]] = []  # called once no longer lagging
         self._failing = False  # the last write failed; it is being retried
         self._failures = 0
         self._last_error: str | None = None
@@ -333,7 +333,7 @@ class SqliteHistory:
     def lagging(self) -> bool:
         return self._lagging
 
-    def wait_drained(self, callback: Callable[[], None]) -> bool:
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
         with self._lock:
             if not self._lagging:
                 return False
@@ -413,7 +413,7 @@ class SqliteHistory:
 
     def _stored(self, count: int) -> None:
         """A write succeeded: those items leave the queue; waiting senders may go on."""
-        waiters: list[Callable[[], None]] = []
+        waiters: list[Callable[[], object]] = []
         with self._lock:
             del self._uncommitted.items[:count]
             queued = len(self._uncommitted.items)
@@ -434,7 +434,7 @@ class SqliteHistory:
 
     def _failed(self, error: str) -> None:
         """A write failed: say so once per outage; senders are not held for a broken disk."""
-        waiters: list[Callable[[], None]] = []
+        waiters: list[Callable[[], object]] = []
         with self._lock:
             first = not self._failing
             self._failing = True
