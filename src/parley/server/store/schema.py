@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from parley.server.store.files import new_private_file, private_database
+
 DB_NAME = "parley.db"
 
 
@@ -77,7 +79,9 @@ VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
-    """A connection in WAL mode, the schema brought up to date."""
+    """A connection in WAL mode, the schema brought up to date; the files 0600."""
+    if not Path(path).exists():
+        new_private_file(Path(path))
     try:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
@@ -86,6 +90,7 @@ def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
         _migrate(db, path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: {exc} (the file is left as it is)") from None
+    private_database(path)
     return db
 
 
