@@ -27,6 +27,7 @@ from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
 from parley.server.store.history import SqliteHistory
+from parley.server.store.schema import check as check_database
 from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
@@ -56,6 +57,8 @@ class Process:
         self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
         private_dir(Path(config.data_dir))  # 0700; looser modes found are tightened and logged
+        took = check_database(Path(config.data_dir) / DB_NAME)  # damaged pages: refuse to start
+        log.info("database checked (PRAGMA quick_check) in %.2f s", took)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
