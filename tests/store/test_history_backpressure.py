@@ -30,13 +30,11 @@ class Gate:
 
     def __init__(self) -> None:
         self.open = threading.Event()
-        self.waiting = threading.Event()  # a commit is held at the gate
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         real = SqliteHistory._commit
 
         def held(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
-            self.waiting.set()
             self.open.wait(GATE_TIMEOUT)
             real(db, batch)
 
