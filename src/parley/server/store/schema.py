@@ -114,7 +114,9 @@ def check(path: Path) -> float:
             problems = [str(row[0]) for row in db.execute(f"PRAGMA quick_check({CHECK_ROWS})")]
         finally:
             db.close()
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError as exc:  # cannot be opened or read (permissions, locks)
+        raise StoreError(f"{path}: {exc} (the file is left as it is)") from None
+    except sqlite3.DatabaseError as exc:  # malformed, or not a database at all
         problems = [str(exc)]
     if problems != ["ok"]:
         found = "; ".join(line for p in problems for line in p.splitlines()[:CHECK_ROWS])
