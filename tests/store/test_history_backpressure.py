@@ -6,6 +6,8 @@ how slow the disk is does not matter, only that the backlog stays bounded.
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +19,7 @@ from parley.server.config import HistoryPolicy
 from parley.server.net.connection import ClientConnection, stored_message
 from parley.server.store.history import HistoryItem, SqliteHistory
 from support.client import IrcClient
-from support.servers import ThreadServer
+from support.servers import ProcessServer, ThreadServer
 from support.waiting import wait_until
 
 POLICY = HistoryPolicy(queue_high=50, queue_low=10, queue_max=200)
@@ -132,3 +134,81 @@ def test_only_message_commands_count_as_stored() -> None:
         assert stored_message(line)
     for line in (b"PING x", b"WHO #a", b"@a=1", b":only.a.prefix", b"", b"JOIN #privmsg"):
         assert not stored_message(line)
+
+
+class Blaster(threading.Thread):
+    """A client with echo-message saying numbered lines in bursts, counting its own echoes.
+
+    A PING ends each burst, and at most WINDOW bursts go unanswered: the client
+    keeps the server busy yet reads what it is sent, so it is never dropped for
+    its send queue.
+    """
+
+    def __init__(self, port: int, nick: str, bursts: int) -> None:
+        super().__init__(daemon=True)
+        self.client = IrcClient(port)
+        self.client.register(nick, caps=("echo-message",))
+        self.client.sock.settimeout(None)
+        self.nick = nick
+        self.bursts = bursts
+        self.echoed = 0  # own messages the server has echoed (so accepted and queued)
+        self.pongs = threading.Semaphore(WINDOW - 1)
+        self.done = threading.Event()  # the connection is over
+        self.reader = threading.Thread(target=self._read, daemon=True)
+
+    def _read(self) -> None:
+        mine = f":{self.nick}!".encode()
+        pending = b""
+        with contextlib.suppress(OSError):
+            while data := self.client.sock.recv(1 << 16):
+                *lines, pending = (pending + data).split(b"\r\n")
+                for line in lines:
+                    if line.startswith(mine) and b" PRIVMSG " in line:
+                        self.echoed += 1
+                    elif b" PONG " in line:
+                        self.pongs.release()
+        self.done.set()
+        self.pongs.release()
+
+    def run(self) -> None:
+        self.reader.start()
+        with contextlib.suppress(OSError):
+            for b in range(self.bursts):
+                lines = (f"PRIVMSG #lobby :{self.nick} {b} {n}\r\n" for n in range(BURST))
+                self.client.sock.sendall("".join(lines).encode() + b"PING b\r\n")
+                if not self.pongs.acquire(timeout=GATE_TIMEOUT) or self.done.is_set():
+                    return
+
+
+BURST = 100
+WINDOW = 5
+BLASTERS = 3
+
+
+def test_sigkill_under_saturating_load_loses_at_most_the_high_water_mark(tmp_path: Path) -> None:
+    high = 100
+    config = tmp_path / "parley.toml"
+    config.write_text(f"[history]\nqueue_high = {high}\nqueue_low = 20\nqueue_max = 1000\n")
+    data_dir = tmp_path / "data"
+    server = ProcessServer(
+        ["--config", str(config), "--listen", "127.0.0.1:0", "--no-tls", "--no-flood-limit",
+         "--data-dir", str(data_dir)]
+    )  # fmt: skip
+    blasters = [Blaster(server.port(), f"blaster{i}", bursts=10_000) for i in range(BLASTERS)]
+    try:
+        for blaster in blasters:
+            blaster.start()
+        wait_until(lambda: sum(b.echoed for b in blasters) >= 50 * high, timeout=60,
+                   what="a good load of messages accepted")  # fmt: skip
+        echoed = sum(b.echoed for b in blasters)  # all of these were queued before the kill
+        server.signal(signal.SIGKILL)
+        server.wait()
+    finally:
+        server.stop()
+        for blaster in blasters:
+            blaster.client.close()
+            blaster.join(timeout=GATE_TIMEOUT)
+    db = sqlite3.connect(data_dir / "parley.db")
+    (stored,) = db.execute("SELECT count(*) FROM history").fetchone()
+    db.close()
+    assert stored >= echoed - high, (stored, echoed)
