@@ -14,8 +14,10 @@ crash does not lose it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ from parley.irc.casemap import fold
 from parley.server.store.schema import DB_NAME, StoreError, connect
 
 __all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
+
+log = logging.getLogger("parley.store")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,7 @@ class SqliteAccountStore:
         self.path = Path(path)
         self._db = connect(self.path, synchronous="FULL")  # accounts: durable at once
         self._names = AccountNames(self._db)
+        self._presence_failing = False  # the last save_presence failed (said once)
 
     def get(self, name: str) -> Account | None:
         folded = fold(name)
@@ -217,10 +222,25 @@ class SqliteAccountStore:
         return Presence(tuple(json.loads(row[0])), float(row[1]))
 
     def save_presence(self, states: dict[str, Presence]) -> None:
+        """Best effort: a full disk or a lock held too long by another process costs
+        this save (the sweep saves everyone again within a minute), never the
+        connection, which a failed write must not leave inside its transaction."""
         rows = [(fold(k), json.dumps(v.channels), v.last_seen) for k, v in states.items()]
-        self._db.execute("BEGIN")
-        self._db.executemany("INSERT OR REPLACE INTO account_state VALUES (?, ?, ?)", rows)
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO account_state VALUES (?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            if not self._presence_failing:
+                log.warning("accounts: where %d users are was not saved: %s", len(rows), exc)
+            self._presence_failing = True
+            return
+        if self._presence_failing:
+            log.warning("accounts: where users are is saved again")
+            self._presence_failing = False
 
     def close(self) -> None:
         self._db.close()
