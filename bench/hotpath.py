@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from parley.server.config import Config, Limits
+from parley.server.config import Config, HistoryPolicy, Limits
 from parley.server.core.server import Server
 from parley.server.net.connection import ClientConnection
 from parley.server.net.hub import Hub
@@ -76,7 +76,11 @@ def measure(
     with tempfile.TemporaryDirectory() as tmp:
         limits = replace(Limits(), flood_enabled=False, connections_per_ip=0)
         config = Config(data_dir=Path(tmp), lobby=None, listen=(), tls_listen=(), limits=limits)
-        history = SqliteHistory(Path(tmp) / "parley.db")
+        # Every line fed is processed: the backlog bound (which would pause these
+        # senders while the writer catches up) is set above what the run sends.
+        room = rounds * senders * batch * 2
+        policy = HistoryPolicy(queue_high=room, queue_low=1, queue_max=room)
+        history = SqliteHistory(Path(tmp) / "parley.db", policy)
         core = Server(config, history=history)
         hub = Hub(core, loop)
         conns, transports = [], []

@@ -44,3 +44,20 @@ def test_metrics_count_connections_registrations_and_messages(
     assert after["parley_bytes_out_total"] > before["parley_bytes_out_total"]
     assert after["parley_handler_errors_total"] == 0
     assert "parley_event_loop_lag_seconds" in after
+
+
+def test_metrics_and_the_console_show_the_history_writer(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    from parley.server.admin import views
+
+    server = make_server(metrics=Address("127.0.0.1", 0))
+    assert server.process is not None and server.process.metrics_port is not None
+    values = scrape(server.process.metrics_port)
+    assert values['parley_history_writer_state{state="ok"}'] == 1
+    assert values['parley_history_writer_state{state="failing"}'] == 0
+    assert values["parley_history_queued"] == 0
+    assert values["parley_history_dropped_total"] == 0
+    assert values["parley_history_write_failures_total"] == 0
+    counters = server.call(views.counters, server.process)
+    assert counters.history is not None and counters.history.state == "ok"

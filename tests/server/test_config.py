@@ -240,6 +240,8 @@ def test_bad_addresses_are_refused(text: str) -> None:
         ("[[oper]]\nname = 'a'\npassword = '$argon2id$junk'\n", "oper: the password hash"),
         ("[[oper]]\nname='a'\npassword='b'\n[[oper]]\nname='a'\npassword='c'\n", "oper.name:"),
         ("listen = []\ntls_listen = []\n", "listen: no listener"),
+        ("[history]\nqueue_low = 5000\n", "history: needs 0 < queue_low < queue_high"),
+        ("[history]\nqueue_max = 100\n", "history: needs 0 < queue_low < queue_high"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, toml: str, key: str) -> None:

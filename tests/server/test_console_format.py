@@ -21,3 +21,13 @@ def test_rates_and_durations_read_short() -> None:
     assert [duration(s) for s in (5, 125, 3 * 3600 + 300, 2 * 86400 + 4 * 3600)] == [
         "5 s", "2 min", "3 h 05 min", "2 d 4 h",
     ]  # fmt: skip
+
+
+def test_the_history_writer_is_mentioned_only_when_something_is_wrong() -> None:
+    from parley.server.console.style import history_note
+    from parley.server.store.history import WriterStatus
+
+    assert history_note(WriterStatus("ok", 3, 0, 0, None)) == ""
+    failing = history_note(WriterStatus("failing", 50, 150, 4, "database or disk is full"))
+    assert "NOT STORED" in failing and "disk is full" in failing and "150" in failing
+    assert "paused" in history_note(WriterStatus("lagging", 2500, 0, 0, None))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from parley.server.store.accounts import SqliteAccountStore
-from parley.server.store.commits import Commits
+from parley.server.store.accounts import Presence, SqliteAccountStore
 
 
 def test_account_written_by_another_connection_is_found_at_once(tmp_path: Path) -> None:
@@ -42,5 +41,27 @@ def test_commits_of_other_tables_do_not_hide_accounts(tmp_path: Path) -> None:
     assert found is not None and found.name == "Kim"
 
 
-def test_without_a_wal_index_there_is_nothing_to_watch(tmp_path: Path) -> None:
-    assert Commits(tmp_path / "absent.db").token() is None
+def test_the_stores_own_writes_are_seen_at_once(tmp_path: Path) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    assert server.get("lee") is None
+    server.create("Lee", "$argon2id$hash")
+    assert server.get("LEE") is not None
+    server.delete("lee")
+    assert server.get("lee") is None
+
+
+def test_a_lock_held_by_another_process_costs_one_presence_save_not_the_store(
+    tmp_path: Path,
+) -> None:
+    server = SqliteAccountStore(tmp_path / "parley.db")
+    server._db.execute("PRAGMA busy_timeout = 50")  # not the 5 s it waits in service
+    server.create("Ann", "$argon2id$hash")  # presence is kept for accounts only
+    other = sqlite3.connect(tmp_path / "parley.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as a long write of the sqlite3 shell or a script
+    server.save_presence({"ann": Presence(("#a",), 1.0)})  # refused: said in the log, not raised
+    other.execute("COMMIT")
+    server.save_presence({"ann": Presence(("#b",), 2.0)})
+    assert server.presence("ann") == Presence(("#b",), 2.0)
+    other.execute("INSERT INTO accounts (folded, name, password_hash, created) VALUES"
+                  " ('bo', 'Bo', '$argon2id$hash', 1.0)")  # fmt: skip
+    assert server.get("bo") is not None  # no stale snapshot left behind

@@ -191,6 +191,8 @@ def test_a_newcomer_to_a_busy_secret_channel_costs_what_they_may_read(tmp_path: 
             history.append(line("public", 1.0, "#vault", incarnation="i1", public=True))
             for n in range(size):
                 history.append(line(f"closed{n}", 2.0 + n, "#vault", incarnation="i1"))
+                if n % 5000 == 4999:
+                    history.flush()  # within the writer's queue: nothing is dropped
             history.flush()
             newcomer = Reader("eve", None, "u-eve", (("i1", 1.0e6, FOREVER),))
             got, steps = read_steps(history, newcomer)
@@ -214,6 +216,8 @@ def test_a_later_holder_of_a_nick_costs_nothing_to_turn_away(tmp_path: Path) -> 
             for n in range(size):
                 sent = line(f"m{n}", 1.0 + n, "bob", account=None, sender_uid="u-old")
                 history.append(sent)
+                if n % 5000 == 4999:
+                    history.flush()  # within the writer's queue: nothing is dropped
             history.flush()
             steps = [0]
 

@@ -26,7 +26,9 @@ from parley.server.net.worker import ThreadWorker
 from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
+from parley.server.store.files import private_dir
 from parley.server.store.history import SqliteHistory
+from parley.server.store.schema import check as check_database
 from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
@@ -55,7 +57,9 @@ class Process:
         self.metrics_port: int | None = None
         self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
-        Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+        private_dir(Path(config.data_dir))  # 0700; looser modes found are tightened and logged
+        took = check_database(Path(config.data_dir) / DB_NAME)  # damaged pages: refuse to start
+        log.info("database checked (PRAGMA quick_check) in %.2f s", took)
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)

@@ -144,9 +144,11 @@ def _warn(message: str) -> None:
 
 def load(args: argparse.Namespace) -> Config:
     """The config for these arguments, with its data dir created."""
+    from parley.server.store.files import private_dir
+
     config = build_config(args, warn=_warn)
     try:
-        Path(config.data_dir).mkdir(parents=True, exist_ok=True)
+        private_dir(Path(config.data_dir))
     except OSError as exc:
         raise ConfigError(f"data_dir: cannot create {config.data_dir}: {exc.strerror}") from None
     return config

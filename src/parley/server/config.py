@@ -88,6 +88,11 @@ class HistoryPolicy:
     replay_lines: int = 20  # shown on JOIN to clients without draft/chathistory; 0: none
     max_age_days: float = 0.0  # older messages are deleted; 0: kept forever
     max_per_target: int = 0  # messages kept per channel or conversation; 0: no cap
+    # The writer's backlog, in messages: past queue_high, senders of messages are
+    # paused until it is back under queue_low; past queue_max, messages are not stored.
+    queue_high: int = 2000
+    queue_low: int = 500
+    queue_max: int = 10000
 
 
 @dataclass(frozen=True, slots=True)

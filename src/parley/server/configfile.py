@@ -255,7 +255,10 @@ def _history(table: dict[str, Any]) -> HistoryPolicy:
         if value < 0:
             raise ConfigError(f"history.{key}: must be 0 or more")
         changes[key] = value
-    return dataclasses.replace(defaults, **changes)
+    policy = dataclasses.replace(defaults, **changes)
+    if not 0 < policy.queue_low < policy.queue_high <= policy.queue_max:
+        raise ConfigError("history: needs 0 < queue_low < queue_high <= queue_max")
+    return policy
 
 
 def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from parley.server.store.history import WRITER_STATES
+
 if TYPE_CHECKING:
     from parley.server.app import Process
 
@@ -45,6 +47,26 @@ class ServerCollector:
         yield GaugeMetricFamily(
             "parley_event_loop_lag_seconds", "How late the last 1 s timer ran", value=hub.loop_lag
         )
+        writer = self.process.history.status()
+        yield GaugeMetricFamily(
+            "parley_history_queued", "Messages waiting to be stored", value=writer.queued
+        )
+        yield CounterMetricFamily(
+            "parley_history_dropped",
+            "Messages delivered but not stored (the history queue was full)",
+            value=writer.dropped,
+        )
+        yield CounterMetricFamily(
+            "parley_history_write_failures", "History writes that failed", value=writer.failures
+        )
+        state = GaugeMetricFamily(
+            "parley_history_writer_state",
+            "1 for the history writer's state: ok, lagging (senders paused), failing, stopped",
+            labels=["state"],
+        )
+        for name in WRITER_STATES:
+            state.add_metric([name], 1 if writer.state == name else 0)
+        yield state
 
 
 def serve_metrics(process: Process, host: str | None, port: int) -> Any:

@@ -67,7 +67,7 @@ def ensure_certificate(data_dir: Path, server_name: str) -> tuple[Path, Path]:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         # The key first: a cert.pem without its key.pem is made anew on the next start.
         _write_new(key_path, key_bytes, 0o600)
-        _write_new(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write_new(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o600)
     except OSError as exc:
         raise TLSError(f"cannot write a certificate in {folder}: {exc.strerror or exc}") from None
     return cert_path, key_path

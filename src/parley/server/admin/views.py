@@ -15,6 +15,7 @@ import parley
 from parley.server.core.bans import is_address_ban
 from parley.server.core.operations import active_bans
 from parley.server.core.session import Phase
+from parley.server.store.history import WriterStatus
 
 if TYPE_CHECKING:
     from parley.server.app import Process
@@ -97,6 +98,7 @@ class Counters:
     registrations: int
     handler_errors: int
     loop_lag: float  # seconds
+    history: WriterStatus | None = None  # the history writer's health
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ def counters(process: Process) -> Counters:
         registrations=core.stats.registrations,
         handler_errors=core.stats.handler_errors,
         loop_lag=hub.loop_lag,
+        history=process.history.status(),
     )
 
 

@@ -7,6 +7,8 @@ import tkinter as tk
 from dataclasses import dataclass
 from tkinter import font, ttk
 
+from parley.server.store.history import WriterStatus
+
 
 @dataclass(frozen=True, slots=True)
 class Palette:
@@ -96,6 +98,20 @@ def duration(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600} h {s % 3600 // 60:02d} min"
     return f"{s // 86400} d {s % 86400 // 3600} h"
+
+
+def history_note(writer: WriterStatus | None) -> str:
+    """What the header says of the history writer: nothing while all is well."""
+    if writer is None or (writer.state == "ok" and not writer.dropped):
+        return ""
+    words = {
+        "ok": "history stored",
+        "lagging": f"history behind ({writer.queued} waiting; senders paused)",
+        "failing": f"history NOT STORED: {writer.last_error} ({writer.queued} waiting, retrying)",
+        "stopped": "history writer stopped",
+    }
+    dropped = f", {writer.dropped} messages not stored" if writer.dropped else ""
+    return f" · {words.get(writer.state, writer.state)}{dropped}"
 
 
 def rate(value: float, unit: str = "") -> str:

@@ -24,7 +24,7 @@ from parley.server.console.actions import Actions
 from parley.server.console.charts import Chart
 from parley.server.console.dialogs import Dialog
 from parley.server.console.eventlog import EventLog
-from parley.server.console.style import PALETTE, duration, rate
+from parley.server.console.style import PALETTE, duration, history_note, rate
 from parley.server.console.tables import Column, TablePage
 
 log = logging.getLogger("parley.console")
@@ -251,7 +251,8 @@ class ConsoleWindow:
             self.say("Ready")
         self.title.configure(text=f"{info.name}")
         up = duration(time.time() - info.started)
-        self.about.configure(text=f"{info.network} network · Parley {info.version} · up {up}")
+        self.about.configure(text=f"{info.network} network · Parley {info.version} · up {up}"
+                             f"{history_note(counters.history)}")  # fmt: skip
         self.listening.configure(text="    ".join(
             f"{x.address}{' (TLS)' if x.tls else ''}" for x in info.listeners))  # fmt: skip
         self.fingerprint.set(info.fingerprint or "no TLS listener")

@@ -12,6 +12,9 @@ time, each once the transport has taken the last (below its high-water mark),
 and the client's next lines wait until it is done. Nothing is allocated per
 connection that an idle one does not need: the queue of lines held back by
 flood control is made on first use.
+While the history writer is behind (`history.lagging()`), a message that would
+be stored is held the same way, with reading paused, until the writer calls
+back: the backlog stays bounded and only senders of messages wait.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from parley.server.core.session import Phase, Session
@@ -54,6 +58,17 @@ def line_too_long(line: bytes) -> bool:
             return len(line) - 1 > MAX_TAGS
         return space - 1 > MAX_TAGS or len(line) - space - 1 > MAX_LINE - 2
     return len(line) > MAX_LINE - 2
+
+
+_STORED = (b"PRIVMSG", b"NOTICE", b"TAGMSG")
+
+
+def stored_message(line: bytes) -> bool:
+    """Whether a line is a command whose message history stores (tags and prefix skipped)."""
+    words = line.split(None, 3)
+    while words and words[0][:1] in (b"@", b":"):
+        words.pop(0)
+    return bool(words) and words[0].upper() in _STORED
 
 
 class ClientConnection(asyncio.Protocol):
@@ -207,6 +222,7 @@ class ClientConnection(asyncio.Protocol):
         assert session is not None
         core = self._hub.core
         flood = core.config.limits.flood_enabled
+        lagging = core.history.lagging
         for index, raw in enumerate(lines):
             if self.closing:
                 return
@@ -214,7 +230,11 @@ class ClientConnection(asyncio.Protocol):
                 self._hold(list(lines)[index:])
                 self._pause_input()
                 return
-            if flood and not self._take_token(session.phase is Phase.REGISTERED):
+            registered = session.phase is Phase.REGISTERED
+            if registered and lagging() and stored_message(raw) and self._wait_for_history():
+                self._hold(list(lines)[index:])
+                return
+            if flood and not self._take_token(registered):
                 self._hold(list(lines)[index:])
                 self._throttle()
                 return
@@ -251,6 +271,16 @@ class ClientConnection(asyncio.Protocol):
             self._transport.pause_reading()
         rate = self._hub.config.limits.flood_rate
         self._hub.loop.call_later((1.0 - self._tokens) / rate, self._resume)
+
+    def _wait_for_history(self) -> bool:
+        """Stop reading until the history writer has caught up; False if it has already."""
+        hub = self._hub
+        if not hub.core.history.wait_drained(partial(hub.loop.call_soon_threadsafe, self._resume)):
+            return False
+        if not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+        return True
 
     def _resume(self) -> None:
         if self.closing:

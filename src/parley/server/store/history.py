@@ -8,16 +8,26 @@ wakes once a batch, not once a message. What `append` accepted is durable once
 its batch commits: about WRITE_INTERVAL seconds later. SQLite runs in WAL mode,
 so a committed batch survives the process being killed (kill -9). Reads run on
 their own connection.
+
+The backlog is bounded. Past `queue_high` messages waiting, `lagging()` says so
+and the net layer stops reading from clients that send messages, until the
+writer is back under `queue_low` (it calls back those waiting); past
+`queue_max`, messages are still delivered but not stored, and counted. A failed
+write (a full disk, a locked or broken file) never ends the writer: it keeps
+the batch, retries with back-off, and takes up where it was once the disk has
+room; `status()` says how it is doing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +36,11 @@ from parley.irc.casemap import fold, is_channel
 from parley.server.config import HistoryPolicy
 from parley.server.store.schema import connect
 
+log = logging.getLogger("parley.history")
+
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
+RETRY_FIRST = 0.1  # seconds before a failed write is tried again; doubled each time
+RETRY_MAX = 2.0  # ...up to this
 PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
 EMPTY_REMEMBERED = 10_000  # quiet channels remembered as such, at most
 
@@ -110,6 +124,20 @@ class Reader:
         return mine is None and uid == self.uid  # (said before this connection logged in)
 
 
+WRITER_STATES = ("ok", "lagging", "failing", "stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStatus:
+    """How the history writer is doing, for metrics, the console and the log."""
+
+    state: str  # "ok"; "lagging": senders are paused; "failing": retrying a write; "stopped"
+    queued: int  # messages accepted and not yet stored
+    dropped: int  # messages delivered but not stored (the queue was full), since start
+    failures: int  # writes that failed, since start
+    last_error: str | None  # what the last failure said (kept after it recovers)
+
+
 def conversation_key(sender: str, target: str) -> str:
     """A channel's folded name, or both folded nicks in order, for private messages."""
     if is_channel(target):
@@ -156,6 +184,14 @@ class HistoryStore(Protocol):
         way to the disk too (the database did so for the others, schema.py)."""
         ...
 
+    def lagging(self) -> bool:
+        """Whether senders of messages should wait: the writer is behind (cheap, any thread)."""
+        ...
+
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
+        """Have `callback` called (from any thread) once no longer lagging; False if not now."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -188,6 +224,12 @@ class MemoryHistory:
             and w.joined < item.time <= w.left
             for w in self.windows
         )
+
+    def lagging(self) -> bool:
+        return False
+
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
+        return False
 
     def between(
         self,
@@ -273,6 +315,19 @@ def _when(item: HistoryItem) -> float:
     return item.time
 
 
+def _roll_back(db: sqlite3.Connection) -> None:
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back by itself
+            db.execute("ROLLBACK")
+
+
+def _call(waiters: list[Callable[[], object]]) -> None:
+    """Call back those waiting for the writer (a closed event loop refuses: no matter)."""
+    for waiter in waiters:
+        with contextlib.suppress(RuntimeError):
+            waiter()
+
+
 _COLUMNS = (
     "msgid, time, conversation, target, source, account, command, text, tags, recipient_account,"
     " sender_uid, recipient_uid, incarnation, public"
@@ -336,40 +391,167 @@ class SqliteHistory:
         self._stopping = False
         self._wake = threading.Event()  # there is something for the writer
         self._hurry = threading.Event()  # ...and it should not wait for more
+        # The backlog and the writer's health (changed under the lock).
+        self._lagging = False  # past queue_high, until back under queue_low
+        self._waiters: list[Callable[[], object]] = []  # called once no longer lagging
+        self._failing = False  # the last write failed; it is being retried
+        self._failures = 0
+        self._last_error: str | None = None
+        self._dropped = 0
+        self._dropped_before = -1  # `_dropped` when this run of drops began; -1: not dropping
         self._thread = threading.Thread(
             target=self._write_loop, args=(writer,), name="history-writer", daemon=True
         )
         self._thread.start()
 
     def append(self, item: HistoryItem) -> None:
-        self._empty.discard(item.conversation)
+        policy = self.policy
         with self._lock:
-            self._uncommitted.items.append(item)
-            self._batch.append(item)
+            queued = len(self._uncommitted.items)
+            if queued >= policy.queue_max:
+                self._dropped += 1
+                starts = self._dropped_before < 0
+                if starts:
+                    self._dropped_before = self._dropped - 1
+            else:
+                starts = False
+                self._uncommitted.items.append(item)
+                self._batch.append(item)
+                if queued + 1 >= policy.queue_high and not self._lagging and not self._failing:
+                    self._lagging = True
+                    self._hurry.set()  # no gathering: the writer is behind already
+        if queued >= policy.queue_max:
+            if starts:
+                log.warning(
+                    "history: %d messages wait for the disk; new ones are delivered but not"
+                    " stored until the writer catches up",
+                    queued,
+                )
+            return
+        self._empty.discard(item.conversation)
         if not self._wake.is_set():  # (the writer clears it under the lock)
             self._wake.set()
 
+    def lagging(self) -> bool:
+        return self._lagging
+
+    def wait_drained(self, callback: Callable[[], object]) -> bool:
+        with self._lock:
+            if not self._lagging:
+                return False
+            self._waiters.append(callback)
+            return True
+
+    def status(self) -> WriterStatus:
+        """The writer's state now (any thread)."""
+        with self._lock:
+            queued = len(self._uncommitted.items)
+            failing, lagging = self._failing, self._lagging
+            dropped, failures, error = self._dropped, self._failures, self._last_error
+        if not self._thread.is_alive():
+            state = "stopped"
+        else:
+            state = "failing" if failing else "lagging" if lagging else "ok"
+        return WriterStatus(state, queued, dropped, failures, error)
+
     def _write_loop(self, db: sqlite3.Connection) -> None:
-        """Wake on a batch's first item, let it gather WRITE_INTERVAL, commit it at once."""
+        """Wake on a batch's first item, let it gather WRITE_INTERVAL, commit it at once.
+
+        A batch whose write fails is kept (with what arrives meanwhile, up to
+        queue_max) and tried again after a back-off that doubles up to RETRY_MAX.
+        """
+        carried: list[HistoryItem] = []  # taken from the queue, not yet stored
+        delay = RETRY_FIRST
         while True:
             self._wake.wait()
             self._hurry.wait(WRITE_INTERVAL)
             with self._lock:
-                items, self._batch = self._batch, []
+                carried.extend(self._batch)
+                self._batch = []
                 flushes, self._flushes = self._flushes, []
                 stop = self._stopping
                 self._wake.clear()
                 self._hurry.clear()
-            if items:
-                self._commit(db, items)
-                self._retain(db, {i.conversation for i in items})
-                with self._lock:
-                    del self._uncommitted.items[: len(items)]
+            if carried:
+                error = self._store(db, carried)
+                if error is None:
+                    self._stored(len(carried))
+                    carried = []
+                    delay = RETRY_FIRST
+                else:
+                    self._failed(error)
             for done in flushes:
                 done.set()
             if stop:
+                if carried:
+                    log.error("history: %d messages could not be stored: %s", len(carried),
+                              self._last_error)  # fmt: skip
                 break
+            if carried:  # back off; a flush or a stop cuts the wait short
+                self._hurry.wait(delay)
+                delay = min(delay * 2, RETRY_MAX)
+                self._wake.set()
         db.close()
+
+    def _store(self, db: sqlite3.Connection, items: list[HistoryItem]) -> str | None:
+        """Commit `items` and apply retention; what went wrong, or None."""
+        try:
+            self._commit(db, items)
+        except sqlite3.Error as exc:
+            _roll_back(db)
+            return f"{type(exc).__name__}: {exc}"
+        except Exception:  # an item that can never be written: lose it, not the writer
+            _roll_back(db)
+            log.exception("history: %d messages could not be stored", len(items))
+            with self._lock:
+                self._dropped += len(items)
+            return None
+        try:
+            self._retain(db, {i.conversation for i in items})
+        except sqlite3.Error as exc:  # stored all the same; trimming is tried again next batch
+            _roll_back(db)
+            log.warning("history: retention failed: %s", exc)
+        return None
+
+    def _stored(self, count: int) -> None:
+        """A write succeeded: those items leave the queue; waiting senders may go on."""
+        waiters: list[Callable[[], object]] = []
+        with self._lock:
+            del self._uncommitted.items[:count]
+            queued = len(self._uncommitted.items)
+            recovered, failures = self._failing, self._failures
+            self._failing = False
+            if self._lagging and queued <= self.policy.queue_low:
+                self._lagging = False
+                waiters, self._waiters = self._waiters, []
+            dropped = 0
+            if self._dropped_before >= 0 and queued < self.policy.queue_max:
+                dropped = self._dropped - self._dropped_before
+                self._dropped_before = -1
+        if recovered:
+            log.warning("history: storing messages again (%d failed writes since start)", failures)
+        if dropped:
+            log.warning("history: %d messages were delivered but not stored", dropped)
+        _call(waiters)
+
+    def _failed(self, error: str) -> None:
+        """A write failed: say so once per outage; senders are not held for a broken disk."""
+        waiters: list[Callable[[], object]] = []
+        with self._lock:
+            first = not self._failing
+            self._failing = True
+            self._failures += 1
+            self._last_error = error
+            if self._lagging:
+                self._lagging = False
+                waiters, self._waiters = self._waiters, []
+        if first:
+            log.error(
+                "history: messages cannot be stored (%s); retrying, holding at most %d",
+                error,
+                self.policy.queue_max,
+            )
+        _call(waiters)
 
     def _urge(self, flush: threading.Event | None = None, stop: bool = False) -> None:
         """Have the writer commit what it has now (and stop after it, if `stop`)."""
@@ -591,7 +773,7 @@ class SqliteHistory:
             )
 
     def flush(self, timeout: float = 5.0) -> None:
-        """Wait until everything appended so far is committed (tests, shutdown)."""
+        """Wait until everything appended so far is committed, or its write failed (tests)."""
         done = threading.Event()
         self._urge(flush=done)
         done.wait(timeout)

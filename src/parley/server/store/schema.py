@@ -8,9 +8,14 @@ message, and so is a file that is not a database: nothing is replaced.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
+from parley.server.store.files import new_private_file, private_database
+
 DB_NAME = "parley.db"
+CHECK_ROWS = 5  # problems quick_check reports at most
+CHECK_TEXT = 400  # characters of them in the error
 
 
 class StoreError(Exception):
@@ -146,7 +151,9 @@ VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
-    """A connection in WAL mode, the schema brought up to date."""
+    """A connection in WAL mode, the schema brought up to date; the files 0600."""
+    if not Path(path).exists():
+        new_private_file(Path(path))
     try:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
@@ -155,7 +162,39 @@ def connect(path: Path, synchronous: str = "FULL") -> sqlite3.Connection:
         _migrate(db, path)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: {exc} (the file is left as it is)") from None
+    private_database(path)
     return db
+
+
+def check(path: Path) -> float:
+    """PRAGMA quick_check of the database, if there is one; the seconds it took.
+
+    Damaged pages (or a file SQLite cannot read) raise StoreError: the server
+    does not start on them, and the file is left as it is. The connection is
+    read-only, so nothing (not even a checkpoint on close) is written.
+    It reads every page: about 2 s for 800 MB in the page cache, 20 s from disk.
+    """
+    if not Path(path).is_file() or Path(path).stat().st_size == 0:
+        return 0.0
+    started = time.monotonic()
+    try:
+        db = sqlite3.connect(f"{Path(path).absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            problems = [str(row[0]) for row in db.execute(f"PRAGMA quick_check({CHECK_ROWS})")]
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:  # cannot be opened or read (permissions, locks)
+        raise StoreError(f"{path}: {exc} (the file is left as it is)") from None
+    except sqlite3.DatabaseError as exc:  # malformed, or not a database at all
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        found = "; ".join(line for p in problems for line in p.splitlines()[:CHECK_ROWS])
+        raise StoreError(
+            f"{path} is damaged (PRAGMA quick_check: {found[:CHECK_TEXT]}); it is not used and"
+            " left as it is: restore a backup, or save what can be read with the sqlite3"
+            " shell's .recover, and start again"
+        )
+    return time.monotonic() - started
 
 
 def statements(script: str) -> list[str]:
