@@ -18,12 +18,15 @@ from pathlib import Path
 import pytest
 
 import support.servers
+from parley.server.config import Limits
 from parley.server.configfile import ConfigError, read_toml
 from parley.server.net.admission import (
     SERVER_FULL,
+    TOO_MANY_FROM_ADDRESS,
     TOO_MANY_WAITING,
     TRIM_AFTER,
     TRIM_PAUSE,
+    Admission,
     Trimmer,
 )
 from parley.server.net.hub import Hub
@@ -257,3 +260,17 @@ def test_memory_is_trimmed_after_a_fall_from_the_peak_not_under_churn() -> None:
     assert not any(trimmer.sweep(500) for _ in range(TRIM_PAUSE))  # not again at once
     assert trimmer.sweep(500)
     assert len(trims) == 2
+
+
+def test_an_ipv6_user_s_whole_64_counts_as_one_address() -> None:
+    """Each IPv6 user holds 2**64 addresses: one per connection would dodge the cap."""
+    limits = Limits(connections_per_ip=3, connection_exempt=())
+    admission = Admission()
+    for host in ("2001:db8:0:1::a", "2001:db8:0:1::b", "2001:db8:0:1:ffff::c"):
+        assert admission.refusal(limits, host, 0, 0) is None
+        admission.count(host)
+    assert admission.refusal(limits, "2001:db8:0:1::d", 3, 0) == TOO_MANY_FROM_ADDRESS
+    assert admission.refusal(limits, "2001:db8:0:2::a", 3, 0) is None  # the next /64
+    assert admission.refusal(limits, "192.0.2.1", 3, 0) is None
+    admission.uncount("2001:db8:0:1::b")
+    assert admission.refusal(limits, "2001:db8:0:1::d", 2, 0) is None

@@ -271,6 +271,8 @@ ECHOING = [
     f"TAGMSG {LONG}",
     f"CAP {LONG}",
     f"TIME {LONG}",
+    f"CHATHISTORY {LONG}",
+    f"CHATHISTORY LATEST #c * {LONG}",
 ]
 
 
@@ -305,6 +307,9 @@ ODD_ECHOES = [
     "CAP :a b",
     "STATS ::x",
     "TIME :a b",
+    "CHATHISTORY :a b",
+    "CHATHISTORY ::x",
+    "CHATHISTORY :",
 ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
+from parley.irc.message import Message, encode
 from parley.server.config import Oper
 from parley.server.passwords import hash_password
 from support.client import IrcClient
@@ -140,3 +141,16 @@ def test_operators_kick_and_set_topics_in_channels_they_are_not_in(
     assert kick.source is not None and kick.source.startswith("boss!")
     boss.send("KICK #private alice :again")
     assert boss.expect("441")
+
+
+def test_a_kill_with_the_longest_reason_ends_with_an_error_line_within_512_bytes(
+    server: ThreadServer,
+) -> None:
+    boss = operator(server)
+    victim = IrcClient(server.port)
+    victim.register("victim")
+    boss.send("KILL victim :" + "r" * 490)  # a whole line's worth of reason
+    errors = [m for m in victim.wait_closed() if m.command == "ERROR"]
+    assert errors, "the victim is told why"
+    assert len(encode(Message("ERROR", errors[0].params))) <= 512
+    assert "Killed (boss (rrr" in errors[0].params[0]

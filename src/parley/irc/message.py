@@ -29,8 +29,9 @@ __all__ = [
 MAX_LINE = 512  # bytes a line may take, CRLF included and tags aside (modern IRC)
 # Commands whose last parameter is free text, which may be cut to fit MAX_LINE.
 FREE_TEXT = frozenset(
-    ("PRIVMSG", "NOTICE", "PART", "QUIT", "KICK", "TOPIC", "AWAY", "SETNAME", "WALLOPS", "KILL")
-)
+    ("PRIVMSG", "NOTICE", "PART", "QUIT", "KICK", "TOPIC", "AWAY", "SETNAME", "WALLOPS", "KILL",
+     "ERROR")
+)  # fmt: skip
 
 
 class ProtocolError(Exception):

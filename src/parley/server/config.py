@@ -88,6 +88,9 @@ class HistoryPolicy:
     replay_lines: int = 20  # shown on JOIN to clients without draft/chathistory; 0: none
     max_age_days: float = 0.0  # older messages are deleted; 0: kept forever
     max_per_target: int = 0  # messages kept per channel or conversation; 0: no cap
+    # Messages kept in all, the oldest deleted first: what users can make the disk
+    # hold has a bound even with no age or per-target cap; 0: no cap.
+    max_messages: int = 10_000_000
     # The writer's backlog, in messages: past queue_high, senders of messages are
     # paused until it is back under queue_low; past queue_max, messages are not stored.
     queue_high: int = 2000

@@ -128,6 +128,11 @@ class Context:
         assert self.deferred is None, "one slow job per command"
         self.deferred = Deferred(job, then, settle)
 
+    def fail(self, command: str, code: str, *context: str) -> None:
+        """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),
+        total and within 512 bytes whatever the context echoes of the client's words."""
+        self._add(self._stamped(encode_reply(self.server.name, "FAIL", (command, code, *context))))
+
     def notice(self, text: str) -> None:
         """A server notice to the sender."""
         self.send(Message("NOTICE", (self.nick, text), self.server.name))

@@ -1,7 +1,8 @@
 """Who may open a connection: counted at accept, before TLS or anything else costs us.
 
 How this works: every accepted socket is counted against its address
-(`connections_per_ip`), against all connections (`max_connections`, kept below
+(`connections_per_ip`; an IPv6 user's whole /64 is one address, as it is to
+the password throttles), against all connections (`max_connections`, kept below
 the process's open-files limit) and, while it is in its TLS handshake or not
 yet registered, against `max_unregistered`. Silent connections from many
 addresses can fill only the unregistered share; registered users keep the rest.
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from parley.server.config import Limits
+from parley.server.core.sources import party
 
 log = logging.getLogger("parley.net")
 
@@ -98,7 +100,7 @@ class Admission:
         `connections` is how many are open, `waiting` how many are unregistered.
         """
         cap = limits.connections_per_ip
-        if cap and self.per_ip[address] >= cap:
+        if cap and self.per_ip[party(address)] >= cap:
             reason = TOO_MANY_FROM_ADDRESS
         elif is_exempt(limits, address):
             return None
@@ -114,12 +116,13 @@ class Admission:
         return reason
 
     def count(self, address: str) -> None:
-        self.per_ip[address] += 1
+        self.per_ip[party(address)] += 1
 
     def uncount(self, address: str) -> None:
-        self.per_ip[address] -= 1
-        if self.per_ip[address] <= 0:
-            del self.per_ip[address]
+        key = party(address)
+        self.per_ip[key] -= 1
+        if self.per_ip[key] <= 0:
+            del self.per_ip[key]
 
     def report(self) -> None:
         """One log line for the refusals since the last report, not one per refusal."""

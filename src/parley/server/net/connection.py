@@ -25,6 +25,7 @@ from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from parley.irc.message import encode_parts
 from parley.server.core.session import Phase, Session
 
 if TYPE_CHECKING:
@@ -382,7 +383,7 @@ class ClientConnection(asyncio.Protocol):
         if transport is None:
             return
         if error is not None:
-            self.out.append(f"ERROR :{error}\r\n".encode())
+            self.out.append(encode_parts(None, "ERROR", (error,)))  # cut to 512 bytes
         self.flush()
         self.closing = True
         if transport.get_write_buffer_size():  # the peer has not taken everything yet

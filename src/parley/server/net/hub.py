@@ -41,6 +41,7 @@ class Hub:
         self.bytes_out = 0
         self.flood_throttles = 0  # times a client's reading was paused for flooding
         self.loop_lag = 0.0  # how late the last sweep ran, in seconds
+        self.sweep_errors = 0  # sweeps that raised (logged at the 1st, 10th, then hourly)
         self._sweeper: asyncio.TimerHandle | None = None
         # Connections with output queued this loop turn; one callback flushes them all.
         self.dirty: list[ClientConnection] = []
@@ -176,11 +177,16 @@ class Hub:
         closing = self._closing
         while closing and closing[0][0] <= now:
             closing.popleft()[1].abort()  # nothing if the peer has closed already
-        self.core.sweep()
-        self.admission.report()
-        self.trimmer.sweep(len(self.connections))
         next_due = now + SWEEP_INTERVAL
         self._sweeper = self.loop.call_at(next_due, self.start_sweeping, next_due)
+        try:  # a bug in one sweep must not end the timeouts and pings of every later one
+            self.core.sweep()
+            self.admission.report()
+            self.trimmer.sweep(len(self.connections))
+        except Exception:
+            self.sweep_errors += 1
+            if self.sweep_errors in (1, 10) or self.sweep_errors % 3600 == 0:
+                log.exception("sweep failed (%d times so far)", self.sweep_errors)
 
     async def close(self, grace: float = 5.0) -> None:
         """Stop listening and wait (bounded) for closing connections to flush."""

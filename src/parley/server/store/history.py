@@ -370,8 +370,9 @@ class SqliteHistory:
     """History in the data dir's SQLite database, written by one thread.
 
     The writer also applies the retention policy: after each batch it trims the
-    conversations it touched to `max_per_target`, and about once a minute it
-    deletes what is older than `max_age_days`.
+    conversations it touched to `max_per_target` and the whole to `max_messages`
+    (by id: holes left by other deletions make it keep a little fewer), and about
+    once a minute it deletes what is older than `max_age_days`.
     """
 
     def __init__(self, path: Path, policy: HistoryPolicy | None = None) -> None:
@@ -584,6 +585,11 @@ class SqliteHistory:
                     " WHERE conversation = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
                     (conversation, conversation, keep),
                 )
+        total = self.policy.max_messages
+        if total > 0:  # by id, the insertion order: a seek in the primary key, no count
+            db.execute(
+                "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", (total,)
+            )
         days = self.policy.max_age_days
         now = time.time()
         if days > 0 and now - self._last_prune > PRUNE_INTERVAL:

@@ -74,7 +74,7 @@ def record(
 
 
 def _fail(ctx: Context, code: str, *params: str) -> None:
-    ctx.send(Message("FAIL", ("CHATHISTORY", code, *params), ctx.server.name))
+    ctx.fail("CHATHISTORY", code, *params)
 
 
 def _parse_time(text: str) -> float | None:

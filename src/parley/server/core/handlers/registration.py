@@ -185,7 +185,7 @@ def handle_setname(ctx: Context, msg: Message) -> None:
     """IRCv3 setname: change one's real name; peers that asked are told."""
     realname = msg.params[0][: ctx.server.config.limits.realname_length]
     if not realname:
-        ctx.send(Message("FAIL", ("SETNAME", "INVALID_REALNAME", "Real name is empty")))
+        ctx.fail("SETNAME", "INVALID_REALNAME", "Real name is empty")
         return
     event = ev.RealnameChanged(ctx.client.nick, realname)
     out = ctx.state.apply(event, ctx.session)

@@ -101,7 +101,7 @@ def _registered(name: str, ctx: Context, error: str | None) -> None:
 
 
 def _fail(ctx: Context, code: str, name: str, text: str) -> None:
-    ctx.send(Message("FAIL", ("REGISTER", code, name, text), ctx.server.name))
+    ctx.fail("REGISTER", code, name, text)
 
 
 def nickserv(ctx: Context, text: str) -> None:
