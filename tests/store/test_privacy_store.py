@@ -8,7 +8,14 @@ from pathlib import Path
 
 from parley.server.store import schema
 from parley.server.store.accounts import MemoryAccountStore, Presence, SqliteAccountStore
-from parley.server.store.history import HistoryItem, MemoryHistory, Reader, SqliteHistory, Window
+from parley.server.store.history import (
+    MAX_STAYS,
+    HistoryItem,
+    MemoryHistory,
+    Reader,
+    SqliteHistory,
+    Window,
+)
 
 FOREVER = 1e12
 
@@ -236,3 +243,31 @@ def test_a_later_holder_of_a_nick_costs_nothing_to_turn_away(tmp_path: Path) -> 
         finally:
             history.close()
     assert costs[1] <= costs[0] + 50, costs
+
+
+def test_joining_and_leaving_over_and_over_does_not_slow_a_read(tmp_path: Path) -> None:
+    """Each stay costs a query: a read looks through the latest MAX_STAYS of them only."""
+    costs = []
+    for stays in (MAX_STAYS, 20 * MAX_STAYS):
+        path = tmp_path / f"{stays}.db"
+        accounts = SqliteAccountStore(path)
+        accounts.create("ann", "$argon2id$hash")
+        history = SqliteHistory(path)
+        try:
+            history.save_windows(
+                [Window("#vault", "i1", "ann", 10.0 + 2 * n, 11.0 + 2 * n) for n in range(stays)]
+            )
+            last = 10.0 + 2 * stays
+            history.append(line("early", 10.5, "#vault", incarnation="i1"))  # in the first stay
+            history.append(line("latest", last - 1.5, "#vault", incarnation="i1"))  # the last
+            history.flush()
+            ann = Reader("ann", "ann", "u-ann")
+            got, steps = read_steps(history, ann)
+            costs.append(steps)
+            assert "latest" in got
+            assert ("early" in got) == (stays <= MAX_STAYS)
+        finally:
+            history.close()
+            accounts.close()
+    small, big = costs
+    assert big <= small + 50, costs

@@ -43,6 +43,11 @@ RETRY_FIRST = 0.1  # seconds before a failed write is tried again; doubled each 
 RETRY_MAX = 2.0  # ...up to this
 PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
 EMPTY_REMEMBERED = 10_000  # quiet channels remembered as such, at most
+# An account's stays in one channel that one read looks through, the nearest to where
+# it starts first (the latest for LATEST and BEFORE): each costs a query, and joining
+# and leaving over and over must not make a read, on the event loop, as slow as the
+# number of times it was done. docs/privacy.md says so.
+MAX_STAYS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -691,8 +696,9 @@ class SqliteHistory:
             stays.extend(
                 db.execute(
                     "SELECT incarnation, joined, left FROM channel_members WHERE account = ?"
-                    " AND channel = ? AND joined < ? AND left > ?",
-                    (reader.account, conversation, before, after),
+                    " AND channel = ? AND joined < ? AND left > ?"
+                    f" ORDER BY joined {order} LIMIT ?",
+                    (reader.account, conversation, before, after, MAX_STAYS),
                 ).fetchall()
             )
         spans = [(i, max(lo, after), min(hi, before)) for i, lo, hi in stays if lo < before]
