@@ -4,7 +4,10 @@ account takes with it, on real SQLite files."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from parley.server.store import schema
 from parley.server.store.accounts import MemoryAccountStore, Presence, SqliteAccountStore
@@ -18,6 +21,9 @@ from parley.server.store.history import (
 )
 
 FOREVER = 1e12
+
+
+T = TypeVar("T")
 
 
 def line(
@@ -173,8 +179,8 @@ def test_an_account_with_many_stays_reads_exactly_the_lines_within_them(tmp_path
         accounts.close()
 
 
-def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:
-    """What LATEST 100 of #vault gives `reader`, and the SQLite VM steps it cost."""
+def vm_steps(history: SqliteHistory, read: Callable[[], T]) -> tuple[T, int]:
+    """What `read` gives, and the SQLite VM steps it cost on the history's reader."""
     steps = [0]
 
     def count() -> int:
@@ -183,10 +189,17 @@ def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:
 
     history._reader.set_progress_handler(count, 100)  # one call per 100 instructions
     try:
-        got = [i.text for i in history.between("#vault", 0.0, FOREVER, 100, True, reader)]
+        return read(), steps[0]
     finally:
         history._reader.set_progress_handler(None, 0)
-    return got, steps[0]
+
+
+def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:
+    """What LATEST 100 of #vault gives `reader`, and the SQLite VM steps it cost."""
+    return vm_steps(
+        history,
+        lambda: [i.text for i in history.between("#vault", 0.0, FOREVER, 100, True, reader)],
+    )
 
 
 def test_a_newcomer_to_a_busy_secret_channel_costs_what_they_may_read(tmp_path: Path) -> None:
@@ -226,20 +239,13 @@ def test_a_later_holder_of_a_nick_costs_nothing_to_turn_away(tmp_path: Path) -> 
                 if n % 5000 == 4999:
                     history.flush()  # within the writer's queue: nothing is dropped
             history.flush()
-            steps = [0]
-
-            def count(steps: list[int] = steps) -> int:
-                steps[0] += 1
-                return 0
-
-            history._reader.set_progress_handler(count, 100)
             later = Reader("alice", None, "u-new")
-            got = history.between("alice bob", 0.0, FOREVER, 100, True, later)
-            history._reader.set_progress_handler(None, 0)
+            read = partial(history.between, "alice bob", 0.0, FOREVER, 100, True, later)
+            got, steps = vm_steps(history, read)
             assert got == []
             old = Reader("alice", None, "u-old")
             assert texts(history, "alice bob", old) == [f"m{n}" for n in range(100)]
-            costs.append(steps[0])
+            costs.append(steps)
         finally:
             history.close()
     assert costs[1] <= costs[0] + 50, costs
@@ -269,5 +275,30 @@ def test_joining_and_leaving_over_and_over_does_not_slow_a_read(tmp_path: Path) 
         finally:
             history.close()
             accounts.close()
+    small, big = costs
+    assert big <= small + 50, costs
+
+
+def test_listing_ones_private_conversations_reads_only_ones_own_lines(tmp_path: Path) -> None:
+    """CHATHISTORY TARGETS runs on the event loop: its cost must not grow with the
+    traffic of everyone else (it was a scan of the whole history by nick pattern)."""
+    costs = []
+    for size in (1_000, 20_000):
+        history = SqliteHistory(tmp_path / f"{size}.db")
+        try:
+            history.append(line("hi", 1.0, "bob", sender="ann", account=None, sender_uid="u-ann"))
+            for n in range(size):
+                history.append(line(f"c{n}", 2.0 + n, "#busy", incarnation="i1", public=True))
+                if n % 5000 == 4999:
+                    history.flush()  # within the writer's queue: nothing is dropped
+            history.flush()
+            ann, other = Reader("ann", None, "u-ann"), Reader("ann", None, "u-other")
+            found, steps = vm_steps(history, partial(history.conversations, ann, 0.0, FOREVER, 100))
+            nobody = history.conversations(other, 0.0, FOREVER, 100)
+            assert found == [("ann bob", 1.0)]
+            assert nobody == []  # a later holder of the nick lists nothing
+            costs.append(steps)
+        finally:
+            history.close()
     small, big = costs
     assert big <= small + 50, costs

@@ -171,9 +171,10 @@ class HistoryStore(Protocol):
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None: ...
 
     def conversations(
-        self, nick: str, after: float, before: float, limit: int
+        self, reader: Reader, after: float, before: float, limit: int
     ) -> list[tuple[str, float]]:
-        """(conversation, latest time) of DMs with `nick`, for CHATHISTORY TARGETS."""
+        """(conversation, latest time) of the private conversations whose latest line the
+        reader may read falls between `after` and `before`, oldest first (TARGETS)."""
         ...
 
     def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
@@ -267,14 +268,14 @@ class MemoryHistory:
         )
 
     def conversations(
-        self, nick: str, after: float, before: float, limit: int
+        self, reader: Reader, after: float, before: float, limit: int
     ) -> list[tuple[str, float]]:
         latest: dict[str, float] = {}
         for item in self.items:
-            mine = " " in item.conversation and fold(nick) in item.conversation.split(" ")
-            if mine and after < item.time < before:
-                latest[item.conversation] = item.time
-        return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+            if " " in item.conversation and reader.may_read(item):
+                latest[item.conversation] = max(item.time, latest.get(item.conversation, 0.0))
+        found = [(c, t) for c, t in latest.items() if after < t < before]
+        return sorted(found, key=lambda kv: kv[1])[:limit]
 
     def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
         found = [
@@ -733,21 +734,27 @@ class SqliteHistory:
         return _row(row) if row else None
 
     def conversations(
-        self, nick: str, after: float, before: float, limit: int
+        self, reader: Reader, after: float, before: float, limit: int
     ) -> list[tuple[str, float]]:
-        me = fold(nick)
         with self._lock:
-            recent = self._uncommitted.conversations(nick, after, before, limit)
-        rows = self._reader.execute(
-            "SELECT conversation, MAX(time) AS latest FROM history"
-            " WHERE (conversation LIKE ? OR conversation LIKE ?) AND time > ? AND time < ?"
-            " GROUP BY conversation ORDER BY latest ASC LIMIT ?",
-            (f"{me} %", f"% {me}", after, before, limit),
-        ).fetchall()
-        latest = {str(c): float(t) for c, t in rows}
+            queued = self._uncommitted
+            recent = queued.conversations(reader, 0.0, float("inf"), len(queued.items))
+        # The reader's own sides only, each a range of an index (schema.py), as
+        # _private_items reads them: never a scan of everyone's history.
+        latest: dict[str, float] = {}
+        for side, identity in _SIDES:
+            for who in {reader.account, reader.uid} - {None}:
+                rows = self._reader.execute(
+                    f"SELECT conversation, MAX(time) FROM history WHERE {identity} = ?"
+                    f" AND incarnation IS NULL AND {side} = ? GROUP BY conversation",
+                    (who, reader.nick),
+                ).fetchall()
+                for conversation, when in rows:
+                    latest[str(conversation)] = max(float(when), latest.get(str(conversation), 0.0))
         for conversation, when in recent:
             latest[conversation] = max(when, latest.get(conversation, 0.0))
-        return sorted(latest.items(), key=lambda kv: kv[1])[:limit]
+        found = [(c, t) for c, t in latest.items() if after < t < before]
+        return sorted(found, key=lambda kv: kv[1])[:limit]
 
     def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
         with self._lock:

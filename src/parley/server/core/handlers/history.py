@@ -302,7 +302,7 @@ def _targets(ctx: Context, msg: Message) -> None:
         latest = history.between(channel.folded, 0.0, _FOREVER, 1, True, reader_for(ctx, channel))
         if latest and low < latest[0].time < high:
             found.append((latest[0].time, channel.name))
-    for conversation, _ in history.conversations(client.nick, 0.0, _FOREVER, MAX_LIMIT):
+    for conversation, _ in history.conversations(reader, low, high, limit):
         latest = history.between(conversation, 0.0, _FOREVER, 1, True, reader)
         if latest and low < latest[0].time < high:
             item = latest[0]
