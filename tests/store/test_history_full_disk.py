@@ -6,11 +6,8 @@ mount one), or a database that SQLite itself caps at its current size.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +16,7 @@ import pytest
 from parley.server.config import HistoryPolicy
 from parley.server.store import history as history_module
 from parley.server.store.history import HistoryItem, SqliteHistory
+from support.disk import fill_disk, mounted_tmpfs
 from support.waiting import wait_until
 
 POLICY = HistoryPolicy(queue_high=20, queue_low=5, queue_max=50)
@@ -40,40 +38,11 @@ def _stored(path: Path) -> list[str]:
         db.close()
 
 
-def _fill(directory: Path) -> Path:
-    """Write a file until the file system has no byte left; return it."""
-    filler = directory / "filler"
-    with filler.open("wb", buffering=0) as out:
-        for size in (1 << 16, 4096, 1):
-            with contextlib.suppress(OSError):
-                for _ in range(1 << 20):  # bounded: the disk is a few MB
-                    out.write(b"\0" * size)
-    with pytest.raises(OSError) as full, (directory / "probe").open("wb", buffering=0) as out:
-        out.write(b"\0" * 4096)
-    assert full.value.errno == errno.ENOSPC
-    return filler
-
-
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB tmpfs, unmounted afterwards; skipped where mounting is not allowed."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    try:
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(mount)],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip("cannot mount a tmpfs here (needs root); the page-count test covers it")
-    try:
+    """A 4 MB tmpfs (the page-count test covers a machine where none can be mounted)."""
+    with mounted_tmpfs(tmp_path / "disk") as mount:
         yield mount
-    finally:
-        done = subprocess.run(["umount", str(mount)], check=False, capture_output=True, timeout=30)
-        if done.returncode != 0:  # a file still open (a failed test): detach it all the same
-            subprocess.run(["umount", "-l", str(mount)], check=False, timeout=30)
 
 
 def _writer_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -119,7 +88,7 @@ def test_a_full_tmpfs_drops_what_does_not_fit_and_history_comes_back(
         history.append(_item(0))
         history.flush()
         assert _stored(path) == ["m000000"]
-        filler = _fill(small_disk)
+        filler = fill_disk(small_disk)
         _outage_and_recovery(history, path, filler.unlink, caplog)
         assert _stored(path)[:2] == ["m000000", "m000001"]  # the held batch, in order
     finally:

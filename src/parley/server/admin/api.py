@@ -143,7 +143,10 @@ class Admin:
         def work() -> str:
             core = self._process.core
             ban = op.new_ban(core, mask, minutes, reason, self._by, address)
-            dropped = op.add_ban(core, ban)
+            try:
+                dropped = op.add_ban(core, ban)
+            except op.Unsaved as unsaved:
+                return str(unsaved)
             length = f"for {minutes} minutes" if minutes else "until removed"
             gone = f"; {dropped} connection{'s' * (dropped != 1)} closed" if dropped else ""
             return f"Banned {ban.mask} {length}{gone}"
@@ -152,9 +155,11 @@ class Admin:
 
     def unban(self, mask: str, address: bool = False) -> Future[str]:
         def work() -> str:
-            return (
-                f"Removed the ban on {op.remove_ban(self._process.core, mask, self._by, address)}"
-            )
+            try:
+                removed = op.remove_ban(self._process.core, mask, self._by, address)
+            except op.Unsaved as unsaved:
+                return str(unsaved)
+            return f"Removed the ban on {removed}"
 
         return self._submit(work)
 

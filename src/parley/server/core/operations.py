@@ -28,6 +28,7 @@ from parley.server.core import observed as obs
 from parley.server.core.bans import in_network, is_address_ban, parse_address, parse_mask
 from parley.server.core.outgoing import Outgoing
 from parley.server.store.bans import Ban
+from parley.server.store.schema import StoreError
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -103,9 +104,21 @@ def _checked_mask(mask: str, address: bool) -> str:
         raise Refusal(str(exc)) from None
 
 
+class Unsaved(Exception):
+    """A ban change in force in memory that could not be written (a full disk): it
+    lasts until the server restarts. Its text is for the operator."""
+
+
 def add_ban(server: Server, ban: Ban) -> int:
-    """Keep the ban and disconnect whoever it matches now; returns how many went."""
-    server.add_ban(ban)
+    """Keep the ban and disconnect whoever it matches now; returns how many went.
+
+    Raises Unsaved, after all that, if the ban could not be written to the disk."""
+    unsaved = None
+    try:
+        server.add_ban(ban)  # in force in memory first: stopping the abuse comes first
+    except StoreError as exc:
+        log.error("%s", exc)
+        unsaved = f"The ban on {ban.mask} holds until the server restarts: {exc}"
     length = "until removed" if ban.expires is None else f"until {ban.expires:.0f}"
     log.info("%s banned %s (%s)", ban.set_by, ban.mask, length)
     server.tell(obs.Banned(ban.mask, ban.set_by, ban.reason, ban.expires))
@@ -120,6 +133,8 @@ def add_ban(server: Server, ban: Ban) -> int:
         if hit:
             dropped += 1
             server.end_session(session, quit_reason, quit_reason)
+    if unsaved is not None:
+        raise Unsaved(unsaved)
     return dropped
 
 
@@ -129,7 +144,12 @@ def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str
     if address:
         with contextlib.suppress(ValueError):  # stored in the form parse_address gives
             key = parse_address(key)
-    if not server.remove_ban(key):
+    try:
+        removed = server.remove_ban(key)
+    except StoreError as exc:
+        log.error("%s", exc)
+        raise Unsaved(f"The ban on {key} is lifted until the server restarts: {exc}") from None
+    if not removed:
         raise Refusal(f"No ban on {key}")
     log.info("%s removed the ban on %s", by, key)
     server.tell(obs.Unbanned(key, by))

@@ -7,6 +7,7 @@ through the Control it was given. Nothing here does I/O.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from parley.server.core.worker import (
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
+from parley.server.store.schema import StoreError
 
 log = logging.getLogger("parley.core")
 
@@ -130,7 +132,8 @@ class Server:
         now = self.clock.now()
         for ban in list(self.bans.values()):
             if not ban.active(now):
-                self.remove_ban(ban.mask)
+                with contextlib.suppress(StoreError):  # gone from memory; again at a restart
+                    self.remove_ban(ban.mask)
             elif matches(ban):
                 return ban
         return None
@@ -140,8 +143,10 @@ class Server:
         self.ban_store.add(ban)
 
     def remove_ban(self, mask: str) -> bool:
-        self.bans.pop(fold(mask), None)
-        return self.ban_store.remove(mask)
+        """Lift a ban; whether there was one (in force, or only on the disk)."""
+        in_force = self.bans.pop(fold(mask), None) is not None
+        stored = self.ban_store.remove(mask)  # (a ban not saved for a full disk is not there)
+        return in_force or stored
 
     def tell(self, happening: object) -> None:
         """Pass what operators may want to see (observed.py) to each observer."""

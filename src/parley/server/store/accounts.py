@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold
-from parley.server.store.schema import DB_NAME, StoreError, connect
+from parley.server.store.schema import DB_NAME, StoreError, connect, writing
 
 __all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
 
@@ -207,20 +207,22 @@ class SqliteAccountStore:
 
     def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
         account = Account(name, password_hash, time.time(), scram)
-        try:
-            self._db.execute(
-                "INSERT INTO accounts (folded, name, password_hash, created, scram)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (fold(name), name, password_hash, account.created, scram),
-            )
-        except sqlite3.IntegrityError:
-            raise AccountExists(name) from None
+        with writing(f"the account {name}"):
+            try:
+                self._db.execute(
+                    "INSERT INTO accounts (folded, name, password_hash, created, scram)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (fold(name), name, password_hash, account.created, scram),
+                )
+            except sqlite3.IntegrityError:
+                raise AccountExists(name) from None
         self._names.stale()
         return account
 
     def delete(self, name: str) -> bool:
         # (schema.py's triggers delete or detach, in the same transaction, what it leaves)
-        cursor = self._db.execute("DELETE FROM accounts WHERE folded = ?", (fold(name),))
+        with writing(f"the deletion of the account {name}"):
+            cursor = self._db.execute("DELETE FROM accounts WHERE folded = ?", (fold(name),))
         self._names.stale()
         return cursor.rowcount > 0
 
@@ -231,19 +233,22 @@ class SqliteAccountStore:
         return [Deletion(int(i), str(n), float(a)) for i, n, a in rows]
 
     def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool:
-        cursor = self._db.execute(
-            "UPDATE accounts SET password_hash = ?, scram = ? WHERE folded = ?",
-            (password_hash, scram, fold(name)),
-        )
+        with writing(f"the password of {name}"):
+            cursor = self._db.execute(
+                "UPDATE accounts SET password_hash = ?, scram = ? WHERE folded = ?",
+                (password_hash, scram, fold(name)),
+            )
         return cursor.rowcount > 0
 
     def names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT name FROM accounts ORDER BY folded")]
 
     def set_history_opt_out(self, name: str, opt_out: bool) -> bool:
-        cursor = self._db.execute(
-            "UPDATE accounts SET history_opt_out = ? WHERE folded = ?", (int(opt_out), fold(name))
-        )
+        with writing(f"the history setting of {name}"):
+            cursor = self._db.execute(
+                "UPDATE accounts SET history_opt_out = ? WHERE folded = ?",
+                (int(opt_out), fold(name)),
+            )
         return cursor.rowcount > 0
 
     def presence(self, name: str) -> Presence | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from parley.irc.casemap import fold
-from parley.server.store.schema import connect
+from parley.server.store.schema import connect, writing
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +56,16 @@ class SqliteBanStore:
                 for m, r, b, a, e in rows]  # fmt: skip
 
     def add(self, ban: Ban) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO bans VALUES (?, ?, ?, ?, ?)",
-            (fold(ban.mask), ban.reason, ban.set_by, ban.set_at, ban.expires),
-        )
+        with writing(f"the ban on {ban.mask}"):
+            self._db.execute(
+                "INSERT OR REPLACE INTO bans VALUES (?, ?, ?, ?, ?)",
+                (fold(ban.mask), ban.reason, ban.set_by, ban.set_at, ban.expires),
+            )
 
     def remove(self, mask: str) -> bool:
-        return self._db.execute("DELETE FROM bans WHERE mask = ?", (fold(mask),)).rowcount > 0
+        with writing(f"the removal of the ban on {mask}"):
+            cursor = self._db.execute("DELETE FROM bans WHERE mask = ?", (fold(mask),))
+        return cursor.rowcount > 0
 
     def close(self) -> None:
         self._db.close()

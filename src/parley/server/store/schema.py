@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from parley.server.store.files import new_private_file, private_database
@@ -19,7 +21,17 @@ CHECK_TEXT = 400  # characters of them in the error
 
 
 class StoreError(Exception):
-    """The database cannot be used (newer schema, corrupt file...)."""
+    """The database cannot be used (newer schema, corrupt file...), or a write failed."""
+
+
+@contextmanager
+def writing(what: str) -> Iterator[None]:
+    """A write's failure (a full disk, a lock held too long) as StoreError, so that the
+    caller can say what was not saved instead of failing with SQLite's exception."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"{what} could not be saved: {exc}") from None
 
 
 # Each entry takes the database from version i to i + 1.

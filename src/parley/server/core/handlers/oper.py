@@ -86,7 +86,10 @@ def _ban(ctx: Context, msg: Message, address: bool) -> None:
     length = f"{minutes} minutes" if minutes else "until removed"
     ctx.notice(f"Banned {ban.mask} ({length}): {ban.reason}")
     ctx.flush()  # the operator may fall under the ban
-    op.add_ban(ctx.server, ban)
+    try:
+        op.add_ban(ctx.server, ban)
+    except op.Unsaved as unsaved:
+        ctx.notice(str(unsaved))
 
 
 def handle_kline(ctx: Context, msg: Message) -> None:
@@ -104,6 +107,9 @@ def _unban(ctx: Context, msg: Message, address: bool) -> None:
         mask = op.remove_ban(ctx.server, msg.params[0], ctx.client.nick, address)
     except op.Refusal as refusal:
         op.refuse(ctx, refusal)
+        return
+    except op.Unsaved as unsaved:
+        ctx.notice(str(unsaved))
         return
     ctx.notice(f"Removed the ban on {mask}")
 

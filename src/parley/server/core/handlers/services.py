@@ -20,13 +20,14 @@ from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
 from parley.server.passwords import credentials
-from parley.server.store.accounts import AccountExists
+from parley.server.store.accounts import AccountExists, StoreError
 
 log = logging.getLogger("parley.core")
 
 MIN_PASSWORD = 8
 
-Created = Callable[[Context, "str | None"], None]  # what to do with _create's error text
+# What to do once _create is done: given the refusal (a FAIL code and its text), or None.
+Created = Callable[[Context, "tuple[str, str] | None"], None]
 
 
 def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
@@ -62,7 +63,11 @@ def _store_account(name: str, then: Created, ctx: Context, keys: tuple[str, str]
     try:
         account = ctx.server.accounts.create(name, *keys)
     except AccountExists:
-        then(ctx, "That name is taken")
+        then(ctx, ("ACCOUNT_EXISTS", "That name is taken"))
+        return
+    except StoreError as exc:  # a full disk: nothing was created, and the user is told
+        log.error("%s", exc)
+        then(ctx, ("TEMPORARILY_UNAVAILABLE", "The account could not be saved; try again later"))
         return
     log.info("account %s registered from %s", account.name, ctx.session.conn.host)
     log_in(ctx, account.name)
@@ -93,9 +98,9 @@ def handle_register(ctx: Context, msg: Message) -> None:
     _create(ctx, name, password, partial(_registered, name))
 
 
-def _registered(name: str, ctx: Context, error: str | None) -> None:
+def _registered(name: str, ctx: Context, error: tuple[str, str] | None) -> None:
     if error is not None:
-        _fail(ctx, "ACCOUNT_EXISTS", name, error)
+        _fail(ctx, error[0], name, error[1])
     else:
         ctx.send(Message("REGISTER", ("SUCCESS", name, "Account created"), ctx.server.name))
 
@@ -135,8 +140,8 @@ def _ns_register(ctx: Context, args: list[str]) -> None:
     _create(ctx, ctx.nick, args[0], _ns_registered)
 
 
-def _ns_registered(ctx: Context, error: str | None) -> None:
-    _say(ctx, error or f"Account {ctx.nick} registered; you are logged in.")
+def _ns_registered(ctx: Context, error: tuple[str, str] | None) -> None:
+    _say(ctx, f"{error[1]}." if error else f"Account {ctx.nick} registered; you are logged in.")
 
 
 def _ns_identify(ctx: Context, args: list[str]) -> None:
@@ -189,7 +194,12 @@ def _ns_dropping(ctx: Context, account: str | None) -> None:
     if account is None or ctx.session.account != account:
         _say(ctx, "Wrong password.")
         return
-    ctx.server.accounts.delete(account)  # with its presence, stays and side of lines
+    try:
+        ctx.server.accounts.delete(account)  # with its presence, stays and side of lines
+    except StoreError as exc:
+        log.error("%s", exc)
+        _say(ctx, "Your account could not be deleted now; try again later.")
+        return
     ctx.session.account = None
     if ctx.session.client is not None:
         ctx.state.apply(ev.AccountChanged(ctx.session.client.nick, None), ctx.session)
@@ -208,7 +218,12 @@ def _ns_set(ctx: Context, args: list[str]) -> None:
         _say(ctx, "SET HISTORY takes ON or OFF.")
         return
     opt_out = args[1].upper() == "OFF"
-    ctx.server.accounts.set_history_opt_out(account, opt_out)
+    try:
+        ctx.server.accounts.set_history_opt_out(account, opt_out)
+    except StoreError as exc:
+        log.error("%s", exc)
+        _say(ctx, "Your setting could not be saved now; try again later.")
+        return
     if ctx.session.client is not None:
         ctx.session.client.no_history = opt_out
     if opt_out:
