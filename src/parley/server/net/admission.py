@@ -74,7 +74,13 @@ def exempt_networks(masks: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def is_exempt(limits: Limits, address: str) -> bool:
-    networks = exempt_networks(limits.connection_exempt)
+    return _exempt(limits.connection_exempt, address)
+
+
+@lru_cache(maxsize=4096)
+def _exempt(masks: tuple[str, ...], address: str) -> bool:
+    """(Cached: a reconnecting client's address is parsed once, not at every accept.)"""
+    networks = exempt_networks(masks)
     if not networks:
         return False
     try:

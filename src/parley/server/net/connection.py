@@ -180,7 +180,8 @@ class ClientConnection(asyncio.Protocol):
         """Pause a long reply while the transport holds half the send queue: a piece
         pulled then (a quarter of it at most) never takes it past the limit."""
         sendq = self._hub.config.limits.sendq_bytes
-        transport.set_write_buffer_limits(high=min(HIGH_WATER, sendq // 2))
+        if sendq // 2 < HIGH_WATER:  # (the transport's own default otherwise)
+            transport.set_write_buffer_limits(high=sendq // 2)
 
     def handshake_failed(self) -> None:
         """The handshake timed out or failed; the socket is closed, and the count goes."""
