@@ -71,13 +71,18 @@ class Context:
 
     def reply(self, numeric: Numeric, *params: str, text: str | None = None) -> None:
         """A numeric to the sender: its nick, `params`, then the text."""
-        self._add(self.numeric(numeric, *params, text=text))
+        data = self.numeric(numeric, *params, text=text)
+        if self._more is None:  # (the usual case, on every registration's path)
+            self._lines.append(data)
+        else:
+            self._add(data)
 
     def numeric(self, numeric: Numeric, *params: str, text: str | None = None) -> bytes:
         """The line `reply` would queue, for a streamed reply to yield."""
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
-        return self._stamped(encode_reply(self.server.name, numeric.code, full))
+        data = encode_reply(self.server.name, numeric.code, full)
+        return self._stamped(data) if self.session.tag_mask & WANTS_TIME else data
 
     def stream(self, lines: Iterable[bytes]) -> None:
         """Lines made only as the client reads them (from `numeric`, or already tagged);

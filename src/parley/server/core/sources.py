@@ -11,9 +11,13 @@ import ipaddress
 from functools import lru_cache
 
 
-@lru_cache(maxsize=4096)
 def party(host: str) -> str:
     """The address, or for IPv6 its /64: what one user or machine holds."""
+    return host if ":" not in host else _v6_party(host)  # (asked at every accept)
+
+
+@lru_cache(maxsize=4096)
+def _v6_party(host: str) -> str:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -19,6 +19,7 @@ import ctypes.util
 import ipaddress
 import logging
 import resource
+import socket
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
@@ -73,21 +74,27 @@ def exempt_networks(masks: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(mask, strict=False) for mask in masks)
 
 
+@lru_cache(maxsize=8)
+def _ranges(masks: tuple[str, ...]) -> tuple[tuple[int, int, int], ...]:
+    """The exempt networks as (IP version, first address, last address) integers."""
+    return tuple(
+        (n.version, int(n.network_address), int(n.broadcast_address))
+        for n in exempt_networks(masks)
+    )
+
+
 def is_exempt(limits: Limits, address: str) -> bool:
-    return _exempt(limits.connection_exempt, address)
-
-
-@lru_cache(maxsize=4096)
-def _exempt(masks: tuple[str, ...], address: str) -> bool:
-    """(Cached: a reconnecting client's address is parsed once, not at every accept.)"""
-    networks = exempt_networks(masks)
-    if not networks:
+    """Whether `address` (as the socket gave it) is in `connection_exempt`. Every accept
+    asks, from ever new addresses: inet_pton, not the ipaddress module's parser."""
+    ranges = _ranges(limits.connection_exempt)
+    if not ranges:
         return False
+    version, family = (6, socket.AF_INET6) if ":" in address else (4, socket.AF_INET)
     try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+        value = int.from_bytes(socket.inet_pton(family, address), "big")
+    except (OSError, ValueError):
         return False
-    return any(ip in network for network in networks)
+    return any(v == version and first <= value <= last for v, first, last in ranges)
 
 
 class Admission:

@@ -117,9 +117,19 @@ def send_topic(ctx: Context, channel: Channel) -> None:
     ctx.reply(RPL_TOPICWHOTIME, channel.name, channel.topic_set_by, str(int(channel.topic_set_at)))
 
 
+# Members of a channel whose NAMES goes out at once; a larger one's is made as the
+# client reads it (Context.stream), so its size never meets the send queue.
+NAMES_AT_ONCE = 100
+
+
 def send_names(ctx: Context, channel: Channel, end: bool = True) -> None:
     """RPL_NAMREPLY lines that fit the line length, then (if `end`) RPL_ENDOFNAMES."""
-    ctx.stream(_names_lines(ctx, channel))
+    lines = _names_lines(ctx, channel)
+    if len(channel.members) <= NAMES_AT_ONCE:  # a few lines, the usual JOIN: sent at once
+        for line in lines:
+            ctx.send_raw(line)
+    else:
+        ctx.stream(lines)
     if end:
         ctx.reply(RPL_ENDOFNAMES, channel.name)
 
