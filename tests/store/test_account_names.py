@@ -5,18 +5,21 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from parley.server.store.accounts import Presence, SqliteAccountStore
+from parley.server.store.accounts import FRESH, Presence, SqliteAccountStore
+from support.waiting import wait_until
 
 
 def test_account_written_by_another_connection_is_found_at_once(tmp_path: Path) -> None:
+    """At once: within FRESH (a millisecond), far less than any shell command takes."""
     server = SqliteAccountStore(tmp_path / "parley.db")
     assert server.get("ivy") is None  # the names are in memory from here on
     command_line = SqliteAccountStore(tmp_path / "parley.db")
     command_line.create("Ivy", "$argon2id$hash")
+    wait_until(lambda: server.get("IVY") is not None, timeout=FRESH * 100, what="Ivy found")
     found = server.get("IVY")
     assert found is not None and found.name == "Ivy"
     command_line.delete("ivy")
-    assert server.get("ivy") is None
+    wait_until(lambda: server.get("ivy") is None, timeout=FRESH * 100, what="Ivy gone")
 
 
 def test_account_added_by_hand_in_sqlite_is_found_at_once(tmp_path: Path) -> None:
@@ -26,6 +29,7 @@ def test_account_added_by_hand_in_sqlite_is_found_at_once(tmp_path: Path) -> Non
     by_hand.execute("INSERT INTO accounts (folded, name, password_hash, created) VALUES"
                     " ('jo', 'Jo', '$argon2id$hash', 1.0)")  # fmt: skip
     by_hand.commit()
+    wait_until(lambda: server.get("Jo") is not None, timeout=FRESH * 100, what="Jo found")
     found = server.get("Jo")
     assert found is not None and found.name == "Jo"
 

@@ -147,11 +147,15 @@ class MemoryAccountStore:
         return True
 
 
+FRESH = 0.001  # seconds a check of other processes' commits holds: a shell command is slower
+
+
 class AccountNames:
     """Every account's folded name, as of the database's last commit.
 
-    Checking costs one `PRAGMA data_version` (about 4 us) while nothing was
-    committed; after a commit by another connection, one query of the change
+    Checking costs one `PRAGMA data_version` (about 4 us, made at most once every
+    FRESH seconds: a registration's lookups come far more often under load) while
+    nothing was committed; after a commit by another connection, one query of the change
     count (schema.py's triggers keep it), and a reload of the names only if
     they changed. This connection's own writes are not counted by data_version:
     the store calls `stale` after each.
@@ -160,11 +164,16 @@ class AccountNames:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._version: int | None = None  # the data_version the names were checked at
+        self._checked_at = 0.0  # when (time.monotonic) data_version was last read
         self._count = -1
         self._names: frozenset[str] = frozenset()
 
     def current(self) -> frozenset[str]:
-        """The names now."""
+        """The names now (as of at most FRESH seconds ago)."""
+        now = time.monotonic()
+        if self._version is not None and now - self._checked_at < FRESH:
+            return self._names  # (under load, lookups come far closer together than this)
+        self._checked_at = now
         (version,) = self._db.execute("PRAGMA data_version").fetchone()
         if version != self._version:
             # The version is read first: a commit after it moves it again, so the
