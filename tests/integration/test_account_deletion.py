@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +16,7 @@ from support.privacy import (
     register_account,
     say,
 )
-from support.servers import ThreadServer
+from support.servers import ThreadServer, run_cli
 
 PASSWORD = "wonderland1"
 TRACES = ("the vault's secret", "a secret for bob", "a secret for alice", "while you were away")
@@ -32,15 +29,6 @@ def traces(texts: list[str]) -> list[str]:
 @pytest.fixture
 def server(make_server: Callable[..., ThreadServer]) -> ThreadServer:
     return make_server(lobby=None, limits={"flood_enabled": False})
-
-
-def cli(data_dir: Path, *words: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *words],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def leave_traces(server: ThreadServer) -> tuple[IrcClient, IrcClient]:
@@ -109,7 +97,7 @@ def test_account_deleted_from_the_shell_is_logged_out_and_leaves_nothing(
     alice, bob = leave_traces(server)
     alice.send("CAP REQ account-notify")
     alice.expect("CAP")
-    done = cli(server.config.data_dir, "delete-account", "alice")
+    done = run_cli(server.config.data_dir, "delete-account", "alice")
     assert done.returncode == 0, done.stderr
     logged_out = alice.expect(lambda m: m.command == "ACCOUNT", timeout=10)
     assert logged_out.params == ("*",)

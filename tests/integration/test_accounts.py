@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import base64
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from parley.server.core.reservation import NICKSERV_PREFIX
 from support.client import IrcClient
 from support.scram_client import client_proof
-from support.servers import ThreadServer
-
-
-def cli(data_dir: Path, *words: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *words],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from support.servers import ThreadServer, run_cli
 
 
 def sasl_plain(client: IrcClient, account: str, password: str) -> str:
@@ -41,7 +30,7 @@ def test_account_created_while_running_logs_in_at_once(
     make_server: Callable[..., ThreadServer],
 ) -> None:
     server = make_server()
-    result = cli(server.config.data_dir, "create-account", "Alice", "correct horse")
+    result = run_cli(server.config.data_dir, "create-account", "Alice", "correct horse")
     assert result.returncode == 0, result.stderr
     client = IrcClient(server.port)
     assert sasl_plain(client, "alice", "correct horse") == "903"
@@ -61,7 +50,7 @@ def test_account_created_while_running_reserves_its_nick_at_once(
 ) -> None:
     server = make_server()
     IrcClient(server.port).register("early")  # the server has looked a nick up already
-    result = cli(server.config.data_dir, "create-account", "Grace", "grace's passphrase")
+    result = run_cli(server.config.data_dir, "create-account", "Grace", "grace's passphrase")
     assert result.returncode == 0, result.stderr
     squatter = IrcClient(server.port)
     squatter.send("NICK grace")
@@ -69,7 +58,7 @@ def test_account_created_while_running_reserves_its_nick_at_once(
     notice = squatter.expect(lambda m: m.command == "NOTICE" and m.source == NICKSERV_PREFIX)
     assert "belongs to a registered account" in notice.params[1]
     assert sasl_plain(IrcClient(server.port), "grace", "grace's passphrase") == "903"
-    assert cli(server.config.data_dir, "delete-account", "grace").returncode == 0
+    assert run_cli(server.config.data_dir, "delete-account", "grace").returncode == 0
     assert sasl_plain(IrcClient(server.port), "grace", "grace's passphrase") == "904"
 
 
@@ -77,25 +66,25 @@ def test_wrong_password_or_unknown_account_fails(
     make_server: Callable[..., ThreadServer],
 ) -> None:
     server = make_server()
-    assert cli(server.config.data_dir, "create-account", "bob", "sesame").returncode == 0
+    assert run_cli(server.config.data_dir, "create-account", "bob", "sesame").returncode == 0
     assert sasl_plain(IrcClient(server.port), "bob", "open") == "904"
     assert sasl_plain(IrcClient(server.port), "nobody", "sesame") == "904"
 
 
 def test_account_commands_report_mistakes(tmp_path: Path) -> None:
-    assert cli(tmp_path, "create-account", "carol", "pw").returncode == 0
-    again = cli(tmp_path, "create-account", "CAROL", "pw")
+    assert run_cli(tmp_path, "create-account", "carol", "pw").returncode == 0
+    again = run_cli(tmp_path, "create-account", "CAROL", "pw")
     assert again.returncode == 2 and "exists already" in again.stderr
-    assert cli(tmp_path, "list-accounts").stdout.split() == ["carol"]
-    bad = cli(tmp_path, "create-account", "9 lives", "pw")
+    assert run_cli(tmp_path, "list-accounts").stdout.split() == ["carol"]
+    bad = run_cli(tmp_path, "create-account", "9 lives", "pw")
     assert bad.returncode == 2 and "not a valid account name" in bad.stderr
-    assert cli(tmp_path, "delete-account", "carol").returncode == 0
-    missing = cli(tmp_path, "delete-account", "carol")
+    assert run_cli(tmp_path, "delete-account", "carol").returncode == 0
+    missing = run_cli(tmp_path, "delete-account", "carol")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
 
 
 def test_accounts_are_hashed_on_disk(tmp_path: Path) -> None:
-    assert cli(tmp_path, "create-account", "dave", "plain-secret").returncode == 0
+    assert run_cli(tmp_path, "create-account", "dave", "plain-secret").returncode == 0
     data = (tmp_path / "parley.db").read_bytes()
     wal = tmp_path / "parley.db-wal"
     if wal.exists():
@@ -106,7 +95,9 @@ def test_accounts_are_hashed_on_disk(tmp_path: Path) -> None:
 
 def test_scram_sha_256_login(make_server: Callable[..., ThreadServer]) -> None:
     server = make_server()
-    assert cli(server.config.data_dir, "create-account", "erin", "salted secret").returncode == 0
+    assert (
+        run_cli(server.config.data_dir, "create-account", "erin", "salted secret").returncode == 0
+    )
     client = IrcClient(server.port)
     client.send("CAP REQ sasl")
     client.expect("CAP")
@@ -129,7 +120,7 @@ def test_clients_logging_in_together_each_register_after_their_login(
 ) -> None:
     """Password checks run on worker threads; each client's later lines wait for its answer."""
     server = make_server(limits={"login_tries_per_account_address": 6})  # tries at once count
-    assert cli(server.config.data_dir, "create-account", "frank", "rosebud-42").returncode == 0
+    assert run_cli(server.config.data_dir, "create-account", "frank", "rosebud-42").returncode == 0
     blob = base64.b64encode(b"\0frank\0rosebud-42").decode()
     clients = [IrcClient(server.port) for _ in range(6)]
     for number, client in enumerate(clients):

@@ -7,8 +7,6 @@ is said to whoever asked, in one line; nothing shows a traceback.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from parley.server.passwords import hash_password
 from support import servers
 from support.client import IrcClient
 from support.disk import fill_disk, mounted_tmpfs
+from support.servers import run_cli
 
 
 @pytest.fixture
@@ -27,19 +26,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
 
 
-def _cli(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def test_account_commands_on_a_full_disk_say_so_in_one_line(small_disk: Path) -> None:
     data = small_disk / "data"
-    made = _cli(data, "create-account", "ann", stdin="a long password\n")
+    made = run_cli(data, "create-account", "ann", stdin="a long password\n")
     assert made.returncode == 0, made.stderr
     # As with the server running: the database is open, its -wal and -shm files exist,
     # so the commands get as far as writing.
@@ -51,16 +40,16 @@ def test_account_commands_on_a_full_disk_say_so_in_one_line(small_disk: Path) ->
         (("reset-password", "ann"), "another password\n"),
         (("delete-account", "ann"), ""),
     ):
-        refused = _cli(data, *args, stdin=stdin)
+        refused = run_cli(data, *args, stdin=stdin)
         assert refused.returncode != 0, (args, refused.stdout, refused.stderr)
         assert "Traceback" not in refused.stderr
         (line,) = refused.stderr.strip().splitlines()  # one line, saying why
         assert line.startswith("parley-server: error:") and "could not be saved" in line, line
     filler.unlink()  # space again: nothing was lost, and the commands work
     running.close()
-    listed = _cli(data, "list-accounts")
+    listed = run_cli(data, "list-accounts")
     assert listed.stdout.split() == ["ann"]
-    assert _cli(data, "create-account", "bob", stdin="a long password\n").returncode == 0
+    assert run_cli(data, "create-account", "bob", stdin="a long password\n").returncode == 0
 
 
 def test_a_kline_on_a_full_disk_holds_and_says_it_is_not_saved(small_disk: Path) -> None:

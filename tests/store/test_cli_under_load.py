@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from support.client import IrcClient
-from support.servers import ProcessServer
+from support.servers import ProcessServer, run_cli
 from support.waiting import wait_until
 
 TALKERS = 4
@@ -81,15 +79,6 @@ class Talker(threading.Thread):
         self.reader.join(timeout=10)
 
 
-def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 def _reserved(server: ProcessServer, nick: str) -> bool:
     """Whether the server says `nick` belongs to an account, to a newcomer taking it."""
     try:
@@ -133,15 +122,15 @@ def test_account_commands_beside_a_loaded_server_leave_it_up(
     wait_until(lambda: all(t.sent > 0 for t in talkers), what="every talker talking")
     for round_ in range(ROUNDS):
         name = f"cli{round_}"
-        listed = _cli(data_dir, "list-accounts")
+        listed = run_cli(data_dir, "list-accounts")
         assert listed.returncode == 0, listed.stderr
-        created = _cli(data_dir, "create-account", name, "a long password")
+        created = run_cli(data_dir, "create-account", name, "a long password")
         assert created.returncode == 0, created.stderr
         assert server.proc.poll() is None, "".join(server.output)
         assert _reserved(server, name), f"{name} created but unknown to the server"
-        listed = _cli(data_dir, "list-accounts")
+        listed = run_cli(data_dir, "list-accounts")
         assert name in listed.stdout.split(), listed.stderr
-        deleted = _cli(data_dir, "delete-account", name)
+        deleted = run_cli(data_dir, "delete-account", name)
         assert deleted.returncode == 0, deleted.stderr
         assert not _reserved(server, name), f"{name} deleted but still known"
         assert server.proc.poll() is None, "".join(server.output)

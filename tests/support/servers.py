@@ -182,3 +182,14 @@ class ProcessServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def run_cli(data_dir: Path, *words: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`parley-server --data-dir DIR WORDS...` as a real process: the shell's commands."""
+    return subprocess.run(
+        [sys.executable, "-m", "parley.server", "--data-dir", str(data_dir), *words],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
