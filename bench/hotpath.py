@@ -21,7 +21,7 @@ from parley.server.config import Config, HistoryPolicy, Limits
 from parley.server.core.server import Server
 from parley.server.net.connection import ClientConnection
 from parley.server.net.hub import Hub
-from parley.server.store.history import SqliteHistory
+from parley.server.store.sqlite_history import SqliteHistory
 
 
 class CountingTransport:

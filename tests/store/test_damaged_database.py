@@ -12,8 +12,9 @@ import pytest
 
 from parley.server.store import schema
 from parley.server.store.accounts import SqliteAccountStore
-from parley.server.store.history import HistoryItem, SqliteHistory
+from parley.server.store.history import HistoryItem
 from parley.server.store.schema import StoreError
+from parley.server.store.sqlite_history import SqliteHistory
 
 START_TIMEOUT = 30.0
 

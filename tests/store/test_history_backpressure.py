@@ -17,7 +17,8 @@ import pytest
 
 from parley.server.config import HistoryPolicy
 from parley.server.net.connection import ClientConnection, stored_message
-from parley.server.store.history import HistoryItem, SqliteHistory
+from parley.server.store.history import HistoryItem
+from parley.server.store.sqlite_history import SqliteHistory
 from support.client import IrcClient
 from support.servers import ProcessServer, ThreadServer
 from support.waiting import wait_until

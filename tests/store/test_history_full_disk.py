@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from parley.server.config import HistoryPolicy
-from parley.server.store import history as history_module
-from parley.server.store.history import HistoryItem, SqliteHistory
+from parley.server.store import sqlite_history as history_module
+from parley.server.store.history import HistoryItem
+from parley.server.store.sqlite_history import SqliteHistory
 from support.disk import fill_disk, mounted_tmpfs
 from support.waiting import wait_until
 

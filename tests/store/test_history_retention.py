@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from parley.server.config import HistoryPolicy
-from parley.server.store.history import HistoryItem, SqliteHistory
+from parley.server.store.history import HistoryItem
+from parley.server.store.sqlite_history import SqliteHistory
 
 
 def _line(n: int, target: str) -> HistoryItem:

@@ -11,14 +11,8 @@ from typing import TypeVar
 
 from parley.server.store import schema
 from parley.server.store.accounts import MemoryAccountStore, Presence, SqliteAccountStore
-from parley.server.store.history import (
-    MAX_STAYS,
-    HistoryItem,
-    MemoryHistory,
-    Reader,
-    SqliteHistory,
-    Window,
-)
+from parley.server.store.history import HistoryItem, MemoryHistory, Reader, Window
+from parley.server.store.sqlite_history import MAX_STAYS, SqliteHistory
 
 FOREVER = 1e12
 

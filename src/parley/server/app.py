@@ -27,8 +27,8 @@ from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
-from parley.server.store.history import SqliteHistory
 from parley.server.store.schema import check as check_database
+from parley.server.store.sqlite_history import SqliteHistory
 from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
