@@ -52,3 +52,22 @@ def test_ii_is_joined_to_the_lobby_and_chats(ii: Path, connect: Callable[..., Ir
     wait_until(lambda: "off to lunch" in read(ii / "out"), what="bob's quit with its reason")
     quits = [line for line in read(ii / "out").splitlines() if "has quit" in line]
     assert quits and "bob(bob@127.0.0.1)" in quits[-1]
+
+
+def test_ii_shows_one_word_messages_and_reasons(
+    ii: Path, connect: Callable[..., IrcClient]
+) -> None:
+    """ii reads a message's text and a quit's reason after ':', one word too."""
+    lobby = ii / "#lobby"
+    wait_until(lambda: "has joined #lobby" in read(lobby / "out"), what="ii in #lobby")
+    bob = connect("bob")
+    wait_until(lambda: "bob(bob@" in read(lobby / "out"), what="ii to see bob join")
+    bob.send("PRIVMSG iiuser psst")  # one word, sent without ':' as a client may
+    wait_until(lambda: "<bob> psst" in read(ii / "bob" / "out"), what="the one-word message")
+    bob.send("PRIVMSG #lobby :hi")
+    wait_until(lambda: "<bob> hi" in read(lobby / "out"), what="the one-word channel message")
+    bob.send("QUIT Quit")
+    wait_until(lambda: "has quit" in read(ii / "out"), what="bob's quit")
+    quits = [line for line in read(ii / "out").splitlines() if "has quit" in line]
+    assert "Quit" in quits[-1]
+    assert not (ii / "quit").exists() and not (ii / "Quit").exists()  # no window for it

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from parley.irc.message import Message, ProtocolError, encode, parse
+from parley.irc.message import Message, ProtocolError, encode, encode_parts, parse
 
 _safe = st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",))
 commands = st.one_of(st.from_regex(r"\A[A-Z]{1,12}\Z"), st.from_regex(r"\A[0-9]{3}\Z"))
@@ -96,3 +96,36 @@ def test_nul_in_a_line_is_a_protocol_error() -> None:
 def test_encode_refuses_what_cannot_be_on_the_wire(message: Message) -> None:
     with pytest.raises(ValueError):
         encode(message)
+
+
+# Free text always goes after ':', one word too: clients such as ii read a message's
+# text, or a quit's reason, from there (ngircd, InspIRCd and ergo send it so).
+FREE_TEXT_LINES = [
+    (Message("PRIVMSG", ("bob", "psst"), "alice!a@h"), b":alice!a@h PRIVMSG bob :psst\r\n"),
+    (Message("NOTICE", ("#c", "hi"), "alice!a@h"), b":alice!a@h NOTICE #c :hi\r\n"),
+    (Message("QUIT", ("Quit",), "bob!b@h"), b":bob!b@h QUIT :Quit\r\n"),
+    (Message("QUIT", ("",), "bob!b@h"), b":bob!b@h QUIT :\r\n"),
+    (Message("PART", ("#c", "bye"), "bob!b@h"), b":bob!b@h PART #c :bye\r\n"),
+    (Message("PART", ("#c",), "bob!b@h"), b":bob!b@h PART #c\r\n"),  # no reason: no text
+    (Message("KICK", ("#c", "bob", "out"), "op!o@h"), b":op!o@h KICK #c bob :out\r\n"),
+    (Message("TOPIC", ("#c", "news"), "op!o@h"), b":op!o@h TOPIC #c :news\r\n"),
+    (Message("AWAY", ("lunch",), "bob!b@h"), b":bob!b@h AWAY :lunch\r\n"),
+    (Message("ERROR", ("Closing",)), b"ERROR :Closing\r\n"),
+    (Message("FAIL", ("X", "CODE", "why")), b"FAIL X CODE :why\r\n"),
+    (Message("JOIN", ("#c",), "bob!b@h"), b":bob!b@h JOIN #c\r\n"),  # names stay bare
+    (Message("NICK", ("robert",), "bob!b@h"), b":bob!b@h NICK robert\r\n"),
+    (Message("MODE", ("#c", "+nt"), "op!o@h"), b":op!o@h MODE #c +nt\r\n"),
+]
+
+
+@pytest.mark.parametrize(("message", "wire"), FREE_TEXT_LINES)
+def test_free_text_always_goes_after_a_colon(message: Message, wire: bytes) -> None:
+    assert encode(message) == wire
+    assert parse(wire.rstrip(b"\r\n")) == message
+
+
+def test_a_numeric_s_text_goes_after_a_colon_even_one_word() -> None:
+    assert encode_parts("srv", "301", ("me", "bob", "lunch"), text=True) == (
+        b":srv 301 me bob :lunch\r\n"
+    )
+    assert encode_parts("srv", "324", ("me", "#c", "+nt")) == b":srv 324 me #c +nt\r\n"

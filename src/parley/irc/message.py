@@ -27,11 +27,15 @@ __all__ = [
 
 
 MAX_LINE = 512  # bytes a line may take, CRLF included and tags aside (modern IRC)
-# Commands whose last parameter is free text, which may be cut to fit MAX_LINE.
-FREE_TEXT = frozenset(
-    ("PRIVMSG", "NOTICE", "PART", "QUIT", "KICK", "TOPIC", "AWAY", "SETNAME", "WALLOPS", "KILL",
-     "ERROR")
-)  # fmt: skip
+# Commands with free text, by the index of the parameter that holds it: it is
+# always sent after ':' (one word too: `PRIVMSG bob :psst`, as ngircd, InspIRCd and
+# ergo do, and as clients such as ii expect), and may be cut to fit MAX_LINE.
+# -1: the last parameter, however many there are.
+TEXT_AT = {
+    "PRIVMSG": 1, "NOTICE": 1, "PART": 1, "QUIT": 0, "KICK": 2, "TOPIC": 1, "AWAY": 0,
+    "SETNAME": 0, "WALLOPS": 0, "KILL": 1, "ERROR": 0, "FAIL": -1, "WARN": -1, "NOTE": -1,
+}  # fmt: skip
+FREE_TEXT = frozenset(TEXT_AT)
 
 
 class ProtocolError(Exception):
@@ -164,19 +168,29 @@ def encode(msg: Message) -> bytes:
     return line
 
 
-def encode_parts(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+def encode_parts(
+    source: str | None, command: str, params: tuple[str, ...], text: bool = False
+) -> bytes:
     """`encode(Message(command, params, source))`, without making the Message.
 
     Replies are built this way: a frozen dataclass costs more to make than its line.
     Spaces are checked part by part; CR, LF and NUL once, on the whole line (the
-    hot path encodes a line for every broadcast and reply). ValueError if the
-    line cannot be put on the wire.
+    hot path encodes a line for every broadcast and reply). The last parameter
+    gets its ':' when it needs one, and always when it is free text (TEXT_AT, or
+    `text` for a numeric's text). ValueError if the line cannot be put on the wire.
     """
     if not command or " " in command:
         raise ValueError(f"bad command {command!r}")
     if params:
         last = params[-1]
-        if not last or " " in last or last[0] == ":":
+        at = TEXT_AT.get(command)
+        if (
+            text
+            or (at is not None and (at < 0 or at == len(params) - 1))
+            or not last
+            or " " in last
+            or last[0] == ":"
+        ):
             last = ":" + last
         if len(params) > 1:
             middle = params[:-1]
@@ -217,7 +231,9 @@ def _fit(data: bytes, text: str) -> bytes:
     return data[:end] + b"\r\n"
 
 
-def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> bytes:
+def encode_reply(
+    source: str | None, command: str, params: tuple[str, ...], text: bool = False
+) -> bytes:
     """A numeric reply, total whatever it echoes, and at most MAX_LINE bytes.
 
     Replies echo what the client sent (a nick, a channel, a subcommand). An echoed
@@ -226,10 +242,10 @@ def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> b
     parameters are cut short, on a character boundary, until the line fits.
     """
     try:
-        line = encode_parts(source, command, params)
+        line = encode_parts(source, command, params, text)
     except ValueError:
         params = (*map(_middle, params[:-1]), params[-1]) if params else params
-        line = encode_parts(source, command, params)
+        line = encode_parts(source, command, params, text)
     if len(line) <= MAX_LINE:
         return line
     parts = list(params)
@@ -241,7 +257,7 @@ def encode_reply(source: str | None, command: str, params: tuple[str, ...]) -> b
             break  # only one-byte parameters left: nothing to shorten
         kept = parts[longest].encode("utf-8", "replace")[:-cut]
         parts[longest] = kept.decode("utf-8", "ignore") or "*"  # a split character goes
-        line = encode_parts(source, command, tuple(parts))
+        line = encode_parts(source, command, tuple(parts), text)
     return line
 
 

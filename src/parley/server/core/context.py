@@ -81,7 +81,7 @@ class Context:
         """The line `reply` would queue, for a streamed reply to yield."""
         trailing = text if text is not None else numeric.text
         full = (self.nick, *params, trailing) if trailing is not None else (self.nick, *params)
-        data = encode_reply(self.server.name, numeric.code, full)
+        data = encode_reply(self.server.name, numeric.code, full, trailing is not None)
         return self._stamped(data) if self.session.tag_mask & WANTS_TIME else data
 
     def stream(self, lines: Iterable[bytes]) -> None:
