@@ -179,7 +179,8 @@ class Connection:
     def reconnect_now(self) -> None:
         """Skip the rest of the wait before the next try (the user asked)."""
         if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._retry_now.set)
+            with contextlib.suppress(RuntimeError):  # its loop closed as the thread ends
+                self._loop.call_soon_threadsafe(self._retry_now.set)
 
     def close(self, reason: str = "Leaving") -> None:
         """Quit and stop reconnecting; a connection still being made is abandoned."""
@@ -194,7 +195,10 @@ class Connection:
             self._retry_now.set()
 
         if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(quit_now)
+            # The thread may be ending on its own (the connection failed): its loop is
+            # then closed and takes no more calls, and there is nothing left to quit.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(quit_now)
             self._thread.join(timeout=5)
 
     # -- the connection thread -----------------------------------------------
