@@ -296,3 +296,24 @@ def test_listing_ones_private_conversations_reads_only_ones_own_lines(tmp_path: 
             history.close()
     small, big = costs
     assert big <= small + 50, costs
+
+
+def test_stays_that_ended_before_every_kept_line_are_pruned(tmp_path: Path) -> None:
+    """Joining and leaving over and over must not grow channel_members for good."""
+    path = tmp_path / "parley.db"
+    accounts = SqliteAccountStore(path)
+    accounts.create("ann", "$argon2id$hash")
+    history = SqliteHistory(path)
+    try:
+        history.save_windows(
+            [Window("#vault", "i1", "ann", 1.0 + n, 1.5 + n) for n in range(50)]  # long gone
+            + [Window("#vault", "i1", "ann", 90.0, 200.0)]  # around the line kept
+        )
+        history.append(line("kept", 100.0, "#vault", incarnation="i1"))
+        history.flush()  # the writer's first batch applies the retention policy
+        rows = sqlite3.connect(path).execute("SELECT joined, left FROM channel_members")
+        assert rows.fetchall() == [(90.0, 200.0)]
+        assert texts(history, "#vault", Reader("ann", "ann", "u-ann")) == ["kept"]
+    finally:
+        history.close()
+        accounts.close()

@@ -17,6 +17,7 @@ PREFIX_LETTERS = "ov"
 PREFIX_SYMBOLS = {"o": "@", "v": "+"}
 LIST_MODES = "beI"  # bans, ban exceptions, invite exceptions
 FLAG_MODES = "imnst"
+PRIVATE_FLAGS = frozenset("si")  # with a key, what makes a channel's lines not public
 
 
 class ListEntry:
@@ -76,7 +77,7 @@ class Channel:
     @property
     def public(self) -> bool:
         """Anyone may join and read along: no +s, +i or +k (docs/privacy.md)."""
-        return self.key is None and not self.flags & {"s", "i"}
+        return self.key is None and self.flags.isdisjoint(PRIVATE_FLAGS)
 
     def is_op(self, client: Client) -> bool:
         return "o" in self.members.get(client, "")

@@ -45,7 +45,7 @@ log = logging.getLogger("parley.history")
 WRITE_INTERVAL = 0.05  # seconds a batch may gather before it is committed
 RETRY_FIRST = 0.1  # seconds before a failed write is tried again; doubled each time
 RETRY_MAX = 2.0  # ...up to this
-PRUNE_INTERVAL = 60.0  # seconds between deletions of messages past their age
+PRUNE_INTERVAL = 60.0  # seconds between deletions of old messages and of stays before them
 EMPTY_REMEMBERED = 10_000  # quiet channels remembered as such, at most
 # An account's stays in one channel that one read looks through, the nearest to where
 # it starts first (the latest for LATEST and BEFORE): each costs a query, and joining
@@ -71,6 +71,12 @@ def _text(value: object) -> str | None:
 
 def _when(item: HistoryItem) -> float:
     return item.time
+
+
+def _kept(items: Iterable[HistoryItem], limit: int, newest: bool) -> list[HistoryItem]:
+    """`items` in time order, the `limit` newest (or oldest) of them."""
+    ordered = sorted(items, key=_when)
+    return ordered[-limit:] if newest else ordered[:limit]
 
 
 def _roll_back(db: sqlite3.Connection) -> None:
@@ -348,11 +354,16 @@ class SqliteHistory:
             db.execute(
                 "DELETE FROM history WHERE id <= (SELECT max(id) FROM history) - ?", (total,)
             )
-        days = self.policy.max_age_days
         now = time.time()
-        if days > 0 and now - self._last_prune > PRUNE_INTERVAL:
-            self._last_prune = now
+        if now - self._last_prune <= PRUNE_INTERVAL:
+            return
+        self._last_prune = now
+        days = self.policy.max_age_days
+        if days > 0:
             db.execute("DELETE FROM history WHERE time < ?", (now - days * 86400,))
+        # Stays that ended before the oldest line kept open nothing any more: without
+        # this, joining and leaving over and over would grow the table for good.
+        db.execute("DELETE FROM channel_members WHERE left < (SELECT min(time) FROM history)")
 
     def between(
         self,
@@ -390,8 +401,7 @@ class SqliteHistory:
             )  # nothing ever said there (a DM's answer depends on who asks)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
-            items = sorted([i for i in items if i.msgid not in seen] + recent, key=_when)
-            return items[-limit:] if newest else items[:limit]
+            return _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
         return items
 
     def _private_items(
@@ -420,8 +430,7 @@ class SqliteHistory:
                 ).fetchall()
                 for item in map(_row, rows):
                     found.setdefault(item.msgid, item)
-        items = sorted(found.values(), key=_when)
-        return items[-limit:] if newest else items[:limit]
+        return _kept(found.values(), limit, newest)
 
     def _channel_items(
         self,
@@ -471,8 +480,7 @@ class SqliteHistory:
             ).fetchall()
             for item in map(_row, rows):
                 found.setdefault(item.msgid, item)
-        items = sorted(found.values(), key=_when)
-        return items[-limit:] if newest else items[:limit]
+        return _kept(found.values(), limit, newest)
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:
@@ -518,8 +526,7 @@ class SqliteHistory:
         ).fetchall()
         items = [_row(r) for r in rows]
         seen = {i.msgid for i in items}
-        merged = sorted(items + [i for i in recent if i.msgid not in seen], key=_when)
-        return merged[:limit]
+        return _kept(items + [i for i in recent if i.msgid not in seen], limit, False)
 
     def save_windows(self, windows: list[Window]) -> None:
         rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
