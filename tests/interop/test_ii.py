@@ -10,6 +10,7 @@ import pytest
 
 from conftest import require, wait_until
 from support.client import IrcClient
+from support.one_word import CHANNEL, op_of_channel, say_one_word_lines
 from support.servers import ThreadServer
 
 
@@ -71,3 +72,31 @@ def test_ii_shows_one_word_messages_and_reasons(
     quits = [line for line in read(ii / "out").splitlines() if "has quit" in line]
     assert "Quit" in quits[-1]
     assert not (ii / "quit").exists() and not (ii / "Quit").exists()  # no window for it
+
+
+def test_ii_shows_every_kind_of_one_word_text(ii: Path, connect: Callable[..., IrcClient]) -> None:
+    """Notices, actions, a topic, kick and quit reasons of one word; text starting with ':'."""
+    wait_until(lambda: (ii / "in").exists(), what="ii's input FIFO")
+    bob = op_of_channel(connect)
+    with open(ii / "in", "w") as fifo:
+        fifo.write(f"/j {CHANNEL}\n")
+    say_one_word_lines(bob, connect, "iiuser")
+    tea, private = ii / CHANNEL, ii / "bob"
+    shown = {
+        "the one-word private message": (private, "<bob> psst"),
+        "the one-word private notice": (private, '"psst2"'),
+        "the private action": (private, "<bob> \x01ACTION nods\x01"),
+        "the channel notice": (tea, '"heads-up"'),
+        "the channel action": (tea, "<bob> \x01ACTION waves\x01"),
+        "the text starting with ':'": (tea, "<bob> :)"),
+        "the one-word topic": (tea, 'changed topic to "tea"'),
+        "the one-word part": (tea, "carol(carol@127.0.0.1) has left #tea"),
+        "the empty part": (tea, "dave(dave@127.0.0.1) has left #tea"),
+        "the one-word kick reason": (tea, 'bob kicked erin  ("out")'),
+        "the empty kick reason": (tea, 'bob kicked frank  ("bob")'),
+        "the empty quit reason": (ii, 'gina(gina@127.0.0.1) has quit "Quit"'),
+    }
+    for what, (window, text) in shown.items():
+        wait_until(lambda w=window, t=text: t in read(w / "out"), what=what)
+    windows = sorted(path.name for path in ii.iterdir() if path.is_dir())
+    assert windows == ["#lobby", CHANNEL, "bob"]  # no window named after a reason

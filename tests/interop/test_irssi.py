@@ -11,14 +11,19 @@ import pytest
 
 from conftest import require, wait_until
 from support.client import IrcClient
+from support.one_word import CHANNEL, op_of_channel, say_one_word_lines
 from support.servers import ThreadServer
 
 IRSSI_CONFIG = """
 settings = {
   core = { real_name = "Irssi User"; user_name = "irssiuser"; nick = "irssiuser"; };
-  "fe-common/core" = { autolog = "no"; };
+  "fe-common/core" = { autolog = "yes"; autolog_path = "LOGS/$0.log"; };
 };
 """
+
+
+def read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
 
 
 class Tmux:
@@ -27,6 +32,7 @@ class Tmux:
     def __init__(self, socket_name: str) -> None:
         self.binary = require("tmux")
         self.socket = socket_name
+        self.logs = Path()  # where irssi writes each window's log
 
     def run(self, *args: str) -> str:
         result = subprocess.run(
@@ -52,11 +58,12 @@ def irssi(server: ThreadServer, tmp_path: Path) -> Iterator[Tmux]:
     binary = require("irssi")
     home = tmp_path / "irssi"
     home.mkdir()
-    (home / "config").write_text(IRSSI_CONFIG)
+    (home / "config").write_text(IRSSI_CONFIG.replace("LOGS", str(home / "logs")))
     tmux = Tmux(f"parley-test-{os.getpid()}-{tmp_path.name}")  # unique across parallel runs
     command = f"{binary} --home={home} -c 127.0.0.1 -p {server.port} -n irssiuser"
     tmux.run("new-session", "-d", "-s", "main", "-x", "160", "-y", "40", command)
     try:
+        tmux.logs = home / "logs"
         yield tmux
     finally:
         subprocess.run(
@@ -82,3 +89,30 @@ def test_irssi_joins_the_lobby_and_chats(irssi: Tmux, connect: Callable[..., Irc
     wait_until(lambda: "carol" in irssi.screen() and "has joined" in irssi.screen(), what="join")
     carol.send("QUIT :gone fishing")
     wait_until(lambda: "gone fishing" in irssi.screen(), what="carol's quit with its reason")
+
+
+def test_irssi_shows_every_kind_of_one_word_text(
+    irssi: Tmux, connect: Callable[..., IrcClient]
+) -> None:
+    """Messages, notices, actions, a topic and reasons of one word or none, as irssi logs them."""
+    bob = op_of_channel(connect)
+    bob.expect(lambda m: m.command == "JOIN" and m.source.startswith("irssiuser!"), timeout=15)
+    irssi.type(f"/join {CHANNEL}")  # once connected: irssi is in the lobby
+    say_one_word_lines(bob, connect, "irssiuser")
+    tea, private = irssi.logs / f"{CHANNEL}.log", irssi.logs / "bob.log"
+    shown = {
+        "the one-word private message": (private, "<bob> psst"),
+        "the one-word private notice": (private, "-bob(bob@127.0.0.1)- psst2"),
+        "the private action": (private, " * bob nods"),
+        "the channel notice": (tea, "-bob:#tea- heads-up"),
+        "the channel action": (tea, " * bob waves"),
+        "the text starting with ':'": (tea, "<@bob> :)"),
+        "the one-word topic": (tea, "bob changed the topic of #tea to: tea"),
+        "the one-word part": (tea, "carol [carol@127.0.0.1] has left #tea [bye]"),
+        "the empty part": (tea, "dave [dave@127.0.0.1] has left #tea []"),
+        "the one-word kick reason": (tea, "erin was kicked from #tea by bob [out]"),
+        "the empty kick reason": (tea, "frank was kicked from #tea by bob [bob]"),
+        "the empty quit reason": (tea, "gina [gina@127.0.0.1] has quit [Quit]"),
+    }
+    for what, (log, text) in shown.items():
+        wait_until(lambda f=log, t=text: t in read(f), what=what)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import require, wait_until
 from support.client import IrcClient
+from support.one_word import CHANNEL, op_of_channel, say_one_word_lines
 from support.servers import ThreadServer
 
 
@@ -37,19 +38,25 @@ def weechat_dir(tmp_path: Path) -> Path:
     return tmp_path / "weechat"
 
 
-def start_weechat(home: Path, port: int, nick: str, password: str) -> subprocess.Popen[bytes]:
+def start_weechat(
+    home: Path, port: int, nick: str, password: str | None = None, autojoin: str = ""
+) -> subprocess.Popen[bytes]:
+    """weechat-headless logging every buffer, logged in with SASL when given a password."""
     binary = require("weechat-headless")
-    commands = ";".join(
-        [
-            "/set logger.file.flush_delay 0",
-            f"/server add parley 127.0.0.1/{port} -notls",
-            f"/set irc.server.parley.nicks {nick}",
+    settings = [
+        "/set logger.file.flush_delay 0",
+        f"/server add parley 127.0.0.1/{port} -notls",
+        f"/set irc.server.parley.nicks {nick}",
+    ]
+    if password is not None:
+        settings += [
             "/set irc.server.parley.sasl_mechanism plain",
             f"/set irc.server.parley.sasl_username {nick}",
             f"/set irc.server.parley.sasl_password {password}",
-            "/connect parley",
         ]
-    )
+    if autojoin:
+        settings.append(f"/set irc.server.parley.autojoin {autojoin}")
+    commands = ";".join([*settings, "/connect parley"])
     return subprocess.Popen(
         [binary, "--dir", str(home), "-r", commands],
         stdout=subprocess.DEVNULL,
@@ -96,6 +103,37 @@ def test_weechat_logs_in_and_finds_channels_and_missed_messages(
         whois.register("asker")
         whois.send("WHOIS wcuser")
         assert whois.expect("330").params[2] == "wcuser"  # logged in with SASL
+    finally:
+        weechat.terminate()
+        weechat.wait(timeout=10)
+
+
+def test_weechat_shows_every_kind_of_one_word_text(
+    server: ThreadServer, connect: Callable[..., IrcClient], weechat_dir: Path
+) -> None:
+    """Messages, notices, actions, a topic and reasons of one word or none, as WeeChat logs them."""
+    bob = op_of_channel(connect)
+    weechat = start_weechat(weechat_dir, server.port, "wcuser", autojoin=CHANNEL)
+    try:
+        say_one_word_lines(bob, connect, "wcuser")
+        logs = weechat_dir / "logs"
+        tea, private = logs / f"irc.parley.{CHANNEL}.weechatlog", logs / "irc.parley.bob.weechatlog"
+        shown = {
+            "the one-word private message": (private, "\tbob\tpsst"),
+            "the one-word private notice": (private, "\t--\tbob: psst2"),
+            "the private action": (private, "\t *\tbob nods"),
+            "the channel notice": (tea, "\t--\tNotice(bob): heads-up"),
+            "the channel action": (tea, "\t *\tbob waves"),
+            "the text starting with ':'": (tea, "\t@bob\t:)"),
+            "the one-word topic": (tea, 'bob has changed topic for #tea to "tea"'),
+            "the one-word part": (tea, "carol (carol@127.0.0.1) has left #tea (bye)"),
+            "the empty part": (tea, "dave (dave@127.0.0.1) has left #tea\n"),
+            "the one-word kick reason": (tea, "bob has kicked erin (out)"),
+            "the empty kick reason": (tea, "bob has kicked frank (bob)"),
+            "the empty quit reason": (tea, "gina (gina@127.0.0.1) has quit (Quit)"),
+        }
+        for what, (log, text) in shown.items():
+            wait_until(lambda f=log, t=text: t in read(f), timeout=15, what=what)
     finally:
         weechat.terminate()
         weechat.wait(timeout=10)
