@@ -5,6 +5,7 @@ from __future__ import annotations
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.server.config import Config
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
+from parley.server.core.client import BOT_MODE
 
 # Capabilities offered in CAP LS; only what works end to end is listed.
 CAPABILITIES: dict[str, str | None] = {
@@ -27,7 +28,7 @@ CAPABILITIES: dict[str, str | None] = {
     "userhost-in-names": None,
 }
 
-USER_MODES = "iow"
+USER_MODES = "iowB"
 CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS
 
 
@@ -38,6 +39,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
     prefix = "(" + PREFIX_LETTERS + ")" + "".join(PREFIX_SYMBOLS[x] for x in PREFIX_LETTERS)
     return {
         "AWAYLEN": limits.away_length,
+        "BOT": BOT_MODE,
         "CASEMAPPING": CASEMAPPING,
         "CHANLIMIT": f"{CHANTYPES}:{limits.channels_per_user}",
         "CHANMODES": f"{LIST_MODES},k,l,{FLAG_MODES}",

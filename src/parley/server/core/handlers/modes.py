@@ -1,4 +1,4 @@
-"""MODE for channels (o v b e I k l i m n s t) and for users (i w o)."""
+"""MODE for channels (o v b e I k l i m n s t) and for users (i w o B)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ _LIST_REPLIES: dict[str, tuple[Numeric, Numeric]] = {
     "e": (RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST),
     "I": (RPL_INVITELIST, RPL_ENDOFINVITELIST),
 }
-USER_SETTABLE = "iw"
+USER_SETTABLE = "iwB"  # B: IRCv3 bot mode
 
 
 def handle_mode(ctx: Context, msg: Message) -> None:
