@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
+from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
 from parley.server.core.client import BOT_MODE
@@ -38,6 +39,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
     targets = limits.targets_per_command
     prefix = "(" + PREFIX_LETTERS + ")" + "".join(PREFIX_SYMBOLS[x] for x in PREFIX_LETTERS)
     return {
+        "ACCOUNTEXTBAN": ACCOUNT_EXTBAN,
         "AWAYLEN": limits.away_length,
         "BOT": BOT_MODE,
         "CASEMAPPING": CASEMAPPING,
@@ -47,6 +49,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "CHANTYPES": CHANTYPES,
         "CHATHISTORY": 100,
         "ELIST": "U",
+        "EXTBAN": f"{EXTBAN_PREFIX},{ACCOUNT_EXTBAN}",
         "EXCEPTS": "e",
         "INVEX": "I",
         "KICKLEN": limits.kick_length,
