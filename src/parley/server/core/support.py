@@ -26,6 +26,7 @@ CAPABILITIES: dict[str, str | None] = {
     "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": None,
     "setname": None,
+    "standard-replies": None,
     "userhost-in-names": None,
 }
 
@@ -58,6 +59,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "MODES": limits.modes_per_command,
         "MONITOR": 100,
         "MSGREFTYPES": "msgid,timestamp",
+        "NAMELEN": limits.realname_length,
         "NETWORK": config.network_name,
         "NICKLEN": limits.nick_length,
         "PREFIX": prefix,
