@@ -62,7 +62,7 @@ class NickReservations:
             f"{nick} belongs to a registered account and you were renamed off it: "
             f"log in first (/msg {NICKSERV} IDENTIFY {nick} <password>), or wait."
         )
-        if STANDARD_REPLIES in ctx.session.caps:  # the registry's code for it
+        if STANDARD_REPLIES in ctx.session.caps:  # IRCv3's code for a nick kept for others
             ctx.fail("NICK", "NICKNAME_RESERVED", nick, why)
         else:
             ctx.send(services_notice(ctx.nick, why))
