@@ -503,8 +503,10 @@ def test_setname_and_ping_misuse_get_clear_answers(connect: Connect) -> None:
     alice = connect("alice", caps=("setname",))
     alice.send("SETNAME :")
     assert alice.expect("FAIL").params[:2] == ("SETNAME", "INVALID_REALNAME")
-    alice.send("SETNAME :" + "r" * 300)
-    assert len(alice.expect("SETNAME").params[0]) == 100  # realname_length
+    alice.send("SETNAME :" + "r" * 300)  # over NAMELEN (realname_length): refused, not cut
+    assert alice.expect("FAIL").params[:2] == ("SETNAME", "INVALID_REALNAME")
+    alice.send("SETNAME :" + "r" * 100)
+    assert len(alice.expect("SETNAME").params[0]) == 100
     alice.send("PING")
     assert alice.expect("409")
     alice.send("PASS again")

@@ -98,11 +98,11 @@ ODD_NUMBERS = [
     ("CHATHISTORY LATEST #c * ²", lambda m: m.command == "FAIL" and "INVALID_PARAMS" in m.params),
     (
         "CHATHISTORY BEFORE #c timestamp=2026-01-01T00:00:00.²Z 5",
-        lambda m: m.command == "FAIL" and "INVALID_MSGREFID" in m.params,
+        lambda m: m.command == "FAIL" and "INVALID_PARAMS" in m.params,
     ),
     (
         "CHATHISTORY BEFORE #c timestamp=\uff12\uff10\uff12\uff16-01-01T00:00:00.000Z 5",
-        lambda m: m.command == "FAIL" and "INVALID_MSGREFID" in m.params,
+        lambda m: m.command == "FAIL" and "INVALID_PARAMS" in m.params,
     ),
     (
         "CHATHISTORY TARGETS timestamp=2026-01-01T00:00:00.000Z "

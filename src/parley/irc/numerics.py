@@ -57,6 +57,7 @@ RPL_WHOISACCOUNT = Numeric("330", "is logged in as")
 RPL_NOTOPIC = Numeric("331", "No topic is set")
 RPL_TOPIC = Numeric("332", None)
 RPL_TOPICWHOTIME = Numeric("333", None)
+RPL_WHOISBOT = Numeric("335", None)  # IRCv3 bot mode
 RPL_WHOISACTUALLY = Numeric("338", "is actually using host")
 RPL_INVITING = Numeric("341", None)
 RPL_INVITELIST = Numeric("346", None)

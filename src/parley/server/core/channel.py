@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
-from parley.irc.masks import mask_matches
+from parley.irc.extbans import list_mask_matches
 from parley.server.core.ids import unique_id
 
 if TYPE_CHECKING:
@@ -96,16 +96,18 @@ class Channel:
         return not self.is_banned(client)
 
     def is_banned(self, client: Client) -> bool:
+        """On +b and not on +e, by hostmask or by account (`a:account`)."""
         bans = self.lists["b"]
         if not bans:
             return False
-        prefix = client.prefix
-        if not any(mask_matches(e.mask, prefix) for e in bans):
+        prefix, account = client.prefix, client.account
+        if not any(list_mask_matches(e.mask, prefix, account) for e in bans):
             return False
-        return not any(mask_matches(e.mask, prefix) for e in self.lists["e"])
+        return not any(list_mask_matches(e.mask, prefix, account) for e in self.lists["e"])
 
     def is_invite_excepted(self, client: Client) -> bool:
-        return any(mask_matches(e.mask, client.prefix) for e in self.lists["I"])
+        prefix, account = client.prefix, client.account
+        return any(list_mask_matches(e.mask, prefix, account) for e in self.lists["I"])
 
     def mode_string(self, show_key: bool) -> list[str]:
         """The channel's modes as RPL_CHANNELMODEIS parameters."""

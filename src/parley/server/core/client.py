@@ -8,6 +8,8 @@ from parley.irc.casemap import fold
 from parley.server.core.ids import unique_id
 from parley.server.core.session import EMPTY
 
+BOT_MODE = "B"  # IRCv3 bot mode: the user mode, WHO flag and ISUPPORT BOT value
+
 if TYPE_CHECKING:
     from parley.server.core.channel import Channel
     from parley.server.core.session import Session
@@ -64,6 +66,11 @@ class Client:
     @property
     def is_oper(self) -> bool:
         return "o" in self.modes
+
+    @property
+    def is_bot(self) -> bool:
+        """Marked as a bot (IRCv3 bot mode): WHOIS, WHO and the `bot` tag say so."""
+        return BOT_MODE in self.modes
 
     def send(self, data: bytes) -> None:
         """Bytes to every session of this user."""

@@ -27,6 +27,8 @@ from parley.server.core.worker import Deferred
 
 T = TypeVar("T")
 
+STANDARD_REPLIES = "standard-replies"  # the IRCv3 capability: FAIL/WARN/NOTE for anything
+
 # Bytes of a streamed reply sent at once (a quarter of the send queue at most);
 # the rest as the client reads.
 STREAM_FIRST = 16384
@@ -136,7 +138,26 @@ class Context:
     def fail(self, command: str, code: str, *context: str) -> None:
         """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),
         total and within 512 bytes whatever the context echoes of the client's words."""
-        self._add(self._stamped(encode_reply(self.server.name, "FAIL", (command, code, *context))))
+        self._standard("FAIL", command, code, context)
+
+    def warn(self, command: str, code: str, *context: str) -> None:
+        """A standard reply for a command that was done, with something to heed."""
+        self._standard("WARN", command, code, context)
+
+    def note(self, command: str, code: str, *context: str) -> None:
+        """A standard reply that only informs."""
+        self._standard("NOTE", command, code, context)
+
+    def _standard(self, kind: str, command: str, code: str, context: tuple[str, ...]) -> None:
+        self._add(self._stamped(encode_reply(self.server.name, kind, (command, code, *context))))
+
+    def tell(self, kind: str, code: str, text: str) -> None:
+        """How a command without numerics of its own went: a standard reply (`kind` FAIL,
+        WARN or NOTE) to clients with IRCv3 standard-replies, a server notice to others."""
+        if STANDARD_REPLIES in self.session.caps:
+            self._standard(kind, self.command, code, (text,))
+        else:
+            self.notice(text)
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""

@@ -81,8 +81,9 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
     ctx.flush()
 
 
-def command_failed(ctx: Context) -> None:
-    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400.
+def command_failed(ctx: Context, reply: bool = True) -> None:
+    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400
+    (unless `reply` is False: the caller answers in its own words).
 
     Call it from an `except` block: it reports the exception being handled.
     """
@@ -99,4 +100,5 @@ def command_failed(ctx: Context) -> None:
     ctx.server.stats.handler_errors += 1
     ctx.server.tell(HandlerFailed(ctx.command, ctx.session.conn.host, error))
     ctx.deferred = None
-    ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")
+    if reply:
+        ctx.reply(ERR_UNKNOWNERROR, ctx.command, text="Internal error")

@@ -44,13 +44,17 @@ MAX_MOTD = 8000  # characters of a MOTD set at run time
 
 
 class Refusal(Exception):
-    """An action that cannot be done: why, in words, and the numeric IRC gets (if any)."""
+    """An action that cannot be done: why, in words, and the numeric IRC gets (if any);
+    with none, `code` is the FAIL code of an IRCv3 standard reply."""
 
-    def __init__(self, text: str, numeric: Numeric | None = None, *params: str) -> None:
+    def __init__(
+        self, text: str, numeric: Numeric | None = None, *params: str, code: str = "INVALID_PARAMS"
+    ) -> None:
         super().__init__(text)
         self.text = text
         self.numeric = numeric
         self.params = params
+        self.code = code
 
 
 def kill_target(server: Server, nick: str) -> Client:
@@ -150,7 +154,7 @@ def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str
         log.error("%s", exc)
         raise Unsaved(f"The ban on {key} is lifted until the server restarts: {exc}") from None
     if not removed:
-        raise Refusal(f"No ban on {key}")
+        raise Refusal(f"No ban on {key}", code="NO_SUCH_BAN")
     log.info("%s removed the ban on %s", by, key)
     server.tell(obs.Unbanned(key, by))
     return key
@@ -223,8 +227,9 @@ def shut_down(server: Server, reason: str, by: str) -> None:
 
 
 def refuse(ctx: Context, refusal: Refusal) -> None:
-    """Tell an operator's IRC client why: the numeric if there is one, else a notice."""
+    """Tell an operator's IRC client why: the numeric if there is one, else FAIL (with
+    standard-replies) or a notice."""
     if refusal.numeric is not None:
         ctx.reply(refusal.numeric, *refusal.params)
     else:
-        ctx.notice(refusal.text)
+        ctx.tell("FAIL", refusal.code, refusal.text)

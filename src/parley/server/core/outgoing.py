@@ -51,7 +51,7 @@ def with_tags(line: bytes, tags: dict[str, str]) -> bytes:
 class Outgoing:
     """The plain bytes of a line, and its tagged variants on demand."""
 
-    __slots__ = ("_variants", "account", "client_tags", "msgid", "plain", "time")
+    __slots__ = ("_variants", "account", "bot", "client_tags", "msgid", "plain", "time")
 
     def __init__(
         self,
@@ -60,9 +60,11 @@ class Outgoing:
         msgid: str | None = None,
         client_tags: dict[str, str] | None = None,
         account: str | None = None,
+        bot: bool = False,
     ) -> None:
         self.plain = plain  # the line encoded, without tags
         self.account = account
+        self.bot = bot  # from a user in IRCv3 bot mode: the `bot` tag, with message-tags
         self.time = time
         self.msgid = msgid
         self.client_tags = client_tags
@@ -80,6 +82,8 @@ class Outgoing:
             if mask & WANTS_ACCOUNT and self.account:
                 tags["account"] = self.account
             if mask & WANTS_TAGS:
+                if self.bot:
+                    tags["bot"] = ""
                 if self.msgid:
                     tags["msgid"] = self.msgid
                 if self.client_tags:

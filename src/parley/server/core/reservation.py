@@ -17,6 +17,7 @@ from parley.irc.casemap import fold
 from parley.irc.message import Message, encode
 from parley.irc.numerics import ERR_NICKNAMEINUSE
 from parley.server.core import events as ev
+from parley.server.core.context import STANDARD_REPLIES
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -57,13 +58,14 @@ class NickReservations:
         if account is None or ctx.session.account == account.name:
             return False
         ctx.reply(ERR_NICKNAMEINUSE, nick, text="Nickname is reserved by a registered account")
-        ctx.send(
-            services_notice(
-                ctx.nick,
-                f"{nick} belongs to a registered account and you were renamed off it: "
-                f"log in first (/msg {NICKSERV} IDENTIFY {nick} <password>), or wait.",
-            )
+        why = (
+            f"{nick} belongs to a registered account and you were renamed off it: "
+            f"log in first (/msg {NICKSERV} IDENTIFY {nick} <password>), or wait."
         )
+        if STANDARD_REPLIES in ctx.session.caps:  # IRCv3's code for a nick kept for others
+            ctx.fail("NICK", "NICKNAME_RESERVED", nick, why)
+        else:
+            ctx.send(services_notice(ctx.nick, why))
         return True
 
     def _block(self, server: Server, host: str, folded: str) -> None:

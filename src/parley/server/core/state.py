@@ -116,7 +116,7 @@ class State:
     def _from(self, client: Client, command: str, *params: str) -> Outgoing:
         """A line whose source is a user (tagged with its account for account-tag)."""
         line = encode_parts(client.prefix, command, params)
-        return Outgoing(line, self.clock.now(), account=client.account)
+        return Outgoing(line, self.clock.now(), account=client.account, bot=client.is_bot)
 
     def _by(self, name: str, command: str, *params: str) -> Outgoing:
         """A line from a user by nick (with its account), or from the server by name."""
@@ -366,7 +366,8 @@ class State:
         self.last_line = e.time  # (times only grow: Server.message_time)
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         line = encode_parts(client.prefix, e.command, params)
-        out = Outgoing(line, e.time, e.msgid, dict(e.tags) if e.tags else None, client.account)
+        tags = dict(e.tags) if e.tags else None
+        out = Outgoing(line, e.time, e.msgid, tags, client.account, client.is_bot)
         channel = self.channels[fold(e.target)] if is_channel(e.target) else None
         if channel is not None:
             if e.command != "TAGMSG":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
+from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
+from parley.server.core.client import BOT_MODE
 
 # Capabilities offered in CAP LS; only what works end to end is listed.
 CAPABILITIES: dict[str, str | None] = {
@@ -24,10 +26,11 @@ CAPABILITIES: dict[str, str | None] = {
     "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": None,
     "setname": None,
+    "standard-replies": None,
     "userhost-in-names": None,
 }
 
-USER_MODES = "iow"
+USER_MODES = "iowB"
 CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS
 
 
@@ -37,7 +40,9 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
     targets = limits.targets_per_command
     prefix = "(" + PREFIX_LETTERS + ")" + "".join(PREFIX_SYMBOLS[x] for x in PREFIX_LETTERS)
     return {
+        "ACCOUNTEXTBAN": ACCOUNT_EXTBAN,
         "AWAYLEN": limits.away_length,
+        "BOT": BOT_MODE,
         "CASEMAPPING": CASEMAPPING,
         "CHANLIMIT": f"{CHANTYPES}:{limits.channels_per_user}",
         "CHANMODES": f"{LIST_MODES},k,l,{FLAG_MODES}",
@@ -45,6 +50,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "CHANTYPES": CHANTYPES,
         "CHATHISTORY": 100,
         "ELIST": "U",
+        "EXTBAN": f"{EXTBAN_PREFIX},{ACCOUNT_EXTBAN}",
         "EXCEPTS": "e",
         "INVEX": "I",
         "KICKLEN": limits.kick_length,
@@ -53,6 +59,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "MODES": limits.modes_per_command,
         "MONITOR": 100,
         "MSGREFTYPES": "msgid,timestamp",
+        "NAMELEN": limits.realname_length,
         "NETWORK": config.network_name,
         "NICKLEN": limits.nick_length,
         "PREFIX": prefix,

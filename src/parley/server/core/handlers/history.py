@@ -21,6 +21,7 @@ from parley.irc.digits import parse_number
 from parley.irc.message import Message, encode
 from parley.server.core.clock import server_time
 from parley.server.core.context import Context
+from parley.server.core.dispatch import command_failed
 from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME, Outgoing, with_tags
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
@@ -99,8 +100,9 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
     if wanted is None:
         _fail(ctx, "INVALID_PARAMS", msg.params[0], "Unknown subcommand")
         return
-    if len(msg.params) < wanted:
-        _fail(ctx, "NEED_MORE_PARAMS", sub, "Missing parameters")
+    if len(msg.params) != wanted:  # the spec's codes: INVALID_PARAMS for any bad syntax
+        few = len(msg.params) < wanted
+        _fail(ctx, "INVALID_PARAMS", sub, "Missing parameters" if few else "Too many parameters")
         return
     target = msg.params[1]
     limit_text = msg.params[wanted - 1]
@@ -115,13 +117,22 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
         if channel is None or client not in channel.members:
             _fail(ctx, "INVALID_TARGET", sub, target, "No such channel or not a member")
             return
-    conversation = conversation_key(client.nick, target)
+    try:
+        _answer(ctx, sub, target, msg.params[2 : wanted - 1], limit)
+    except Exception:  # the store cannot be read: logged, and said in the spec's words
+        command_failed(ctx, reply=False)
+        _fail(ctx, "MESSAGE_ERROR", sub, target, "Messages could not be retrieved")
+
+
+def _answer(ctx: Context, sub: str, target: str, ref_texts: tuple[str, ...], limit: int) -> None:
+    """The history batch for a checked query, or FAIL for a reference that names nothing."""
+    conversation = conversation_key(ctx.client.nick, target)
     reader = reader_for(ctx, ctx.state.channel(target) if is_channel(target) else None)
     refs = []
-    for text in msg.params[2 : wanted - 1]:
+    for text in ref_texts:
         ref = _ref_time(ctx, conversation, text, reader, allow_star=sub == "LATEST")
         if ref is False:
-            _fail(ctx, "INVALID_MSGREFID", sub, text, "Unknown or invalid message reference")
+            _fail(ctx, "INVALID_PARAMS", sub, text, "Unknown or invalid message reference")
             return
         refs.append(ref)
     history = ctx.server.history
@@ -283,8 +294,9 @@ def _batch_lines(ctx: Context, target: str, items: list[HistoryItem]) -> Iterato
 
 def _targets(ctx: Context, msg: Message) -> None:
     """Conversations with messages between two timestamps, oldest activity first."""
-    if len(msg.params) < 4:
-        _fail(ctx, "NEED_MORE_PARAMS", "TARGETS", "Missing parameters")
+    if len(msg.params) != 4:
+        why = "Missing parameters" if len(msg.params) < 4 else "Too many parameters"
+        _fail(ctx, "INVALID_PARAMS", "TARGETS", why)
         return
     times = [_parse_time(p.partition("=")[2]) for p in msg.params[1:3]]
     limit = parse_number(msg.params[3])
@@ -292,7 +304,25 @@ def _targets(ctx: Context, msg: Message) -> None:
         _fail(ctx, "INVALID_PARAMS", "TARGETS", "Invalid timestamps or limit")
         return
     low, high = sorted(t or 0.0 for t in times)
-    limit = min(limit, MAX_LIMIT)
+    try:
+        found = _latest_of_targets(ctx, low, high, min(limit, MAX_LIMIT))
+    except Exception:  # the store cannot be read (as in handle_chathistory)
+        command_failed(ctx, reply=False)
+        _fail(ctx, "MESSAGE_ERROR", "TARGETS", "*", "Messages could not be retrieved")
+        return
+    ref = ctx.server.new_batch_id()
+    source = f":{ctx.server.name} ".encode()
+    ctx.send_raw(source + f"BATCH +{ref} draft/chathistory-targets\r\n".encode())
+    for when, name in found:
+        line = encode(Message("CHATHISTORY", ("TARGETS", name, server_time(when)), ctx.server.name))
+        ctx.send_raw(with_tags(line, {"batch": ref}))
+    ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
+
+
+def _latest_of_targets(
+    ctx: Context, low: float, high: float, limit: int
+) -> list[tuple[float, str]]:
+    """The targets whose latest message falls between `low` and `high`, with its time."""
     client = ctx.client
     reader = reader_for(ctx, None)
     history = ctx.server.history
@@ -308,10 +338,4 @@ def _targets(ctx: Context, msg: Message) -> None:
             item = latest[0]
             other = item.target if item.sender == client.folded else item.source.split("!")[0]
             found.append((item.time, other))
-    ref = ctx.server.new_batch_id()
-    source = f":{ctx.server.name} ".encode()
-    ctx.send_raw(source + f"BATCH +{ref} draft/chathistory-targets\r\n".encode())
-    for when, name in sorted(found)[:limit]:
-        line = encode(Message("CHATHISTORY", ("TARGETS", name, server_time(when)), ctx.server.name))
-        ctx.send_raw(with_tags(line, {"batch": ref}))
-    ctx.send_raw(source + f"BATCH -{ref}\r\n".encode())
+    return sorted(found)[:limit]

@@ -158,7 +158,8 @@ def _keep_for_later(
         return False
     server = ctx.server
     line = encode_parts(ctx.client.prefix, ctx.command, (account.name, text))
-    out = Outgoing(line, server.message_time(), server.new_msgid(), dict(tags) or None)
+    when, msgid = server.message_time(), server.new_msgid()
+    out = Outgoing(line, when, msgid, dict(tags) or None, bot=ctx.client.is_bot)
     record(ctx, out, account.name, text, account.name)
     if "echo-message" in ctx.session.caps:
         ctx.send_out(out)

@@ -1,10 +1,10 @@
-"""MODE for channels (o v b e I k l i m n s t) and for users (i w o)."""
+"""MODE for channels (o v b e I k l i m n s t) and for users (i w o B)."""
 
 from __future__ import annotations
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.digits import parse_number
-from parley.irc.masks import normalize_mask
+from parley.irc.extbans import list_mask
 from parley.irc.message import MAX_LINE, Message
 from parley.irc.modes import ChannelModeTypes, ModeChange, parse_mode_changes
 from parley.irc.numerics import (
@@ -42,7 +42,7 @@ _LIST_REPLIES: dict[str, tuple[Numeric, Numeric]] = {
     "e": (RPL_EXCEPTLIST, RPL_ENDOFEXCEPTLIST),
     "I": (RPL_INVITELIST, RPL_ENDOFINVITELIST),
 }
-USER_SETTABLE = "iw"
+USER_SETTABLE = "iwB"  # B: IRCv3 bot mode
 
 
 def handle_mode(ctx: Context, msg: Message) -> None:
@@ -145,7 +145,10 @@ def _check_change(
         if not arg or arg[0] == ":" or " " in arg:  # it could not be a middle parameter
             ctx.reply(ERR_INVALIDMODEPARAM, channel.name, letter, "*", text="Invalid mask")
             return None
-        mask = normalize_mask(arg)
+        mask = list_mask(arg)
+        if mask is None:  # `a:` with no account name, or one no account could have
+            ctx.reply(ERR_INVALIDMODEPARAM, channel.name, letter, arg, text="Invalid account mask")
+            return None
         present = _pending(applied, letter, mask)
         if present is None:
             present = any(fold(e.mask) == fold(mask) for e in channel.lists[letter])

@@ -84,12 +84,12 @@ def _ban(ctx: Context, msg: Message, address: bool) -> None:
         op.refuse(ctx, refusal)
         return
     length = f"{minutes} minutes" if minutes else "until removed"
-    ctx.notice(f"Banned {ban.mask} ({length}): {ban.reason}")
+    ctx.tell("NOTE", "BAN_SET", f"Banned {ban.mask} ({length}): {ban.reason}")
     ctx.flush()  # the operator may fall under the ban
     try:
         op.add_ban(ctx.server, ban)
     except op.Unsaved as unsaved:
-        ctx.notice(str(unsaved))
+        ctx.tell("WARN", "NOT_SAVED", str(unsaved))
 
 
 def handle_kline(ctx: Context, msg: Message) -> None:
@@ -109,9 +109,9 @@ def _unban(ctx: Context, msg: Message, address: bool) -> None:
         op.refuse(ctx, refusal)
         return
     except op.Unsaved as unsaved:
-        ctx.notice(str(unsaved))
+        ctx.tell("WARN", "NOT_SAVED", str(unsaved))
         return
-    ctx.notice(f"Removed the ban on {mask}")
+    ctx.tell("NOTE", "BAN_REMOVED", f"Removed the ban on {mask}")
 
 
 def handle_unkline(ctx: Context, msg: Message) -> None:
@@ -149,7 +149,7 @@ def handle_setmotd(ctx: Context, msg: Message) -> None:
         op.refuse(ctx, refusal)
         return
     lines = len(text.splitlines())
-    ctx.notice(f"MOTD set ({lines} lines)" if lines else "MOTD cleared")
+    ctx.tell("NOTE", "MOTD_SET", f"MOTD set ({lines} lines)" if lines else "MOTD cleared")
 
 
 def handle_wallops(ctx: Context, msg: Message) -> None:
@@ -161,7 +161,7 @@ def handle_rehash(ctx: Context, msg: Message) -> None:
     ctx.reply(RPL_REHASHING, str(config.config_file or "flags"))
     error = ctx.server.control.rehash()
     if error is not None:
-        ctx.notice(f"REHASH failed, the old configuration stays: {error}")
+        ctx.tell("FAIL", "CONFIG_BAD", f"REHASH failed, the old configuration stays: {error}")
     log.info("REHASH by %s: %s", ctx.client.nick, error or "ok")
 
 

@@ -20,6 +20,7 @@ from parley.irc.numerics import (
     RPL_ISON,
     RPL_USERHOST,
     RPL_WHOISACCOUNT,
+    RPL_WHOISBOT,
     RPL_WHOISCHANNELS,
     RPL_WHOISHOST,
     RPL_WHOISIDLE,
@@ -31,7 +32,7 @@ from parley.irc.numerics import (
     RPL_WHOWASUSER,
 )
 from parley.server.core.channel import Channel, prefix_symbols
-from parley.server.core.client import Client
+from parley.server.core.client import BOT_MODE, Client
 from parley.server.core.context import Context
 
 
@@ -47,6 +48,8 @@ def _who_line(ctx: Context, client: Client, channel: Channel | None, whox: str |
     flags = "G" if client.away is not None else "H"
     if client.is_oper:
         flags += "*"
+    if client.is_bot:
+        flags += BOT_MODE  # IRCv3 bot mode: the BOT token's letter
     if channel is not None:
         flags += prefix_symbols(channel.members[client], "multi-prefix" in ctx.session.caps)
     name = channel.name if channel is not None else "*"
@@ -149,6 +152,8 @@ def handle_whois(ctx: Context, msg: Message) -> None:
         ctx.reply(RPL_WHOISOPERATOR, target.nick)
     if target.account is not None:
         ctx.reply(RPL_WHOISACCOUNT, target.nick, target.account)
+    if target.is_bot:
+        ctx.reply(RPL_WHOISBOT, target.nick, text=f"is a Bot on {ctx.server.config.network_name}")
     if target is me or me.is_oper:
         ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.host}")
     if target.away is not None:

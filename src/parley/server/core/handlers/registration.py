@@ -183,9 +183,11 @@ def handle_pong(ctx: Context, msg: Message) -> None:
 
 def handle_setname(ctx: Context, msg: Message) -> None:
     """IRCv3 setname: change one's real name; peers that asked are told."""
-    realname = msg.params[0][: ctx.server.config.limits.realname_length]
-    if not realname:
-        ctx.fail("SETNAME", "INVALID_REALNAME", "Real name is empty")
+    realname = msg.params[0]
+    longest = ctx.server.config.limits.realname_length  # ISUPPORT NAMELEN
+    if not realname or len(realname) > longest:  # the spec: refused, not cut
+        why = f"Real names are 1 to {longest} characters"
+        ctx.fail("SETNAME", "INVALID_REALNAME", why)
         return
     event = ev.RealnameChanged(ctx.client.nick, realname)
     out = ctx.state.apply(event, ctx.session)
