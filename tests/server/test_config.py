@@ -212,6 +212,8 @@ def test_bad_addresses_are_refused(text: str) -> None:
         ("server_name = 'no dots'\n", "server_name:"),
         ("server_name = 'nodot'\n", "server_name:"),
         ("network_name = 'two words'\n", "network_name:"),
+        ('server_description = "two\\nlines"\n', "server_description:"),
+        ("server_description = '" + "x" * 201 + "'\n", "server_description:"),
         ("listen = '*:6667'\n", "listen: expected a list"),
         ("listen = [6667]\n", "listen: expected a string"),
         ("listen = ['*:70000']\n", "listen: '*:70000'"),

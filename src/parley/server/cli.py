@@ -49,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
+    p.add_argument("--server-description", metavar="TEXT", help="one line WHOIS shows")
     p.add_argument(
         "--password",
         metavar="PASS",

@@ -105,6 +105,7 @@ class Config:
     data_dir: Path
     server_name: str = "parley.local"
     network_name: str = "Parley"
+    server_description: str = "A Parley chat server"  # WHOIS shows it
     listen: tuple[Address, ...] = (Address(None, 6667),)
     tls_listen: tuple[Address, ...] = (Address(None, 6697),)
     tls_cert: Path | None = None  # None: a self-signed one in data_dir

@@ -34,12 +34,13 @@ from parley.server.secretinput import (
 Warn = Callable[[str], None]
 
 _TOP_KEYS = {
-    "server_name", "network_name", "listen", "tls_listen", "data_dir", "password",
-    "motd", "motd_file", "lobby", "lobby_topic", "log_level", "log_format", "tls", "oper",
-    "limits",
+    "server_name", "network_name", "server_description", "listen", "tls_listen", "data_dir",
+    "password", "motd", "motd_file", "lobby", "lobby_topic", "log_level", "log_format", "tls",
+    "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
 }  # fmt: skip
+_DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
 # A DNS name: dot-separated labels of letters, digits and inner hyphens.
 _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
@@ -313,7 +314,7 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["tls_listen"] = tuple(parse_address(a, "--tls-listen") for a in args.tls_listen)
     if args.no_tls:
         fields["tls_listen"] = ()
-    for flag in ("server_name", "log_level", "log_format"):
+    for flag in ("server_name", "server_description", "log_level", "log_format"):
         if getattr(args, flag) is not None:
             fields[flag] = getattr(args, flag)
     for flag in ("password", "lobby"):
@@ -373,6 +374,10 @@ def validate(config: Config) -> Config:
         raise ConfigError("metrics: needs prometheus-client (pip install 'parley[metrics]')")
     _check_name(config.server_name, "server_name", "irc.example.org", hostname=True)
     _check_name(config.network_name, "network_name", "Parley", hostname=False)
+    description = config.server_description
+    if not description.isprintable() or len(description) > _DESCRIPTION_LENGTH:
+        most = _DESCRIPTION_LENGTH
+        raise ConfigError(f"server_description: printable text of at most {most} characters")
     if config.lobby is not None and not valid_channel(config.lobby, config.limits.channel_length):
         raise ConfigError(f"lobby: {config.lobby!r} is not a channel name (like #lobby)")
     if len(config.lobby_topic) > config.limits.topic_length:

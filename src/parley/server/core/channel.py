@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 # Prefix letters by rank, highest first, and the symbols shown for them.
 PREFIX_LETTERS = "ov"
 PREFIX_SYMBOLS = {"o": "@", "v": "+"}
+STATUSMSG = "@+"  # `PRIVMSG @#c` reaches the channel's operators, `+#c` voiced and up
 LIST_MODES = "beI"  # bans, ban exceptions, invite exceptions
-FLAG_MODES = "imnst"
+FLAG_MODES = "Cimnst"  # C: no CTCP but ACTION
 PRIVATE_FLAGS = frozenset("si")  # with a key, what makes a channel's lines not public
 
 
@@ -120,6 +121,17 @@ class Channel:
             letters += "l"
             args.append(str(self.limit))
         return [letters, *args]
+
+
+def status_reaches(letters: str, symbol: str) -> bool:
+    """Whether a member holding `letters` gets a message sent to `symbol` + channel."""
+    rank = PREFIX_LETTERS.index(next(k for k, v in PREFIX_SYMBOLS.items() if v == symbol))
+    return any(letter in letters for letter in PREFIX_LETTERS[: rank + 1])
+
+
+def is_ctcp(text: str) -> bool:
+    """A CTCP request or reply other than ACTION (what +C keeps out)."""
+    return text[:1] == "\x01" and not text.startswith("\x01ACTION ")
 
 
 def prefix_symbols(letters: str, multi: bool) -> str:

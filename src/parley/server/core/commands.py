@@ -5,8 +5,10 @@ from __future__ import annotations
 from parley.server.core.dispatch import Command
 from parley.server.core.handlers import (
     channels,
+    help,
     history,
     info,
+    listing,
     messages,
     modes,
     monitor,
@@ -34,9 +36,9 @@ COMMANDS: dict[str, Command] = {
     "PART": Command(channels.handle_part, 1),
     "TOPIC": Command(channels.handle_topic, 1),
     "NAMES": Command(channels.handle_names, 0),
-    "LIST": Command(channels.handle_list, 0),
+    "LIST": Command(listing.handle_list, 0),
     "KICK": Command(channels.handle_kick, 2),
-    "INVITE": Command(channels.handle_invite, 2),
+    "INVITE": Command(channels.handle_invite, 0),
     "MODE": Command(modes.handle_mode, 1),
     # messages
     "PRIVMSG": Command(messages.handle_privmsg, 0),
@@ -56,6 +58,8 @@ COMMANDS: dict[str, Command] = {
     "VERSION": Command(info.handle_version, 0),
     "TIME": Command(info.handle_time, 0),
     "INFO": Command(info.handle_info, 0),
+    "HELP": Command(help.handle_help, 0),
+    "HELPOP": Command(help.handle_help, 0),
     # operators
     "OPER": Command(oper.handle_oper, 2),
     "KILL": Command(oper.handle_kill, 1, oper=True),

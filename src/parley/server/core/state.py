@@ -18,7 +18,7 @@ from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
-from parley.server.core.channel import Channel, ListEntry
+from parley.server.core.channel import STATUSMSG, Channel, ListEntry, status_reaches
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
@@ -369,11 +369,15 @@ class State:
         tags = dict(e.tags) if e.tags else None
         out = Outgoing(line, e.time, e.msgid, tags, client.account, client.is_bot)
         channel = self.channels[fold(e.target)] if is_channel(e.target) else None
+        recipients: Iterable[Client]
         if channel is not None:
             if e.command != "TAGMSG":
                 self._to_channel(out, channel, origin)  # the hot path
                 return out
-            recipients: Iterable[Client] = channel.members
+            recipients = channel.members
+        elif e.target[:1] in STATUSMSG:  # @#channel: to its members of that rank and up
+            members = self.channels[fold(e.target[1:])].members
+            recipients = [m for m, held in members.items() if status_reaches(held, e.target[0])]
         else:
             target = self.clients[fold(e.target)]
             recipients = (target,)

@@ -5,8 +5,15 @@ from __future__ import annotations
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
-from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
+from parley.server.core.channel import (
+    FLAG_MODES,
+    LIST_MODES,
+    PREFIX_LETTERS,
+    PREFIX_SYMBOLS,
+    STATUSMSG,
+)
 from parley.server.core.client import BOT_MODE
+from parley.server.core.elist import ELIST
 
 # Capabilities offered in CAP LS; only what works end to end is listed.
 CAPABILITIES: dict[str, str | None] = {
@@ -49,7 +56,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "CHANNELLEN": limits.channel_length,
         "CHANTYPES": CHANTYPES,
         "CHATHISTORY": 100,
-        "ELIST": "U",
+        "ELIST": ELIST,
         "EXTBAN": f"{EXTBAN_PREFIX},{ACCOUNT_EXTBAN}",
         "EXCEPTS": "e",
         "INVEX": "I",
@@ -63,6 +70,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "NETWORK": config.network_name,
         "NICKLEN": limits.nick_length,
         "PREFIX": prefix,
+        "STATUSMSG": STATUSMSG,
         "TARGMAX": (
             f"JOIN:,KICK:{targets},NAMES:{targets},NOTICE:{targets},"
             f"PART:,PRIVMSG:{targets},TAGMSG:{targets},WHOIS:1"

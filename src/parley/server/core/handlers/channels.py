@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from parley.irc.casemap import fold, valid_channel
-from parley.irc.digits import parse_number
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_BADCHANNELKEY,
@@ -20,11 +19,10 @@ from parley.irc.numerics import (
     ERR_TOOMANYCHANNELS,
     ERR_USERONCHANNEL,
     RPL_AWAY,
+    RPL_ENDOFINVITED,
     RPL_ENDOFNAMES,
+    RPL_INVITED,
     RPL_INVITING,
-    RPL_LIST,
-    RPL_LISTEND,
-    RPL_LISTSTART,
     RPL_NAMREPLY,
     RPL_NOTOPIC,
     RPL_TOPIC,
@@ -211,40 +209,6 @@ def handle_names(ctx: Context, msg: Message) -> None:
     ctx.reply(RPL_ENDOFNAMES, ",".join(names))  # modern IRC: one end for the whole query
 
 
-def handle_list(ctx: Context, msg: Message) -> None:
-    """LIST, with the ELIST=U filters `>n` and `<n` on member counts."""
-    state = ctx.state
-    minimum, maximum = 0, None
-    wanted: list[Channel] | None = None
-    for term in msg.params[0].split(",") if msg.params else []:
-        bound = parse_number(term[1:]) if term[:1] in ("<", ">") else None
-        if term.startswith(">") and bound is not None:
-            minimum = bound + 1
-        elif term.startswith("<") and bound is not None:
-            maximum = bound - 1
-        elif term:
-            channel = state.channel(term)
-            wanted = wanted or []
-            if channel is not None:
-                wanted.append(channel)
-    ctx.reply(RPL_LISTSTART, "Channel")
-    channels = wanted if wanted is not None else list(state.channels.values())
-    ctx.stream(_list_lines(ctx, channels, minimum, maximum))
-    ctx.reply(RPL_LISTEND)
-
-
-def _list_lines(
-    ctx: Context, channels: list[Channel], minimum: int, maximum: int | None
-) -> Iterator[bytes]:
-    """Made as the client reads (Context.stream); channels gone meanwhile are left out."""
-    for channel in channels:
-        count = len(channel.members)
-        if count < minimum or (maximum is not None and count > maximum):
-            continue
-        if visible(ctx, channel) and ctx.state.channels.get(channel.folded) is channel:
-            yield ctx.numeric(RPL_LIST, channel.name, str(count), text=channel.topic)
-
-
 def handle_kick(ctx: Context, msg: Message) -> None:
     """KICK #c n1,n2 or, RFC 2812 3.2.8, KICK #c1,#c2 n1,n2 (paired)."""
     channels = msg.params[0].split(",")
@@ -280,6 +244,16 @@ def _kick_one(ctx: Context, name: str, nick: str, reason: str) -> None:
 
 
 def handle_invite(ctx: Context, msg: Message) -> None:
+    """INVITE nick #channel; INVITE alone lists the channels one is invited to (336/337)."""
+    if not msg.params:
+        live = (c for c in ctx.client.invited if ctx.state.channels.get(c.folded) is c)
+        for invited in sorted(live, key=lambda c: c.folded):
+            ctx.reply(RPL_INVITED, invited.name)
+        ctx.reply(RPL_ENDOFINVITED)
+        return
+    if len(msg.params) < 2:
+        ctx.reply(ERR_NEEDMOREPARAMS, "INVITE")
+        return
     nick, name = msg.params[0], msg.params[1]
     target = ctx.state.client(nick)
     if target is None:

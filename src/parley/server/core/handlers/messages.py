@@ -21,7 +21,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
-from parley.server.core.channel import Channel
+from parley.server.core.channel import STATUSMSG, Channel, is_ctcp
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
@@ -63,15 +63,19 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     for target in targets[:limit]:
         channel: Channel | None = None
         recipient: Client | None = None
-        if is_channel(target):
-            channel = state.channel(target)
+        status = target[0] if target[:1] in STATUSMSG and is_channel(target[1:]) else ""
+        if status or is_channel(target):
+            channel = state.channel(target[len(status) :])
             if channel is None:
                 fail(ERR_NOSUCHCHANNEL, target)
                 continue
             if not channel.can_speak(client):
                 fail(ERR_CANNOTSENDTOCHAN, channel.name)
                 continue
-            name = channel.name
+            if "C" in channel.flags and is_ctcp(text):
+                fail(ERR_CANNOTSENDTOCHAN, channel.name, text="Cannot send CTCP to channel (+C)")
+                continue
+            name = status + channel.name
         elif fold(target) == "nickserv":
             if command == "PRIVMSG":
                 nickserv(ctx, text)
@@ -99,7 +103,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         )
         out = state.apply(event, ctx.session)
         if channel is not None:
-            record(ctx, out, name, text, None, channel=channel)
+            if not status:  # a message to some members only is kept by nobody
+                record(ctx, out, name, text, None, channel=channel)
         elif recipient is not None:
             record(ctx, out, name, text, recipient.account, recipient.uid)
         if echo:

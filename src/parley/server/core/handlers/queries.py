@@ -147,7 +147,8 @@ def handle_whois(ctx: Context, msg: Message) -> None:
     ]
     if names:
         ctx.reply(RPL_WHOISCHANNELS, target.nick, text=" ".join(names))
-    ctx.reply(RPL_WHOISSERVER, target.nick, ctx.server.name, text=ctx.server.config.network_name)
+    config = ctx.server.config
+    ctx.reply(RPL_WHOISSERVER, target.nick, ctx.server.name, text=config.server_description)
     if target.is_oper:
         ctx.reply(RPL_WHOISOPERATOR, target.nick)
     if target.account is not None:
