@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.server.config import Config
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
@@ -26,6 +28,29 @@ CAPABILITIES: dict[str, str | None] = {
     "setname": None,
     "userhost-in-names": None,
 }
+
+
+def _registration_value(config: Config) -> str | None:
+    """draft/account-registration's keys, as configured."""
+    registration = config.registration
+    keys = [
+        *(["before-connect"] if registration.before_connect else []),
+        *(["email-required"] if registration.email_required else []),
+    ]
+    return ",".join(keys) or None
+
+
+# Values that follow the configuration: they replace CAPABILITIES' in CAP LS 302.
+CONFIGURED_CAPS: dict[str, Callable[[Config], str | None]] = {
+    "draft/account-registration": _registration_value,
+}
+
+
+def cap_value(name: str, config: Config) -> str | None:
+    """A capability's value in CAP LS 302."""
+    configured = CONFIGURED_CAPS.get(name)
+    return configured(config) if configured is not None else CAPABILITIES[name]
+
 
 USER_MODES = "iow"
 CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS
