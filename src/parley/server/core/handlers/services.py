@@ -82,14 +82,7 @@ def _store_account(name: str, then: Created, ctx: Context, keys: tuple[str, str]
         return
     log.info("account %s registered from %s", account.name, ctx.session.conn.host)
     log_in(ctx, account.name)
-    _after_login(ctx)
     then(ctx, "SUCCESS", "Account created")
-
-
-def _after_login(ctx: Context) -> None:
-    client = ctx.session.client
-    if client is not None:
-        ctx.server.reservations.check(ctx.server, client)  # logged in: no notice to give
 
 
 def handle_register(ctx: Context, msg: Message) -> None:
@@ -194,7 +187,6 @@ def _ns_identified(ctx: Context, account: str | None) -> None:
         _say(ctx, "Invalid account or password (or too many tries: wait a minute).")
         return
     log_in(ctx, account)
-    _after_login(ctx)
     _say(ctx, f"You are now logged in as {account}.")
 
 

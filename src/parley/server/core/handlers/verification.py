@@ -179,7 +179,4 @@ def verify(ctx: Context, name: str, code: str, answer: Answer) -> None:
         return
     log.info("account %s registered (e-mail confirmed) from %s", account.name, session.conn.host)
     log_in(ctx, account.name)
-    client = session.client
-    if client is not None:
-        server.reservations.check(server, client)  # logged in: no notice to give
     answer(ctx, "SUCCESS", f"Account {account.name} created; you are logged in")
