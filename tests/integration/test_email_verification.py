@@ -202,8 +202,10 @@ def _writer(tmp_path: Path, status: int) -> tuple[str, ...]:
     """A mail command: a script that keeps its stdin in a file, then exits `status`."""
     script = tmp_path / "keep_mail.py"
     script.write_text(
-        "import sys\n"
+        "import os, sys\n"
         "data = sys.stdin.buffer.read()\n"
+        "with open(sys.argv[1] + '.env', 'w') as f:\n"
+        "    f.write(repr(sorted(os.environ.items())))\n"
         "with open(sys.argv[1], 'ab') as f:\n"
         "    f.write(data + b'\\0')\n"
         f"sys.exit({status})\n"
@@ -219,8 +221,9 @@ def _outbox(tmp_path: Path) -> list[Mail]:
 
 
 def test_the_mail_command_gets_the_message_on_stdin(
-    make_server: Callable[..., ThreadServer], tmp_path: Path
+    make_server: Callable[..., ThreadServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PARLEY_OPERS", "root:the-operators-secret")
     server = make_server(
         registration=Registration(email_required=True),
         mail=MailConfig(command=_writer(tmp_path, 0), sender="irc@example.org"),
@@ -231,6 +234,7 @@ def test_the_mail_command_gets_the_message_on_stdin(
     assert answer.params[:2] == ("VERIFICATION_REQUIRED", "hank")
     (mail,) = _outbox(tmp_path)
     assert (mail["To"], mail["From"]) == ("hank@example.org", "irc@example.org")
+    assert "the-operators-secret" not in (tmp_path / "outbox.env").read_text()  # not its business
     hank.send(f"VERIFY hank {code_in(mail, 'hank')}")
     assert hank.expect("VERIFY").params[:2] == ("SUCCESS", "hank")
 

@@ -9,6 +9,7 @@ so that logs never hold it.
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 import ssl
@@ -85,10 +86,17 @@ def _run_command(mail: Mail, message: EmailMessage) -> str | None:
         timeout=mail.timeout,
         check=False,
         close_fds=True,
+        env=_plain_environment(),
     )
     if done.returncode != 0:
         return f"the mail command exited with status {done.returncode}"
     return None
+
+
+def _plain_environment() -> dict[str, str]:
+    """The server's environment without its own settings (PARLEY_PASSWORD, PARLEY_OPERS):
+    a mail program has no use for the server's secrets."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PARLEY_")}
 
 
 def _send_smtp(mail: Mail, message: EmailMessage) -> None:

@@ -6,7 +6,8 @@ is sent); the codes are read from the server's pending registrations.
 
 from __future__ import annotations
 
-from core.fake import FakeConnection, Harness
+from fake import FakeConnection, Harness
+
 from parley.irc.message import Message
 from parley.server.config import Mail, Registration
 from parley.server.core.pending import CODE_ALPHABET, CODE_LENGTH
