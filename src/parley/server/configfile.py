@@ -296,7 +296,7 @@ def _mail(table: dict[str, Any], base: Path, warn: Warn | None) -> Mail:
         name = f"mail.{key}"
         if key == "command":
             argv = tuple(_expect(item, str, name) for item in _expect(value, list, name))
-            changes[key] = argv if argv else ()
+            changes[key] = argv
         elif key == "smtp_host":
             changes[key] = _expect(value, str, name) or None
         elif key == "smtp_port":
