@@ -19,6 +19,7 @@ import pytest
 from parley.irc.message import Message
 from parley.server.config import Mail as MailConfig
 from parley.server.config import Registration
+from parley.server.tls import ensure_certificate
 from support.client import IrcClient
 from support.servers import ThreadServer
 from support.smtp_sink import SmtpSink
@@ -301,3 +302,43 @@ def test_registering_before_connecting_needs_the_server_password(
     assert register(lee, f"REGISTER * * :{PASSWORD}").params[1] == "PASSWORD_REQUIRED"
     lee.send("PASS letmein")
     assert register(lee, f"REGISTER * * :{PASSWORD}").params[0] == "SUCCESS"
+
+
+def test_smtp_with_starttls_and_a_login(
+    make_server: Callable[..., ThreadServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = ensure_certificate(tmp_path / "smtp", "mail.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the sink's certificate is trusted here
+    with SmtpSink(tls=(cert, key), login=("parley", "smtp secret")) as tls_sink:
+        server = make_server(
+            registration=Registration(email_required=True),
+            mail=MailConfig(
+                smtp_host="127.0.0.1",
+                smtp_port=tls_sink.port,
+                smtp_starttls=True,
+                smtp_username="parley",
+                smtp_password="smtp secret",
+            ),
+        )
+        kay = IrcClient(server.port)
+        kay.register("kay")
+        answer = register(kay, f"REGISTER * kay@example.org :{PASSWORD}")
+        assert answer.params[:2] == ("VERIFICATION_REQUIRED", "kay")
+        assert tls_sink.logins == ["parley"]
+        kay.send(f"VERIFY kay {code_in(tls_sink.messages[0], 'kay')}")
+        assert kay.expect("VERIFY").params[:2] == ("SUCCESS", "kay")
+
+
+def test_a_server_without_starttls_never_gets_the_code_in_the_clear(
+    make_server: Callable[..., ThreadServer], sink: SmtpSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = make_server(
+        registration=Registration(email_required=True),
+        mail=MailConfig(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_starttls=True),
+    )
+    lou = IrcClient(server.port)
+    lou.register("lou")
+    answer = register(lou, f"REGISTER * lou@example.org :{PASSWORD}")
+    assert answer.params[:2] == ("REGISTER", "TEMPORARILY_UNAVAILABLE")
+    assert sink.messages == []
+    wait_until(lambda: "STARTTLS" in caplog.text, what="the log line")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import email
+import ssl
 import threading
 from email.message import Message
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class _Keeper:
@@ -38,11 +42,33 @@ class _AnyPort(Controller):
 
 
 class SmtpSink:
-    """Start with `with SmtpSink() as sink:`; `sink.port`, `sink.messages`."""
+    """Start with `with SmtpSink() as sink:`; `sink.port`, `sink.messages`.
 
-    def __init__(self) -> None:
+    With `tls` (a certificate and key), it offers STARTTLS and insists on it; with
+    `login` too, it wants that user name and password (after STARTTLS).
+    """
+
+    def __init__(
+        self, tls: tuple[Path, Path] | None = None, login: tuple[str, str] | None = None
+    ) -> None:
         self.keeper = _Keeper()
-        self.controller = _AnyPort(self.keeper, hostname="127.0.0.1", port=0)
+        self.logins: list[str] = []
+        options: dict[str, Any] = {}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            options.update(tls_context=context, require_starttls=True)
+        if login is not None:
+            options.update(authenticator=partial(self._check, login), auth_required=True)
+        self.controller = _AnyPort(self.keeper, hostname="127.0.0.1", port=0, **options)
+
+    def _check(
+        self, login: tuple[str, str], server: Any, session: Any, envelope: Any,
+        mechanism: str, data: Any,
+    ) -> AuthResult:  # fmt: skip
+        given = (data.login.decode(), data.password.decode()) if data is not None else None
+        self.logins.append(given[0] if given else "")
+        return AuthResult(success=given == login)
 
     def __enter__(self) -> SmtpSink:
         self.controller.start()
