@@ -61,17 +61,26 @@ def test_guessing_a_code_is_throttled_like_a_password() -> None:
     h.say(owner, f"REGISTER * alice@example.org :{PASSWORD}")
     assert answer(owner_conn).params[0] == "VERIFICATION_REQUIRED"
     code = code_of(h, "alice")
+    limits = h.server.config.limits
     guesser, conn = registered(h, "mallory", "203.0.113.9")
     answers = []
     for i in range(12):
         h.say(guesser, f"VERIFY alice GUESS{i:06d}")
         answers.append(answer(conn, "VERIFY").params[1])
-    limit = h.server.config.limits.login_tries_per_account_address
-    assert answers[:limit] == ["INVALID_CODE"] * limit
-    assert set(answers[limit:]) == {"TEMPORARILY_UNAVAILABLE"}
+    each = limits.login_tries_per_account_address
+    assert answers[:each] == ["INVALID_CODE"] * each
+    assert set(answers[each:]) == {"TEMPORARILY_UNAVAILABLE"}
     h.say(guesser, f"VERIFY alice {code}")  # even the right code, while throttled
     assert answer(conn, "VERIFY").params[1] == "TEMPORARILY_UNAVAILABLE"
-    h.say(owner, f"VERIFY alice {code}")  # the owner's address is not held up by that
+    for n in range(limits.login_tries_per_account // each):  # the account's cap, from many
+        other, other_conn = registered(h, f"bot{n}", f"203.0.113.{100 + n}")
+        for i in range(each):
+            h.say(other, f"VERIFY alice BOT{n}{i:05d}")
+            other_conn.take()
+    stranger, stranger_conn = registered(h, "stranger", "198.51.100.77")
+    h.say(stranger, f"VERIFY alice {code}")
+    assert answer(stranger_conn, "VERIFY").params[1] == "TEMPORARILY_UNAVAILABLE"
+    h.say(owner, f"VERIFY alice {code}")  # the address that registered is not held up
     assert answer(owner_conn, "VERIFY").params[:2] == ("SUCCESS", "alice")
     assert owner.account == "alice" and guesser.account is None
 
