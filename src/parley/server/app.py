@@ -20,6 +20,7 @@ from typing import Any
 
 from parley.server.config import Config
 from parley.server.core.server import Server
+from parley.server.core.worker import MAIL_THREADS
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.net.worker import ThreadWorker
@@ -65,6 +66,7 @@ class Process:
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
+        self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
         self.core = Server(
             config,
             control=self,
@@ -73,6 +75,7 @@ class Process:
             history=self.history,
             bans=self.bans,
             worker=self.worker,
+            mailer=self.mailer,
             secret=load_secret(Path(config.data_dir)),
         )
         self.hub = Hub(self.core, loop)
@@ -132,6 +135,7 @@ class Process:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
         self.worker.close()
+        self.mailer.close()
         if self._metrics is not None:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued

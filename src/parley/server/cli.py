@@ -86,6 +86,30 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     p.add_argument(
+        "--no-register-before-connect",
+        action="store_true",
+        help="accept REGISTER only once a client has finished connecting",
+    )
+    p.add_argument(
+        "--register-email-required",
+        action="store_true",
+        help="new accounts need an e-mail address, confirmed with a code sent there "
+        "(needs --mail-command or --smtp)",
+    )
+    p.add_argument(
+        "--mail-command",
+        metavar="COMMAND",
+        help="send verification mail by running COMMAND (split into words, no shell) with "
+        "the message on its stdin, e.g. 'sendmail -t -i'",
+    )
+    p.add_argument(
+        "--smtp",
+        metavar="HOST:PORT",
+        help="send verification mail through this SMTP server (login and STARTTLS: in the "
+        "config file)",
+    )
+    p.add_argument("--mail-from", metavar="ADDRESS", help="the From address of that mail")
+    p.add_argument(
         "--gui",
         action="store_true",
         help="open the server console: a window showing users, channels, events and load, "

@@ -79,6 +79,10 @@ class Limits:
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together
     login_tries_per_address: int = 10  # from one address, over all accounts
+    # Registrations waiting for their e-mail code: per address (and per e-mail address),
+    # and in all.
+    pending_registrations_per_address: int = 3
+    pending_registrations: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,33 @@ class HistoryPolicy:
     queue_high: int = 2000
     queue_low: int = 500
     queue_max: int = 10000
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """Who may register an account with REGISTER or NickServ, and how it is confirmed."""
+
+    before_connect: bool = True  # REGISTER before NICK/USER complete (draft/account-registration)
+    email_required: bool = False  # an e-mail address, confirmed by a code sent to it
+    code_lifetime: float = 3600.0  # seconds a code (and the registration it holds) lasts
+
+
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """How verification codes are sent: a command (the message on its stdin) or SMTP."""
+
+    command: tuple[str, ...] = ()  # argv, run without a shell, e.g. sendmail -t -i
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None  # from smtp_password_file, never a flag
+    sender: str = ""  # the From address; default: parley@<server_name>
+    timeout: float = 20.0  # seconds a delivery may take before it counts as failed
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.command) or self.smtp_host is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,3 +153,5 @@ class Config:
     metrics: Address | None = None  # Prometheus endpoint, off unless given
     limits: Limits = field(default_factory=Limits)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
+    registration: Registration = field(default_factory=Registration)
+    mail: Mail = field(default_factory=Mail)

@@ -12,6 +12,7 @@ import dataclasses
 import ipaddress
 import os
 import re
+import shlex
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from parley.irc.casemap import valid_channel
-from parley.server.config import Address, Config, HistoryPolicy, Limits, Oper
+from parley.server.config import Address, Config, HistoryPolicy, Limits, Mail, Oper, Registration
 from parley.server.passwords import hash_password, is_hash, well_formed_hash
 from parley.server.secretinput import (
     OPERS_ENV,
@@ -39,6 +40,7 @@ _TOP_KEYS = {
     "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
+    "registration", "mail",
 }  # fmt: skip
 _DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -49,7 +51,7 @@ _TOML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "tru
                list: "a list", dict: "a table"}  # fmt: skip
 _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
-    "max_unregistered",
+    "max_unregistered", "pending_registrations_per_address", "pending_registrations",
 }  # fmt: skip
 
 
@@ -262,6 +264,64 @@ def _history(table: dict[str, Any]) -> HistoryPolicy:
     return policy
 
 
+def _registration(table: dict[str, Any]) -> Registration:
+    """The [registration] table: two switches and the codes' lifetime."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("before_connect", "email_required"):
+            changes[key] = _expect(value, bool, f"registration.{key}")
+        elif key == "code_lifetime":
+            if _expect(value, (int, float), f"registration.{key}") <= 0:
+                raise ConfigError(f"registration.{key}: must be above 0, got {value!r}")
+            changes[key] = float(value)
+        else:
+            raise ConfigError(f"registration.{key}: unknown key")
+    return Registration(**changes)
+
+
+def mail_command(text: str, key: str) -> tuple[str, ...]:
+    """`--mail-command "sendmail -t -i"`: split as a shell would, but never run by one."""
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+    if not argv:
+        raise ConfigError(f"{key}: empty command")
+    return argv
+
+
+def _mail(table: dict[str, Any], base: Path, warn: Warn | None) -> Mail:
+    """The [mail] table: a command or an SMTP server, and the From address."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"mail.{key}"
+        if key == "command":
+            argv = tuple(_expect(item, str, name) for item in _expect(value, list, name))
+            changes[key] = argv
+        elif key == "smtp_host":
+            changes[key] = _expect(value, str, name) or None
+        elif key == "smtp_port":
+            if not 0 < _expect(value, int, name) <= 65535:
+                raise ConfigError(f"{name}: must be 1 to 65535, got {value!r}")
+            changes[key] = value
+        elif key == "smtp_starttls":
+            changes[key] = _expect(value, bool, name)
+        elif key == "smtp_username":
+            changes[key] = _expect(value, str, name) or None
+        elif key == "smtp_password_file":
+            text = _secret_file(_path(value, name, base), name, warn)
+            changes["smtp_password"] = text.splitlines()[0] if text else ""
+        elif key == "from":
+            changes["sender"] = _expect(value, str, name)
+        elif key == "timeout":
+            if _expect(value, (int, float), name) <= 0:
+                raise ConfigError(f"{name}: must be above 0, got {value!r}")
+            changes[key] = float(value)
+        else:
+            raise ConfigError(f"{name}: unknown key")
+    return Mail(**changes)
+
+
 def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
     """The Config fields a TOML file sets (see config.example.toml)."""
     path = Path(path)
@@ -287,6 +347,10 @@ def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
             fields[key] = parse_address(_expect(value, str, key), key) if value else None
         elif key == "history":
             fields["history"] = _history(_expect(value, dict, key))
+        elif key == "registration":
+            fields["registration"] = _registration(_expect(value, dict, key))
+        elif key == "mail":
+            fields["mail"] = _mail(_expect(value, dict, key), base, warn)
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):
@@ -336,6 +400,28 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["history"] = dataclasses.replace(policy, replay_lines=args.history_replay)
     if args.no_flood_limit:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
+    _registration_flags(args, fields)
+
+
+def _registration_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
+    """--no-register-before-connect, --register-email-required and the mail flags."""
+    registration = fields.get("registration", Registration())
+    if getattr(args, "no_register_before_connect", False):
+        registration = dataclasses.replace(registration, before_connect=False)
+    if getattr(args, "register_email_required", False):
+        registration = dataclasses.replace(registration, email_required=True)
+    fields["registration"] = registration
+    mail = fields.get("mail", Mail())
+    if getattr(args, "mail_command", None) is not None:
+        mail = dataclasses.replace(mail, command=mail_command(args.mail_command, "--mail-command"))
+    if getattr(args, "smtp", None) is not None:
+        address = parse_address(args.smtp, "--smtp")
+        if address.host is None or address.port == 0:
+            raise ConfigError("--smtp: name the host and port, like mail.example.org:587")
+        mail = dataclasses.replace(mail, smtp_host=address.host, smtp_port=address.port)
+    if getattr(args, "mail_from", None) is not None:
+        mail = dataclasses.replace(mail, sender=args.mail_from)
+    fields["mail"] = mail
 
 
 def build_config(
@@ -396,4 +482,22 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"motd_file: {config.motd_file} is not a readable file")
     if not config.listen and not config.tls_listen:
         raise ConfigError("listen: no listener at all")
+    _check_mail(config)
     return config
+
+
+def _check_mail(config: Config) -> None:
+    """E-mail verification needs a way to send mail, and one only."""
+    from parley.server.mail import valid_address
+
+    mail = config.mail
+    if mail.command and mail.smtp_host is not None:
+        raise ConfigError("mail: give command or smtp_host, not both")
+    if config.registration.email_required and not mail.configured:
+        raise ConfigError(
+            "registration.email_required: needs mail.command or mail.smtp_host to send the codes"
+        )
+    if mail.sender and not valid_address(mail.sender):
+        raise ConfigError(f"mail.from: {mail.sender!r} is not an e-mail address")
+    if mail.smtp_password is not None and mail.smtp_username is None:
+        raise ConfigError("mail.smtp_password_file: give smtp_username too")

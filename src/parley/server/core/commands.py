@@ -16,6 +16,7 @@ from parley.server.core.handlers import (
     queries,
     sasl,
     services,
+    verification,
 )
 from parley.server.core.handlers import registration as reg
 
@@ -31,6 +32,7 @@ COMMANDS: dict[str, Command] = {
     "AUTHENTICATE": Command(sasl.handle_authenticate, 1, before_registration=True),
     "SETNAME": Command(reg.handle_setname, 1),
     "REGISTER": Command(services.handle_register, 3, before_registration=True),
+    "VERIFY": Command(verification.handle_verify, 2, before_registration=True),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

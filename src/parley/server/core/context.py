@@ -127,13 +127,14 @@ class Context:
         job: Callable[[], T],
         then: Callable[[Context, T], None],
         settle: Callable[[T], None] | None = None,
+        mail: bool = False,
     ) -> None:
         """Run `job` off the event loop, then `then(self, result)`; the handler's last step.
 
         The session's further lines wait until `then` has run (worker.py).
         """
         assert self.deferred is None, "one slow job per command"
-        self.deferred = Deferred(job, then, settle)
+        self.deferred = Deferred(job, then, settle, mail)
 
     def fail(self, command: str, code: str, *context: str) -> None:
         """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),

@@ -92,11 +92,14 @@ class LoginGuard:
         and the address is known to the account from now on."""
         for key in attempt.keys:
             self.tries.refund(key, attempt.started)
-        pair = attempt.keys[0]
+        self.know(attempt.keys[0], attempt.started)
+
+    def know(self, pair: str, when: float) -> None:
+        """`pair` ("name from address") is the owner's: not held to the name's own cap."""
         self.known.pop(pair, None)  # to the end: the oldest is the first to go
         if len(self.known) >= MAX_KNOWN:
             self.known.pop(next(iter(self.known)))
-        self.known[pair] = attempt.started
+        self.known[pair] = when
 
     def _known(self, pair: str, now: float) -> bool:
         since = self.known.get(pair)

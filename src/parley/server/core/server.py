@@ -29,6 +29,7 @@ from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
+from parley.server.core.pending import PendingRegistrations
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -36,6 +37,7 @@ from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
 from parley.server.core.worker import (
+    MAIL_THREADS,
     MAX_HELD_LINES,
     Deferred,
     Failed,
@@ -90,6 +92,7 @@ class Server:
         bans: BanStore | None = None,
         worker: Worker | None = None,
         secret: bytes | None = None,
+        mailer: Worker | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -99,6 +102,9 @@ class Server:
         self.control: Control = control or NoControl()
         self.worker: Worker = worker or InlineWorker()
         self.jobs = FairQueue(self.worker)  # slow jobs, in turn by network and address
+        # Mail being sent (mail.py), on its own thread: a slow mail server delays no login.
+        self.mail_jobs = FairQueue(mailer or self.worker, capacity=MAIL_THREADS)
+        self.pending = PendingRegistrations()  # registrations waiting for an e-mail code
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.table = COMMANDS
         self.stats = Stats()
@@ -228,7 +234,8 @@ class Server:
         if ctx.session.held is None:
             ctx.session.held = []
         host = ctx.session.conn.host
-        self.jobs.submit(
+        queue = self.mail_jobs if deferred.mail else self.jobs
+        queue.submit(
             (network(host), party(host)),
             partial(guarded, deferred.job),
             partial(self._finish, ctx, deferred),

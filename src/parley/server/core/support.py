@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
@@ -22,7 +24,7 @@ CAPABILITIES: dict[str, str | None] = {
     "away-notify": None,
     "batch": None,
     "cap-notify": None,
-    "draft/account-registration": "before-connect",
+    "draft/account-registration": None,  # its value follows the config (CONFIGURED_CAPS)
     "draft/chathistory": None,
     "echo-message": None,
     "extended-join": None,
@@ -36,6 +38,29 @@ CAPABILITIES: dict[str, str | None] = {
     "standard-replies": None,
     "userhost-in-names": None,
 }
+
+
+def _registration_value(config: Config) -> str | None:
+    """draft/account-registration's keys, as configured."""
+    registration = config.registration
+    keys = [
+        *(["before-connect"] if registration.before_connect else []),
+        *(["email-required"] if registration.email_required else []),
+    ]
+    return ",".join(keys) or None
+
+
+# Values that follow the configuration: they replace CAPABILITIES' in CAP LS 302.
+CONFIGURED_CAPS: dict[str, Callable[[Config], str | None]] = {
+    "draft/account-registration": _registration_value,
+}
+
+
+def cap_value(name: str, config: Config) -> str | None:
+    """A capability's value in CAP LS 302."""
+    configured = CONFIGURED_CAPS.get(name)
+    return configured(config) if configured is not None else CAPABILITIES[name]
+
 
 USER_MODES = "iowB"
 CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS

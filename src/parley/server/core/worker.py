@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 MAX_HELD_LINES = 64  # lines a session may send while its slow job runs; more is a flood
 WORKER_THREADS = 2  # the production worker's threads: jobs handed to it at once
+MAIL_THREADS = 2  # mails being sent at once (the rest wait their turn)
 
 
 class Worker(Protocol):
@@ -55,6 +56,7 @@ class Deferred:
     job: Callable[[], Any]
     then: Callable[[Context, Any], None]
     settle: Callable[[Any], None] | None = None
+    mail: bool = False  # sending mail: on the mail thread, so logins never wait for it
 
 
 @dataclass(frozen=True, slots=True)

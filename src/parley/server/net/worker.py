@@ -22,9 +22,11 @@ T = TypeVar("T")
 class ThreadWorker:
     """Jobs on a thread pool; `done` is called on `loop`'s thread."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, threads: int = WORKER_THREADS) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, threads: int = WORKER_THREADS, name: str = "work"
+    ) -> None:
         self.loop = loop
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="parley-work")
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"parley-{name}")
 
     def submit(self, job: Callable[[], T], done: Callable[[T], None]) -> None:
         future = self.pool.submit(job)

@@ -35,6 +35,7 @@ from parley.irc.numerics import (
     RPL_YOURHOST,
     Numeric,
 )
+from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.bans import hostmask_ban
@@ -45,7 +46,13 @@ from parley.server.core.handlers.info import motd_replies, send_lusers, send_mot
 from parley.server.core.handlers.presence import restore
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
-from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
+from parley.server.core.support import (
+    CAPABILITIES,
+    CHANNEL_MODES,
+    USER_MODES,
+    cap_value,
+    isupport_tokens,
+)
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -125,7 +132,8 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
-        ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
+        caps = _cap_list(session.cap_version, ctx.server.config)
+        ctx.send(Message("CAP", (ctx.nick, "LS", caps), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
             Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name)
@@ -143,10 +151,11 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
 
 
-def _cap_list(version: int) -> str:
+def _cap_list(version: int, config: Config) -> str:
     names = []
-    for name, value in CAPABILITIES.items():
-        names.append(f"{name}={value}" if value and version >= 302 else name)
+    for name in CAPABILITIES:
+        value = cap_value(name, config) if version >= 302 else None
+        names.append(f"{name}={value}" if value else name)
     return " ".join(names)
 
 

@@ -16,7 +16,6 @@ from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_SASLABORTED,
-    ERR_SASLALREADY,
     ERR_SASLFAIL,
     ERR_SASLTOOLONG,
     RPL_LOGGEDIN,
@@ -52,10 +51,7 @@ def handle_authenticate(ctx: Context, msg: Message) -> None:
         else:
             ctx.reply(ERR_SASLFAIL)
         return
-    if session.sasl_mechanism is None:
-        if session.account is not None:
-            ctx.reply(ERR_SASLALREADY)
-            return
+    if session.sasl_mechanism is None:  # logged in or not (sasl-3.2 reauthentication)
         if arg.upper() not in MECHANISMS:
             ctx.reply(RPL_SASLMECHS, ",".join(MECHANISMS))
             ctx.reply(ERR_SASLFAIL)
@@ -201,16 +197,28 @@ def _plain_checked(ctx: Context, account: str | None) -> None:
 
 
 def log_in(ctx: Context, account: str) -> None:
-    """Mark the session (and its client, if registered) as logged in (900)."""
+    """Mark the session (and its client, if registered) as logged in (900).
+
+    Logged in already, it changes accounts (SASL reauthentication): those who
+    share a channel with it hear of it (account-notify), and the nick it holds,
+    if another account's, is asked for as after any login (reservation.py).
+    """
     session = ctx.session
     session.account = account
-    if session.client is not None:
-        ctx.state.apply(ev.AccountChanged(session.client.nick, account), session)
-        stored = ctx.server.accounts.get(account)
-        session.client.no_history = stored is not None and stored.history_opt_out
-        prefix = session.client.prefix
-    else:
+    client = session.client
+    if client is None:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
-    ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
-    if session.client is not None:
+        ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
+        return
+    changed = client.account != account
+    if changed:
+        ctx.state.apply(ev.AccountChanged(client.nick, account), session)
+    stored = ctx.server.accounts.get(account)
+    client.no_history = stored is not None and stored.history_opt_out
+    text = f"You are now logged in as {account}"
+    ctx.reply(RPL_LOGGEDIN, client.prefix, account, text=text)
+    notice = ctx.server.reservations.check(ctx.server, client)
+    if notice is not None:
+        ctx.send(notice)
+    if changed:
         restore(ctx)

@@ -8,7 +8,6 @@ clients already know how to talk to: `/msg NickServ REGISTER <password>`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import partial
 
 from parley.irc.casemap import fold, valid_nick
@@ -16,9 +15,11 @@ from parley.irc.message import Message
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.deletion import account_gone
+from parley.server.core.handlers import verification
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
+from parley.server.core.sources import party
 from parley.server.passwords import credentials
 from parley.server.store.accounts import AccountExists, StoreError
 
@@ -26,64 +27,67 @@ log = logging.getLogger("parley.core")
 
 MIN_PASSWORD = 8
 
-# What to do once _create is done: given the refusal (a FAIL code and its text), or None.
-Created = Callable[[Context, "tuple[str, str] | None"], None]
+# Told how a registration ended: SUCCESS, VERIFICATION_REQUIRED or a FAIL code, and a text.
+Created = verification.Answer
 
 
 def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
     """Why `name` cannot be registered now (a FAIL code and text), or None."""
     if ctx.session.account is not None:
         return "ALREADY_AUTHENTICATED", "You are already logged in"
+    early = verification.early_problem(ctx)
+    if early is not None:
+        return early
     if not valid_nick(name, ctx.server.config.limits.nick_length) or fold(name) == "nickserv":
         return "BAD_ACCOUNT_NAME", "Account names follow the rules of nicks"
     if fold(name) not in (fold(ctx.nick), fold(ctx.session.asked_nick or "")):
         return "ACCOUNT_NAME_MUST_BE_NICK", "Register the nick you are using"
     holder = ctx.state.client(name)
-    if ctx.server.accounts.get(name) is not None or (
-        holder is not None and holder is not ctx.session.client
+    if (
+        ctx.server.accounts.get(name) is not None
+        or (holder is not None and holder is not ctx.session.client)
+        or verification.held_by_other(ctx, name)
     ):
         return "ACCOUNT_EXISTS", "That name is taken"
     now = ctx.state.clock.monotonic()
-    if ctx.server.register_throttle.blocked(ctx.session.conn.host, now):
+    if ctx.server.register_throttle.blocked(party(ctx.session.conn.host), now):
         return "TEMPORARILY_UNAVAILABLE", "Too many registrations from your address; try later"
     return None
 
 
-def _create(ctx: Context, name: str, password: str, then: Created) -> None:
-    """Hash the password off the loop, then create and log into the account.
-
-    `then(ctx, error)` gets an error text, or None on success.
-    """
-    host = ctx.session.conn.host
+def _create(ctx: Context, name: str, password: str, email: str | None, then: Created) -> None:
+    """Hash the password off the loop, then create and log into the account (or, with an
+    e-mail address to confirm, hold it and mail the code); `then` is told how it ended."""
+    host = party(ctx.session.conn.host)
     ctx.server.register_throttle.fail(host, ctx.state.clock.monotonic())  # counted as it begins
-    ctx.defer(partial(credentials, password), partial(_store_account, name, then))
+    if email is None:
+        ctx.defer(partial(credentials, password), partial(_store_account, name, then))
+    else:
+        ctx.defer(partial(credentials, password), partial(_hold, name, email, then))
+
+
+def _hold(name: str, email: str, then: Created, ctx: Context, keys: tuple[str, str]) -> None:
+    verification.hold(ctx, name, email, keys, then)
 
 
 def _store_account(name: str, then: Created, ctx: Context, keys: tuple[str, str]) -> None:
     try:
         account = ctx.server.accounts.create(name, *keys)
     except AccountExists:
-        then(ctx, ("ACCOUNT_EXISTS", "That name is taken"))
+        then(ctx, "ACCOUNT_EXISTS", "That name is taken")
         return
     except StoreError as exc:  # a full disk: nothing was created, and the user is told
         log.error("%s", exc)
-        then(ctx, ("TEMPORARILY_UNAVAILABLE", "The account could not be saved; try again later"))
+        then(ctx, "TEMPORARILY_UNAVAILABLE", "The account could not be saved; try again later")
         return
     log.info("account %s registered from %s", account.name, ctx.session.conn.host)
     log_in(ctx, account.name)
-    _after_login(ctx)
-    then(ctx, None)
-
-
-def _after_login(ctx: Context) -> None:
-    client = ctx.session.client
-    if client is not None:
-        ctx.server.reservations.check(ctx.server, client)  # logged in: no notice to give
+    then(ctx, "SUCCESS", "Account created")
 
 
 def handle_register(ctx: Context, msg: Message) -> None:
     """REGISTER <account> <email> <password>; account `*` means the current nick."""
-    name, _email, password = msg.params[0], msg.params[1], msg.params[2]
+    name, email, password = msg.params[0], msg.params[1], msg.params[2]
     if name == "*":
         name = ctx.nick if ctx.nick != "*" else ctx.session.asked_nick or "*"
     if name == "*":
@@ -92,17 +96,20 @@ def handle_register(ctx: Context, msg: Message) -> None:
     problem = _register_problem(ctx, name)
     if problem is None and len(password) < MIN_PASSWORD:
         problem = ("WEAK_PASSWORD", f"Use at least {MIN_PASSWORD} characters")
+    required = ctx.server.config.registration.email_required
+    if problem is None and required:
+        problem = verification.email_problem(ctx, email)
     if problem is not None:
         _fail(ctx, problem[0], name, problem[1])
         return
-    _create(ctx, name, password, partial(_registered, name))
+    _create(ctx, name, password, email if required else None, partial(_registered, name))
 
 
-def _registered(name: str, ctx: Context, error: tuple[str, str] | None) -> None:
-    if error is not None:
-        _fail(ctx, error[0], name, error[1])
+def _registered(name: str, ctx: Context, code: str, text: str) -> None:
+    if code in ("SUCCESS", "VERIFICATION_REQUIRED"):
+        ctx.send(Message("REGISTER", (code, name, text), ctx.server.name))
     else:
-        ctx.send(Message("REGISTER", ("SUCCESS", name, "Account created"), ctx.server.name))
+        _fail(ctx, code, name, text)
 
 
 def _fail(ctx: Context, code: str, name: str, text: str) -> None:
@@ -128,20 +135,40 @@ def _say(ctx: Context, text: str) -> None:
 
 
 def _ns_register(ctx: Context, args: list[str]) -> None:
-    if not args:
-        _say(ctx, "Usage: REGISTER <password> [email]")
+    required = ctx.server.config.registration.email_required
+    if not args or (required and len(args) < 2):
+        _say(ctx, "Usage: REGISTER <password> <email>" if required else
+             "Usage: REGISTER <password> [email]")  # fmt: skip
         return
     problem = _register_problem(ctx, ctx.nick)
     if problem is None and len(args[0]) < MIN_PASSWORD:
         problem = ("WEAK_PASSWORD", f"Use a password of at least {MIN_PASSWORD} characters")
+    if problem is None and required:
+        problem = verification.email_problem(ctx, args[1])
     if problem is not None:
         _say(ctx, f"Cannot register {ctx.nick}: {problem[1]}.")
         return
-    _create(ctx, ctx.nick, args[0], _ns_registered)
+    _create(ctx, ctx.nick, args[0], args[1] if required else None, _ns_registered)
 
 
-def _ns_registered(ctx: Context, error: tuple[str, str] | None) -> None:
-    _say(ctx, f"{error[1]}." if error else f"Account {ctx.nick} registered; you are logged in.")
+def _ns_registered(ctx: Context, code: str, text: str) -> None:
+    if code == "SUCCESS":
+        _say(ctx, f"Account {ctx.nick} registered; you are logged in.")
+    elif code == "VERIFICATION_REQUIRED":
+        _say(ctx, f"{text} (or /msg {NICKSERV} VERIFY <account> <code>).")
+    else:
+        _say(ctx, f"{text}.")
+
+
+def _ns_verify(ctx: Context, args: list[str]) -> None:
+    if len(args) != 2:
+        _say(ctx, "Usage: VERIFY <account> <code>")
+        return
+    verification.verify(ctx, args[0], args[1], _ns_verified)
+
+
+def _ns_verified(ctx: Context, code: str, text: str) -> None:
+    _say(ctx, f"{text}.")
 
 
 def _ns_identify(ctx: Context, args: list[str]) -> None:
@@ -160,7 +187,6 @@ def _ns_identified(ctx: Context, account: str | None) -> None:
         _say(ctx, "Invalid account or password (or too many tries: wait a minute).")
         return
     log_in(ctx, account)
-    _after_login(ctx)
     _say(ctx, f"You are now logged in as {account}.")
 
 
@@ -236,6 +262,7 @@ def _ns_help(ctx: Context, args: list[str]) -> None:
     for line in (
         f"{NICKSERV} keeps your nick for you. Commands:",
         "REGISTER <password> [email]   register the nick you are using",
+        "VERIFY <account> <code>       finish a registration with the code mailed to you",
         "IDENTIFY [account] <password> log in",
         "GHOST <nick>                  disconnect an old session using your nick",
         "DROP <password>               delete your account",
@@ -246,6 +273,7 @@ def _ns_help(ctx: Context, args: list[str]) -> None:
 
 _NICKSERV = {
     "REGISTER": _ns_register,
+    "VERIFY": _ns_verify,
     "IDENTIFY": _ns_identify,
     "LOGIN": _ns_identify,
     "GHOST": _ns_ghost,
