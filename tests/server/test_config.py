@@ -11,18 +11,9 @@ from parley.server.cli import parser
 from parley.server.config import DEFAULT_MOTD, Address, Config, Limits
 from parley.server.configfile import ConfigError, build_config, parse_address
 from parley.server.passwords import hash_password, verify_password
+from support.configs import load
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def load(tmp_path: Path, toml: str | None, *flags: str) -> Config:
-    """The Config for a TOML text (None: no file) and flags, data in tmp_path/data."""
-    argv = ["--data-dir", str(tmp_path / "data"), *flags]
-    if toml is not None:
-        path = tmp_path / "parley.toml"
-        path.write_text(toml, encoding="utf-8")
-        argv += ["--config", str(path)]
-    return build_config(parser().parse_args(argv))
 
 
 def every_key_toml(tmp_path: Path) -> str:

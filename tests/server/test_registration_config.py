@@ -6,18 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from parley.server.cli import parser
-from parley.server.config import Config
-from parley.server.configfile import ConfigError, build_config
-
-
-def load(tmp_path: Path, toml: str | None, *flags: str) -> Config:
-    argv = ["--data-dir", str(tmp_path / "data"), *flags]
-    if toml is not None:
-        path = tmp_path / "parley.toml"
-        path.write_text(toml, encoding="utf-8")
-        argv += ["--config", str(path)]
-    return build_config(parser().parse_args(argv))
+from parley.server.configfile import ConfigError
+from support.configs import load
 
 
 def test_the_defaults_allow_registering_before_connecting_without_an_address(
