@@ -95,6 +95,7 @@ def test_ii_shows_every_kind_of_one_word_text(ii: Path, connect: Callable[..., I
         "the one-word kick reason": (tea, 'bob kicked erin  ("out")'),
         "the empty kick reason": (tea, 'bob kicked frank  ("bob")'),
         "the empty quit reason": (ii, 'gina(gina@127.0.0.1) has quit "Quit"'),
+        "the new nick": (ii, "hank changed nick to henry"),
     }
     for what, (window, text) in shown.items():
         wait_until(lambda w=window, t=text: t in read(w / "out"), what=what)

@@ -113,6 +113,7 @@ def test_irssi_shows_every_kind_of_one_word_text(
         "the one-word kick reason": (tea, "erin was kicked from #tea by bob [out]"),
         "the empty kick reason": (tea, "frank was kicked from #tea by bob [bob]"),
         "the empty quit reason": (tea, "gina [gina@127.0.0.1] has quit [Quit]"),
+        "the new nick": (tea, "hank is now known as henry"),
     }
     for what, (log, text) in shown.items():
         wait_until(lambda f=log, t=text: t in read(f), what=what)

@@ -112,8 +112,8 @@ FREE_TEXT_LINES = [
     (Message("AWAY", ("lunch",), "bob!b@h"), b":bob!b@h AWAY :lunch\r\n"),
     (Message("ERROR", ("Closing",)), b"ERROR :Closing\r\n"),
     (Message("FAIL", ("X", "CODE", "why")), b"FAIL X CODE :why\r\n"),
-    (Message("JOIN", ("#c",), "bob!b@h"), b":bob!b@h JOIN #c\r\n"),  # names stay bare
-    (Message("NICK", ("robert",), "bob!b@h"), b":bob!b@h NICK robert\r\n"),
+    (Message("JOIN", ("#c",), "bob!b@h"), b":bob!b@h JOIN #c\r\n"),  # channels stay bare
+    (Message("NICK", ("robert",), "bob!b@h"), b":bob!b@h NICK :robert\r\n"),  # for ii
     (Message("MODE", ("#c", "+nt"), "op!o@h"), b":op!o@h MODE #c +nt\r\n"),
 ]
 

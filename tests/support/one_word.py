@@ -24,13 +24,14 @@ OP_LINES = (
     "TOPIC #tea tea",  # a topic of one word
 )
 
-# Who joins CHANNEL and how they leave it (None: kicked below).
+# Who joins CHANNEL and how they leave it or change (None: kicked below).
 LEAVERS = (
     ("carol", "PART #tea bye"),  # a one-word reason
     ("dave", "PART #tea :"),  # an empty reason
     ("erin", None),
     ("frank", None),
     ("gina", "QUIT :"),  # an empty reason: the server says "Quit"
+    ("hank", "NICK henry"),  # stays, under a new nick
 )
 KICKS = ("KICK #tea erin out", "KICK #tea frank :")  # one word; empty (the kicker's nick)
 
