@@ -16,8 +16,9 @@ from support.waiting import wait_until
 class ScriptedServer:
     """One client at a time; `send` writes raw lines to it, `received` is what it sent."""
 
-    def __init__(self, caps: str) -> None:
+    def __init__(self, caps: str, names: str = "alice bob robo") -> None:
         self.caps = caps
+        self.names = names
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.received: list[Message] = []
@@ -54,7 +55,7 @@ class ScriptedServer:
             self.send(f":srv 001 {me} :Welcome to the scripted server")
             self.send(f":srv 422 {me} :No MOTD")
             self.send(f":{me}!u@h JOIN #lobby")
-            self.send(f":srv 353 {me} = #lobby :@{me} alice bob robo")
+            self.send(f":srv 353 {me} = #lobby :@{me} {self.names}")
             self.send(f":srv 366 {me} #lobby :End of /NAMES list")
         elif msg.command == "PING":
             self.send(f":srv PONG srv :{params[-1]}")

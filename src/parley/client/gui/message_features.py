@@ -23,7 +23,7 @@ from parley.client.gui.message_view import Conversation
 from parley.client.typing_status import TypingBoard, TypingOut
 from parley.irc.casemap import fold
 
-REACTIONS = ("👍", "❤", "😂", "🎉")  # offered in the menu; any reaction is shown
+REACTIONS = ("❤", "☺", "★", "✔")  # offered (symbols common fonts have); any is shown
 MARK_READ_MS = 700  # a conversation looked at this long is marked read on the server
 
 

@@ -164,7 +164,7 @@ class ChatWindow(MessageFeatures):
         text.tag_configure("url", foreground=p.link, underline=True)
         text.tag_configure("bot", background=p.quiet, foreground=p.background,
                            font=("TkDefaultFont", size - 3, "bold"))  # fmt: skip
-        text.tag_configure("quote", foreground=p.quiet, lmargin1=28,
+        text.tag_configure("quote", foreground=p.quiet, lmargin1=28, lmargin2=28,
                            font=("TkDefaultFont", size - 1, "italic"))  # fmt: skip
         text.tag_configure("multiline", lmargin1=28, lmargin2=28)
         text.tag_configure("deleted", foreground=p.quiet, font=("TkDefaultFont", size, "italic"))
@@ -332,13 +332,13 @@ class ChatWindow(MessageFeatures):
 
     def _avatar(self, text: tk.Text, sender: str, name: str) -> tk.Canvas:
         """A coloured circle with the sender's initials, where a picture would be."""
-        size = self.font_size + 9
+        size = self.font_size + 11
         canvas = tk.Canvas(text, width=size, height=size, highlightthickness=0,
                            background=self.palette.background)  # fmt: skip
         canvas.create_oval(1, 1, size - 1, size - 1, outline="",
                            fill=nick_colour(self.palette, sender))  # fmt: skip
         canvas.create_text(size / 2, size / 2, text=initials(name), fill="#ffffff",
-                           font=("TkDefaultFont", max(6, self.font_size - 3), "bold"))  # fmt: skip
+                           font=("TkDefaultFont", max(6, self.font_size - 4), "bold"))  # fmt: skip
         return canvas
 
     def _quiet(self, name: str, text: str) -> None:
