@@ -172,11 +172,14 @@ def test_reactions_and_typing_ride_on_tagmsg() -> None:
         "@+typing=bogus :nick2!u@h TAGMSG #channel",
         "@+typing=active :me!u@h TAGMSG #channel",  # our own, from another device
         "@+draft/react=lol :nick2!u@h TAGMSG #channel",  # a reaction to nothing
+        "@+draft/reply=1;+draft/react=\\s :nick2!u@h TAGMSG #channel",  # a blank one
+        "@+draft/reply=1;+draft/react=a\\nb :nick2!u@h TAGMSG #channel",
     )
     assert events == [
         cs.Reacted("#channel", "123", "nick2", "lol", "456", False),
         cs.Typing("#channel", "nick2", "active"),
         cs.Typing("nick2", "nick2", "paused"),
+        cs.Reacted("#channel", "1", "nick2", "a b", None, False),  # one line
     ]
 
 

@@ -99,6 +99,14 @@ def test_a_paste_is_one_batch_with_long_lines_concatenated() -> None:
     assert all(m.tags["batch"] == ref and m.params[0] == "#c" for m in body)
 
 
+def test_a_reply_in_a_batch_is_tagged_on_its_opening_only() -> None:
+    send = compose.multiline("#c", ["one", "two"], 4096, 24)
+    assert send is not None
+    opening, *body, closing = compose.with_reply(send, "p1").lines
+    assert opening.tags == {"+draft/reply": "p1"}
+    assert all("+draft/reply" not in m.tags for m in (*body, closing))
+
+
 def test_a_paste_over_the_limits_is_not_batched() -> None:
     assert compose.multiline("#c", ["a" * 100, "b" * 100], 150, 24) is None
     assert compose.multiline("#c", [str(i) for i in range(30)], 4096, 24) is None

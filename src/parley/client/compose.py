@@ -12,10 +12,13 @@ _batch_refs = itertools.count(1)
 
 
 def with_reply(send: Send, parent: str) -> Send:
-    """The same messages, each marked as an answer to the message `parent` (+draft/reply)."""
+    """The same messages marked as an answer to the message `parent` (+draft/reply): each
+    line, or a multi-line batch's opening only, as IRCv3 multiline asks."""
+    batched = bool(send.lines) and send.lines[0].command == "BATCH"
+    marked = ("BATCH",) if batched else ("PRIVMSG", "NOTICE")
     return Send(tuple(
         Message(line.command, line.params, line.source, {**line.tags, "+draft/reply": parent})
-        if line.command in ("PRIVMSG", "NOTICE") else line
+        if line.command in marked and not line.params[0].startswith("-") else line
         for line in send.lines
     ))  # fmt: skip
 

@@ -154,8 +154,8 @@ class Extensions:
         if typing in TYPING_STATES and not own:
             events.append(Typing(conversation, sender, typing, self.display_name(sender)))
         reaction, parent = msg.tags.get("+draft/react"), msg.tags.get("+draft/reply")
-        if reaction and parent:
-            reaction = reaction[:MAX_REACTION]
+        if reaction and reaction.strip() and parent:
+            reaction = " ".join(reaction.split())[:MAX_REACTION]  # one line, short
             msgid = msg.tags.get("msgid")
             events.append(Reacted(conversation, parent, sender, reaction, msgid, own))
         return events

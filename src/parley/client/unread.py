@@ -25,9 +25,13 @@ class Unread:
     def mentions(self) -> int:
         return len(self.mention_times)
 
+    def counts(self, time: str | None) -> bool:
+        """Whether a line of this time is unread: not if it was read elsewhere already."""
+        return time is None or self.marker is None or time > self.marker
+
     def add(self, time: str | None, mention: bool) -> None:
         """A line the user has not seen; one already read elsewhere (by time) is not counted."""
-        if time is not None and self.marker is not None and time <= self.marker:
+        if not self.counts(time):
             return
         if len(self.times) >= MAX_TRACKED:
             self.extra += 1

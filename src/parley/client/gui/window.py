@@ -266,8 +266,9 @@ class ChatWindow(MessageFeatures):
         conversation = self._open(name)
         text = conversation.text
         text.configure(state="normal")
-        unseen = fold(name) != fold(self.current) and count
-        if unseen and not conversation.unread_lines.count and not text.tag_ranges("new-marker"):
+        unread = conversation.unread_lines
+        unseen = fold(name) != fold(self.current) and count and unread.counts(time)
+        if unseen and not unread.count and not text.tag_ranges("new-marker"):
             text.insert("end", "new messages\n", ("new-marker",))
         start = text.index("end-1c")
         for piece, tags in parts:
