@@ -20,6 +20,7 @@ from parley.client import state as cs
 from parley.client.commands import Send
 from parley.client.connection import Connection
 from parley.client.gui.message_view import Conversation
+from parley.client.gui.theme import Palette
 from parley.client.typing_status import TypingBoard, TypingOut
 from parley.irc.casemap import fold
 
@@ -74,6 +75,22 @@ class MessageFeatures:
         self.typing_label.pack(fill="x", side="bottom")
         entry.bind("<KeyRelease>", self._edited, add="+")
         entry.bind("<Escape>", lambda _e: self.cancel_reply())
+
+    @staticmethod
+    def _style_feature_tags(text: tk.Text, p: Palette, size: int) -> None:
+        """The looks of badges, quotes, multi-line and deleted text, reactions, the new line."""
+        text.tag_configure("bot", background=p.quiet, foreground=p.background,
+                           font=("TkDefaultFont", size - 3, "bold"))  # fmt: skip
+        text.tag_configure("quote", foreground=p.quiet, lmargin1=28, lmargin2=28,
+                           font=("TkDefaultFont", size - 1, "italic"))  # fmt: skip
+        text.tag_configure("multiline", lmargin1=28, lmargin2=28)
+        text.tag_configure("deleted", foreground=p.quiet, font=("TkDefaultFont", size, "italic"))
+        text.tag_configure("reactions", foreground=p.text, lmargin1=28,
+                           font=("TkDefaultFont", size - 1))  # fmt: skip
+        text.tag_configure("new-marker", foreground=p.error, justify="center",
+                           font=("TkDefaultFont", size - 2, "bold"))  # fmt: skip
+        for name in text.window_names():  # avatars: their corners take the new background
+            text.nametowidget(name).configure(background=p.background)
 
     def _has(self, cap: str) -> bool:
         return cap in self.features.caps

@@ -15,6 +15,9 @@ import tkinter as tk
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from parley.client.events import ChatLine
+from parley.client.gui.formatting import runs
+from parley.client.gui.theme import Palette, nick_colour
 from parley.client.unread import Unread
 
 MAX_INDEXED = 2000  # messages per conversation that replies, reactions and REDACT can find
@@ -41,6 +44,45 @@ def initials(name: str) -> str:
     if len(words) >= 2:
         return (words[0][0] + words[1][0]).upper()
     return (words[0][0] if words else name[:1] or "?").upper()
+
+
+Parts = list[tuple[str, tuple[str, ...]]]
+AVATAR = "\0avatar"  # in a line's parts: where the avatar goes
+
+
+def chat_parts(line: ChatLine, index: MessageIndex, nick_tag: str) -> tuple[Parts, Shown | None]:
+    """A message as tagged pieces: [the reply's quote line], avatar, name, BOT, the text.
+    The first piece is the quote ("" without one), so the time can go after it."""
+    name = line.display or line.sender
+    shown = index.begin(line.msgid, line.sender, name, line.text) if line.msgid else None
+    who = name if name == line.sender else f"{name} ({line.sender})"  # the nick stays seen
+    head: Parts
+    if line.action:
+        head = [(f"* {who} ", (nick_tag,))]
+    elif line.notice:
+        head = [(f"-{who}- ", (nick_tag,))]
+    else:
+        head = [(AVATAR, ()), (f"<{who}> ", (nick_tag, "bold"))]
+    if line.bot:
+        head += [("BOT", ("bot",)), (" ", ())]
+    body = runs(line.text)
+    if "\n" in line.text:  # a multi-line message: its lines under the name, indented
+        body = [("\n", ()), *((piece, (*tags, "multiline")) for piece, tags in body)]
+    if shown is not None:
+        body = [(piece, (*tags, f"{shown.tag}b")) for piece, tags in body]
+    quote = index.quote(line.reply_to) + "\n" if line.reply_to else ""
+    return [(quote, ("quote",)), *head, *body], shown
+
+
+def avatar(text: tk.Text, palette: Palette, font_size: int, sender: str, name: str) -> tk.Canvas:
+    """A coloured circle with the sender's initials, where a picture would be."""
+    size = font_size + 11
+    canvas = tk.Canvas(text, width=size, height=size, highlightthickness=0,
+                       background=palette.background)  # fmt: skip
+    canvas.create_oval(1, 1, size - 1, size - 1, outline="", fill=nick_colour(palette, sender))
+    canvas.create_text(size / 2, size / 2, text=initials(name), fill="#ffffff",
+                       font=("TkDefaultFont", max(6, font_size - 4), "bold"))  # fmt: skip
+    return canvas
 
 
 class MessageIndex:

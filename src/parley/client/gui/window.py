@@ -27,9 +27,9 @@ from parley.client.connection import (
     Lag,
 )
 from parley.client.gui import dialogs
-from parley.client.gui.formatting import MIRC_COLOURS, local_time, runs
+from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.message_features import MessageFeatures
-from parley.client.gui.message_view import Conversation, Shown, initials
+from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.irc.casemap import fold, is_channel
 
@@ -162,18 +162,7 @@ class ChatWindow(MessageFeatures):
         text.tag_configure("italic", font=("TkDefaultFont", size, "italic"))
         text.tag_configure("underline", underline=True)
         text.tag_configure("url", foreground=p.link, underline=True)
-        text.tag_configure("bot", background=p.quiet, foreground=p.background,
-                           font=("TkDefaultFont", size - 3, "bold"))  # fmt: skip
-        text.tag_configure("quote", foreground=p.quiet, lmargin1=28, lmargin2=28,
-                           font=("TkDefaultFont", size - 1, "italic"))  # fmt: skip
-        text.tag_configure("multiline", lmargin1=28, lmargin2=28)
-        text.tag_configure("deleted", foreground=p.quiet, font=("TkDefaultFont", size, "italic"))
-        text.tag_configure("reactions", foreground=p.text, lmargin1=28,
-                           font=("TkDefaultFont", size - 1))  # fmt: skip
-        text.tag_configure("new-marker", foreground=p.error, justify="center",
-                           font=("TkDefaultFont", size - 2, "bold"))  # fmt: skip
-        for name in text.window_names():  # avatars: their corners take the new background
-            text.nametowidget(name).configure(background=p.background)
+        self._style_feature_tags(text, p, size)
         for i, colour in enumerate(MIRC_COLOURS):
             text.tag_configure(f"fg{i}", foreground=colour)
             text.tag_configure(f"bg{i}", background=colour)
@@ -260,7 +249,7 @@ class ChatWindow(MessageFeatures):
 
     def write(self, name: str, parts: list[tuple[str, tuple[str, ...]]], count: bool = True,
               mention: bool = False, past: bool = False, time: str | None = None,
-              shown: Shown | None = None, avatar: tuple[str, str] | None = None,
+              shown: Shown | None = None, face: tuple[str, str] | None = None,
               ) -> None:  # fmt: skip
         """Append a line to a conversation; count it unread if it is not on screen."""
         conversation = self._open(name)
@@ -272,9 +261,9 @@ class ChatWindow(MessageFeatures):
             text.insert("end", "new messages\n", ("new-marker",))
         start = text.index("end-1c")
         for piece, tags in parts:
-            if piece == "\0avatar":
-                if avatar is not None:
-                    text.window_create("end", window=self._avatar(text, *avatar), padx=2)
+            if piece == AVATAR:
+                if face is not None:  # (sender, name): their initials in a circle
+                    text.window_create("end", window=self._avatar(text, *face), padx=2)
             else:
                 text.insert("end", piece, (*tags, shown.tag) if shown else tags)
         text.insert("end", "\n", (shown.tag,) if shown else ())
@@ -284,7 +273,7 @@ class ChatWindow(MessageFeatures):
             conversation.index.end(shown)
         text.configure(state="disabled")
         text.see("end")
-        conversation.history.append("".join(p for p, _ in parts if p != "\0avatar"))
+        conversation.history.append("".join(p for p, _ in parts if p != AVATAR))
         if unseen:
             conversation.unread_lines.add(time, mention)
             self._refresh_tabs()
@@ -304,43 +293,14 @@ class ChatWindow(MessageFeatures):
         conversation.text.tag_configure(tag, foreground=colour)
         self.typing_board.spoke(line.conversation, line.sender)
         self._show_typing()
+        parts, shown = chat_parts(line, conversation.index, tag)
+        parts = [*parts[:1], self._stamp(line.time), *parts[1:]]  # the quote, if any, first
         name = line.display or line.sender
-        shown = None
-        if line.msgid:
-            shown = conversation.index.begin(line.msgid, line.sender, name, line.text)
-        who = name if name == line.sender else f"{name} ({line.sender})"  # the nick stays seen
-        head: list[tuple[str, tuple[str, ...]]]
-        if line.action:
-            head = [(f"* {who} ", (tag,))]
-        elif line.notice:
-            head = [(f"-{who}- ", (tag,))]
-        else:
-            head = [("\0avatar", ()), (f"<{who}> ", (tag, "bold"))]
-        if line.bot:
-            head.append(("BOT", ("bot",)))
-            head.append((" ", ()))
-        body = runs(line.text)
-        if "\n" in line.text:  # a multi-line message: its lines under the name, indented
-            body = [("\n", ()), *((piece, (*tags, "multiline")) for piece, tags in body)]
-        if shown is not None:
-            body = [(piece, (*tags, f"{shown.tag}b")) for piece, tags in body]
-        quote = []
-        if line.reply_to:
-            quote = [(conversation.index.quote(line.reply_to) + "\n", ("quote",))]
-        parts = [*quote, self._stamp(line.time), *head, *body]
         self.write(line.conversation, parts, not line.own, line.mention, line.past, line.time,
                    shown, (line.sender, name))  # fmt: skip
 
     def _avatar(self, text: tk.Text, sender: str, name: str) -> tk.Canvas:
-        """A coloured circle with the sender's initials, where a picture would be."""
-        size = self.font_size + 11
-        canvas = tk.Canvas(text, width=size, height=size, highlightthickness=0,
-                           background=self.palette.background)  # fmt: skip
-        canvas.create_oval(1, 1, size - 1, size - 1, outline="",
-                           fill=nick_colour(self.palette, sender))  # fmt: skip
-        canvas.create_text(size / 2, size / 2, text=initials(name), fill="#ffffff",
-                           font=("TkDefaultFont", max(6, self.font_size - 4), "bold"))  # fmt: skip
-        return canvas
+        return avatar(text, self.palette, self.font_size, sender, name)
 
     def _quiet(self, name: str, text: str) -> None:
         self.write(name, [self._stamp(None), (text, ("quiet",))], count=False)
