@@ -134,6 +134,26 @@ def test_bot_tag_replies_and_display_names_are_on_the_line() -> None:
     assert old.bot and old.display == ""
 
 
+def test_a_bot_is_marked_in_its_channels_user_lists_until_it_quits() -> None:
+    state, _ = registered()
+    feed(state, ":me!m@h JOIN #chat", ":srv 353 me = #chat :@me alice")
+    events = feed(state, "@bot :robodan!~u@h JOIN #chat")
+    assert events[-1] == cs.UsersChanged("#chat", ("@me", "alice", "robodan"), ("robodan",))
+    assert feed(state, "@bot :robodan!~u@h PRIVMSG #chat :again")[1:] == []  # known already
+    feed(state, ":robodan!~u@h NICK robo2")
+    assert state.bots == {"robo2"}
+    feed(state, ":robo2!~u@h QUIT :bye")
+    assert state.bots == set()
+
+
+def test_a_refused_deletion_or_paste_is_said_where_the_user_is() -> None:
+    state, _ = registered()
+    refused = ":srv FAIL REDACT REDACT_FORBIDDEN #c 123 :You are not authorised to delete this"
+    assert feed(state, refused) == [cs.ErrorReply("You are not authorised to delete this")]
+    too_big = ":srv FAIL BATCH MULTILINE_MAX_BYTES 4096 :Multiline batch max-bytes exceeded"
+    assert feed(state, too_big) == [cs.ErrorReply("Multiline batch max-bytes exceeded")]
+
+
 def test_metadata_follows_keyvalue_nick_changes_removal_and_quits() -> None:
     state, _ = registered()
     state.take_outbox()

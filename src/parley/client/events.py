@@ -160,6 +160,7 @@ class UsersChanged:
 
     channel: str
     users: tuple[str, ...] = ()
+    bots: tuple[str, ...] = ()  # the nicks among them the server marked as bots
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,7 @@ from parley.client.events import (
     Typing,
     UsersChanged,
 )
-from parley.client.extensions import BOT_TAGS, Extensions
+from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -128,6 +128,7 @@ class ChannelView:
 _SILENT = frozenset(  # shown otherwise; 766-772: metadata keys unset, subscriptions made
     {"004", "005", "329", "333", "366", "766", "768", "770", "771", "772", "900", "903", "908"}
 )
+_SAID_WHERE_TYPED = frozenset({"REDACT", "BATCH", "TAGMSG", "PRIVMSG", "NOTICE"})  # FAILs
 _ERRORS = frozenset(  # errors the user should see where they are typing
     {"401", "403", "404", "405", "421", "432", "433", "442", "471", "473", "474", "475", "482"}
 )
@@ -165,6 +166,7 @@ class ClientState(Extensions):
         self._history_batches: set[str] = set()  # open chathistory batch references
         # server-time of the last line seen per conversation: history fetched after it
         self.last_seen: dict[str, str] = {}
+        self.bots: set[str] = set()  # folded nicks of the bots seen
         self._init_extensions()
 
     # -- out -----------------------------------------------------------------
@@ -193,8 +195,19 @@ class ClientState(Extensions):
         """Update from one server message; the events the UI should show."""
         handler = _HANDLERS.get(msg.command)
         if handler is not None:
-            return handler(self, msg)
-        return self._on_numeric(msg) if msg.command.isdigit() else []
+            events = handler(self, msg)
+        else:
+            events = self._on_numeric(msg) if msg.command.isdigit() else []
+        if msg.tags and any(tag in msg.tags for tag in BOT_TAGS):
+            events += self._learn_bot(self._source_nick(msg))
+        return events
+
+    def _learn_bot(self, nick: str) -> list[Event]:
+        """IRCv3 bot mode: a line tagged `bot` came from a bot; its channels' lists say so."""
+        if not nick or fold(nick) in self.bots or len(self.bots) >= MAX_METADATA_USERS:
+            return []
+        self.bots.add(fold(nick))
+        return [self._users(view) for view in self.channels.values() if nick in view.users]
 
     def _source_nick(self, msg: Message) -> str:
         return (msg.source or "").split("!", 1)[0]
@@ -282,6 +295,8 @@ class ClientState(Extensions):
             self.create_account = False
             self._end_account_step()
             return [AccountRefused(code, text)]
+        if command in _SAID_WHERE_TYPED:  # a deletion, paste or reaction refused: say so there
+            return [ErrorReply(text)]
         return [ServerText(f"{command}: {text}")]
 
     def _on_batch(self, msg: Message) -> list[Event]:
@@ -360,9 +375,9 @@ class ClientState(Extensions):
         # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
         return [ServerText(" ".join(params[1:]))]
 
-    @staticmethod
-    def _users(view: ChannelView) -> UsersChanged:
-        return UsersChanged(view.name, tuple(view.sorted_users()))
+    def _users(self, view: ChannelView) -> UsersChanged:
+        bots = tuple(nick for nick in view.users if fold(nick) in self.bots)
+        return UsersChanged(view.name, tuple(view.sorted_users()), bots)
 
     def _end_account_step(self) -> None:
         if self._awaiting_account:
@@ -410,6 +425,7 @@ class ClientState(Extensions):
         nick = self._source_nick(msg)
         reason = msg.params[0] if msg.params else ""
         self.metadata.pop(fold(nick), None)
+        self.bots.discard(fold(nick))
         events: list[Event] = []
         for view in self.channels.values():
             if nick in view.users:
@@ -422,6 +438,9 @@ class ClientState(Extensions):
         if self._is_me(old):
             self.nick = new
         self._rename_metadata(old, new)
+        if fold(old) in self.bots:
+            self.bots.discard(fold(old))
+            self.bots.add(fold(new))
         events: list[Event] = []
         for view in self.channels.values():
             if old in view.users:

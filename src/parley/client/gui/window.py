@@ -52,6 +52,7 @@ class ChatWindow(MessageFeatures):
         self.font_size = 11
         self.conversations: dict[str, Conversation] = {}
         self.channel_users: dict[str, tuple[str, ...]] = {}  # by folded channel, from events
+        self.channel_bots: dict[str, frozenset[str]] = {}
         self.topics: dict[str, str] = {}
         self.nick = ""
         self.lag: float | None = None
@@ -232,8 +233,9 @@ class ChatWindow(MessageFeatures):
     def _refresh_users(self) -> None:
         self.users.delete(0, "end")
         people = self.user_list()
+        bots = self.channel_bots.get(fold(self.current), frozenset())
         for entry in people:
-            self.users.insert("end", entry)
+            self.users.insert("end", entry + ("  · bot" if entry.lstrip("~&@%+") in bots else ""))
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
     def _close(self, name: str) -> None:
@@ -330,6 +332,7 @@ class ChatWindow(MessageFeatures):
             self._membership(event)
         elif isinstance(event, cs.UsersChanged):
             self.channel_users[fold(event.channel)] = event.users
+            self.channel_bots[fold(event.channel)] = frozenset(event.bots)
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
@@ -337,6 +340,7 @@ class ChatWindow(MessageFeatures):
             self.select(event.channel)
         elif isinstance(event, cs.Left):
             self.channel_users.pop(fold(event.channel), None)
+            self.channel_bots.pop(fold(event.channel), None)
             self._close(event.channel)
         elif isinstance(event, cs.TopicChanged):
             self.topics[fold(event.channel)] = event.topic
@@ -521,6 +525,8 @@ class ChatWindow(MessageFeatures):
 
     def _set_focus(self, focused: bool) -> None:
         self.focused = focused
+        if focused:
+            self._mark_read_soon(self.current)
         if focused and self.nick:
             self.root.title(f"Parley: {self.nick}")
 
