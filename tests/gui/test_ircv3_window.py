@@ -12,8 +12,10 @@ import pytest
 
 from conftest import pump
 from parley.client import state as cs
+from parley.client.commands import interpret
 from parley.client.connection import Connection
 from parley.client.gui.window import SERVER_TAB, ChatWindow
+from parley.client.typing_status import TypingOut
 from support.client import IrcClient
 from support.scripted import ScriptedServer
 from support.servers import ThreadServer
@@ -249,3 +251,10 @@ def test_typing_shows_expires_and_is_sent_throttled(
     window.entry.event_generate("<KeyRelease>")
     held = [m for m in bob.sync() if m.command == "TAGMSG" and m.source.startswith("alice!")]
     assert held == []  # within 3 s of the last: held back
+    window.perform(interpret("/typing off", "#lobby"))
+    window.typing_out = TypingOut()  # as if long after: nothing held back by the throttle
+    window.entry.insert("end", "quiet")
+    window.entry.event_generate("<KeyRelease>")
+    window._typing_tick()
+    held = [m for m in bob.sync() if m.command == "TAGMSG" and m.source.startswith("alice!")]
+    assert held == []  # the user asked that others not be told

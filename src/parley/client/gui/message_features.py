@@ -57,6 +57,7 @@ class MessageFeatures:
     def _init_features(self) -> None:
         self.features = cs.Capabilities(frozenset())
         self.typing_out = TypingOut()
+        self.send_typing = True  # /typing off: others are not told
         self.typing_board = TypingBoard()
         self.replying: Replying | None = None
         self.typing_text = tk.StringVar(self.root, "")
@@ -146,7 +147,7 @@ class MessageFeatures:
 
     def _edited(self, _event: object = None) -> None:
         entry_text = self._entry_text()
-        if fold(self.current) in self.conversations and self._has("message-tags"):
+        if self.send_typing and self._has("message-tags"):
             self._send_typing(self.typing_out.edited(self.current, entry_text, time.monotonic()))
 
     def _entry_text(self) -> str:
@@ -160,7 +161,7 @@ class MessageFeatures:
     def _typing_tick(self) -> None:
         """Now and then: a pause in typing is told; others' typing runs out."""
         now = time.monotonic()
-        if self._has("message-tags"):
+        if self.send_typing and self._has("message-tags"):
             self._send_typing(self.typing_out.tick(now))
         if self.typing_board.expire(now):
             self._show_typing()

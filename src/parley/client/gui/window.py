@@ -16,7 +16,7 @@ from tkinter import ttk
 
 from parley.client import compose
 from parley.client import state as cs
-from parley.client.commands import OpenQuery, QuitApp, Send, ShowText, interpret
+from parley.client.commands import OpenQuery, QuitApp, Send, SetTyping, ShowText, interpret
 from parley.client.connection import (
     CertificateChanged,
     CertificatePinned,
@@ -494,6 +494,11 @@ class ChatWindow(MessageFeatures):
         elif isinstance(action, ShowText):
             for text in action.text.splitlines():
                 self.write(self.current, [(text, ("quiet",))], count=False)
+        elif isinstance(action, SetTyping):
+            self.send_typing = action.on
+            said = "now told" if action.on else "no longer told"
+            self.write(self.current, [(f"Others are {said} when you type.", ("quiet",))],
+                       count=False)  # fmt: skip
         elif isinstance(action, QuitApp):
             self.connection.close(action.reason)
             self.root.after_cancel(self._poll_id)
