@@ -160,6 +160,11 @@ def test_metadata_follows_keyvalue_nick_changes_removal_and_quits() -> None:
     changed = feed(state, ":srv 761 me alice display-name * :Alice Liddell")
     assert changed == [cs.MetadataChanged("alice", "display-name", "Alice Liddell")]
     feed(state, ":srv 761 me alice avatar * :https://example.org/a.png")
+    feed(state, ":srv 761 me bob display-name * :Bob B.")
+    assert feed(state, ":srv 766 me bob display-name :key not set") == [  # metadata-3 unset
+        cs.MetadataChanged("bob", "display-name", None)
+    ]
+    assert feed(state, ":srv 766 me bob display-name :key not set") == []
     feed(state, ":alice!a@h NICK ali")
     assert state.display_name("ali") == "Alice Liddell" and state.display_name("alice") == ""
     assert feed(state, ":srv METADATA ali display-name *") == [

@@ -125,8 +125,8 @@ class ChannelView:
         return [(p[:1] + n) for n, p in sorted(self.users.items(), key=rank)]
 
 
-_SILENT = frozenset(  # shown otherwise; 766-772: metadata keys unset, subscriptions made
-    {"004", "005", "329", "333", "366", "766", "768", "770", "771", "772", "900", "903", "908"}
+_SILENT = frozenset(  # shown otherwise; 768-772: metadata keys unset, subscriptions made
+    {"004", "005", "329", "333", "366", "768", "770", "771", "772", "900", "903", "908"}
 )
 _SAID_WHERE_TYPED = frozenset({"REDACT", "BATCH", "TAGMSG", "PRIVMSG", "NOTICE"})  # FAILs
 _ERRORS = frozenset(  # errors the user should see where they are typing
@@ -364,6 +364,8 @@ class ClientState(Extensions):
             return []
         if code == "761":
             return self._on_keyvalue(params)
+        if code == "766":  # RPL_KEYNOTSET: a key has no value (any more)
+            return self._set_metadata(params[1], params[2], None) if len(params) > 2 else []
         if code == "774":
             return self._sync_later(params)
         if code in _ERRORS:
