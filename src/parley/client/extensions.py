@@ -221,6 +221,8 @@ class Extensions:
         if value is None or not value.strip():
             if values is None or values.pop(key, None) is None:
                 return []
+            if not values:
+                del self.metadata[fold(target)]
             value = None
         else:
             if values is None:
