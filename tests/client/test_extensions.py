@@ -8,7 +8,7 @@ from parley.irc.message import Message, parse
 OFFER = (
     "CAP * LS :server-time echo-message batch message-tags draft/message-redaction "
     "draft/multiline=max-bytes=4096,max-lines=24 draft/read-marker "
-    "draft/metadata-2=maxsub=10 draft/metadata-3=before-connect,max-subs=10"
+    "draft/metadata-2=maxsub=10 draft/metadata-3=max-subs=10"
 )
 
 
@@ -55,6 +55,17 @@ def test_the_welcome_tells_the_ui_the_caps_and_multiline_limits_and_subscribes()
     assert "draft/read-marker" in caps.caps
     assert (caps.multiline_max_bytes, caps.multiline_max_lines) == (4096, 24)
     assert state.take_outbox() == [Message.of("METADATA", "*", "SUB", "display-name", "avatar")]
+    early = cs.ClientState("me")
+    early.start()
+    early.receive(parse(OFFER.replace("draft/metadata-3=", "draft/metadata-3=before-connect,")))
+    (req,) = early.take_outbox()
+    early.receive(Message.of("CAP", "me", "ACK", req.params[1]))
+    assert early.take_outbox() == [  # subscribed before the welcome, where it may be
+        Message.of("METADATA", "*", "SUB", "display-name", "avatar"),
+        Message.of("CAP", "END"),
+    ]
+    early.receive(Message.of("001", "me", "Welcome"))
+    assert early.take_outbox() == []  # and only once
     _, without = registered("CAP * LS :server-time batch message-tags")
     (bare,) = [e for e in without if isinstance(e, cs.Capabilities)]
     assert bare.multiline_max_bytes == 0

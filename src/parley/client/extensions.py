@@ -70,8 +70,10 @@ class Extensions:
     read_markers: dict[str, str | None]  # folded conversation -> last read time
     offered: dict[str, str]  # capability -> value, as CAP LS gave them
     _multiline: dict[str, _Multiline]  # open multi-line batches by reference
+    _subscribed: bool  # METADATA SUB sent
 
     def _init_extensions(self) -> None:
+        self._subscribed = False
         self.metadata = {}
         self.read_markers = {}
         self.offered = {}
@@ -95,10 +97,21 @@ class Extensions:
         metadata = [cap for cap in METADATA_CAPS if cap in offered][:1]
         return metadata
 
+    def _subscribe(self) -> None:
+        if not self._subscribed and any(cap in self.caps for cap in METADATA_CAPS):
+            self._subscribed = True
+            self.outbox.append(Message.of("METADATA", "*", "SUB", *METADATA_KEYS))
+
+    def _subscribe_early(self) -> None:
+        """Where the server takes it (before-connect), subscribe before the welcome, so
+        the first joins already carry the names."""
+        for cap in METADATA_CAPS:
+            if cap in self.caps and "before-connect" in self.offered.get(cap, "").split(","):
+                self._subscribe()
+
     def _capabilities(self) -> Capabilities:
         """What was agreed, for the UI; asks for the metadata keys the client shows."""
-        if any(cap in self.caps for cap in METADATA_CAPS):
-            self.outbox.append(Message.of("METADATA", "*", "SUB", *METADATA_KEYS))
+        self._subscribe()
         max_bytes = max_lines = 0
         if MULTILINE_CAP in self.caps and "batch" in self.caps:
             for token in self.offered.get(MULTILINE_CAP, "").split(","):

@@ -245,6 +245,7 @@ class ClientState(Extensions):
             self.caps.update(msg.params[-1].split())
             if self.phase is not Phase.NEGOTIATING or self._awaiting_account:
                 return []
+            self._subscribe_early()
             if self.create_account and not self._register_after_welcome:
                 self._awaiting_account = True  # REGISTER logs in: the same wait as SASL
                 self.outbox.append(self._register_line())
