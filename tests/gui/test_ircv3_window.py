@@ -171,11 +171,16 @@ def test_a_pasted_block_goes_as_one_multiline_batch(
 def test_the_message_menu_offers_what_the_server_allows(
     scripted: tuple[ScriptedServer, ChatWindow],
 ) -> None:
-    _server, window = scripted
+    server, window = scripted
     menu = window.message_menu("#lobby", "m1")
     labels = [menu.entrycget(i, "label") for i in range(int(menu.index("end") or 0) + 1)]
     assert labels == ["Reply", "React ❤", "React ☺", "React ★", "React ✔", "Delete"]
     menu.invoke(labels.index("Delete"))
+    (redact,) = server.wait_for("REDACT")
+    assert redact.params == ("#lobby", "m1")  # no reason made up
+    window.features = cs.Capabilities(frozenset({"batch"}))  # a server with none of them
+    bare = window.message_menu("#lobby", "m1")
+    assert bare.index("end") is None  # nothing to offer
 
 
 # -- through the real server: the client tags pass through it ------------------

@@ -194,7 +194,8 @@ class MessageFeatures:
             msgid = conversation.index.msgid_at(index)
             if msgid is not None:
                 menu = self.message_menu(conversation.name, msgid)
-                menu.tk_popup(event.x_root, event.y_root)
+                if menu.index("end") is not None:  # something the server allows
+                    menu.tk_popup(event.x_root, event.y_root)
 
         return open_menu
 

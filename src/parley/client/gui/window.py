@@ -279,7 +279,7 @@ class ChatWindow(MessageFeatures):
         if unseen:
             conversation.unread_lines.add(time, mention)
             self._refresh_tabs()
-        elif count and self.focused:
+        elif count and self.focused and fold(name) == fold(self.current):
             self._mark_read_soon(name)
         if mention and not past and not self.focused:
             self.root.bell()
