@@ -111,6 +111,10 @@ def test_a_reply_quotes_its_parent_and_reactions_are_counted_then_taken_back(
     assert "↪ a message not shown here\n" in shown
     index = window.conversations["#lobby"].index
     assert index.reactions_text("p1") == "👍 2   🎉 1"
+    text = window.conversations["#lobby"].text
+    assert index.msgid_at(text.search("who broke", "1.0")) == "p1"  # what a right-click finds
+    assert index.msgid_at(text.search("as I said", "1.0")) == "p3"
+    assert index.msgid_at(text.search("👍 2", "1.0")) is None  # the reactions line is not one
     first, second = shown.index("who broke"), shown.index("👍 2")
     assert first < second < shown.index("not me")  # under the message, before the next
     server.send(":robo!r@h REDACT #lobby x2", ":robo!r@h REDACT #lobby x3")
