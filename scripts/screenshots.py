@@ -1,11 +1,13 @@
 """Make the pictures in docs/ on a virtual display: the chat window, light and dark
 (client-light.png, client-dark.png), the connect dialog as it opens and after a
-refusal (connect-dialog.png, connect-dialog-error.png), and the server console
-(console.png).
+refusal (connect-dialog.png, connect-dialog-error.png), the window's IRCv3 features
+(client-ircv3.png: replies, reactions, a bot, typing, a deleted and a multi-line
+message, display names and initials, from a scripted server that sends the
+specifications' lines), and the server console (console.png).
 
 Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
-Run from the project root: `.venv/bin/python scripts/screenshots.py [client] [console]`
-(both when none is named). The console picture comes from a server where a few
+Run from the project root: `.venv/bin/python scripts/screenshots.py [client] [ircv3] [console]`
+(all when none is named). The console picture comes from a server where a few
 people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
 
@@ -33,6 +35,7 @@ from parley.server.admin import Admin
 from parley.server.admin.thread import ServerThread
 from parley.server.console.window import ConsoleWindow
 from support.client import IrcClient
+from support.scripted import ScriptedServer
 from support.servers import ThreadServer, test_config
 
 DISPLAY = ":77"
@@ -74,6 +77,53 @@ def shoot(theme: str, port: int, out: Path) -> None:
     root.destroy()
     for friend in friends:
         friend.close()
+
+
+IRCV3_CAPS = (
+    "server-time echo-message batch message-tags draft/message-redaction "
+    "draft/multiline=max-bytes=4096,max-lines=24 draft/read-marker draft/metadata-3"
+)
+IRCV3_LINES = (
+    ":srv 332 alice #lobby :Release week: 0.4 ships on Friday",
+    ":srv METADATA carol display-name * :Carol Shaw",
+    ":srv METADATA dave display-name * :Dave Okafor",
+    "@msgid=c1 :carol!c@h PRIVMSG #lobby :release notes for 0.4 are up: https://example.org/notes",
+    "@msgid=r1;+draft/reply=c1;+draft/react=❤ :bob!b@h TAGMSG #lobby",
+    "@msgid=r2;+draft/reply=c1;+draft/react=❤ :dave!d@h TAGMSG #lobby",
+    "@msgid=r3;+draft/reply=c1;+draft/react=★ :bob!b@h TAGMSG #lobby",
+    "@msgid=d1;+draft/reply=c1 :dave!d@h PRIVMSG #lobby :the changelog link 404s for me",
+    "@msgid=b1;bot :buildbot!bb@h PRIVMSG #lobby :build #412 passed on main ✔",
+    "@msgid=e1 :erin!e@h PRIVMSG #lobby :cheap followers, DM me!!",
+    ":carol!c@h REDACT #lobby e1 :spam",
+    "@msgid=m1 :bob!b@h BATCH +ml draft/multiline #lobby",
+    "@batch=ml :bob!b@h PRIVMSG #lobby :found it, the link needs the version:",
+    "@batch=ml :bob!b@h PRIVMSG #lobby :    notes_url = f\"{base}/notes/{version}\"",
+    "@batch=ml :bob!b@h PRIVMSG #lobby :    return notes_url",
+    "BATCH -ml",
+    "@msgid=r4;+draft/reply=m1;+draft/react=✔ :carol!c@h TAGMSG #lobby",
+    "@+typing=active :dave!d@h TAGMSG #lobby",
+)
+
+
+def shoot_ircv3(out: Path) -> None:
+    """The window's IRCv3 features, fed by a scripted server (loopback, port 0)."""
+    server = ScriptedServer(IRCV3_CAPS, names="bob carol dave erin buildbot")
+    connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("alice"))
+    root = tk.Tk()
+    window = ChatWindow(root, connection, "light")
+    root.geometry("980x560+0+0")
+    connection.start()
+    settle(root, 1.5)
+    for line in IRCV3_LINES:
+        server.send(line)
+        settle(root, 0.1)
+    window.select("#lobby")
+    window.entry.insert(0, "thanks, merging")
+    settle(root, 1.0)
+    ImageGrab.grab(bbox=(0, 0, 980, 560), xdisplay=DISPLAY).save(out)
+    connection.close()
+    root.destroy()
+    server.close()
 
 
 def shoot_dialog(theme: str, port: int, out: Path, refused: bool) -> None:
@@ -193,7 +243,7 @@ def console_shot() -> None:
 
 
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"client", "console"}
+    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console"}
     xvfb = subprocess.Popen(
         ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
          "-nolisten", "tcp"],
@@ -205,6 +255,8 @@ def main() -> int:
         os.environ["DISPLAY"] = DISPLAY
         if "client" in wanted:
             client_shots()
+        if "ircv3" in wanted:
+            shoot_ircv3(DOCS / "client-ircv3.png")
         if "console" in wanted:
             console_shot()
     finally:

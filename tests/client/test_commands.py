@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from parley.client.commands import OpenQuery, QuitApp, Send, ShowText, interpret, split_text
+from parley.client.commands import (
+    OpenQuery,
+    QuitApp,
+    Send,
+    SetTyping,
+    ShowText,
+    interpret,
+    split_text,
+)
 from parley.irc.message import Message
 
 
@@ -48,3 +56,9 @@ def test_split_never_breaks_a_character() -> None:
     pieces = split_text(text, 101)
     assert "".join(pieces) == text
     assert all(len(p.encode()) <= 101 for p in pieces)
+
+
+def test_typing_notices_can_be_turned_off_and_on() -> None:
+    assert interpret("/typing off", "#c") == SetTyping(False)
+    assert interpret("/typing on", None) == SetTyping(True)
+    assert isinstance(interpret("/typing maybe", "#c"), ShowText)

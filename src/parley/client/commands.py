@@ -13,7 +13,8 @@ HELP = """Commands:
 /join #channel [key]   /part [reason]        /msg nick text   /query nick
 /me action             /nick newnick         /topic [text]    /away [reason]
 /back                  /whois nick           /names           /list
-/quit [reason]         /help"""
+/typing on|off         /quit [reason]        /help
+Right-click a message to reply to it, react to it or delete it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,14 @@ class QuitApp:
     reason: str
 
 
-Action = Send | OpenQuery | ShowText | QuitApp
+@dataclass(frozen=True, slots=True)
+class SetTyping:
+    """Whether others are told when this user types (+typing): a privacy choice."""
+
+    on: bool
+
+
+Action = Send | OpenQuery | ShowText | QuitApp | SetTyping
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -107,6 +115,8 @@ def interpret(line: str, current: str | None) -> Action:
         return Send((Message.of("NAMES", words[0] if words else str(current)),))
     if command == "list":
         return Send((Message.of("LIST"),))
+    if command == "typing" and words in (["on"], ["off"]):
+        return SetTyping(words[0] == "on")
     if command == "quit":
         return QuitApp(rest or "Leaving")
     if command == "help":

@@ -163,6 +163,18 @@ class Connection:
         self._loop.call_soon_threadsafe(self._write, [message])
         return True
 
+    def mark_read(self, conversation: str) -> None:
+        """The user has read `conversation`: the state sends MARKREAD if the server has it."""
+
+        def mark() -> None:
+            state = self.state
+            if state is not None and state.phase is cs.Phase.REGISTERED:
+                state.mark_read(conversation)
+                self._write(state.take_outbox())
+
+        with contextlib.suppress(RuntimeError):  # its loop closed as the thread ends
+            self._loop.call_soon_threadsafe(mark)
+
     def choose_nick(self, nick: str) -> None:
         """After NickRefused, during registration: try another nick."""
         state = self.state

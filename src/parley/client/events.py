@@ -80,6 +80,68 @@ class ChatLine:
     own: bool = False  # sent by this client (echo-message)
     mention: bool = False  # names this client's nick
     past: bool = False  # from history (a chathistory batch), not said just now
+    msgid: str | None = None  # IRCv3 message-ids: what replies, reactions and REDACT name
+    reply_to: str | None = None  # +draft/reply: the msgid of the message this answers
+    bot: bool = False  # IRCv3 bot mode: the server tagged the sender as a bot
+    display: str = ""  # the sender's display-name (metadata), "" when none is known
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the server agreed to, told at the welcome, so the UI offers only what works."""
+
+    caps: frozenset[str]
+    multiline_max_bytes: int = 0  # draft/multiline limits; 0 when multiline is off
+    multiline_max_lines: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """IRCv3 message-redaction: a message was deleted; the UI shows it as deleted."""
+
+    conversation: str
+    msgid: str
+    by: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reacted:
+    """+draft/react: `sender` reacted to the message `parent` with `reaction`."""
+
+    conversation: str
+    parent: str
+    sender: str
+    reaction: str
+    msgid: str | None = None  # the reaction's own id, which a REDACT may name
+    own: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """+typing: someone is typing (active), stopped for now (paused), or gave up (done)."""
+
+    conversation: str
+    nick: str
+    status: str
+    display: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMarker:
+    """draft/read-marker: this account has read `conversation` up to `timestamp` (None: never)."""
+
+    conversation: str
+    timestamp: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataChanged:
+    """A metadata key of a user or channel was set (value) or removed (None)."""
+
+    target: str
+    key: str
+    value: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +160,7 @@ class UsersChanged:
 
     channel: str
     users: tuple[str, ...] = ()
+    bots: tuple[str, ...] = ()  # the nicks among them the server marked as bots
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +212,12 @@ Event = (
     | AccountRefused
     | ServerText
     | ChatLine
+    | Capabilities
+    | Redacted
+    | Reacted
+    | Typing
+    | ReadMarker
+    | MetadataChanged
     | Membership
     | UsersChanged
     | TopicChanged

@@ -17,6 +17,7 @@ from parley.client.events import (
     AccountCreated,
     AccountRefused,
     Banned,
+    Capabilities,
     ChatLine,
     Closed,
     ErrorReply,
@@ -26,14 +27,20 @@ from parley.client.events import (
     LoggedIn,
     LoginFailed,
     Membership,
+    MetadataChanged,
     NickRefused,
     PasswordRefused,
     Pong,
+    Reacted,
+    ReadMarker,
+    Redacted,
     Registered,
     ServerText,
     TopicChanged,
+    Typing,
     UsersChanged,
 )
+from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -43,6 +50,7 @@ __all__ = [
     "AccountCreated",
     "AccountRefused",
     "Banned",
+    "Capabilities",
     "ChannelView",
     "ChatLine",
     "ClientState",
@@ -54,13 +62,18 @@ __all__ = [
     "LoggedIn",
     "LoginFailed",
     "Membership",
+    "MetadataChanged",
     "NickRefused",
     "PasswordRefused",
     "Phase",
     "Pong",
+    "Reacted",
+    "ReadMarker",
+    "Redacted",
     "Registered",
     "ServerText",
     "TopicChanged",
+    "Typing",
     "UsersChanged",
 ]
 
@@ -76,6 +89,9 @@ WANTED_CAPS = (
     "message-tags",
     "draft/chathistory",
     "cap-notify",
+    "draft/message-redaction",
+    "draft/multiline",
+    "draft/read-marker",
 )
 PREFIX_ORDER = "~&@%+"  # sorted ranks: owners and ops first, voices after
 HISTORY_LINES = 50  # fetched on joining a channel
@@ -109,13 +125,16 @@ class ChannelView:
         return [(p[:1] + n) for n, p in sorted(self.users.items(), key=rank)]
 
 
-_SILENT = frozenset({"004", "005", "329", "333", "366", "900", "903", "908"})  # shown otherwise
+_SILENT = frozenset(  # shown otherwise; 768-772: metadata keys unset, subscriptions made
+    {"004", "005", "329", "333", "366", "768", "770", "771", "772", "900", "903", "908"}
+)
+_SAID_WHERE_TYPED = frozenset({"REDACT", "BATCH", "TAGMSG", "PRIVMSG", "NOTICE"})  # FAILs
 _ERRORS = frozenset(  # errors the user should see where they are typing
     {"401", "403", "404", "405", "421", "432", "433", "442", "471", "473", "474", "475", "482"}
 )
 
 
-class ClientState:
+class ClientState(Extensions):
     """One connection's protocol state."""
 
     def __init__(
@@ -147,6 +166,8 @@ class ClientState:
         self._history_batches: set[str] = set()  # open chathistory batch references
         # server-time of the last line seen per conversation: history fetched after it
         self.last_seen: dict[str, str] = {}
+        self.bots: set[str] = set()  # folded nicks of the bots seen
+        self._init_extensions()
 
     # -- out -----------------------------------------------------------------
 
@@ -174,8 +195,19 @@ class ClientState:
         """Update from one server message; the events the UI should show."""
         handler = _HANDLERS.get(msg.command)
         if handler is not None:
-            return handler(self, msg)
-        return self._on_numeric(msg) if msg.command.isdigit() else []
+            events = handler(self, msg)
+        else:
+            events = self._on_numeric(msg) if msg.command.isdigit() else []
+        if msg.tags and any(tag in msg.tags for tag in BOT_TAGS):
+            events += self._learn_bot(self._source_nick(msg))
+        return events
+
+    def _learn_bot(self, nick: str) -> list[Event]:
+        """IRCv3 bot mode: a line tagged `bot` came from a bot; its channels' lists say so."""
+        if not nick or fold(nick) in self.bots or len(self.bots) >= MAX_METADATA_USERS:
+            return []
+        self.bots.add(fold(nick))
+        return [self._users(view) for view in self.channels.values() if nick in view.users]
 
     def _source_nick(self, msg: Message) -> str:
         return (msg.source or "").split("!", 1)[0]
@@ -202,7 +234,7 @@ class ClientState:
                 return []
             offered = self._offered + " " + msg.params[-1]
             values = dict(item.partition("=")[::2] for item in offered.split())
-            wanted = [c for c in WANTED_CAPS if c in values]
+            wanted = [c for c in WANTED_CAPS if c in values] + self._extension_caps(values)
             events = self._account_caps(values, wanted)
             if wanted:
                 self.outbox.append(Message("CAP", ("REQ", " ".join(wanted))))
@@ -213,6 +245,7 @@ class ClientState:
             self.caps.update(msg.params[-1].split())
             if self.phase is not Phase.NEGOTIATING or self._awaiting_account:
                 return []
+            self._subscribe_early()
             if self.create_account and not self._register_after_welcome:
                 self._awaiting_account = True  # REGISTER logs in: the same wait as SASL
                 self.outbox.append(self._register_line())
@@ -263,15 +296,21 @@ class ClientState:
             self.create_account = False
             self._end_account_step()
             return [AccountRefused(code, text)]
+        if command in _SAID_WHERE_TYPED:  # a deletion, paste or reaction refused: say so there
+            return [ErrorReply(text)]
         return [ServerText(f"{command}: {text}")]
 
     def _on_batch(self, msg: Message) -> list[Event]:
-        """Keep track of open chathistory batches: their lines are marked as past."""
+        """Track chathistory batches (their lines are past) and gather multi-line messages."""
         ref = msg.params[0] if msg.params else ""
-        if ref.startswith("+") and len(msg.params) > 1 and msg.params[1] == "chathistory":
+        kind = msg.params[1] if len(msg.params) > 1 else ""
+        if ref.startswith("+") and kind == "chathistory":
             self._history_batches.add(ref[1:])
+        elif ref.startswith("+") and kind == "draft/multiline":
+            self._open_multiline(ref[1:], msg)
         elif ref.startswith("-"):
             self._history_batches.discard(ref[1:])
+            return self._close_multiline(ref[1:])
         return []
 
     def _on_authenticate(self, msg: Message) -> list[Event]:
@@ -288,7 +327,7 @@ class ClientState:
             self.nick = params[0]
             if self.create_account and self._register_after_welcome:
                 self.outbox.append(self._register_line())
-            return [Registered(self.nick), ServerText(text)]
+            return [self._capabilities(), Registered(self.nick), ServerText(text)]
         if code == "005":
             for token in params[1:-1]:
                 if token.startswith("PREFIX=("):
@@ -324,6 +363,12 @@ class ClientState:
                 view.topic = text
                 return [TopicChanged(view.name, text, None)]
             return []
+        if code == "761":
+            return self._on_keyvalue(params)
+        if code == "766":  # RPL_KEYNOTSET: a key has no value (any more)
+            return self._set_metadata(params[1], params[2], None) if len(params) > 2 else []
+        if code == "774":
+            return self._sync_later(params)
         if code in _ERRORS:
             return [ErrorReply(" ".join(params[1:]))]
         if code == "301":
@@ -333,9 +378,9 @@ class ClientState:
         # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
         return [ServerText(" ".join(params[1:]))]
 
-    @staticmethod
-    def _users(view: ChannelView) -> UsersChanged:
-        return UsersChanged(view.name, tuple(view.sorted_users()))
+    def _users(self, view: ChannelView) -> UsersChanged:
+        bots = tuple(nick for nick in view.users if fold(nick) in self.bots)
+        return UsersChanged(view.name, tuple(view.sorted_users()), bots)
 
     def _end_account_step(self) -> None:
         if self._awaiting_account:
@@ -382,6 +427,8 @@ class ClientState:
     def _on_quit(self, msg: Message) -> list[Event]:
         nick = self._source_nick(msg)
         reason = msg.params[0] if msg.params else ""
+        self.metadata.pop(fold(nick), None)
+        self.bots.discard(fold(nick))
         events: list[Event] = []
         for view in self.channels.values():
             if nick in view.users:
@@ -393,6 +440,10 @@ class ClientState:
         old, new = self._source_nick(msg), msg.params[0]
         if self._is_me(old):
             self.nick = new
+        self._rename_metadata(old, new)
+        if fold(old) in self.bots:
+            self.bots.discard(fold(old))
+            self.bots.add(fold(new))
         events: list[Event] = []
         for view in self.channels.values():
             if old in view.users:
@@ -435,9 +486,13 @@ class ClientState:
     def _chat(self, msg: Message, notice: bool) -> list[Event]:
         if len(msg.params) < 2:
             return []
+        batch = self._multiline.get(msg.tags.get("batch", ""))
+        if batch is not None:
+            self._multiline_line(batch, msg)
+            return []
         sender, target, text = self._source_nick(msg), msg.params[0], msg.params[1]
         own = self._is_me(sender)
-        conversation = target if is_channel(target) or own else sender
+        conversation = self._conversation(sender, target)
         action = text.startswith("\x01ACTION ") and text.endswith("\x01")
         if action:
             text = text[8:-1]
@@ -448,7 +503,13 @@ class ClientState:
         time = msg.tags.get("time")
         if time is not None and time > self.last_seen.get(fold(conversation), ""):
             self.last_seen[fold(conversation)] = time
-        return [ChatLine(conversation, sender, text, time, action, notice, own, mention, past)]
+        if not is_channel(conversation):
+            self._ask_read_marker(conversation)
+        tags = msg.tags
+        bot = any(tag in tags for tag in BOT_TAGS)
+        return [ChatLine(conversation, sender, text, time, action, notice, own, mention, past,
+                         tags.get("msgid"), tags.get("+draft/reply"), bot,
+                         self.display_name(sender))]  # fmt: skip
 
 
 _HANDLERS = {
@@ -469,4 +530,8 @@ _HANDLERS = {
     "MODE": ClientState._on_mode,
     "PRIVMSG": ClientState._on_privmsg,
     "NOTICE": ClientState._on_notice,
+    "TAGMSG": ClientState._on_tagmsg,
+    "REDACT": ClientState._on_redact,
+    "MARKREAD": ClientState._on_markread,
+    "METADATA": ClientState._on_metadata,
 }

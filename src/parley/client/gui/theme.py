@@ -61,6 +61,9 @@ def style_ttk(root: tk.Misc, p: Palette) -> None:
     style.configure("Heading.TLabel", font=("TkDefaultFont", 13, "bold"))
     style.configure("Section.TLabel", foreground=p.quiet, font=("TkDefaultFont", 9, "bold"))
     style.configure("Topic.TLabel", background=p.background)
+    style.configure("Typing.TLabel", background=p.background, foreground=p.quiet,
+                    font=("TkDefaultFont", 9, "italic"))  # fmt: skip
+    style.configure("Reply.TLabel", background=p.background, foreground=p.quiet)
     style.configure("TCheckbutton", background=p.surface, foreground=p.text,
                     indicatorbackground=p.field, indicatorforeground=p.text)  # fmt: skip
     style.map("TCheckbutton", background=[("active", p.surface)],

@@ -12,11 +12,11 @@ import queue
 import tkinter as tk
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from tkinter import ttk
 
+from parley.client import compose
 from parley.client import state as cs
-from parley.client.commands import OpenQuery, QuitApp, Send, ShowText, interpret
+from parley.client.commands import OpenQuery, QuitApp, Send, SetTyping, ShowText, interpret
 from parley.client.connection import (
     CertificateChanged,
     CertificatePinned,
@@ -27,7 +27,9 @@ from parley.client.connection import (
     Lag,
 )
 from parley.client.gui import dialogs
-from parley.client.gui.formatting import MIRC_COLOURS, local_time, runs
+from parley.client.gui.formatting import MIRC_COLOURS, local_time
+from parley.client.gui.message_features import MessageFeatures
+from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.irc.casemap import fold, is_channel
 
@@ -40,18 +42,7 @@ ACCOUNT_EVENTS = (
 )  # fmt: skip
 
 
-@dataclass
-class Conversation:
-    """One tab: its name, its text widget and what has not been read yet."""
-
-    name: str
-    text: tk.Text
-    unread: int = 0
-    mentions: int = 0
-    history: list[str] = field(default_factory=list)  # plain lines, for tests and search
-
-
-class ChatWindow:
+class ChatWindow(MessageFeatures):
     """The main window for one server connection."""
 
     def __init__(self, root: tk.Tk, connection: Connection, theme: str = "light") -> None:
@@ -61,6 +52,7 @@ class ChatWindow:
         self.font_size = 11
         self.conversations: dict[str, Conversation] = {}
         self.channel_users: dict[str, tuple[str, ...]] = {}  # by folded channel, from events
+        self.channel_bots: dict[str, frozenset[str]] = {}
         self.topics: dict[str, str] = {}
         self.nick = ""
         self.lag: float | None = None
@@ -71,6 +63,7 @@ class ChatWindow:
         self._history_pos = 0
         self.focused = True
         self.dialogs: dict[str, tk.Toplevel] = {}
+        self._init_features()
         self._build()
         self._open(SERVER_TAB)
         self._poll_id = self.root.after(POLL_MS, self._poll)
@@ -103,6 +96,7 @@ class ChatWindow:
         ttk.Separator(middle).pack(fill="x")
         self.entry = tk.Entry(middle, relief="flat", highlightthickness=1)
         self.entry.pack(fill="x", side="bottom", padx=10, pady=(4, 10), ipady=5)  # keeps its size
+        self._build_features(middle, self.entry)
         self.stack = ttk.Frame(middle, style="Chat.TFrame")
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
@@ -169,6 +163,7 @@ class ChatWindow:
         text.tag_configure("italic", font=("TkDefaultFont", size, "italic"))
         text.tag_configure("underline", underline=True)
         text.tag_configure("url", foreground=p.link, underline=True)
+        self._style_feature_tags(text, p, size)
         for i, colour in enumerate(MIRC_COLOURS):
             text.tag_configure(f"fg{i}", foreground=colour)
             text.tag_configure(f"bg{i}", background=colour)
@@ -185,6 +180,7 @@ class ChatWindow:
             text.tag_bind("url", "<Button-1>", self._link_clicked(text))
             self._style_text(text)
             conversation = self.conversations[key] = Conversation(name, text)
+            text.bind("<Button-3>", self._message_menu(conversation))
             self._refresh_tabs()
             if len(self.conversations) == 1:
                 self.select(name)
@@ -193,9 +189,14 @@ class ChatWindow:
     def select(self, name: str) -> None:
         """Show a conversation: raise its text, clear its unread count, show its people."""
         conversation = self._open(name)
+        left = self.conversations.get(fold(self.current))
+        if left is not None and left is not conversation:
+            self._drop_new_marker(left)  # seen: where the new lines began no longer matters
         self.current = conversation.name
-        conversation.unread = conversation.mentions = 0
+        conversation.unread_lines.read()
         conversation.text.tkraise()
+        self._mark_read_soon(conversation.name)
+        self._show_typing()
         self._refresh_tabs()
         self._refresh_users()
         self.topic.set(self.topics.get(fold(name), ""))
@@ -232,8 +233,9 @@ class ChatWindow:
     def _refresh_users(self) -> None:
         self.users.delete(0, "end")
         people = self.user_list()
+        bots = self.channel_bots.get(fold(self.current), frozenset())
         for entry in people:
-            self.users.insert("end", entry)
+            self.users.insert("end", entry + ("  · bot" if entry.lstrip("~&@%+") in bots else ""))
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
     def _close(self, name: str) -> None:
@@ -248,24 +250,37 @@ class ChatWindow:
     # -- writing lines ----------------------------------------------------------
 
     def write(self, name: str, parts: list[tuple[str, tuple[str, ...]]], count: bool = True,
-              mention: bool = False, past: bool = False) -> None:  # fmt: skip
+              mention: bool = False, past: bool = False, time: str | None = None,
+              shown: Shown | None = None, face: tuple[str, str] | None = None,
+              ) -> None:  # fmt: skip
         """Append a line to a conversation; count it unread if it is not on screen."""
         conversation = self._open(name)
         text = conversation.text
         text.configure(state="normal")
+        unread = conversation.unread_lines
+        unseen = fold(name) != fold(self.current) and count and unread.counts(time)
+        if unseen and not unread.count and not text.tag_ranges("new-marker"):
+            text.insert("end", "new messages\n", ("new-marker",))
         start = text.index("end-1c")
         for piece, tags in parts:
-            text.insert("end", piece, tags)
-        text.insert("end", "\n")
+            if piece == AVATAR:
+                if face is not None:  # (sender, name): their initials in a circle
+                    text.window_create("end", window=self._avatar(text, *face), padx=2)
+            else:
+                text.insert("end", piece, (*tags, shown.tag) if shown else tags)
+        text.insert("end", "\n", (shown.tag,) if shown else ())
         if mention:
             text.tag_add("mention", start, "end-1c")
+        if shown is not None:
+            conversation.index.end(shown)
         text.configure(state="disabled")
         text.see("end")
-        conversation.history.append("".join(piece for piece, _ in parts))
-        if fold(name) != fold(self.current) and count:
-            conversation.unread += 1
-            conversation.mentions += int(mention)
+        conversation.history.append("".join(p for p, _ in parts if p != AVATAR))
+        if unseen:
+            conversation.unread_lines.add(time, mention)
             self._refresh_tabs()
+        elif count and self.focused and fold(name) == fold(self.current):
+            self._mark_read_soon(name)
         if mention and not past and not self.focused:
             self.root.bell()
             self.root.title(f"* Parley: {name}")
@@ -276,16 +291,18 @@ class ChatWindow:
     def _chat(self, line: cs.ChatLine) -> None:
         tag = f"nick-{fold(line.sender)}"
         colour = nick_colour(self.palette, line.sender)
-        self._open(line.conversation).text.tag_configure(tag, foreground=colour)
-        head: list[tuple[str, tuple[str, ...]]]
-        if line.action:
-            head = [(f"* {line.sender} ", (tag,))]
-        elif line.notice:
-            head = [(f"-{line.sender}- ", (tag,))]
-        else:
-            head = [(f"<{line.sender}> ", (tag, "bold"))]
-        parts = [self._stamp(line.time), *head, *runs(line.text)]
-        self.write(line.conversation, parts, not line.own, line.mention, line.past)
+        conversation = self._open(line.conversation)
+        conversation.text.tag_configure(tag, foreground=colour)
+        self.typing_board.spoke(line.conversation, line.sender)
+        self._show_typing()
+        parts, shown = chat_parts(line, conversation.index, tag)
+        parts = [*parts[:1], self._stamp(line.time), *parts[1:]]  # the quote, if any, first
+        name = line.display or line.sender
+        self.write(line.conversation, parts, not line.own, line.mention, line.past, line.time,
+                   shown, (line.sender, name))  # fmt: skip
+
+    def _avatar(self, text: tk.Text, sender: str, name: str) -> tk.Canvas:
+        return avatar(text, self.palette, self.font_size, sender, name)
 
     def _quiet(self, name: str, text: str) -> None:
         self.write(name, [self._stamp(None), (text, ("quiet",))], count=False)
@@ -302,16 +319,20 @@ class ChatWindow:
                 self.handle(self.connection.events.get_nowait())
         except queue.Empty:
             pass
+        self._typing_tick()
         self._poll_id = self.root.after(POLL_MS, self._poll)
 
     def handle(self, event: object) -> None:
         """One event from the connection thread, applied to the widgets."""
         if isinstance(event, cs.ChatLine):
             self._chat(event)
+        elif self._feature_event(event):
+            pass
         elif isinstance(event, cs.Membership):
             self._membership(event)
         elif isinstance(event, cs.UsersChanged):
             self.channel_users[fold(event.channel)] = event.users
+            self.channel_bots[fold(event.channel)] = frozenset(event.bots)
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
@@ -319,6 +340,7 @@ class ChatWindow:
             self.select(event.channel)
         elif isinstance(event, cs.Left):
             self.channel_users.pop(fold(event.channel), None)
+            self.channel_bots.pop(fold(event.channel), None)
             self._close(event.channel)
         elif isinstance(event, cs.TopicChanged):
             self.topics[fold(event.channel)] = event.topic
@@ -360,6 +382,9 @@ class ChatWindow:
             self._server(f"The account was not created: {event.text}", error=True)
 
     def _membership(self, event: cs.Membership) -> None:
+        if event.kind in ("part", "kick", "quit", "nick"):
+            self.typing_board.left(event.nick, None if event.kind == "quit" else event.conversation)
+            self._show_typing()
         text = f"{event.nick} {VERBS.get(event.kind, event.kind)}"
         if event.detail:
             text += f" {event.detail}" if event.kind == "nick" else f" ({event.detail})"
@@ -417,12 +442,31 @@ class ChatWindow:
         self.sent.append(line)
         self._history_pos = len(self.sent)
         target = None if self.current == SERVER_TAB else self.current
+        if target is not None:
+            self.typing_out.sent(target)
         lines = [part for part in line.splitlines() if part.strip()] or [line]
-        if len(lines) > 1:
+        features = self.features
+        batch = None
+        pasted = len(lines) > 1 and not line.lstrip().startswith("/")
+        if pasted and target is not None and features.multiline_max_bytes:
+            # a paste is one message, as it was written, where the server takes it so
+            batch = compose.multiline(target, line.splitlines(), features.multiline_max_bytes,
+                                      features.multiline_max_lines)  # fmt: skip
+        if batch is not None:
+            self.perform(self._with_reply(batch, target))
+        elif len(lines) > 1:
             self._confirm_paste(lines, target)
         else:
-            self.perform(interpret(lines[0], target))
+            self.perform(self._with_reply(interpret(lines[0], target), target))
         return "break"
+
+    def _entry_text(self) -> str:
+        return self.entry.get()
+
+    def shown(self, name: str) -> str:
+        """Everything a conversation's text shows, as text (for tests)."""
+        conversation = self.conversations.get(fold(name))
+        return conversation.text.get("1.0", "end-1c") if conversation else ""
 
     def _confirm_paste(self, lines: list[str], target: str | None) -> None:
         """Several pasted lines are several messages: ask before sending them all."""
@@ -450,6 +494,11 @@ class ChatWindow:
         elif isinstance(action, ShowText):
             for text in action.text.splitlines():
                 self.write(self.current, [(text, ("quiet",))], count=False)
+        elif isinstance(action, SetTyping):
+            self.send_typing = action.on
+            said = "now told" if action.on else "no longer told"
+            self.write(self.current, [(f"Others are {said} when you type.", ("quiet",))],
+                       count=False)  # fmt: skip
         elif isinstance(action, QuitApp):
             self.connection.close(action.reason)
             self.root.after_cancel(self._poll_id)
@@ -481,6 +530,8 @@ class ChatWindow:
 
     def _set_focus(self, focused: bool) -> None:
         self.focused = focused
+        if focused:
+            self._mark_read_soon(self.current)
         if focused and self.nick:
             self.root.title(f"Parley: {self.nick}")
 
