@@ -79,6 +79,11 @@ class Limits:
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together
     login_tries_per_address: int = 10  # from one address, over all accounts
+    # IRCv3 draft/multiline: what one batch may hold (the text's bytes, with a byte for
+    # each line break; its lines), and the seconds it may wait for its next line.
+    multiline_max_bytes: int = 4096
+    multiline_max_lines: int = 32
+    multiline_timeout: float = 15.0
 
 
 @dataclass(frozen=True, slots=True)

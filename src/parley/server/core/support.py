@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.server.config import Config
+from parley.server.core import multiline
 from parley.server.core.channel import FLAG_MODES, LIST_MODES, PREFIX_LETTERS, PREFIX_SYMBOLS
 
 # Capabilities offered in CAP LS; only what works end to end is listed.
@@ -15,6 +18,7 @@ CAPABILITIES: dict[str, str | None] = {
     "cap-notify": None,
     "draft/account-registration": "before-connect",
     "draft/chathistory": None,
+    "draft/multiline": None,  # its value, the configured limits: capability_value
     "echo-message": None,
     "extended-join": None,
     "invite-notify": None,
@@ -26,6 +30,18 @@ CAPABILITIES: dict[str, str | None] = {
     "setname": None,
     "userhost-in-names": None,
 }
+
+# Capabilities whose value comes from the configuration.
+CONFIGURED: dict[str, Callable[[Config], str]] = {
+    "draft/multiline": lambda config: multiline.cap_value(config.limits),
+}
+
+
+def capability_value(name: str, config: Config) -> str | None:
+    """What CAP LS 302 shows after `name=`."""
+    configured = CONFIGURED.get(name)
+    return configured(config) if configured is not None else CAPABILITIES.get(name)
+
 
 USER_MODES = "iow"
 CHANNEL_MODES = LIST_MODES + "kl" + FLAG_MODES + PREFIX_LETTERS

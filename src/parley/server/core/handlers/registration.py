@@ -45,9 +45,16 @@ from parley.server.core.handlers.info import motd_replies, send_lusers, send_mot
 from parley.server.core.handlers.presence import restore
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
-from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
+from parley.server.core.support import (
+    CAPABILITIES,
+    CHANNEL_MODES,
+    USER_MODES,
+    capability_value,
+    isupport_tokens,
+)
 
 if TYPE_CHECKING:
+    from parley.server.config import Config
     from parley.server.core.server import Server
 
 _USER_JUNK = re.compile(r"[^A-Za-z0-9._\-\[\]{}\\`^|]")
@@ -125,7 +132,8 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
-        ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
+        caps = _cap_list(session.cap_version, ctx.server.config)
+        ctx.send(Message("CAP", (ctx.nick, "LS", caps), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
             Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name)
@@ -143,9 +151,10 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
 
 
-def _cap_list(version: int) -> str:
+def _cap_list(version: int, config: Config) -> str:
     names = []
-    for name, value in CAPABILITIES.items():
+    for name in CAPABILITIES:
+        value = capability_value(name, config)
         names.append(f"{name}={value}" if value and version >= 302 else name)
     return " ".join(names)
 
