@@ -31,9 +31,14 @@ CAPABILITIES: dict[str, str | None] = {
     "userhost-in-names": None,
 }
 
-# Capabilities whose value comes from the configuration.
+
+def _multiline(config: Config) -> str:
+    return multiline.cap_value(config.limits)
+
+
+# Capabilities whose value comes from the configuration (the limits they announce).
 CONFIGURED: dict[str, Callable[[Config], str]] = {
-    "draft/multiline": lambda config: multiline.cap_value(config.limits),
+    "draft/multiline": _multiline,
 }
 
 
