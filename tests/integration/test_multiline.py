@@ -153,6 +153,7 @@ def test_bytes_are_counted_with_line_breaks_and_utf8(connect: Callable[..., IrcC
     assert len(until_batch_end(bob)) == 4
     send_batch(alice, "#c", ["é" * 30, "+" + "é" * 21], ref="m2")  # 60 + 42 bytes
     assert fail_of(alice) == ("BATCH", "MULTILINE_MAX_BYTES", "100")
+    nothing_more(alice)
     nothing_more(bob)
 
 
@@ -241,6 +242,7 @@ def test_lines_outside_the_open_batch(connect: Callable[..., IrcClient]) -> None
     assert fail_of(alice) == ("BATCH", "MULTILINE_INVALID")
     assert bob.expect("PRIVMSG").params[1] == "plain"  # the untagged line is its own message
     alice.send("@batch=u PRIVMSG #c :late\r\nBATCH -u")
+    nothing_more(alice)
     nothing_more(bob)
 
 
@@ -374,6 +376,7 @@ def test_secret_channel_batch_is_not_read_by_a_later_joiner(
     make_channel(mallory, "#hush")
     assert history(mallory, "#hush") == []
     send_batch(alice, "#hush", ["now", "you see"], ref="m2")
+    assert len(until_batch_end(mallory)) == 4  # said (and stored) while mallory is in
     assert history(mallory, "#hush") == ["now", "you see"]
 
 
