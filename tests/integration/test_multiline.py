@@ -380,6 +380,20 @@ def test_secret_channel_batch_is_not_read_by_a_later_joiner(
     assert history(mallory, "#hush") == ["now", "you see"]
 
 
+def logged_in(server: ThreadServer, nick: str, account: str, password: str) -> IrcClient:
+    """A client with the multiline caps, logged into `account` with SASL PLAIN."""
+    client = IrcClient(server.port)
+    client.send("CAP REQ :sasl " + " ".join(ML))
+    client.expect("CAP")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{password}".encode()).decode())
+    client.expect("903")
+    client.send("CAP END")
+    client.register(nick, lobby=False)
+    return client
+
+
 def test_batch_to_an_offline_account_waits_for_its_login(
     server: ThreadServer, connect: Callable[..., IrcClient]
 ) -> None:
@@ -387,15 +401,27 @@ def test_batch_to_an_offline_account_waits_for_its_login(
     alice = connect("alice", caps=ML)
     send_batch(alice, "bob", ["while you", "were out"])
     assert "message" in alice.expect("301").params[-1]
-    bob = IrcClient(server.port)
-    bob.send("CAP REQ :sasl " + " ".join(ML))
-    bob.expect("CAP")
-    bob.send("AUTHENTICATE PLAIN")
-    bob.expect("AUTHENTICATE")
-    bob.send("AUTHENTICATE " + base64.b64encode(b"\0bob\0pw").decode())
-    bob.expect("903")
-    bob.send("CAP END")
-    bob.register("bob", lobby=False)
+    bob = logged_in(server, "bob", "bob", "pw")
     start = bob.expect(lambda m: m.command == "BATCH" and m.params[1:2] == ("draft/multiline",))
     lines = bob.collect_until_match(lambda m: m.params[:1] == ("-" + start.params[0][1:],))
     assert [m.params[1] for m in lines[:-1]] == ["while you", "were out"]
+
+
+def test_another_session_of_the_account_cannot_touch_the_batch(
+    server: ThreadServer, connect: Callable[..., IrcClient]
+) -> None:
+    """A batch belongs to its connection, not to the nick or the account."""
+    assert run_cli(server.config.data_dir, "create-account", "alice", "secretpw").returncode == 0
+    first = joined(logged_in(server, "alice", "alice", "secretpw"))
+    second = joined(logged_in(server, "alice2", "alice", "secretpw"))
+    bob = joined(connect("bob", caps=ML))
+    first.send("BATCH +mine draft/multiline #c\r\n@batch=mine PRIVMSG #c :mine")
+    first.sync()
+    second.send("@batch=mine PRIVMSG #c :injected\r\nBATCH -mine")
+    assert fail_of(second) == ("BATCH", "MULTILINE_INVALID")
+    assert fail_of(second) == ("BATCH", "MULTILINE_INVALID")
+    first.send("@batch=mine PRIVMSG #c :still mine\r\nBATCH -mine")
+    inner = until_batch_end(bob)[1:-1]
+    assert [(m.source.split("!")[0], m.params[1]) for m in inner] == [
+        ("alice", "mine"), ("alice", "still mine"),
+    ]  # fmt: skip
