@@ -23,7 +23,6 @@ CAP = "draft/multiline"
 BATCH_TYPE = "draft/multiline"
 CONCAT = "draft/multiline-concat"
 MAX_REF = 64  # characters in a client's batch reference (it is echoed in FAIL TIMEOUT)
-MAX_DISCARDED = 4  # given-up batch references a session remembers
 
 
 class ClientBatch:
@@ -59,12 +58,7 @@ class Discarded:
     __slots__ = ("refs",)
 
     def __init__(self, *refs: str) -> None:
-        self.refs = list(refs)
-
-    def add(self, ref: str) -> None:
-        if ref not in self.refs:
-            self.refs.append(ref)
-            del self.refs[:-MAX_DISCARDED]
+        self.refs = list(refs)  # one, or two for a batch opened inside another
 
 
 def cap_value(limits: Limits) -> str:
