@@ -425,3 +425,15 @@ def test_another_session_of_the_account_cannot_touch_the_batch(
     assert [(m.source.split("!")[0], m.params[1]) for m in inner] == [
         ("alice", "mine"), ("alice", "still mine"),
     ]  # fmt: skip
+
+
+def test_a_label_without_echo_is_answered_once_at_the_end(
+    connect: Callable[..., IrcClient],
+) -> None:
+    alice = joined(connect("alice", caps=(*ML, "labeled-response")))
+    send_batch(alice, "#c", ["a", "b"], head="@label=only ")
+    replies = alice.sync()
+    assert [(m.command, m.tags.get("label")) for m in replies] == [("ACK", "only")]
+    send_batch(alice, "#c", ["", ""], ref="blank", head="@label=bad ")
+    fail = alice.expect("FAIL")
+    assert fail.tags.get("label") == "bad" and fail.params[1] == "MULTILINE_INVALID"
