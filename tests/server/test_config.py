@@ -235,6 +235,11 @@ def test_bad_addresses_are_refused(text: str) -> None:
         ("listen = []\ntls_listen = []\n", "listen: no listener"),
         ("[history]\nqueue_low = 5000\n", "history: needs 0 < queue_low < queue_high"),
         ("[history]\nqueue_max = 100\n", "history: needs 0 < queue_low < queue_high"),
+        (
+            "[limits]\nmultiline_max_lines = 500\nsendq_bytes = 65536\n",
+            "limits.multiline_max_lines: a batch",
+        ),
+        ("[limits]\nmultiline_max_bytes = 0\n", "limits.multiline_max_bytes: must be above 0"),
     ],
 )
 def test_mistakes_name_the_key(tmp_path: Path, toml: str, key: str) -> None:

@@ -83,6 +83,11 @@ class Limits:
     # and in all.
     pending_registrations_per_address: int = 3
     pending_registrations: int = 1000
+    # IRCv3 draft/multiline: what one batch may hold (the text's bytes, with a byte for
+    # each line break; its lines), and the seconds it may wait for its next line.
+    multiline_max_bytes: int = 4096
+    multiline_max_lines: int = 32
+    multiline_timeout: float = 15.0
 
 
 @dataclass(frozen=True, slots=True)

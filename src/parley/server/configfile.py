@@ -49,6 +49,10 @@ _HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}
 _SERVER_NAME_LENGTH = 63  # RFC 2812 1.1: server names are at most 63 characters
 _TOML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}  # fmt: skip
+# The most a multi-line message's line (and its BATCH lines) can take on the way out.
+MULTILINE_LINE_BYTES = 600  # 512, its batch reference and the concat tag
+MULTILINE_HEAD_BYTES = 8192  # the BATCH lines: the sender's client-only tags and ours
+
 _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
     "max_unregistered", "pending_registrations_per_address", "pending_registrations",
@@ -482,6 +486,13 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"motd_file: {config.motd_file} is not a readable file")
     if not config.listen and not config.tls_listen:
         raise ConfigError("listen: no listener at all")
+    limits = config.limits
+    batch = limits.multiline_max_lines * MULTILINE_LINE_BYTES + MULTILINE_HEAD_BYTES
+    if batch > limits.sendq_bytes:  # a recipient would be dropped for one message
+        raise ConfigError(
+            f"limits.multiline_max_lines: a batch of {limits.multiline_max_lines} lines may take"
+            f" {batch} bytes to each recipient, over limits.sendq_bytes"
+        )
     _check_mail(config)
     return config
 

@@ -12,6 +12,7 @@ from parley.server.core.handlers import (
     messages,
     modes,
     monitor,
+    multiline,
     oper,
     queries,
     sasl,
@@ -47,6 +48,7 @@ COMMANDS: dict[str, Command] = {
     "NOTICE": Command(messages.handle_privmsg, 0),
     "TAGMSG": Command(messages.handle_privmsg, 0),
     "AWAY": Command(messages.handle_away, 0),
+    "BATCH": Command(multiline.handle_batch, 1),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
     # queries
     "WHO": Command(queries.handle_who, 0),

@@ -60,6 +60,20 @@ class Messaged:
 
 
 @dataclass(frozen=True, slots=True)
+class MultilineMessaged:
+    """An IRCv3 draft/multiline batch of PRIVMSG or NOTICE lines: one message, one msgid."""
+
+    nick: str
+    command: str
+    target: str
+    lines: tuple[tuple[str, bool], ...]  # each line's text, and whether it joins the last
+    msgid: str
+    time: float
+    ref: str  # the batch's reference on the way out
+    tags: tuple[tuple[str, str], ...] = ()  # client-only tags (`+name`) to relay
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelModeChanged:
     by: str  # a nick, or the server name
     channel: str
@@ -129,6 +143,7 @@ Event = (
     | Quit
     | NickChanged
     | Messaged
+    | MultilineMessaged
     | ChannelModeChanged
     | UserModeChanged
     | TopicChanged

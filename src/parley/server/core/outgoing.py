@@ -22,11 +22,18 @@ WANTS_TAGS = 2  # IRCv3 message-tags: msgid and client-only tags
 WANTS_ACCOUNT = 4  # IRCv3 account-tag: the sender's account
 TAG_BITS = WANTS_TIME | WANTS_TAGS | WANTS_ACCOUNT
 EXTENDED_JOIN = 8  # not a tag: the session sees JOIN in its IRCv3 extended-join form
+MULTILINE = 16  # not a tag: the session takes IRCv3 draft/multiline batches
 
 
 def delivery_key(session: Session) -> int:
-    """What sets a session's copy of a channel line apart: its tags, and its JOIN form."""
-    return session.tag_mask | (EXTENDED_JOIN if "extended-join" in session.caps else 0)
+    """What sets a session's copy of a channel line apart: its tags, its JOIN form,
+    and whether multi-line messages reach it as batches."""
+    caps = session.caps
+    return (
+        session.tag_mask
+        | (EXTENDED_JOIN if "extended-join" in caps else 0)
+        | (MULTILINE if "draft/multiline" in caps and "batch" in caps else 0)
+    )
 
 
 def tag_mask(caps: AbstractSet[str]) -> int:

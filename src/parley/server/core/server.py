@@ -27,6 +27,7 @@ from parley.server.core.context import Context
 from parley.server.core.deletion import notice_deletions
 from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.history import save_windows
+from parley.server.core.handlers.multiline import expire_batch, take_batched
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
 from parley.server.core.pending import PendingRegistrations
@@ -216,6 +217,10 @@ class Server:
                 ctx.reply(ERR_UNKNOWNERROR, "*", text=f"Malformed message: {exc}")
                 ctx.flush()
             return  # modern IRC: empty lines are silently ignored
+        if (session.batch is not None or "batch" in message.tags) and take_batched(
+            self, session, message
+        ):
+            return  # a line of an IRCv3 multiline batch
         dispatch(self, session, message, self.table)
 
     def _hold(self, session: Session, line: bytes) -> None:
@@ -318,6 +323,8 @@ class Server:
         save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
+            if session.batch is not None:
+                expire_batch(self, session, now)
             if session.phase is Phase.UNREGISTERED:
                 if now - session.connected_at > limits.registration_timeout:
                     self.end_session(session, "Registration timed out", "Registration timed out")

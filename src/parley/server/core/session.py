@@ -19,6 +19,7 @@ from parley.server.core.connection import Connection
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
+    from parley.server.core.multiline import ClientBatch, Discarded
 
 
 log = logging.getLogger("parley.core")
@@ -43,6 +44,7 @@ class Session:
         "account",
         "active",
         "asked_nick",
+        "batch",
         "cap_version",
         "caps",
         "client",
@@ -88,6 +90,7 @@ class Session:
         self.sasl_buffer = ""
         self.sasl_state: object = None  # a mechanism's exchange in progress (SCRAM)
         self.held: list[bytes] | None = None  # lines waiting for a slow job (worker.py)
+        self.batch: ClientBatch | Discarded | None = None  # IRCv3 multiline (multiline.py)
         # The rest of a long reply, made as the client reads it (Context.stream).
         self.pending: Iterator[bytes] | None = None
 

@@ -22,8 +22,15 @@ from parley.server.core.channel import STATUSMSG, Channel, ListEntry, status_rea
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
+from parley.server.core.multiline_out import MultilineOut
 from parley.server.core.observed import Observer
-from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
+from parley.server.core.outgoing import (
+    EXTENDED_JOIN,
+    MULTILINE,
+    TAG_BITS,
+    Outgoing,
+    delivery_key,
+)
 from parley.server.core.session import Session
 from parley.server.store.history import Window
 
@@ -73,6 +80,7 @@ class State:
             ev.Quit: self._quit,
             ev.NickChanged: self._nick_changed,
             ev.Messaged: self._messaged,
+            ev.MultilineMessaged: self._multiline_messaged,
             ev.ChannelModeChanged: self._channel_mode_changed,
             ev.UserModeChanged: self._user_mode_changed,
             ev.TopicChanged: self._topic_changed,
@@ -387,6 +395,24 @@ class State:
             self._notify(out, "message-tags", recipients, origin)  # IRCv3: tags-only
         else:
             self._deliver(out, recipients, origin)
+        return out
+
+    def _multiline_messaged(self, e: ev.MultilineMessaged, origin: Session | None) -> Outgoing:
+        """As `_messaged`, a batch for those that take one and lines for the rest."""
+        client = self.clients[fold(e.nick)]
+        self.last_line = e.time
+        tags = dict(e.tags) if e.tags else None
+        out = MultilineOut(
+            client.prefix, e.command, e.target, e.lines, e.ref, e.time, e.msgid, tags,
+            client.account,
+        )  # fmt: skip
+        if is_channel(e.target):
+            skip = origin.conn if origin is not None else None
+            for key, conns in self._recipients(self.channels[fold(e.target)]).items():
+                self.fanout(out.to(key & (TAG_BITS | MULTILINE)), conns, skip)
+            return out
+        for session in self.clients[fold(e.target)].sessions:  # (to oneself: echo or not)
+            session.conn.send(out.to(delivery_key(session) & (TAG_BITS | MULTILINE)))
         return out
 
     def _channel_mode_changed(self, e: ev.ChannelModeChanged, origin: Session | None) -> Outgoing:

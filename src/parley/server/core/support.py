@@ -7,6 +7,7 @@ from collections.abc import Callable
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
+from parley.server.core import multiline
 from parley.server.core.channel import (
     FLAG_MODES,
     LIST_MODES,
@@ -26,6 +27,7 @@ CAPABILITIES: dict[str, str | None] = {
     "cap-notify": None,
     "draft/account-registration": None,  # its value follows the config (CONFIGURED_CAPS)
     "draft/chathistory": None,
+    "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "echo-message": None,
     "extended-join": None,
     "invite-notify": None,
@@ -50,9 +52,15 @@ def _registration_value(config: Config) -> str | None:
     return ",".join(keys) or None
 
 
-# Values that follow the configuration: they replace CAPABILITIES' in CAP LS 302.
+def _multiline(config: Config) -> str:
+    return multiline.cap_value(config.limits)
+
+
+# Values that follow the configuration (settings, the limits they announce): they
+# replace CAPABILITIES' in CAP LS 302.
 CONFIGURED_CAPS: dict[str, Callable[[Config], str | None]] = {
     "draft/account-registration": _registration_value,
+    "draft/multiline": _multiline,
 }
 
 

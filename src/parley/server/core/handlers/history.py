@@ -22,7 +22,17 @@ from parley.irc.message import Message, encode
 from parley.server.core.clock import server_time
 from parley.server.core.context import Context
 from parley.server.core.dispatch import command_failed
-from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME, Outgoing, with_tags
+from parley.server.core.multiline import is_multiline
+from parley.server.core.multiline_out import replayed
+from parley.server.core.outgoing import (
+    MULTILINE,
+    WANTS_ACCOUNT,
+    WANTS_TAGS,
+    WANTS_TIME,
+    Outgoing,
+    delivery_key,
+    with_tags,
+)
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
 if TYPE_CHECKING:
@@ -45,12 +55,14 @@ def record(
     recipient_account: str | None,
     recipient_uid: str | None = None,
     channel: Channel | None = None,
+    command: str | None = None,
 ) -> None:
     """Store a message just sent (the writer thread does the disk work).
 
     `recipient_uid` names the receiving connection of a private message to a user
     with no account: only that connection may read it back. `channel` is the
-    channel it was said in (its incarnation and modes go with it).
+    channel it was said in (its incarnation and modes go with it). `command` is
+    the message's, when it is not the command being handled (a multiline BATCH).
     """
     client = ctx.client
     if client.no_history:
@@ -62,7 +74,7 @@ def record(
         target=target,
         source=client.prefix,
         account=client.account,
-        command=ctx.command,
+        command=command or ctx.command,
         text=text,
         tags=tuple((out.client_tags or {}).items()),
         recipient_account=recipient_account,
@@ -250,6 +262,7 @@ def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Itera
     source = f":{ctx.server.name} ".encode()
     if ref is not None:
         yield source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode()
+    multi = ref is not None and bool(delivery_key(session) & MULTILINE)
     for item in items:
         if item.command == "TAGMSG":
             continue
@@ -258,9 +271,17 @@ def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Itera
             tags = {"time": server_time(item.time)}
             if ref is not None:
                 tags["batch"] = ref
+            if is_multiline(item.text):
+                new = ctx.server.new_batch_id() if multi else None
+                yield from replayed(item.source, item.command, target, item.text, tags, new)
+                continue
             line = with_tags(encode(Message(item.command, (target, item.text), item.source)), tags)
         else:
             stamp = time.strftime("%Y-%m-%d %H:%M", time.gmtime(item.time))
+            if is_multiline(item.text):
+                args = (item.source, item.command, target, item.text)
+                yield from replayed(*args, {}, None, f"[{stamp}] ")
+                continue
             text = f"[{stamp}] {item.text}"
             line = encode(Message(item.command, (target, text), item.source))
         yield line
@@ -288,6 +309,10 @@ def _batch_lines(ctx: Context, target: str, items: list[HistoryItem]) -> Iterato
             tags["account"] = item.account
         if mask & WANTS_TAGS:
             tags.update(item.tags)
+        if is_multiline(item.text):  # IRCv3 multiline: a batch in the batch, or its lines
+            new = ctx.server.new_batch_id() if delivery_key(session) & MULTILINE else None
+            yield from replayed(item.source, item.command, item.target, item.text, tags, new)
+            continue
         yield with_tags(encode(Message(item.command, params, item.source)), tags)
     yield source + f"BATCH -{ref}\r\n".encode()
 

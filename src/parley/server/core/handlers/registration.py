@@ -55,6 +55,7 @@ from parley.server.core.support import (
 )
 
 if TYPE_CHECKING:
+    from parley.server.config import Config
     from parley.server.core.server import Server
 
 _USER_JUNK = re.compile(r"[^A-Za-z0-9._\-\[\]{}\\`^|]")
