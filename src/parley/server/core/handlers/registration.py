@@ -17,7 +17,7 @@ import parley
 from parley.irc.casemap import fold, valid_nick
 from parley.irc.digits import parse_number
 from parley.irc.isupport import isupport_lines
-from parley.irc.message import Message, encode_parts
+from parley.irc.message import MAX_LINE, Message, encode_parts
 from parley.irc.numerics import (
     ERR_ALREADYREGISTERED,
     ERR_ERRONEUSNICKNAME,
@@ -133,12 +133,9 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
-        caps = _cap_list(session.cap_version, ctx.server.config)
-        ctx.send(Message("CAP", (ctx.nick, "LS", caps), ctx.server.name))
+        _send_cap_lines(ctx, "LS", _cap_list(session.cap_version, ctx.server.config))
     elif sub == "LIST":
-        ctx.send(
-            Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name)
-        )
+        _send_cap_lines(ctx, "LIST", sorted(session.caps))
     elif sub == "REQ":
         if unregistered:
             session.negotiating = True
@@ -152,12 +149,28 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
 
 
-def _cap_list(version: int, config: Config) -> str:
+def _cap_list(version: int, config: Config) -> list[str]:
     names = []
     for name in CAPABILITIES:
         value = cap_value(name, config) if version >= 302 else None
         names.append(f"{name}={value}" if value else name)
-    return " ".join(names)
+    return names
+
+
+def _send_cap_lines(ctx: Context, sub: str, caps: list[str]) -> None:
+    """CAP LS/LIST in lines within 512 bytes: all but the last marked `*` (CAP 302)."""
+    head = f":{ctx.server.name} CAP {ctx.nick} {sub} * :"
+    budget = MAX_LINE - 2 - len(head.encode())
+    lines: list[str] = []
+    for cap in caps:
+        if lines and len(lines[-1]) + 1 + len(cap) <= budget:
+            lines[-1] += " " + cap
+        else:
+            lines.append(cap)
+    lines = lines or [""]
+    for line in lines[:-1]:
+        ctx.send(Message("CAP", (ctx.nick, sub, "*", line), ctx.server.name))
+    ctx.send(Message("CAP", (ctx.nick, sub, lines[-1]), ctx.server.name))
 
 
 def _cap_req(ctx: Context, wanted: str) -> None:
