@@ -27,6 +27,8 @@ from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, deliv
 from parley.server.core.session import Session
 from parley.server.store.history import Window
 
+EXTENDED_MONITOR = "extended-monitor"
+
 
 @dataclass(frozen=True, slots=True)
 class WhowasEntry:
@@ -195,6 +197,22 @@ class State:
         for channel in client.channels.values():
             peers.update(channel.members)
         return peers
+
+    def _tell_about(self, out: Outgoing, cap: str, client: Client, origin: Session | None) -> None:
+        """A change to `client` for those with `cap` who share a channel with it, and
+        (IRCv3 extended-monitor) those who watch its nick with MONITOR and share none."""
+        peers = self._peers(client)
+        self._notify(out, cap, peers, origin)
+        watchers = self.monitors.get(client.folded)
+        if not watchers:
+            return
+        for watcher in watchers:
+            if watcher in peers:
+                continue  # told once, as a peer
+            for session in watcher.sessions:
+                caps = session.caps
+                if cap in caps and EXTENDED_MONITOR in caps:
+                    session.conn.send(out.to(session.tag_mask))
 
     def _monitor_notify(self, key: str, who: str, online: bool) -> None:
         """IRCv3 MONITOR: 730 (with the full prefix) or 731 to those watching a nick."""
@@ -453,7 +471,7 @@ class State:
         client.away = e.message
         params = (e.message,) if e.message else ()
         out = self._from(client, "AWAY", *params)
-        self._notify(out, "away-notify", self._peers(client), origin)
+        self._tell_about(out, "away-notify", client, origin)
         return out
 
     def _wallops(self, e: ev.Wallops, origin: Session | None) -> Outgoing:
@@ -481,12 +499,12 @@ class State:
         else:
             self.logins.pop(client, None)
         out = self._from(client, "ACCOUNT", e.account or "*")
-        self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
+        self._tell_about(out, "account-notify", client, origin)  # IRCv3 account-notify
         return out
 
     def _realname_changed(self, e: ev.RealnameChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         client.realname = e.realname
         out = self._from(client, "SETNAME", e.realname)
-        self._notify(out, "setname", self._peers(client), origin)  # IRCv3 setname
+        self._tell_about(out, "setname", client, origin)  # IRCv3 setname
         return out
