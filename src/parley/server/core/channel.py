@@ -99,13 +99,12 @@ class Channel:
         bans = self.lists["b"]
         if not bans:
             return False
-        prefix = client.prefix
-        if not any(mask_matches(e.mask, prefix) for e in bans):
+        if not _any_matches(bans, client):
             return False
-        return not any(mask_matches(e.mask, prefix) for e in self.lists["e"])
+        return not _any_matches(self.lists["e"], client)
 
     def is_invite_excepted(self, client: Client) -> bool:
-        return any(mask_matches(e.mask, client.prefix) for e in self.lists["I"])
+        return _any_matches(self.lists["I"], client)
 
     def mode_string(self, show_key: bool) -> list[str]:
         """The channel's modes as RPL_CHANNELMODEIS parameters."""
@@ -118,6 +117,17 @@ class Channel:
             letters += "l"
             args.append(str(self.limit))
         return [letters, *args]
+
+
+def _any_matches(entries: list[ListEntry], client: Client) -> bool:
+    """Whether a mask matches the client as seen, or as it connects (under a vhost)."""
+    prefix = client.prefix
+    if any(mask_matches(e.mask, prefix) for e in entries):
+        return True
+    if client.real_host == client.host:
+        return False
+    real = client.real_prefix
+    return any(mask_matches(e.mask, real) for e in entries)
 
 
 def prefix_symbols(letters: str, multi: bool) -> str:

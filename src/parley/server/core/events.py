@@ -122,6 +122,14 @@ class RealnameChanged:
     realname: str
 
 
+@dataclass(frozen=True, slots=True)
+class HostChanged:
+    """An operator gave a user another host to show (a vhost)."""
+
+    nick: str
+    host: str
+
+
 Event = (
     Joined
     | Parted
@@ -138,4 +146,5 @@ Event = (
     | Announced
     | AccountChanged
     | RealnameChanged
+    | HostChanged
 )

@@ -18,7 +18,7 @@ from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
-from parley.server.core.channel import Channel, ListEntry
+from parley.server.core.channel import PREFIX_LETTERS, Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
@@ -84,6 +84,7 @@ class State:
             ev.Announced: self._announced,
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
+            ev.HostChanged: self._host_changed,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -508,3 +509,40 @@ class State:
         out = self._from(client, "SETNAME", e.realname)
         self._tell_about(out, "setname", client, origin)  # IRCv3 setname
         return out
+
+    def _host_changed(self, e: ev.HostChanged, origin: Session | None) -> Outgoing:
+        """IRCv3 chghost: CHGHOST (from the old mask) for those with the capability;
+        for peers without it, the reconnection it stands for (QUIT, JOIN, MODE, AWAY)."""
+        client = self.clients[fold(e.nick)]
+        out = self._from(client, "CHGHOST", client.user, e.host)
+        quit_line = self._from(client, "QUIT", "Changing hostname")
+        client.set_host(e.host)
+        self._tell_about(out, "chghost", client, origin)
+        for peer in self._peers(client):
+            if peer is client:
+                continue
+            shared = [c for c in client.channels.values() if peer in c.members]
+            for session in peer.sessions:
+                if "chghost" not in session.caps:
+                    self._replay_joins(session, client, shared, quit_line)
+        return out
+
+    def _replay_joins(
+        self, session: Session, client: Client, shared: list[Channel], quit_line: Outgoing
+    ) -> None:
+        """The chghost fallback for one session: `client` quits and joins its channels again."""
+        mask = session.tag_mask
+        lines = [quit_line.to(mask)]
+        for channel in shared:
+            if "extended-join" in session.caps:
+                lines.append(self._extended_join(client, channel).to(mask))
+            else:
+                lines.append(self._from(client, "JOIN", channel.name).to(mask))
+            letters = "".join(x for x in PREFIX_LETTERS if x in channel.members[client])
+            if letters:
+                nicks = (client.nick,) * len(letters)
+                mode = self._line(self.server_name, "MODE", channel.name, "+" + letters, *nicks)
+                lines.append(mode.to(mask))
+        if client.away is not None and "away-notify" in session.caps:
+            lines.append(self._from(client, "AWAY", client.away).to(mask))
+        session.conn.send(b"".join(lines))

@@ -13,6 +13,7 @@ CAPABILITIES: dict[str, str | None] = {
     "away-notify": None,
     "batch": None,
     "cap-notify": None,
+    "chghost": None,
     "draft/account-registration": "before-connect",
     "draft/chathistory": None,
     "echo-message": None,

@@ -91,7 +91,9 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if nick == client.nick:
         return
     if ctx.server.bans:  # a K-line names a nick too: it cannot be taken later (InspIRCd's Q-line)
-        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}")
+        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}") or hostmask_ban(
+            ctx.server, f"{nick}!{client.user}@{client.real_host}"
+        )
         if ban is not None:
             ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
             return
