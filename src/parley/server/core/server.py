@@ -35,6 +35,7 @@ from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
+from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
     MAX_HELD_LINES,
     Deferred,
@@ -203,7 +204,14 @@ class Server:
     def _handle(self, session: Session, line: bytes) -> None:
         """Parse one line and run its command."""
         try:
-            message = parse(line)
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            invalid = read_invalid(self, session, line)  # IRCv3 UTF8ONLY
+            if invalid is not None:
+                dispatch(self, session, invalid, self.table)
+            return
+        try:
+            message = parse(text)
         except ProtocolError as exc:
             if line.strip(b" \r\n"):
                 ctx = Context(self, session, "*")

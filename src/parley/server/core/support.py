@@ -64,5 +64,6 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         ),
         "TOPICLEN": limits.topic_length,
         "USERLEN": limits.user_length,
+        "UTF8ONLY": None,
         "WHOX": None,
     }
