@@ -16,6 +16,7 @@ CAPABILITIES: dict[str, str | None] = {
     "chghost": None,
     "draft/account-registration": "before-connect",
     "draft/chathistory": None,
+    "draft/no-implicit-names": None,
     "echo-message": None,
     "extended-join": None,
     "extended-monitor": None,
