@@ -4,13 +4,16 @@ others a reconnection (QUIT, JOIN, MODE); WHO, WHOIS and bans see the new host."
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from test_ircv3 import authenticate, create_account
 
 from parley.server.config import Oper
 from parley.server.passwords import hash_password
 from support.client import IrcClient
-from support.servers import ThreadServer
+from support.servers import ThreadServer, run_cli
+from support.servers import test_config as server_config
 
 HOST = "127.0.0.1"
 
@@ -35,6 +38,17 @@ def join(channel: str, *clients: IrcClient) -> None:
     for client in clients:
         client.send(f"JOIN {channel}")
         client.expect("366")
+
+
+def login(server: ThreadServer, nick: str, password: str) -> IrcClient:
+    """A client that logs into the existing account `nick` with SASL as it registers."""
+    client = IrcClient(server.port)
+    client.send("CAP REQ :sasl")
+    client.expect("CAP")
+    authenticate(client, nick, password)
+    client.send("CAP END")
+    client.register(nick, lobby=False)
+    return client
 
 
 def lines(client: IrcClient) -> list[tuple[str | None, str, tuple[str, ...]]]:
@@ -178,7 +192,7 @@ def test_raw_bad_bytes_and_unknown_nicks(connect: Callable[..., IrcClient]) -> N
     alice = connect("alice")
     boss = operator(connect)
     boss.send(b"CHGHOST alice h\xff\xfe.example")
-    assert boss.expect("FAIL").params[1] == "INVALID_HOST"
+    assert boss.expect("FAIL").params[1] == "INVALID_UTF8"  # refused before it is read
     boss.send("CHGHOST nobody some.host")
     assert boss.expect("401").params[1] == "nobody"
     boss.send("CHGHOST alice")
@@ -205,3 +219,70 @@ def test_extended_monitor_watchers_with_chghost_are_told(
     assert [m for m in without.sync() if m.command in ("CHGHOST", "QUIT", "JOIN")] == []
     alice.send("QUIT")
     assert with_cap.expect("731").params[-1] == "alice"
+
+
+def test_an_accounts_host_is_shown_at_each_login(
+    server: ThreadServer, connect: Callable[..., IrcClient]
+) -> None:
+    create_account(server, "alice", "pw")
+    boss = operator(connect)
+    alice = login(server, "alice", "pw")
+    boss.send("CHGHOST alice cloak.example")
+    notices = [m.params[-1] for m in boss.sync() if m.command == "NOTICE"]
+    assert notices[-1] == "Account alice has this host whenever it logs in"
+    alice.send("QUIT")
+    alice.wait_closed()
+    again = login(server, "alice", "pw")  # SASL at connect: the host from the start
+    assert again.received[-1].command in ("376", "422")
+    welcome = next(m for m in again.received if m.command == "001")
+    assert welcome.params[-1].endswith("alice!alice@cloak.example")
+    bob = connect("bob", caps=("chghost",))
+    old = connect("old")
+    late = connect("late", caps=("chghost",))  # logs in after registering
+    join("#r", late, bob, old)
+    authenticate(late, "alice", "pw")
+    assert (f"late!late@{HOST}", "CHGHOST", ("late", "cloak.example")) in lines(bob)
+    assert [c for _, c, _ in lines(old)][:2] == ["QUIT", "JOIN"]
+    mine = [(m.command, m.params) for m in late.received]  # (before 900, as it happened)
+    assert ("CHGHOST", ("late", "cloak.example")) in mine
+    assert ("396", ("late", "cloak.example", "is now your displayed host")) in mine
+    boss.send(f"CHGHOST late {HOST}")  # the real host again: the account's is forgotten
+    notices = [m.params[-1] for m in boss.sync() if m.command == "NOTICE"]
+    assert notices[-1] == "Account alice has its real host again when it logs in"
+    fresh = connect("fresh")
+    authenticate(fresh, "alice", "pw")
+    fresh.send("WHO fresh")
+    assert fresh.expect("352").params[3] == HOST
+
+
+def test_an_accounts_host_outlives_a_restart_not_the_account(tmp_path: Path) -> None:
+    opers = (Oper("boss", hash_password("hunter2")),)
+    config = server_config(tmp_path / "kept", lobby=None, opers=opers)
+    first = ThreadServer(config).start()
+    try:
+        create_account(first, "alice", "pw")
+        boss = IrcClient(first.port)
+        boss.register("boss", lobby=False)
+        boss.send("OPER boss hunter2")
+        boss.expect("381")
+        alice = login(first, "alice", "pw")
+        boss.send("CHGHOST alice kept.example")
+        boss.expect(lambda m: m.command == "NOTICE" and "whenever" in m.params[-1])
+        alice.close()
+        boss.close()
+    finally:
+        first.stop()
+    second = ThreadServer(config).start()
+    try:
+        alice = login(second, "alice", "pw")
+        alice.send("WHO alice")
+        assert alice.expect("352").params[3] == "kept.example"
+        alice.send("QUIT")
+        alice.wait_closed()
+        run_cli(config.data_dir, "delete-account", "alice")
+        create_account(second, "alice", "other-pw")  # someone else's account of that name
+        newcomer = login(second, "alice", "other-pw")
+        newcomer.send("WHO alice")
+        assert newcomer.expect("352").params[3] == HOST
+    finally:
+        second.stop()

@@ -49,6 +49,7 @@ from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
 from parley.server.store.schema import StoreError
+from parley.server.store.vhosts import MemoryVhostStore, VhostStore
 
 log = logging.getLogger("parley.core")
 
@@ -91,6 +92,7 @@ class Server:
         bans: BanStore | None = None,
         worker: Worker | None = None,
         secret: bytes | None = None,
+        vhosts: VhostStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -107,6 +109,7 @@ class Server:
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
+        self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address

@@ -43,6 +43,7 @@ from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
+from parley.server.core.handlers.vhost import host_of_account
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import CAPABILITIES, CHANNEL_MODES, USER_MODES, isupport_tokens
@@ -249,6 +250,7 @@ def try_register(ctx: Context) -> None:
     if session.account is not None:
         stored = ctx.server.accounts.get(session.account)
         client.no_history = stored is not None and stored.history_opt_out
+        host_of_account(ctx, client)
     session.client = client
     session.phase = Phase.REGISTERED
     ctx.state.unregistered -= 1

@@ -26,6 +26,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
+from parley.server.core.handlers.vhost import host_of_account
 from parley.server.core.login import Attempt, account_key, verify_login
 from parley.server.scram import (
     MECHANISM,
@@ -206,6 +207,7 @@ def log_in(ctx: Context, account: str) -> None:
     session.account = account
     if session.client is not None:
         ctx.state.apply(ev.AccountChanged(session.client.nick, account), session)
+        host_of_account(ctx, session.client)
         stored = ctx.server.accounts.get(account)
         session.client.no_history = stored is not None and stored.history_opt_out
         prefix = session.client.prefix
