@@ -44,7 +44,7 @@ def handle_chghost(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_NOSUCHNICK, nick)
         return
     most = ctx.server.config.limits.host_length
-    if not valid_host(host, most):
+    if host != target.real_host and not valid_host(host, most):  # (`::1` is a real host)
         ctx.fail(
             "CHGHOST",
             "INVALID_HOST",
