@@ -44,7 +44,7 @@ def handle_chghost(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_NOSUCHNICK, nick)
         return
     most = ctx.server.config.limits.host_length
-    if host != target.real_host and not valid_host(host, most):  # (`::1` is a real host)
+    if host != target.real_host and not valid_host(host, most):  # (the real one always fits)
         ctx.fail(
             "CHGHOST",
             "INVALID_HOST",
