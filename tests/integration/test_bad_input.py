@@ -18,10 +18,11 @@ def server(make_server: Callable[..., ThreadServer]) -> ThreadServer:
     return make_server(limits={"flood_enabled": False})
 
 
-def test_invalid_utf8_is_relayed_leniently(connect: Callable[..., IrcClient]) -> None:
+def test_invalid_utf8_is_refused_not_relayed(connect: Callable[..., IrcClient]) -> None:
     alice, bob = connect("alice"), connect("bob")
     alice.send(b"PRIVMSG #lobby :caf\xe9 \xff\xfe ok\r\n")
-    assert bob.expect("PRIVMSG").params == ("#lobby", "caf\ufffd \ufffd\ufffd ok")
+    assert alice.expect("FAIL").params[:2] == ("PRIVMSG", "INVALID_UTF8")
+    assert [m for m in bob.sync() if m.command == "PRIVMSG"] == []
 
 
 def test_nul_in_a_line_gets_400_and_the_connection_goes_on(

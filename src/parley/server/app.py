@@ -30,6 +30,7 @@ from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
+from parley.server.store.vhosts import SqliteVhostStore
 from parley.server.tls import TLSError
 
 log = logging.getLogger("parley")
@@ -64,6 +65,7 @@ class Process:
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
+        self.vhosts = SqliteVhostStore(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -77,6 +79,7 @@ class Process:
             worker=self.worker,
             mailer=self.mailer,
             secret=load_secret(Path(config.data_dir)),
+            vhosts=self.vhosts,
         )
         self.hub = Hub(self.core, loop)
 
@@ -140,6 +143,7 @@ class Process:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued
         self.bans.close()
+        self.vhosts.close()
         self.accounts.close()
 
 

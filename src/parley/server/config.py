@@ -59,6 +59,8 @@ class Limits:
     mask_length: int = 200  # characters in a ban/exception mask or a WHO mask
     modes_per_command: int = 4  # MODE changes with an argument in one command (MODES)
     whowas_entries: int = 1000
+    host_length: int = 63  # characters in a host an operator sets with CHGHOST
+    monitor_entries: int = 100  # nicks one client may watch with MONITOR (ISUPPORT MONITOR)
     sendq_bytes: int = 256 * 1024
     flood_enabled: bool = True
     flood_burst: int = 5

@@ -101,14 +101,12 @@ class Channel:
         bans = self.lists["b"]
         if not bans:
             return False
-        prefix, account = client.prefix, client.account
-        if not any(list_mask_matches(e.mask, prefix, account) for e in bans):
+        if not _any_matches(bans, client):
             return False
-        return not any(list_mask_matches(e.mask, prefix, account) for e in self.lists["e"])
+        return not _any_matches(self.lists["e"], client)
 
     def is_invite_excepted(self, client: Client) -> bool:
-        prefix, account = client.prefix, client.account
-        return any(list_mask_matches(e.mask, prefix, account) for e in self.lists["I"])
+        return _any_matches(self.lists["I"], client)
 
     def mode_string(self, show_key: bool) -> list[str]:
         """The channel's modes as RPL_CHANNELMODEIS parameters."""
@@ -132,6 +130,18 @@ def status_reaches(letters: str, symbol: str) -> bool:
 def is_ctcp(text: str) -> bool:
     """A CTCP request or reply other than ACTION (what +C keeps out)."""
     return text[:1] == "\x01" and not text.startswith("\x01ACTION ")
+
+
+def _any_matches(entries: list[ListEntry], client: Client) -> bool:
+    """Whether a mask names the client as seen, as it connects (under a vhost), or by
+    its account (`a:account`)."""
+    prefix, account = client.prefix, client.account
+    if any(list_mask_matches(e.mask, prefix, account) for e in entries):
+        return True
+    if client.real_host == client.host:
+        return False
+    real = client.real_prefix
+    return any(list_mask_matches(e.mask, real, account) for e in entries)
 
 
 def prefix_symbols(letters: str, multi: bool) -> str:

@@ -31,6 +31,7 @@ class Client:
         "nick",
         "no_history",
         "prefix",
+        "real_host",
         "realname",
         "sessions",
         "signon",
@@ -42,7 +43,8 @@ class Client:
         self.nick = nick
         self.folded = fold(nick)
         self.user = user
-        self.host = host
+        self.host = host  # as others see it: the address, or a vhost an operator set
+        self.real_host = host  # where it connects from (bans match both)
         self.realname = realname
         self.prefix = f"{nick}!{user}@{host}"
         self.modes = EMPTY  # replaced on change, as Session.caps
@@ -62,6 +64,16 @@ class Client:
         self.nick = nick
         self.folded = fold(nick)
         self.prefix = f"{nick}!{self.user}@{self.host}"
+
+    def set_host(self, host: str) -> None:
+        """Show another host (a vhost, or the real one again)."""
+        self.host = host
+        self.prefix = f"{self.nick}!{self.user}@{host}"
+
+    @property
+    def real_prefix(self) -> str:
+        """`nick!user@host` with the host it connects from."""
+        return f"{self.nick}!{self.user}@{self.real_host}"
 
     @property
     def is_oper(self) -> bool:

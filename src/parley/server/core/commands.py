@@ -18,6 +18,7 @@ from parley.server.core.handlers import (
     sasl,
     services,
     verification,
+    vhost,
 )
 from parley.server.core.handlers import registration as reg
 
@@ -75,5 +76,6 @@ COMMANDS: dict[str, Command] = {
     "DLINE": Command(oper.handle_dline, 1, oper=True),
     "UNDLINE": Command(oper.handle_undline, 1, oper=True),
     "SETMOTD": Command(oper.handle_setmotd, 1, oper=True),
+    "CHGHOST": Command(vhost.handle_chghost, 2, oper=True),
     "STATS": Command(oper.handle_stats, 0),
 }

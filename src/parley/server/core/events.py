@@ -136,6 +136,14 @@ class RealnameChanged:
     realname: str
 
 
+@dataclass(frozen=True, slots=True)
+class HostChanged:
+    """An operator gave a user another host to show (a vhost)."""
+
+    nick: str
+    host: str
+
+
 Event = (
     Joined
     | Parted
@@ -153,4 +161,5 @@ Event = (
     | Announced
     | AccountChanged
     | RealnameChanged
+    | HostChanged
 )

@@ -133,7 +133,9 @@ def add_ban(server: Server, ban: Ban) -> int:
         if is_address_ban(ban):
             hit = in_network(ban.mask, session.conn.host)
         else:
-            hit = client is not None and mask_matches(ban.mask, client.prefix)
+            hit = client is not None and (
+                mask_matches(ban.mask, client.prefix) or mask_matches(ban.mask, client.real_prefix)
+            )
         if hit:
             dropped += 1
             server.end_session(session, quit_reason, quit_reason)

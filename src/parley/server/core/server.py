@@ -37,6 +37,7 @@ from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
 from parley.server.core.throttle import Throttle
+from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
     MAIL_THREADS,
     MAX_HELD_LINES,
@@ -51,6 +52,7 @@ from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
 from parley.server.store.schema import StoreError
+from parley.server.store.vhosts import MemoryVhostStore, VhostStore
 
 log = logging.getLogger("parley.core")
 
@@ -94,6 +96,7 @@ class Server:
         worker: Worker | None = None,
         secret: bytes | None = None,
         mailer: Worker | None = None,
+        vhosts: VhostStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -113,6 +116,7 @@ class Server:
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
+        self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
@@ -210,7 +214,14 @@ class Server:
     def _handle(self, session: Session, line: bytes) -> None:
         """Parse one line and run its command."""
         try:
-            message = parse(line)
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            invalid = read_invalid(self, session, line)  # IRCv3 UTF8ONLY
+            if invalid is not None:
+                dispatch(self, session, invalid, self.table)
+            return
+        try:
+            message = parse(text)
         except ProtocolError as exc:
             if line.strip(b" \r\n"):
                 ctx = Context(self, session, "*")

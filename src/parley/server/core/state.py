@@ -18,7 +18,13 @@ from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
-from parley.server.core.channel import STATUSMSG, Channel, ListEntry, status_reaches
+from parley.server.core.channel import (
+    PREFIX_LETTERS,
+    STATUSMSG,
+    Channel,
+    ListEntry,
+    status_reaches,
+)
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
@@ -33,6 +39,8 @@ from parley.server.core.outgoing import (
 )
 from parley.server.core.session import Session
 from parley.server.store.history import Window
+
+EXTENDED_MONITOR = "extended-monitor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,7 @@ class State:
             ev.Announced: self._announced,
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
+            ev.HostChanged: self._host_changed,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -203,6 +212,22 @@ class State:
         for channel in client.channels.values():
             peers.update(channel.members)
         return peers
+
+    def _tell_about(self, out: Outgoing, cap: str, client: Client, origin: Session | None) -> None:
+        """A change to `client` for those with `cap` who share a channel with it, and
+        (IRCv3 extended-monitor) those who watch its nick with MONITOR and share none."""
+        peers = self._peers(client)
+        self._notify(out, cap, peers, origin)
+        watchers = self.monitors.get(client.folded)
+        if not watchers:
+            return
+        for watcher in watchers:
+            if watcher in peers:
+                continue  # told once, as a peer
+            for session in watcher.sessions:
+                caps = session.caps
+                if cap in caps and EXTENDED_MONITOR in caps:
+                    session.conn.send(out.to(session.tag_mask))
 
     def _monitor_notify(self, key: str, who: str, online: bool) -> None:
         """IRCv3 MONITOR: 730 (with the full prefix) or 731 to those watching a nick."""
@@ -484,7 +509,7 @@ class State:
         client.away = e.message
         params = (e.message,) if e.message else ()
         out = self._from(client, "AWAY", *params)
-        self._notify(out, "away-notify", self._peers(client), origin)
+        self._tell_about(out, "away-notify", client, origin)
         return out
 
     def _wallops(self, e: ev.Wallops, origin: Session | None) -> Outgoing:
@@ -512,12 +537,49 @@ class State:
         else:
             self.logins.pop(client, None)
         out = self._from(client, "ACCOUNT", e.account or "*")
-        self._notify(out, "account-notify", self._peers(client), origin)  # IRCv3 account-notify
+        self._tell_about(out, "account-notify", client, origin)  # IRCv3 account-notify
         return out
 
     def _realname_changed(self, e: ev.RealnameChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         client.realname = e.realname
         out = self._from(client, "SETNAME", e.realname)
-        self._notify(out, "setname", self._peers(client), origin)  # IRCv3 setname
+        self._tell_about(out, "setname", client, origin)  # IRCv3 setname
         return out
+
+    def _host_changed(self, e: ev.HostChanged, origin: Session | None) -> Outgoing:
+        """IRCv3 chghost: CHGHOST (from the old mask) for those with the capability;
+        for peers without it, the reconnection it stands for (QUIT, JOIN, MODE, AWAY)."""
+        client = self.clients[fold(e.nick)]
+        out = self._from(client, "CHGHOST", client.user, e.host)
+        quit_line = self._from(client, "QUIT", "Changing hostname")
+        client.set_host(e.host)
+        self._tell_about(out, "chghost", client, origin)
+        for peer in self._peers(client):
+            if peer is client:
+                continue
+            shared = [c for c in client.channels.values() if peer in c.members]
+            for session in peer.sessions:
+                if "chghost" not in session.caps:
+                    self._replay_joins(session, client, shared, quit_line)
+        return out
+
+    def _replay_joins(
+        self, session: Session, client: Client, shared: list[Channel], quit_line: Outgoing
+    ) -> None:
+        """The chghost fallback for one session: `client` quits and joins its channels again."""
+        mask = session.tag_mask
+        lines = [quit_line.to(mask)]
+        for channel in shared:
+            if "extended-join" in session.caps:
+                lines.append(self._extended_join(client, channel).to(mask))
+            else:
+                lines.append(self._from(client, "JOIN", channel.name).to(mask))
+            letters = "".join(x for x in PREFIX_LETTERS if x in channel.members[client])
+            if letters:
+                nicks = (client.nick,) * len(letters)
+                mode = self._line(self.server_name, "MODE", channel.name, "+" + letters, *nicks)
+                lines.append(mode.to(mask))
+        if client.away is not None and "away-notify" in session.caps:
+            lines.append(self._from(client, "AWAY", client.away).to(mask))
+        session.conn.send(b"".join(lines))

@@ -25,11 +25,14 @@ CAPABILITIES: dict[str, str | None] = {
     "away-notify": None,
     "batch": None,
     "cap-notify": None,
+    "chghost": None,
     "draft/account-registration": None,  # its value follows the config (CONFIGURED_CAPS)
     "draft/chathistory": None,
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
+    "draft/no-implicit-names": None,
     "echo-message": None,
     "extended-join": None,
+    "extended-monitor": None,
     "invite-notify": None,
     "labeled-response": None,
     "message-tags": None,
@@ -97,7 +100,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "MAXLIST": f"{LIST_MODES}:{limits.list_modes_per_channel}",
         "MAXTARGETS": targets,
         "MODES": limits.modes_per_command,
-        "MONITOR": 100,
+        "MONITOR": limits.monitor_entries,
         "MSGREFTYPES": "msgid,timestamp",
         "NAMELEN": limits.realname_length,
         "NETWORK": config.network_name,
@@ -110,5 +113,6 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         ),
         "TOPICLEN": limits.topic_length,
         "USERLEN": limits.user_length,
+        "UTF8ONLY": None,
         "WHOX": None,
     }

@@ -158,6 +158,12 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM account_state WHERE folded = NEW.folded;
     END;
     """,
+    """
+    CREATE TABLE IF NOT EXISTS account_vhosts (folded TEXT PRIMARY KEY, host TEXT NOT NULL);
+    CREATE TRIGGER IF NOT EXISTS vhost_of_deleted AFTER DELETE ON accounts BEGIN
+        DELETE FROM account_vhosts WHERE folded = OLD.folded;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

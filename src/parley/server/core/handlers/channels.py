@@ -61,7 +61,8 @@ def handle_join(ctx: Context, msg: Message) -> None:
 
 
 def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = None) -> bool:
-    """Join one channel if its modes allow, then show its topic and names.
+    """Join one channel if its modes allow, then show its topic and names (unless the
+    session asked for IRCv3 no-implicit-names).
 
     `topic` is set if the join creates the channel (the configured lobby topic).
     """
@@ -89,7 +90,8 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
     if channel.topic:
         send_topic(ctx, channel)
-    send_names(ctx, channel)
+    if "draft/no-implicit-names" not in ctx.session.caps:  # IRCv3: NAMES only when asked
+        send_names(ctx, channel)
     if not created:
         replay(ctx, channel.name)
     return True

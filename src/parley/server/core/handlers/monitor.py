@@ -4,8 +4,11 @@
     MONITOR - nick[,nick...]   stop
     MONITOR C | L | S          clear, list (732/733), status of all (730/731)
 
-Only nicks can be watched, never masks (the spec's privacy rule). The
-notifications themselves are sent by State when users arrive, leave or rename.
+Only nicks can be watched, never masks (the spec's privacy rule), at most
+Limits.monitor_entries of them. The notifications themselves are sent by State
+when users arrive, leave or rename, and (IRCv3 extended-monitor, for watchers
+with that capability and the one of the change) when they go away or come
+back, log in or out, or change their real name or host.
 """
 
 from __future__ import annotations
@@ -22,14 +25,13 @@ from parley.irc.numerics import (
 )
 from parley.server.core.context import Context
 
-MAX_MONITOR = 100
-
 
 def handle_monitor(ctx: Context, msg: Message) -> None:
     sub = msg.params[0]
     targets = [t for t in msg.params[1].split(",") if t] if len(msg.params) > 1 else []
     client = ctx.client
     watchers = ctx.state.monitors
+    most = ctx.server.config.limits.monitor_entries
     if sub == "+":
         added: list[tuple[str, str]] = []
         for nick in targets:
@@ -37,9 +39,9 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
                 ctx.reply(ERR_ERRONEUSNICKNAME, nick)
                 continue
             key = fold(nick)
-            if key not in client.monitoring and len(client.monitoring) >= MAX_MONITOR:
+            if key not in client.monitoring and len(client.monitoring) >= most:
                 rest = ",".join(targets[targets.index(nick) :])
-                ctx.reply(ERR_MONLISTFULL, str(MAX_MONITOR), rest)
+                ctx.reply(ERR_MONLISTFULL, str(most), rest)
                 break
             client.monitoring[key] = nick
             watchers.setdefault(key, set()).add(client)

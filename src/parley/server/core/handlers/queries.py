@@ -156,7 +156,7 @@ def handle_whois(ctx: Context, msg: Message) -> None:
     if target.is_bot:
         ctx.reply(RPL_WHOISBOT, target.nick, text=f"is a Bot on {ctx.server.config.network_name}")
     if target is me or me.is_oper:
-        ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.host}")
+        ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.real_host}")
     if target.away is not None:
         ctx.reply(RPL_AWAY, target.nick, text=target.away)
     now = ctx.state.clock.now()

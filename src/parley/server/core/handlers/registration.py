@@ -44,6 +44,7 @@ from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
+from parley.server.core.handlers.vhost import host_of_account
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import (
@@ -99,7 +100,9 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if nick == client.nick:
         return
     if ctx.server.bans:  # a K-line names a nick too: it cannot be taken later (InspIRCd's Q-line)
-        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}")
+        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}") or hostmask_ban(
+            ctx.server, f"{nick}!{client.user}@{client.real_host}"
+        )
         if ban is not None:
             ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
             return
@@ -272,6 +275,7 @@ def try_register(ctx: Context) -> None:
     if session.account is not None:
         stored = ctx.server.accounts.get(session.account)
         client.no_history = stored is not None and stored.history_opt_out
+        host_of_account(ctx, client)
     session.client = client
     session.phase = Phase.REGISTERED
     ctx.state.unregistered -= 1

@@ -25,6 +25,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
+from parley.server.core.handlers.vhost import host_of_account
 from parley.server.core.login import Attempt, account_key, verify_login
 from parley.server.scram import (
     MECHANISM,
@@ -213,6 +214,7 @@ def log_in(ctx: Context, account: str) -> None:
     changed = client.account != account
     if changed:
         ctx.state.apply(ev.AccountChanged(client.nick, account), session)
+        host_of_account(ctx, client)
     stored = ctx.server.accounts.get(account)
     client.no_history = stored is not None and stored.history_opt_out
     text = f"You are now logged in as {account}"
