@@ -145,8 +145,8 @@ def test_bad_account_masks_are_refused(
         op.send(f"MODE #x +b {mask}")
         refusal = op.expect("696")
         assert refusal.params[1:3] == ("#x", "b")
-    op.send(b"MODE #x +I a:\xff\xfe")  # not UTF-8
-    assert op.expect("696").params[2] == "I"
+    op.send(b"MODE #x +I a:\xff\xfe")  # not UTF-8: refused before it is read (UTF8ONLY)
+    assert op.expect("FAIL").params[:2] == ("MODE", "INVALID_UTF8")
     huge = "a:" + "b" * 400  # over the mask limit, within a line
     op.send(f"MODE #x +e {huge}")
     too_long = op.expect("696")
