@@ -27,6 +27,7 @@ from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
+from parley.server.store.metadata import SqliteMetadataStore
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
 from parley.server.tls import TLSError
@@ -63,6 +64,7 @@ class Process:
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
+        self.metadata = SqliteMetadataStore(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.core = Server(
@@ -73,6 +75,7 @@ class Process:
             history=self.history,
             bans=self.bans,
             worker=self.worker,
+            metadata=self.metadata,
             secret=load_secret(Path(config.data_dir)),
         )
         self.hub = Hub(self.core, loop)
@@ -136,6 +139,7 @@ class Process:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued
         self.bans.close()
+        self.metadata.close()
         self.accounts.close()
 
 

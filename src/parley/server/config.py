@@ -79,6 +79,12 @@ class Limits:
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together
     login_tries_per_address: int = 10  # from one address, over all accounts
+    # IRCv3 metadata: keys a user (or channel) may hold, keys a connection may subscribe
+    # to, and the size of a key's name and value (a value's reply fits one line).
+    metadata_max_keys: int = 20
+    metadata_max_subs: int = 50
+    metadata_key_length: int = 40
+    metadata_value_bytes: int = 280
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,16 @@ class RealnameChanged:
     realname: str
 
 
+@dataclass(frozen=True, slots=True)
+class MetadataChanged:
+    """IRCv3 metadata: a key of a user or a channel set to `value`, or removed (None)."""
+
+    by: str
+    target: str
+    key: str
+    value: str | None
+
+
 Event = (
     Joined
     | Parted
@@ -138,4 +148,5 @@ Event = (
     | Announced
     | AccountChanged
     | RealnameChanged
+    | MetadataChanged
 )

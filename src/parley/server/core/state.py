@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from parley.irc.casemap import fold, is_channel
@@ -22,6 +23,7 @@ from parley.server.core.channel import Channel, ListEntry
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
+from parley.server.core.metadata import metadata_changed
 from parley.server.core.observed import Observer
 from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
@@ -82,6 +84,7 @@ class State:
             ev.Announced: self._announced,
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
+            ev.MetadataChanged: partial(metadata_changed, self),
         }
 
     # -- lookups ---------------------------------------------------------------

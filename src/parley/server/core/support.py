@@ -15,6 +15,7 @@ CAPABILITIES: dict[str, str | None] = {
     "cap-notify": None,
     "draft/account-registration": "before-connect",
     "draft/chathistory": None,
+    "draft/metadata-3": "before-connect",  # with the limits: core/metadata.py's cap_value
     "echo-message": None,
     "extended-join": None,
     "invite-notify": None,

@@ -35,7 +35,9 @@ from parley.irc.numerics import (
     RPL_YOURHOST,
     Numeric,
 )
+from parley.server.config import Config
 from parley.server.core import events as ev
+from parley.server.core import metadata, metadata_ops
 from parley.server.core import observed as obs
 from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
@@ -125,7 +127,8 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         session.cap_version = max(session.cap_version, version)
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
-        ctx.send(Message("CAP", (ctx.nick, "LS", _cap_list(session.cap_version)), ctx.server.name))
+        offered = _cap_list(session.cap_version, ctx.server.config)
+        ctx.send(Message("CAP", (ctx.nick, "LS", offered), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
             Message("CAP", (ctx.nick, "LIST", " ".join(sorted(session.caps))), ctx.server.name)
@@ -143,9 +146,11 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
 
 
-def _cap_list(version: int) -> str:
+def _cap_list(version: int, config: Config) -> str:
     names = []
     for name, value in CAPABILITIES.items():
+        if name == metadata.CAP:
+            value = metadata.cap_value(config)
         names.append(f"{name}={value}" if value and version >= 302 else name)
     return " ".join(names)
 
@@ -248,6 +253,7 @@ def try_register(ctx: Context) -> None:
         stored = ctx.server.accounts.get(session.account)
         client.no_history = stored is not None and stored.history_opt_out
     session.client = client
+    metadata_ops.adopt(ctx, client)
     session.phase = Phase.REGISTERED
     ctx.state.unregistered -= 1
     ctx.state.add_client(client)
@@ -270,6 +276,7 @@ def welcome(ctx: Context) -> None:
         for numeric, params, text in _fixed_replies(server):
             ctx.reply(numeric, *params, text=text)
         send_lusers(ctx)
+        metadata_ops.greet(ctx)
         send_motd(ctx)
         return
     greeting = _GREETINGS.get(server)
@@ -278,6 +285,7 @@ def welcome(ctx: Context) -> None:
     nick = ctx.client.nick.encode()
     ctx.send_raw(nick.join(greeting.head))
     send_lusers(ctx)
+    metadata_ops.greet(ctx)
     ctx.send_raw(nick.join(greeting.tail))
 
 

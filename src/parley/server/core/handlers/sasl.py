@@ -24,6 +24,7 @@ from parley.irc.numerics import (
     RPL_SASLSUCCESS,
 )
 from parley.server.core import events as ev
+from parley.server.core import metadata_ops
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
 from parley.server.core.login import Attempt, account_key, verify_login
@@ -213,4 +214,5 @@ def log_in(ctx: Context, account: str) -> None:
         prefix = f"{ctx.nick}!{session.user or '*'}@{session.conn.host}"
     ctx.reply(RPL_LOGGEDIN, prefix, account, text=f"You are now logged in as {account}")
     if session.client is not None:
+        metadata_ops.logged_in(ctx)
         restore(ctx)
