@@ -17,7 +17,7 @@ from parley.server.core import events as ev
 from parley.server.core.channel import Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
-from parley.server.core.metadata import CAP, VISIBILITY, merged, notice, shown, wants
+from parley.server.core.metadata import CAP, VISIBILITY, merged, notice, shown
 from parley.server.core.outgoing import Outgoing, with_tags
 from parley.server.store.schema import StoreError
 
@@ -95,9 +95,9 @@ def _tell(ctx: Context, client: Client, others: Iterable[Client]) -> None:
              for k, v in client.metadata.items()}  # fmt: skip
     for other in others:
         for session in other.sessions:
-            for key, out in lines.items():
-                if wants(session, key):
-                    session.conn.send(out.to(session.tag_mask))
+            if session.metadata_subs and CAP in session.caps:  # (most have none: no loop)
+                for key in session.metadata_subs & lines.keys():
+                    session.conn.send(lines[key].to(session.tag_mask))
 
 
 def greet(ctx: Context) -> None:
