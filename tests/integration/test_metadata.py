@@ -313,7 +313,7 @@ def test_keys_set_before_registration_arrive_in_the_burst(server: ThreadServer) 
     offered = dict(item.partition("=")[::2] for item in ls.params[-1].split())
     assert offered[CAP].split(",")[0] == "before-connect"
     assert f"max-keys={server.config.limits.metadata_max_keys}" in offered[CAP]
-    client.send(f"CAP REQ :{CAP} batch")
+    client.send(f"CAP REQ :{CAP} batch server-time")
     client.expect("CAP")
     client.send("METADATA * SUB display-name")
     assert client.expect("770").params == ("*", "display-name")
@@ -330,6 +330,7 @@ def test_keys_set_before_registration_arrive_in_the_burst(server: ThreadServer) 
     batch_at = next(i for i, m in enumerate(burst) if m.command == "BATCH")
     assert burst[batch_at].params[1:] == ("metadata", "early")
     assert burst[batch_at + 1].params == ("early", "early", "display-name", "*", "Early Bird")
+    assert all("time" in (m.tags or {}) for m in burst[batch_at : batch_at + 3])
     assert listed(client) == {"display-name": "Early Bird"}
 
 
