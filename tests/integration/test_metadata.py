@@ -393,7 +393,7 @@ def test_logging_in_later_restores_the_accounts_keys_and_keeps_the_connections(
     later.send("PRIVMSG NickServ :IDENTIFY alice secret")
     assert values(batch_of(later)[1]) == {"display-name": "Alice", "status": "hi"}
     assert watcher.expect("761").params[1:] == ("someone", "display-name", "*", "Alice")
-    again = sasl_connect(server.port, "alice", "secret")
+    again = sasl_connect(server.port, "alice2", "secret", "alice")
     assert values(batch_of(again)[1]) == {"display-name": "Alice", "status": "hi"}
 
 
@@ -407,3 +407,29 @@ def test_a_labelled_request_nests_the_metadata_batch(connect: Callable[..., IrcC
     assert inner.tags == {"batch": outer.params[0][1:]} and inner.params[1] == "metadata"
     line = alice.expect("761")
     assert line.tags == {"batch": inner.params[0][1:]}
+
+
+def test_keys_set_before_logging_in_at_connect_join_the_accounts(server: ThreadServer) -> None:
+    create_account(server.config.data_dir, "alice", "secret")
+    first = sasl_connect(server.port, "alice", "secret")
+    set_key(first, "*", "display-name", "Alice")
+    set_key(first, "*", "status", "old")
+    first.close()
+    client = IrcClient(server.port)
+    client.send("CAP LS 302")
+    client.send(f"CAP REQ :sasl {CAP} batch")
+    client.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    set_key(client, "*", "status", "new")
+    set_key(client, "*", "pronouns", "she/her")
+    client.send("AUTHENTICATE PLAIN")
+    client.expect("AUTHENTICATE")
+    client.send("AUTHENTICATE " + base64.b64encode(b"\0alice\0secret").decode())
+    client.expect("903")
+    client.send("NICK alice_")  # (the first connection may not be gone yet)
+    client.send("USER alice 0 * :alice")
+    client.send("CAP END")
+    expected = {"display-name": "Alice", "status": "new", "pronouns": "she/her"}
+    assert values(batch_of(client)[1]) == expected
+    client.close()
+    again = sasl_connect(server.port, "alice2", "secret", "alice")
+    assert values(batch_of(again)[1]) == expected
