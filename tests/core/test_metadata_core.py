@@ -36,3 +36,21 @@ def test_a_guest_keeps_keys_in_memory_only() -> None:
     harness.server.metadata = FullDisk()  # never asked
     harness.say(session, "METADATA * SET status :here")
     assert [m.command for m in conn.take()] == ["761"]
+
+
+def test_joining_a_large_channel_brings_every_members_keys_as_read() -> None:
+    harness = Harness(lobby=None)
+    for i in range(60):
+        session, _ = harness.user(f"m{i}", "#big")
+        harness.say(session, f"METADATA * SET display-name :Member {i}")
+    joiner, conn = harness.user("joiner")
+    harness.say(joiner, "CAP REQ :draft/metadata-3 batch", "METADATA * SUB display-name")
+    conn.take()
+    harness.say(joiner, "JOIN #big")
+    while joiner.pending is not None:  # the rest of a streamed reply, as the net layer pulls it
+        conn.send(joiner.pull(4096))
+    lines = conn.take()
+    keyed = [m for m in lines if m.command == "761"]
+    assert sorted(m.params[1] for m in keyed) == sorted(f"m{i}" for i in range(60))
+    ref = next(m.params[0][1:] for m in lines if m.command == "BATCH")
+    assert all(m.tags == {"batch": ref} for m in keyed)
