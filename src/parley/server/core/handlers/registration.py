@@ -128,6 +128,10 @@ def handle_cap(ctx: Context, msg: Message) -> None:
         if session.cap_version >= 302:
             session.caps |= {"cap-notify"}  # IRCv3: implied by CAP LS 302
         offered = _cap_list(session.cap_version, ctx.server.config)
+        if session.cap_version >= 302:  # IRCv3: a long list goes on several lines
+            *first, offered = _cap_lines(offered)
+            for line in first:
+                ctx.send(Message("CAP", (ctx.nick, "LS", "*", line), ctx.server.name))
         ctx.send(Message("CAP", (ctx.nick, "LS", offered), ctx.server.name))
     elif sub == "LIST":
         ctx.send(
@@ -144,6 +148,22 @@ def handle_cap(ctx: Context, msg: Message) -> None:
             try_register(ctx)
     else:
         ctx.reply(ERR_INVALIDCAPCMD, msg.params[0])
+
+
+# Bytes of capabilities on one CAP LS line (with the prefix, the nick and `LS *`: under 512).
+CAPS_PER_LINE = 380
+
+
+def _cap_lines(offered: str) -> list[str]:
+    """The capability list cut between names into lines of CAPS_PER_LINE at most."""
+    lines: list[str] = []
+    line = ""
+    for name in offered.split():
+        if line and len(line) + 1 + len(name) > CAPS_PER_LINE:
+            lines.append(line)
+            line = ""
+        line = f"{line} {name}" if line else name
+    return [*lines, line]
 
 
 def _cap_list(version: int, config: Config) -> str:
