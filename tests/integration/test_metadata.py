@@ -129,6 +129,8 @@ def test_changes_reach_subscribers_who_share_a_channel_and_nobody_else(
     notice = bob.expect("761")
     assert notice.source == "test.parley"
     assert notice.params == ("*", "alice", "display-name", "*", "Alice")
+    assert set_key(alice, "*", "display-name", "Alice").command == "761"  # the same again
+    assert not [m for m in bob.sync() if m.command == "761"]  # is no change to tell
     set_key(alice, "*", "display-name", None)
     assert bob.expect("766").params[:3] == ("*", "alice", "display-name")
     for client in (alice, carol, dave, erin):

@@ -186,15 +186,14 @@ def set_user_key(ctx: Context, client: Client, key: str, value: str | None) -> b
     """Set (or remove) a user's key: saved first if they are logged in, then on every
     client of that account. False (and nothing changed) if it could not be saved."""
     account = client.account
-    if account is None:
-        ctx.state.apply(ev.MetadataChanged(ctx.nick, client.nick, key, value), ctx.session)
-        return True
-    try:
-        ctx.server.metadata.save(account, {key: value})
-    except StoreError as exc:
-        log.error("%s", exc)
-        return False
-    for other in [c for c in ctx.state.logins if c.account == account]:
-        if (other.metadata or {}).get(key) != value or other is client:
+    if account is not None:
+        try:
+            ctx.server.metadata.save(account, {key: value})
+        except StoreError as exc:
+            log.error("%s", exc)
+            return False
+    clients = [c for c in ctx.state.logins if c.account == account] if account else [client]
+    for other in clients:
+        if (other.metadata or {}).get(key) != value:  # (setting what is there tells no one)
             ctx.state.apply(ev.MetadataChanged(ctx.nick, other.nick, key, value), ctx.session)
     return True

@@ -199,7 +199,7 @@ def _change(ctx: Context, target: Target, key: str, value: str | None) -> bool:
         return True
     if isinstance(target, Client):
         return set_user_key(ctx, target, key, value)
-    if value is not None or (target.metadata and key in target.metadata):
+    if (target.metadata or {}).get(key) != value:  # (setting what is there tells no one)
         ctx.state.apply(ev.MetadataChanged(ctx.nick, target.name, key, value), ctx.session)
     return True
 
