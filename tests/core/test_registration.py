@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from fake import Harness, commands_of
 
 from parley.irc.message import Message
+from parley.server.core.support import CAPABILITIES
 
 
 def welcomed(replies: list[Message], nick: str) -> bool:
@@ -65,6 +67,25 @@ def test_cap_ls_without_302_shows_no_values() -> None:
     (reply,) = conn.take()
     caps = reply.params[-1].split()
     assert "sasl" in caps and not any("=" in cap for cap in caps)
+
+
+def test_a_long_cap_ls_302_comes_on_several_lines_within_512_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    many = {f"vendor.example/capability-{i}": "with=a,value" for i in range(40)}
+    for name, value in many.items():
+        monkeypatch.setitem(CAPABILITIES, name, value)
+    h = Harness()
+    session, conn = h.connect()
+    h.say(session, "CAP LS 302")
+    conn_bytes = b"".join(conn.sent)
+    assert all(len(line) + 2 <= 512 for line in conn_bytes.split(b"\r\n"))
+    replies = conn.take()
+    assert len(replies) > 2
+    assert all(r.params[:3] == ("*", "LS", "*") for r in replies[:-1])
+    assert replies[-1].params[:2] == ("*", "LS") and replies[-1].params[2] != "*"
+    offered = [cap.partition("=")[0] for r in replies for cap in r.params[-1].split()]
+    assert offered == list(CAPABILITIES)
 
 
 def test_unknown_capability_request_is_refused_whole() -> None:

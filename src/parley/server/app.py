@@ -28,6 +28,7 @@ from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
+from parley.server.store.metadata import SqliteMetadataStore
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
 from parley.server.store.vhosts import SqliteVhostStore
@@ -66,6 +67,7 @@ class Process:
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
         self.vhosts = SqliteVhostStore(Path(config.data_dir) / DB_NAME)
+        self.metadata = SqliteMetadataStore(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -78,6 +80,7 @@ class Process:
             bans=self.bans,
             worker=self.worker,
             mailer=self.mailer,
+            metadata=self.metadata,
             secret=load_secret(Path(config.data_dir)),
             vhosts=self.vhosts,
         )
@@ -144,6 +147,7 @@ class Process:
         self.history.close()  # commits what is still queued
         self.bans.close()
         self.vhosts.close()
+        self.metadata.close()
         self.accounts.close()
 
 

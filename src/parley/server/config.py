@@ -90,6 +90,12 @@ class Limits:
     multiline_max_bytes: int = 4096
     multiline_max_lines: int = 32
     multiline_timeout: float = 15.0
+    # IRCv3 metadata: keys a user (or channel) may hold, keys a connection may subscribe
+    # to, and the size of a key's name and value (a value's reply fits one line).
+    metadata_max_keys: int = 20
+    metadata_max_subs: int = 50
+    metadata_key_length: int = 40
+    metadata_value_bytes: int = 280
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ class Channel:
         "limit",
         "lists",
         "members",
+        "metadata",
         "name",
         "recipients",
         "stays",
@@ -71,6 +72,7 @@ class Channel:
         self.topic = ""
         self.topic_set_by = ""
         self.topic_set_at = 0.0
+        self.metadata: dict[str, str] | None = None  # IRCv3 metadata, set by its operators
         # Fan-out lists: members' connections by session tag mask, built on first
         # need and dropped (State.forget_recipients) when membership or a mask changes.
         self.recipients: dict[int, list[Connection]] | None = None

@@ -26,6 +26,7 @@ class Client:
         "host",
         "invited",
         "last_spoke",
+        "metadata",
         "modes",
         "monitoring",
         "nick",
@@ -55,6 +56,7 @@ class Client:
         self.sessions: list[Session] = []
         self.invited: frozenset[Channel] = frozenset()  # channels (these, not their names)
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
+        self.metadata: dict[str, str] | None = None  # IRCv3 metadata (core/metadata.py)
         self.signon = now
         self.last_spoke = now
         self.uid = unique_id()  # this connection's user, never reused (stored with DMs)

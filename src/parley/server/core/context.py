@@ -204,7 +204,7 @@ class Context:
         yield with_tags(source + f"BATCH +{ref} labeled-response\r\n".encode(), {"label": label})
         tag = {"batch": ref}
         for line in lines:
-            yield with_tags(line, tag)
+            yield _in_batch(line, tag)
         yield source + f"BATCH -{ref}\r\n".encode()
 
     def _labelled(self, lines: list[bytes]) -> list[bytes]:
@@ -217,5 +217,13 @@ class Context:
             return [with_tags(lines[0], label)]
         ref = self.server.new_batch_id()
         start = with_tags(source + f"BATCH +{ref} labeled-response\r\n".encode(), label)
-        inner = [with_tags(line, {"batch": ref}) for line in lines]
+        inner = [_in_batch(line, {"batch": ref}) for line in lines]
         return [start, *inner, source + f"BATCH -{ref}\r\n".encode()]
+
+
+def _in_batch(line: bytes, tag: dict[str, str]) -> bytes:
+    """A reply line in the label's batch; a line of a batch nested in it (its BATCH
+    lines carry the outer tag) keeps its own tag, as a line has one batch."""
+    if line.startswith(b"@batch=") or b";batch=" in line[: line.find(b" ")]:
+        return line
+    return with_tags(line, tag)

@@ -144,6 +144,16 @@ class HostChanged:
     host: str
 
 
+@dataclass(frozen=True, slots=True)
+class MetadataChanged:
+    """IRCv3 metadata: a key of a user or a channel set to `value`, or removed (None)."""
+
+    by: str
+    target: str
+    key: str
+    value: str | None
+
+
 Event = (
     Joined
     | Parted
@@ -162,4 +172,5 @@ Event = (
     | AccountChanged
     | RealnameChanged
     | HostChanged
+    | MetadataChanged
 )

@@ -51,6 +51,7 @@ from parley.server.core.worker import (
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
+from parley.server.store.metadata import MemoryMetadataStore, MetadataStore
 from parley.server.store.schema import StoreError
 from parley.server.store.vhosts import MemoryVhostStore, VhostStore
 
@@ -94,6 +95,7 @@ class Server:
         history: HistoryStore | None = None,
         bans: BanStore | None = None,
         worker: Worker | None = None,
+        metadata: MetadataStore | None = None,
         secret: bytes | None = None,
         mailer: Worker | None = None,
         vhosts: VhostStore | None = None,
@@ -115,6 +117,7 @@ class Server:
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
+        self.metadata: MetadataStore = metadata if metadata is not None else MemoryMetadataStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self._last_message_time = 0.0

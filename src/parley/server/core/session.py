@@ -53,6 +53,8 @@ class Session:
         "held",
         "id",
         "idle_since",
+        "metadata",
+        "metadata_subs",
         "negotiating",
         "nick",
         "password",
@@ -91,6 +93,8 @@ class Session:
         self.sasl_state: object = None  # a mechanism's exchange in progress (SCRAM)
         self.held: list[bytes] | None = None  # lines waiting for a slow job (worker.py)
         self.batch: ClientBatch | Discarded | None = None  # IRCv3 multiline (multiline.py)
+        self.metadata: dict[str, str] | None = None  # IRCv3 metadata set before registering
+        self.metadata_subs = EMPTY  # IRCv3 metadata keys this connection is told about
         # The rest of a long reply, made as the client reads it (Context.stream).
         self.pending: Iterator[bytes] | None = None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from parley.irc.casemap import fold, is_channel
@@ -28,6 +29,7 @@ from parley.server.core.channel import (
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
 from parley.server.core.connection import Connection, Fanout, send_each
+from parley.server.core.metadata import metadata_changed
 from parley.server.core.multiline_out import MultilineOut
 from parley.server.core.observed import Observer
 from parley.server.core.outgoing import (
@@ -99,6 +101,7 @@ class State:
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
             ev.HostChanged: self._host_changed,
+            ev.MetadataChanged: partial(metadata_changed, self),
         }
 
     # -- lookups ---------------------------------------------------------------

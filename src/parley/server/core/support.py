@@ -7,7 +7,7 @@ from collections.abc import Callable
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
 from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
 from parley.server.config import Config
-from parley.server.core import multiline
+from parley.server.core import metadata, multiline
 from parley.server.core.channel import (
     FLAG_MODES,
     LIST_MODES,
@@ -28,6 +28,7 @@ CAPABILITIES: dict[str, str | None] = {
     "chghost": None,
     "draft/account-registration": None,  # its value follows the config (CONFIGURED_CAPS)
     "draft/chathistory": None,
+    "draft/metadata-3": None,  # its value, with the limits (CONFIGURED_CAPS)
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "draft/no-implicit-names": None,
     "echo-message": None,
@@ -64,6 +65,7 @@ def _multiline(config: Config) -> str:
 CONFIGURED_CAPS: dict[str, Callable[[Config], str | None]] = {
     "draft/account-registration": _registration_value,
     "draft/multiline": _multiline,
+    metadata.CAP: metadata.cap_value,
 }
 
 

@@ -164,6 +164,20 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM account_vhosts WHERE folded = OLD.folded;
     END;
     """,
+    # IRCv3 metadata set by logged-in users, restored at their next login; it goes
+    # with its account, and a row saved after the deletion is dropped as it lands.
+    """
+    CREATE TABLE IF NOT EXISTS account_metadata (
+        folded TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (folded, key));
+    CREATE TRIGGER IF NOT EXISTS metadata_of_deleted_account AFTER DELETE ON accounts BEGIN
+        DELETE FROM account_metadata WHERE folded = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS metadata_of_deleted AFTER INSERT ON account_metadata
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.folded) BEGIN
+        DELETE FROM account_metadata WHERE rowid = NEW.rowid;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

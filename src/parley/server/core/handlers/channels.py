@@ -30,6 +30,7 @@ from parley.irc.numerics import (
     Numeric,
 )
 from parley.server.core import events as ev
+from parley.server.core import metadata_ops
 from parley.server.core import operations as op
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.context import Context
@@ -92,6 +93,7 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
         send_topic(ctx, channel)
     if "draft/no-implicit-names" not in ctx.session.caps:  # IRCv3: NAMES only when asked
         send_names(ctx, channel)
+    metadata_ops.joined(ctx, channel)
     if not created:
         replay(ctx, channel.name)
     return True

@@ -23,6 +23,7 @@ from parley.irc.numerics import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
 )
+from parley.server.core import metadata_ops
 from parley.server.core.context import Context
 
 
@@ -47,6 +48,7 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
             watchers.setdefault(key, set()).add(client)
             added.append((key, nick))
         _status(ctx, added)
+        metadata_ops.monitored(ctx, (key for key, _ in added))
     elif sub == "-":
         for nick in targets:
             _unwatch(ctx, fold(nick))

@@ -31,6 +31,7 @@ from parley.irc.numerics import (
     RPL_WHOSPCRPL,
     RPL_WHOWASUSER,
 )
+from parley.server.core import metadata_ops
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.client import BOT_MODE, Client
 from parley.server.core.context import Context
@@ -162,6 +163,7 @@ def handle_whois(ctx: Context, msg: Message) -> None:
     now = ctx.state.clock.now()
     idle = str(max(0, int(now - target.last_spoke)))
     ctx.reply(RPL_WHOISIDLE, target.nick, idle, str(int(target.signon)))
+    metadata_ops.whois(ctx, target)
     ctx.reply(RPL_ENDOFWHOIS, target.nick)
 
 

@@ -37,6 +37,7 @@ from parley.irc.numerics import (
 )
 from parley.server.config import Config
 from parley.server.core import events as ev
+from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
 from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
@@ -277,6 +278,7 @@ def try_register(ctx: Context) -> None:
         client.no_history = stored is not None and stored.history_opt_out
         host_of_account(ctx, client)
     session.client = client
+    metadata_ops.adopt(ctx, client)
     session.phase = Phase.REGISTERED
     ctx.state.unregistered -= 1
     ctx.state.add_client(client)
@@ -299,6 +301,7 @@ def welcome(ctx: Context) -> None:
         for numeric, params, text in _fixed_replies(server):
             ctx.reply(numeric, *params, text=text)
         send_lusers(ctx)
+        metadata_ops.greet(ctx)
         send_motd(ctx)
         return
     greeting = _GREETINGS.get(server)
@@ -307,6 +310,7 @@ def welcome(ctx: Context) -> None:
     nick = ctx.client.nick.encode()
     ctx.send_raw(nick.join(greeting.head))
     send_lusers(ctx)
+    metadata_ops.greet(ctx)
     ctx.send_raw(nick.join(greeting.tail))
 
 

@@ -23,6 +23,7 @@ from parley.irc.numerics import (
     RPL_SASLSUCCESS,
 )
 from parley.server.core import events as ev
+from parley.server.core import metadata_ops
 from parley.server.core.context import Context
 from parley.server.core.handlers.presence import restore
 from parley.server.core.handlers.vhost import host_of_account
@@ -222,5 +223,6 @@ def log_in(ctx: Context, account: str) -> None:
     notice = ctx.server.reservations.check(ctx.server, client)
     if notice is not None:
         ctx.send(notice)
+    metadata_ops.logged_in(ctx)
     if changed:
         restore(ctx)
