@@ -27,6 +27,7 @@ from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
+from parley.server.store.markers import SqliteReadMarkers
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
 from parley.server.tls import TLSError
@@ -63,6 +64,7 @@ class Process:
         self.accounts = SqliteAccountStore(Path(config.data_dir) / DB_NAME)
         self.history = SqliteHistory(Path(config.data_dir) / DB_NAME, config.history)
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
+        self.markers = SqliteReadMarkers(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.core = Server(
@@ -72,6 +74,7 @@ class Process:
             accounts=self.accounts,
             history=self.history,
             bans=self.bans,
+            markers=self.markers,
             worker=self.worker,
             secret=load_secret(Path(config.data_dir)),
         )
@@ -136,6 +139,7 @@ class Process:
             self._metrics.shutdown()
         self.history.close()  # commits what is still queued
         self.bans.close()
+        self.markers.close()
         self.accounts.close()
 
 

@@ -79,6 +79,7 @@ class Limits:
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together
     login_tries_per_address: int = 10  # from one address, over all accounts
+    read_marker_targets: int = 1000  # IRCv3 read markers a user keeps; the oldest go first
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class Client:
         "nick",
         "no_history",
         "prefix",
+        "read_markers",
         "realname",
         "sessions",
         "signon",
@@ -51,6 +52,9 @@ class Client:
         self.sessions: list[Session] = []
         self.invited: frozenset[Channel] = frozenset()  # channels (these, not their names)
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
+        # IRCv3 read markers while not logged in (an account's are kept with it): folded
+        # target -> milliseconds; made on the first, gone with the client.
+        self.read_markers: dict[str, int] | None = None
         self.signon = now
         self.last_spoke = now
         self.uid = unique_id()  # this connection's user, never reused (stored with DMs)

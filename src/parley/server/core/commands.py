@@ -7,6 +7,7 @@ from parley.server.core.handlers import (
     channels,
     history,
     info,
+    markread,
     messages,
     modes,
     monitor,
@@ -44,6 +45,7 @@ COMMANDS: dict[str, Command] = {
     "TAGMSG": Command(messages.handle_privmsg, 0),
     "AWAY": Command(messages.handle_away, 0),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
+    "MARKREAD": Command(markread.handle_markread, 0),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

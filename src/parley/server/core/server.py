@@ -29,6 +29,7 @@ from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
+from parley.server.core.markers import ReadMarkers
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -47,6 +48,7 @@ from parley.server.core.worker import (
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
+from parley.server.store.markers import MemoryReadMarkers, ReadMarkerStore
 from parley.server.store.schema import StoreError
 
 log = logging.getLogger("parley.core")
@@ -90,6 +92,7 @@ class Server:
         bans: BanStore | None = None,
         worker: Worker | None = None,
         secret: bytes | None = None,
+        markers: ReadMarkerStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -106,6 +109,7 @@ class Server:
         self.history: HistoryStore = history if history is not None else MemoryHistory()
         self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
+        self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
@@ -309,6 +313,7 @@ class Server:
             remember(self, self.state.moved)
             self.state.moved.clear()
         save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
+        self.markers.save(self.state.by_account.online)  # a crash loses a second of them
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.phase is Phase.UNREGISTERED:
@@ -336,6 +341,7 @@ class Server:
         remember(self, self.state.clients.values())
         self.state.close_all_windows()
         save_windows(self)
+        self.markers.save(self.state.by_account.online)
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

@@ -36,6 +36,7 @@ from parley.server.core import operations as op
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import replay
+from parley.server.core.handlers.markread import send_marker
 
 # Room for `:server 353 nick = #channel :` and CRLF within 512 bytes.
 _NAMES_BUDGET = 400
@@ -91,6 +92,7 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
     if channel.topic:
         send_topic(ctx, channel)
+    send_marker(ctx, channel)  # IRCv3 read-marker: after the JOIN, before RPL_ENDOFNAMES
     send_names(ctx, channel)
     if not created:
         replay(ctx, channel.name)
