@@ -8,7 +8,7 @@ import pytest
 
 from core.fake import FakeConnection, Harness
 from parley.irc.message import Message
-from parley.server.core.markers import ReadMarkers
+from parley.server.core.markers import GUEST_TARGETS, ReadMarkers
 from parley.server.core.session import Session
 from parley.server.store.markers import Changes, MemoryReadMarkers
 from parley.server.store.schema import StoreError
@@ -133,3 +133,13 @@ def test_a_dropped_account_leaves_no_markers_in_memory_or_store() -> None:
     assert session.client is not None and session.client.account is None
     h.say(session, "MARKREAD #tea")  # a guest now, with a guest's markers
     assert answers(conn)[-1].params == ("#tea", "*")
+
+
+def test_a_guest_keeps_at_most_a_hundred_markers_in_memory() -> None:
+    h = Harness()  # read_marker_targets: 1000, for accounts
+    session, conn = h.user("guest")
+    for n in range(GUEST_TARGETS + 50):
+        h.say(session, f"MARKREAD #c{n} timestamp=2020-01-01T00:00:{n % 60:02d}.{n:03d}Z")
+    assert session.client is not None and session.client.read_markers is not None
+    assert len(session.client.read_markers) == GUEST_TARGETS
+    assert [m.command for m in conn.take()].count("MARKREAD") == GUEST_TARGETS + 50

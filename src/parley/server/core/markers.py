@@ -4,8 +4,9 @@ How this works: an account's markers are read from the store when one of its
 clients first needs them, then kept while it is online; changes are kept as
 unsaved and written together by the sweep (a crash loses at most a second of
 them, which clients send again). A marker only moves forward. An account holds
-at most `limit` targets; a new one beyond that pushes out the one read longest
-ago. A guest's markers live on its Client and go with it.
+at most `limit` targets (a guest GUEST_TARGETS, as they cost memory, not disk); a
+new one beyond that pushes out the one read longest ago. A guest's markers live
+on its Client and go with it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("parley.core")
 
 MAX_UNSAVED = 100_000  # changes kept while the store fails; past that they are dropped
+GUEST_TARGETS = 100  # markers a user without an account keeps, at most
 
 
 class ReadMarkers:
@@ -47,6 +49,7 @@ class ReadMarkers:
             if client.read_markers is None:
                 client.read_markers = {}
             held, account = client.read_markers, None
+            limit = min(limit, GUEST_TARGETS)
         else:
             account = fold(client.account)
             held = self._account(client.account)
