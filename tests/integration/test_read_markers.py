@@ -231,6 +231,11 @@ def test_a_second_connection_with_the_same_nick_joins_the_client(server: ThreadS
     assert second.expect("PRIVMSG").params == ("#tea", "tea for two")
     markread(second, "#tea", "timestamp=2020-02-02T00:00:00.000Z")
     assert alice.expect("MARKREAD").params == ("#tea", "timestamp=2020-02-02T00:00:00.000Z")
+    second.send("JOIN #cake")  # a JOIN on one connection shows the others the channel too
+    second.expect("366")
+    seen = alice.collect_until("366")
+    assert [m.command for m in seen] == ["JOIN", "MARKREAD", "353", "366"]
+    assert markreads(seen) == [("#cake", "*")]
     second.send("QUIT")
     second.wait_closed()
     assert [m for m in bob.sync() if m.command == "QUIT"] == []  # alice is still here

@@ -5,8 +5,9 @@ client logged into the same account becomes one more session of that client,
 as DESIGN.md's Client/Session split intends (ergo's multiclient), rather than
 being refused with 433. It is welcomed, then shown each channel the client is
 in as a JOIN would show it. From then on channel lines, NICK, PART and the
-rest reach every session of the client; the client quits when its last session
-ends. Only the account's owner can do it: the SASL login is the proof.
+rest reach every session of the client (a JOIN made on one shows the others the
+channel's topic and names too: handlers/channels.py); the client quits when its
+last session ends. Only the account's owner can do it: the SASL login is the proof.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from typing import TYPE_CHECKING
 from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.server.core import observed as obs
-from parley.server.core.handlers.channels import send_names, send_topic
-from parley.server.core.handlers.markread import send_marker
+from parley.server.core.handlers.channels import show_joined
 from parley.server.core.session import Phase
 
 if TYPE_CHECKING:
@@ -56,7 +56,4 @@ def show_channels(ctx: Context) -> None:
     for channel in list(client.channels.values()):
         params = (channel.name, client.account or "*", client.realname) if extended else None
         ctx.send(Message("JOIN", params or (channel.name,), client.prefix))
-        if channel.topic:
-            send_topic(ctx, channel)
-        send_marker(ctx, channel)
-        send_names(ctx, channel)
+        show_joined(ctx, channel)

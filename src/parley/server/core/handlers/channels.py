@@ -90,13 +90,24 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
     channel = ctx.state.channels[folded]
     if created and topic:
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
-    if channel.topic:
-        send_topic(ctx, channel)
-    send_marker(ctx, channel)  # IRCv3 read-marker: after the JOIN, before RPL_ENDOFNAMES
-    send_names(ctx, channel)
+    show_joined(ctx, channel)
+    for sibling in client.sessions:  # the client's other connections saw the JOIN too
+        if sibling is not ctx.session:
+            theirs = Context(ctx.server, sibling, "JOIN")
+            show_joined(theirs, channel)
+            theirs.flush()
     if not created:
         replay(ctx, channel.name)
     return True
+
+
+def show_joined(ctx: Context, channel: Channel) -> None:
+    """What follows one's own JOIN: the topic, the read marker (IRCv3 read-marker: before
+    RPL_ENDOFNAMES) and the names."""
+    if channel.topic:
+        send_topic(ctx, channel)
+    send_marker(ctx, channel)
+    send_names(ctx, channel)
 
 
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> Numeric | None:
