@@ -28,6 +28,7 @@ from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
+from parley.server.store.markers import SqliteReadMarkers
 from parley.server.store.metadata import SqliteMetadataStore
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
@@ -68,6 +69,7 @@ class Process:
         self.bans = SqliteBanStore(Path(config.data_dir) / DB_NAME)
         self.vhosts = SqliteVhostStore(Path(config.data_dir) / DB_NAME)
         self.metadata = SqliteMetadataStore(Path(config.data_dir) / DB_NAME)
+        self.markers = SqliteReadMarkers(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -78,6 +80,7 @@ class Process:
             accounts=self.accounts,
             history=self.history,
             bans=self.bans,
+            markers=self.markers,
             worker=self.worker,
             mailer=self.mailer,
             metadata=self.metadata,
@@ -148,6 +151,7 @@ class Process:
         self.bans.close()
         self.vhosts.close()
         self.metadata.close()
+        self.markers.close()
         self.accounts.close()
 
 

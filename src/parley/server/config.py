@@ -96,6 +96,7 @@ class Limits:
     metadata_max_subs: int = 50
     metadata_key_length: int = 40
     metadata_value_bytes: int = 280
+    read_marker_targets: int = 1000  # IRCv3 read markers a user keeps; the oldest go first
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ class Client:
         "nick",
         "no_history",
         "prefix",
+        "read_markers",
         "real_host",
         "realname",
         "sessions",
@@ -57,6 +58,9 @@ class Client:
         self.invited: frozenset[Channel] = frozenset()  # channels (these, not their names)
         self.monitoring: dict[str, str] = {}  # MONITOR: folded nick -> nick as given
         self.metadata: dict[str, str] | None = None  # IRCv3 metadata (core/metadata.py)
+        # IRCv3 read markers while not logged in (an account's are kept with it): folded
+        # target -> milliseconds; made on the first, gone with the client.
+        self.read_markers: dict[str, int] | None = None
         self.signon = now
         self.last_spoke = now
         self.uid = unique_id()  # this connection's user, never reused (stored with DMs)

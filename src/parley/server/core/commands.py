@@ -9,6 +9,7 @@ from parley.server.core.handlers import (
     history,
     info,
     listing,
+    markread,
     messages,
     metadata,
     modes,
@@ -52,6 +53,7 @@ COMMANDS: dict[str, Command] = {
     "AWAY": Command(messages.handle_away, 0),
     "BATCH": Command(multiline.handle_batch, 1),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
+    "MARKREAD": Command(markread.handle_markread, 0),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

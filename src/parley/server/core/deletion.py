@@ -40,6 +40,7 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
             client.send(encode(notice))
     state.windows[:] = [w for w in state.windows if w.account != name]
     server.history.forget_account(name)
+    server.markers.forget(name)
 
 
 def notice_deletions(server: Server) -> None:

@@ -76,12 +76,15 @@ def sync_channel(ctx: Context, channel: Channel, keys: Iterable[str] | None = No
     send_batch(ctx, channel.name, value_lines(ctx, targets, subs), len(members) > AT_ONCE)
 
 
-def joined(ctx: Context, channel: Channel) -> None:
-    """After a JOIN: the joiner learns the channel's and members' keys, and members who
-    subscribed learn the joiner's."""
+def channel_shown(ctx: Context, channel: Channel) -> None:
+    """After a JOIN, to each of the joiner's connections: the channel's and members' keys."""
     session = ctx.session
     if CAP in session.caps and session.metadata_subs:
         sync_channel(ctx, channel)
+
+
+def joiner_known(ctx: Context, channel: Channel) -> None:
+    """After a JOIN: members who subscribed learn the joiner's keys."""
     client = ctx.client
     if client.metadata:
         _tell(ctx, client, (m for m in channel.members if m is not client))

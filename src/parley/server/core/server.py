@@ -30,6 +30,7 @@ from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.multiline import expire_batch, take_batched
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
+from parley.server.core.markers import ReadMarkers
 from parley.server.core.pending import PendingRegistrations
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
@@ -51,6 +52,7 @@ from parley.server.core.worker import (
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import Ban, BanStore, MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
+from parley.server.store.markers import MemoryReadMarkers, ReadMarkerStore
 from parley.server.store.metadata import MemoryMetadataStore, MetadataStore
 from parley.server.store.schema import StoreError
 from parley.server.store.vhosts import MemoryVhostStore, VhostStore
@@ -99,6 +101,7 @@ class Server:
         secret: bytes | None = None,
         mailer: Worker | None = None,
         vhosts: VhostStore | None = None,
+        markers: ReadMarkerStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -120,6 +123,7 @@ class Server:
         self.metadata: MetadataStore = metadata if metadata is not None else MemoryMetadataStore()
         self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
+        self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
@@ -335,6 +339,7 @@ class Server:
             remember(self, self.state.moved)
             self.state.moved.clear()
         save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
+        self.markers.save(self.state.by_account.online)  # a crash loses a second of them
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
             if session.batch is not None:
@@ -364,6 +369,7 @@ class Server:
         remember(self, self.state.clients.values())
         self.state.close_all_windows()
         save_windows(self)
+        self.markers.save(self.state.by_account.online)
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

@@ -19,6 +19,7 @@ from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
 from parley.irc.modes import format_mode_changes
 from parley.server.core import events as ev
+from parley.server.core.account_index import AccountIndex
 from parley.server.core.channel import (
     PREFIX_LETTERS,
     STATUSMSG,
@@ -74,6 +75,7 @@ class State:
         self.windows: list[Window] = []
         self.windows_failing = False  # the last try to save them failed (logged once)
         self.logins: dict[Client, float] = {}  # logged-in clients: when they logged in
+        self.by_account = AccountIndex()  # the same clients, by account
         # The time of the last message applied (strictly increasing: Server.message_time).
         # Stays in channels begin and end at it: a line is in a stay if joined < time <= left.
         self.last_line = 0.0
@@ -118,6 +120,7 @@ class State:
         self.max_clients = max(self.max_clients, len(self.clients))
         if client.account is not None:
             self.logins[client] = self.clock.now()
+            self.by_account.add(client)
         self._monitor_notify(client.folded, f"{client.prefix}", online=True)
 
     # -- the one place state changes -------------------------------------------
@@ -370,6 +373,7 @@ class State:
             self._remove_member(channel, client)
         del self.clients[client.folded]
         self.logins.pop(client, None)
+        self.by_account.remove(client)
         self.moved.discard(client)  # saved as it quit, with the channels it had
         for letter in client.modes:
             self._count_mode(letter, -1)
@@ -533,7 +537,9 @@ class State:
                 self._end_stay(channel, client.account)  # the old account reads no further
                 if e.account is not None:  # the new one from now (before: the connection's)
                     self._begin_stay(channel, e.account, self.last_line)
+        self.by_account.remove(client)
         client.account = e.account
+        self.by_account.add(client)
         if e.account is not None:
             self.moved.add(client)
             self.logins[client] = self.clock.now()

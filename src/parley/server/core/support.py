@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, str | None] = {
     "draft/metadata-3": None,  # its value, with the limits (CONFIGURED_CAPS)
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "draft/no-implicit-names": None,
+    "draft/read-marker": None,
     "echo-message": None,
     "extended-join": None,
     "extended-monitor": None,

@@ -178,6 +178,21 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM account_metadata WHERE rowid = NEW.rowid;
     END;
     """,
+    # IRCv3 read markers: how far each account has read in each conversation
+    # (channel or nick, folded), in milliseconds since the epoch. They are the
+    # account's own: deleting it deletes them, and rows saved after that are dropped.
+    """
+    CREATE TABLE IF NOT EXISTS read_markers (
+        account TEXT NOT NULL, target TEXT NOT NULL, at INTEGER NOT NULL,
+        PRIMARY KEY (account, target)) WITHOUT ROWID;
+    CREATE TRIGGER IF NOT EXISTS read_markers_of_deleted AFTER DELETE ON accounts BEGIN
+        DELETE FROM read_markers WHERE account = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS read_marker_of_deleted AFTER INSERT ON read_markers
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.account) BEGIN
+        DELETE FROM read_markers WHERE account = NEW.account AND target = NEW.target;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

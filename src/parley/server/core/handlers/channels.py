@@ -35,6 +35,7 @@ from parley.server.core import operations as op
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import replay
+from parley.server.core.handlers.markread import send_marker
 
 # Room for `:server 353 nick = #channel :` and CRLF within 512 bytes.
 _NAMES_BUDGET = 400
@@ -89,14 +90,27 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
     channel = ctx.state.channels[folded]
     if created and topic:
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
-    if channel.topic:
-        send_topic(ctx, channel)
-    if "draft/no-implicit-names" not in ctx.session.caps:  # IRCv3: NAMES only when asked
-        send_names(ctx, channel)
-    metadata_ops.joined(ctx, channel)
+    show_joined(ctx, channel)
+    for sibling in client.sessions:  # the client's other connections saw the JOIN too
+        if sibling is not ctx.session:
+            theirs = Context(ctx.server, sibling, "JOIN")
+            show_joined(theirs, channel)
+            theirs.flush()
+    metadata_ops.joiner_known(ctx, channel)
     if not created:
         replay(ctx, channel.name)
     return True
+
+
+def show_joined(ctx: Context, channel: Channel) -> None:
+    """What follows one's own JOIN: the topic, the read marker (IRCv3 read-marker: before
+    RPL_ENDOFNAMES), the names (unless draft/no-implicit-names) and the metadata."""
+    if channel.topic:
+        send_topic(ctx, channel)
+    send_marker(ctx, channel)
+    if "draft/no-implicit-names" not in ctx.session.caps:  # IRCv3: NAMES only when asked
+        send_names(ctx, channel)
+    metadata_ops.channel_shown(ctx, channel)
 
 
 def _join_refusal(ctx: Context, channel: Channel, key: str | None) -> Numeric | None:

@@ -42,6 +42,7 @@ from parley.server.core import observed as obs
 from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
 from parley.server.core.context import Context
+from parley.server.core.handlers.attach import attach, shares_account, show_channels
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
@@ -88,7 +89,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if session.phase is not Phase.REGISTERED:
         session.asked_nick = nick
-        if holder is not None:
+        if holder is not None and not shares_account(session, holder):
             ctx.reply(ERR_NICKNAMEINUSE, nick)
             return
         session.nick = nick
@@ -257,7 +258,8 @@ def try_register(ctx: Context) -> None:
         ctx.flush()
         ctx.server.end_session(session, "Bad password", "Bad password")
         return
-    if ctx.state.client(session.nick) is not None:
+    holder = ctx.state.client(session.nick)
+    if holder is not None and not shares_account(session, holder):
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
         return
@@ -268,6 +270,11 @@ def try_register(ctx: Context) -> None:
         ctx.reply(ERR_YOUREBANNEDCREEP, text=f"You are banned from this server: {ban.reason}")
         ctx.flush()
         ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
+        return
+    if holder is not None:  # one more session of the account's client (handlers/attach.py)
+        attach(ctx, holder)
+        welcome(ctx)
+        show_channels(ctx)
         return
     now = ctx.state.clock.now()
     client = Client(session.nick, session.user, session.conn.host, session.realname, now)
