@@ -22,12 +22,11 @@ from support.servers import test_config as server_config
 
 
 @pytest.fixture
-def open_window(
-    server: ThreadServer, make_root: Callable[[], tk.Tk]
-) -> Iterator[Callable[[str], ChatWindow]]:
+def open_on(make_root: Callable[[], tk.Tk]) -> Iterator[Callable[[ThreadServer, str], ChatWindow]]:
+    """Open a chat window on a server, as `nick`, once it is in the lobby."""
     windows: list[ChatWindow] = []
 
-    def open_(nick: str) -> ChatWindow:
+    def open_(server: ThreadServer, nick: str) -> ChatWindow:
         connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState(nick))
         window = ChatWindow(make_root(), connection)
         connection.start()
@@ -38,6 +37,13 @@ def open_window(
     yield open_
     for window in windows:
         window.connection.close()
+
+
+@pytest.fixture
+def open_window(
+    server: ThreadServer, open_on: Callable[[ThreadServer, str], ChatWindow]
+) -> Callable[[str], ChatWindow]:
+    return lambda nick: open_on(server, nick)
 
 
 def type_line(window: ChatWindow, text: str) -> None:
@@ -150,10 +156,12 @@ def test_nick_taken_while_reconnecting_asks_for_another_in_a_dialog(
         holder.close()
 
 
-def test_pasting_several_lines_asks_first(
-    open_window: Callable[[str], ChatWindow], server: ThreadServer
+def test_pasting_more_lines_than_a_message_holds_asks_first(
+    open_on: Callable[[ThreadServer, str], ChatWindow], make_server: Callable[..., ThreadServer]
 ) -> None:
-    alice = open_window("alice")
+    """Past the server's draft/multiline limits (here one line) the lines go one by one."""
+    server = make_server(limits={"multiline_max_lines": 1})
+    alice = open_on(server, "alice")
     bob = IrcClient(server.port)
     bob.register("bob")
     type_line(alice, "first line\nsecond line")

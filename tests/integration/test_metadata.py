@@ -264,10 +264,11 @@ def test_invalid_keys_values_and_targets_are_refused(
     bob.expect("770")
     for key in ("Display-Name", "$url", "a" * 41, "ключ", "a,b"):
         assert set_key(alice, "*", key, "x").params[:3] == ("METADATA", "INVALID_KEY", key)
+    # bytes that are not UTF-8 are refused before the command is read (UTF8ONLY)
     alice.send(b"METADATA * SET display-name :bad \xc3\xff bytes")
-    assert alice.expect("FAIL").params[1] == "INVALID_VALUE"
+    assert alice.expect("FAIL").params[:2] == ("METADATA", "INVALID_UTF8")
     alice.send(b"METADATA * SET \xff\xfe :x")
-    assert alice.expect("FAIL").params[1] == "INVALID_KEY"
+    assert alice.expect("FAIL").params[:2] == ("METADATA", "INVALID_UTF8")
     limit = server.config.limits.metadata_value_bytes
     too_long = set_key(alice, "*", "display-name", "\U0001f49c" * (limit // 4 + 1))
     assert too_long.params[1] == "INVALID_VALUE"
