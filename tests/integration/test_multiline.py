@@ -279,7 +279,8 @@ def test_odd_bytes_in_lines(connect: Callable[..., IrcClient]) -> None:
     alice.send(b"BATCH +z draft/multiline #c\r\n@batch=z PRIVMSG #c :\xff\xfe bad\r\n")
     alice.send(b"@batch=z;draft/multiline-concat PRIVMSG #c ::colon\r\nBATCH -z\r\n")
     inner = until_batch_end(bob)[1:-1]
-    assert [m.params[1] for m in inner] == ["\ufffd\ufffd bad", ":colon"]
+    assert [m.params[1] for m in inner] == [":colon"]  # the line not UTF-8 is refused (UTF8ONLY)
+    assert alice.expect("FAIL").params[:2] == ("PRIVMSG", "INVALID_UTF8")
 
 
 def test_channel_rules_hold(connect: Callable[..., IrcClient]) -> None:

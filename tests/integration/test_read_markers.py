@@ -129,8 +129,8 @@ def test_missing_and_bad_targets_get_standard_replies(server: ThreadServer) -> N
         answer = markread(alice, target, f"timestamp={TS}")
         assert answer.command == "FAIL", target
         assert answer.params[:2] == ("MARKREAD", "INVALID_PARAMS")
-    alice.send(b"MARKREAD \xff\xfe timestamp=" + TS.encode())  # not UTF-8
-    assert alice.expect("FAIL").params[:2] == ("MARKREAD", "INVALID_PARAMS")
+    alice.send(b"MARKREAD \xff\xfe timestamp=" + TS.encode())  # not UTF-8 (UTF8ONLY)
+    assert alice.expect("FAIL").params[:2] == ("MARKREAD", "INVALID_UTF8")
     assert markread(alice, "#tea").params == ("#tea", "*")  # still answering
 
 
