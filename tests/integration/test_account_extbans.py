@@ -60,7 +60,7 @@ def test_tokens_are_advertised(connect: Callable[..., IrcClient]) -> None:
     client.send("NICK tokens")
     client.send("USER tokens 0 * :t")
     tokens = [p for m in client.collect_until("376") if m.command == "005" for p in m.params]
-    assert "EXTBAN=,a" in tokens and "ACCOUNTEXTBAN=a" in tokens
+    assert "EXTBAN=,am" in tokens and "ACCOUNTEXTBAN=a" in tokens
 
 
 def test_account_ban_keeps_out_the_account_not_the_nick(
@@ -168,3 +168,33 @@ def test_account_masks_share_the_list_limit(connect: Callable[..., IrcClient]) -
     op.send("MODE #l b")
     listed = [m.params[2] for m in op.collect_until("368") if m.command == "367"]
     assert listed == ["a:one", "two!*@*", "a:three", "a:four", "a:*"]
+
+
+def test_a_mute_lets_one_in_to_read_but_not_speak(connect: Callable[..., IrcClient]) -> None:
+    """`m:mask` in +b (ISUPPORT EXTBAN=,am): joined and reading, refused when speaking,
+    until voiced, excepted (+e) or unmuted; `m:a:account` mutes an account."""
+    op = connect("op")
+    channel_with(op, "#m", "+b m:loud!*@*", "+b m:a:shouty")
+    loud = connect("loud")
+    assert joins(loud, "#m") == "JOIN"
+    loud.send("PRIVMSG #m :hello?")
+    assert loud.expect("404").params[1] == "#m"
+    loud.send("TAGMSG #m")  # no typing notices either
+    assert loud.expect("404").params[1] == "#m"
+    op.send("PRIVMSG #m :you are muted")
+    assert loud.expect("PRIVMSG").params[1] == "you are muted"  # still reads
+    shouty = account(connect, "shouty")
+    assert joins(shouty, "#m") == "JOIN"
+    shouty.send("PRIVMSG #m :me too?")
+    assert shouty.expect("404").params[1] == "#m"
+    op.send("MODE #m +e m:loud!*@*")
+    op.expect("MODE")
+    loud.send("PRIVMSG #m :thanks")
+    assert op.expect("PRIVMSG").params == ("#m", "thanks")
+    op.send("MODE #m -b m:a:shouty")
+    op.expect("MODE")
+    shouty.send("PRIVMSG #m :free")
+    assert op.expect("PRIVMSG").params == ("#m", "free")
+    for mask in ("m:", "m:m:x", "m:a:"):
+        op.send(f"MODE #m +b {mask}")
+        assert op.expect("696").params[1:3] == ("#m", "b")

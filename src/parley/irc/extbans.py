@@ -1,4 +1,4 @@
-"""Masks of channel lists (+b, +e, +I): hostmasks, and `a:account` extended bans.
+"""Masks of channel lists (+b, +e, +I): hostmasks, `a:account` and `m:mask` extended bans.
 
 IRCv3 account-extban: with `EXTBAN=,a` and `ACCOUNTEXTBAN=a` (the letter
 InspIRCd and ergo use, with no prefix) the mask `a:bob` names whoever is
@@ -13,12 +13,20 @@ from parley.irc.masks import mask_matches, normalize_mask
 
 EXTBAN_PREFIX = ""  # ISUPPORT EXTBAN: what goes before the letter (nothing)
 ACCOUNT_EXTBAN = "a"  # ISUPPORT ACCOUNTEXTBAN
+MUTE_EXTBAN = "m"  # `m:mask` in +b: may join and read, not speak (InspIRCd's and ergo's letter)
+EXTBANS = ACCOUNT_EXTBAN + MUTE_EXTBAN  # ISUPPORT EXTBAN, after the comma
 _ACCOUNT = ACCOUNT_EXTBAN + ":"
+_MUTE = MUTE_EXTBAN + ":"
 
 
 def list_mask(text: str) -> str | None:
     """The mask to keep for `text`: an `a:` mask as given, a hostmask completed
-    (`bob` -> `bob!*@*`); None for an `a:` mask that could name no account."""
+    (`bob` -> `bob!*@*`), an `m:` mask around either; None for an `a:` mask that could
+    name no account, or an `m:` around nothing or around another `m:`."""
+    if text.startswith(_MUTE):
+        inner = text[len(_MUTE) :]
+        kept = list_mask(inner) if inner and not inner.startswith(_MUTE) else None
+        return None if kept is None else _MUTE + kept
     if not text.startswith(_ACCOUNT):
         return normalize_mask(text)
     account = text[len(_ACCOUNT) :]
@@ -27,9 +35,12 @@ def list_mask(text: str) -> str | None:
     return text if valid_nick(shape, len(shape)) else None
 
 
-def list_mask_matches(mask: str, prefix: str, account: str | None) -> bool:
+def list_mask_matches(mask: str, prefix: str, account: str | None, muting: bool = False) -> bool:
     """Whether a list entry names the user `prefix` (nick!user@host) logged into
-    `account` (None: a guest, whom `a:` masks never name); case folded as nicks."""
+    `account` (None: a guest, whom `a:` masks never name); case folded as nicks.
+    An `m:` entry names anyone only where speaking is weighed (`muting`)."""
+    if mask.startswith(_MUTE):
+        return muting and list_mask_matches(mask[len(_MUTE) :], prefix, account)
     if mask.startswith(_ACCOUNT):
         return account is not None and mask_matches(mask[len(_ACCOUNT) :], account)
     return mask_matches(mask, prefix)

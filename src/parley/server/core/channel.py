@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
-from parley.irc.extbans import list_mask_matches
+from parley.irc.extbans import MUTE_EXTBAN, list_mask_matches
 from parley.server.core.ids import unique_id
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 # Prefix letters by rank, highest first, and the symbols shown for them.
 PREFIX_LETTERS = "ov"
 PREFIX_SYMBOLS = {"o": "@", "v": "+"}
+MUTE_PREFIX = MUTE_EXTBAN + ":"
 STATUSMSG = "@+"  # `PRIVMSG @#c` reaches the channel's operators, `+#c` voiced and up
 LIST_MODES = "beI"  # bans, ban exceptions, invite exceptions
 FLAG_MODES = "Cimnst"  # C: no CTCP but ACTION
@@ -96,7 +97,7 @@ class Channel:
             return True  # op or voice speaks through +m and bans
         if "m" in self.flags:
             return False
-        return not self.is_banned(client)
+        return not self.is_banned(client) and not self.is_muted(client)
 
     def is_banned(self, client: Client) -> bool:
         """On +b and not on +e, by hostmask or by account (`a:account`)."""
@@ -106,6 +107,13 @@ class Channel:
         if not _any_matches(bans, client):
             return False
         return not _any_matches(self.lists["e"], client)
+
+    def is_muted(self, client: Client) -> bool:
+        """On +b by an `m:` mask (it may join, not speak) and not on +e."""
+        mutes = [e for e in self.lists["b"] if e.mask.startswith(MUTE_PREFIX)]
+        if not mutes or not _any_matches(mutes, client, muting=True):
+            return False
+        return not _any_matches(self.lists["e"], client, muting=True)
 
     def is_invite_excepted(self, client: Client) -> bool:
         return _any_matches(self.lists["I"], client)
@@ -134,16 +142,16 @@ def is_ctcp(text: str) -> bool:
     return text[:1] == "\x01" and not text.startswith("\x01ACTION ")
 
 
-def _any_matches(entries: list[ListEntry], client: Client) -> bool:
+def _any_matches(entries: list[ListEntry], client: Client, muting: bool = False) -> bool:
     """Whether a mask names the client as seen, as it connects (under a vhost), or by
-    its account (`a:account`)."""
+    its account (`a:account`); `m:` masks too when speaking is weighed (`muting`)."""
     prefix, account = client.prefix, client.account
-    if any(list_mask_matches(e.mask, prefix, account) for e in entries):
+    if any(list_mask_matches(e.mask, prefix, account, muting) for e in entries):
         return True
     if client.real_host == client.host:
         return False
     real = client.real_prefix
-    return any(list_mask_matches(e.mask, real, account) for e in entries)
+    return any(list_mask_matches(e.mask, real, account, muting) for e in entries)
 
 
 def prefix_symbols(letters: str, multi: bool) -> str:

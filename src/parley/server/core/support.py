@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from parley.irc.casemap import CASEMAPPING, CHANTYPES
-from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX
+from parley.irc.extbans import ACCOUNT_EXTBAN, EXTBAN_PREFIX, EXTBANS
 from parley.server.config import Config
 from parley.server.core import metadata, multiline
 from parley.server.core.channel import (
@@ -96,7 +96,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "CHANTYPES": CHANTYPES,
         "CHATHISTORY": 100,
         "ELIST": ELIST,
-        "EXTBAN": f"{EXTBAN_PREFIX},{ACCOUNT_EXTBAN}",
+        "EXTBAN": f"{EXTBAN_PREFIX},{EXTBANS}",
         "EXCEPTS": "e",
         "INVEX": "I",
         "KICKLEN": limits.kick_length,
