@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,9 +38,9 @@ class Gate:
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         real = SqliteHistory._commit
 
-        def held(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
+        def held(db: sqlite3.Connection, batch: Iterable[HistoryItem], changes: list[Any]) -> None:
             self.open.wait(GATE_TIMEOUT)
-            real(db, batch)
+            real(db, batch, changes)
 
         monkeypatch.setattr(SqliteHistory, "_commit", staticmethod(held))
 

@@ -12,6 +12,7 @@ from parley.server.core.handlers import (
     monitor,
     oper,
     queries,
+    redaction,
     sasl,
     services,
 )
@@ -44,6 +45,7 @@ COMMANDS: dict[str, Command] = {
     "TAGMSG": Command(messages.handle_privmsg, 0),
     "AWAY": Command(messages.handle_away, 0),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
+    "REDACT": Command(redaction.handle_redact, 2),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

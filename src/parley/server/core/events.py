@@ -122,6 +122,21 @@ class RealnameChanged:
     realname: str
 
 
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """A message deleted (IRCv3 message-redaction), told to those who could have it."""
+
+    by: str
+    target: str  # the channel, or the nick, as REDACT named it
+    msgid: str  # the deleted message's
+    reason: str | None
+    redaction: str  # the REDACT line's own msgid...
+    time: float  # ...and time
+    said: float  # when the deleted message was said
+    public: bool  # ...and whether its channel was public then: members since read it
+    peer: str | None = None  # a private message: the other side, if still the same user
+
+
 Event = (
     Joined
     | Parted
@@ -138,4 +153,5 @@ Event = (
     | Announced
     | AccountChanged
     | RealnameChanged
+    | Redacted
 )

@@ -82,6 +82,7 @@ class State:
             ev.Announced: self._announced,
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
+            ev.Redacted: self._redacted,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -490,3 +491,25 @@ class State:
         out = self._from(client, "SETNAME", e.realname)
         self._notify(out, "setname", self._peers(client), origin)  # IRCv3 setname
         return out
+
+    def _redacted(self, e: ev.Redacted, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.by)]
+        params = (e.target, e.msgid, e.reason) if e.reason else (e.target, e.msgid)
+        line = encode_parts(client.prefix, "REDACT", params)
+        out = Outgoing(line, e.time, e.redaction, account=client.account)
+        readers: list[Client] = [client]
+        channel = self.channels.get(fold(e.target)) if is_channel(e.target) else None
+        if channel is not None:  # only members who could have the line (docs/privacy.md)
+            readers = [m for m in channel.members if e.public or _there_at(channel, m, e.said)]
+        elif e.peer is not None:
+            readers.append(self.clients[fold(e.peer)])
+        self._notify(out, "draft/message-redaction", readers, origin)  # IRCv3: nobody else
+        return out
+
+
+def _there_at(channel: Channel, member: Client, when: float) -> bool:
+    """`member` (its connection, or its account) was in `channel` when `when` was said."""
+    if channel.joined.get(member, when) < when:
+        return True
+    stay = channel.stays.get(member.account) if member.account is not None else None
+    return stay is not None and stay[0] < when

@@ -151,6 +151,11 @@ class HistoryStore(Protocol):
         """Remember accounts' ended stays in channels: what each may read of them later."""
         ...
 
+    def redact(self, conversation: str, msgid: str) -> bool:
+        """Delete a message for good (IRCv3 message-redaction); reads no longer show it.
+        False if it cannot be done now (too many deletions wait for the disk)."""
+        ...
+
     def forget_account(self, account: str) -> None:
         """A deleted account: its stays go, its private lines lose it, those on their
         way to the disk too (the database did so for the others, schema.py)."""
@@ -179,6 +184,10 @@ class MemoryHistory:
 
     def save_windows(self, windows: list[Window]) -> None:
         self.windows.extend(windows)
+
+    def redact(self, conversation: str, msgid: str) -> bool:
+        self.items = [i for i in self.items if i.msgid != msgid or i.conversation != conversation]
+        return True
 
     def forget_account(self, account: str) -> None:
         self.windows = [w for w in self.windows if w.account != account]

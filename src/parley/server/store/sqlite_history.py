@@ -127,6 +127,10 @@ _SIDES = (
     ("recipient", "coalesce(recipient_account, recipient_uid)"),
 )
 
+# A change to stored lines made in order with the writes around it (a redaction):
+# its statement, and the (conversation, msgid) that reads hide until it is committed.
+Change = tuple[str, tuple[object, ...], tuple[str, str]]
+
 _INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
 
 
@@ -149,6 +153,9 @@ class SqliteHistory:
         self._uncommitted = MemoryHistory()
         self._lock = threading.Lock()
         self._batch: list[HistoryItem] = []  # appended, not yet taken by the writer
+        # Changes to what is stored, each after the first `n` items of the batch.
+        self._changes: list[tuple[int, Change]] = []
+        self._hidden: set[tuple[str, str]] = set()  # redacted, the deletion not yet committed
         # Channels found to have no history at all, until something is appended to them:
         # joining a quiet channel (JOIN's replay) then costs no query.
         self._empty: set[str] = set()
@@ -226,22 +233,24 @@ class SqliteHistory:
         queue_max) and tried again after a back-off that doubles up to RETRY_MAX.
         """
         carried: list[HistoryItem] = []  # taken from the queue, not yet stored
+        changes: list[tuple[int, Change]] = []  # ...and the changes among them
         delay = RETRY_FIRST
         while True:
             self._wake.wait()
             self._hurry.wait(WRITE_INTERVAL)
             with self._lock:
+                changes.extend((len(carried) + n, change) for n, change in self._changes)
                 carried.extend(self._batch)
-                self._batch = []
+                self._batch, self._changes = [], []
                 flushes, self._flushes = self._flushes, []
                 stop = self._stopping
                 self._wake.clear()
                 self._hurry.clear()
-            if carried:
-                error = self._store(db, carried)
+            if carried or changes:
+                error = self._store(db, carried, changes)
                 if error is None:
-                    self._stored(len(carried))
-                    carried = []
+                    self._stored(len(carried), changes)
+                    carried, changes = [], []
                     delay = RETRY_FIRST
                 else:
                     self._failed(error)
@@ -252,16 +261,18 @@ class SqliteHistory:
                     log.error("history: %d messages could not be stored: %s", len(carried),
                               self._last_error)  # fmt: skip
                 break
-            if carried:  # back off; a flush or a stop cuts the wait short
+            if carried or changes:  # back off; a flush or a stop cuts the wait short
                 self._hurry.wait(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 self._wake.set()
         db.close()
 
-    def _store(self, db: sqlite3.Connection, items: list[HistoryItem]) -> str | None:
-        """Commit `items` and apply retention; what went wrong, or None."""
+    def _store(
+        self, db: sqlite3.Connection, items: list[HistoryItem], changes: list[tuple[int, Change]]
+    ) -> str | None:
+        """Commit `items` and `changes` and apply retention; what went wrong, or None."""
         try:
-            self._commit(db, items)
+            self._commit(db, items, changes)
         except sqlite3.Error as exc:
             _roll_back(db)
             return f"{type(exc).__name__}: {exc}"
@@ -278,11 +289,12 @@ class SqliteHistory:
             log.warning("history: retention failed: %s", exc)
         return None
 
-    def _stored(self, count: int) -> None:
+    def _stored(self, count: int, changes: list[tuple[int, Change]]) -> None:
         """A write succeeded: those items leave the queue; waiting senders may go on."""
         waiters: list[Callable[[], object]] = []
         with self._lock:
             del self._uncommitted.items[:count]
+            self._hidden.difference_update(change[2] for _, change in changes)
             queued = len(self._uncommitted.items)
             recovered, failures = self._failing, self._failures
             self._failing = False
@@ -328,7 +340,9 @@ class SqliteHistory:
         self._wake.set()
 
     @staticmethod
-    def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
+    def _commit(
+        db: sqlite3.Connection, batch: Iterable[HistoryItem], changes: list[tuple[int, Change]]
+    ) -> None:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
              i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
@@ -337,8 +351,39 @@ class SqliteHistory:
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
-        db.executemany(_INSERT, rows)
+        done = 0
+        for n, (statement, args, _) in changes:  # each after the items appended before it
+            db.executemany(_INSERT, rows[done:n])
+            db.execute(statement, args)
+            done = n
+        db.executemany(_INSERT, rows[done:])
         db.execute("COMMIT")
+
+    def redact(self, conversation: str, msgid: str) -> bool:
+        """Deleted by the writer, in order with the lines around it; hidden until then."""
+        key = (conversation, msgid)
+        change: Change = (
+            "DELETE FROM history WHERE msgid = ? AND conversation = ?",
+            (msgid, conversation),
+            key,
+        )
+        with self._lock:
+            if len(self._hidden) >= self.policy.queue_max:
+                return False  # (only while writes fail: nothing is held without a bound)
+            self._hidden.add(key)
+            self._changes.append((len(self._batch), change))
+        self._empty.discard(conversation)
+        if not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def _shown(self, items: list[HistoryItem]) -> list[HistoryItem]:
+        """`items` but those redacted whose deletion is not committed yet."""
+        if not self._hidden:
+            return items
+        with self._lock:  # (the writer changes it)
+            hidden = set(self._hidden)
+        return [i for i in items if (i.conversation, i.msgid) not in hidden]
 
     def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:
         keep = self.policy.max_per_target
@@ -401,8 +446,8 @@ class SqliteHistory:
             )  # nothing ever said there (a DM's answer depends on who asks)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
-            return _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
-        return items
+            items = _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
+        return self._shown(items)
 
     def _private_items(
         self,
@@ -484,6 +529,8 @@ class SqliteHistory:
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:
+            if (conversation, msgid) in self._hidden:
+                return None
             recent = self._uncommitted.find(conversation, msgid, reader)
         if recent is not None:
             return recent
@@ -526,7 +573,7 @@ class SqliteHistory:
         ).fetchall()
         items = [_row(r) for r in rows]
         seen = {i.msgid for i in items}
-        return _kept(items + [i for i in recent if i.msgid not in seen], limit, False)
+        return self._shown(_kept(items + [i for i in recent if i.msgid not in seen], limit, False))
 
     def save_windows(self, windows: list[Window]) -> None:
         rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
