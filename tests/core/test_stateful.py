@@ -576,6 +576,8 @@ class CoreMachine(RuleBasedStateMachine):
         state = self.h.server.state
         items = self.h.server.history.items  # type: ignore[attr-defined]
         for item in items[self.history_seen :]:
+            if not item.message and item.command != "TAGMSG":
+                continue  # a channel event: shown only with event-playback, asked for by none
             if is_channel(item.target):
                 channel = state.channel(item.target)
                 assert channel is not None, "a line stored for a channel that is gone"

@@ -29,6 +29,7 @@ from parley.server.core.dispatch import command_failed, dispatch
 from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
+from parley.server.core.playback import Playback
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -100,6 +101,7 @@ class Server:
         self.worker: Worker = worker or InlineWorker()
         self.jobs = FairQueue(self.worker)  # slow jobs, in turn by network and address
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
+        self.state.playback = Playback(self)  # channel events in history (event-playback)
         self.table = COMMANDS
         self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()

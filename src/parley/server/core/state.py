@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
@@ -26,6 +26,9 @@ from parley.server.core.observed import Observer
 from parley.server.core.outgoing import EXTENDED_JOIN, TAG_BITS, Outgoing, delivery_key
 from parley.server.core.session import Session
 from parley.server.store.history import Window
+
+if TYPE_CHECKING:
+    from parley.server.core.playback import Playback
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class State:
         self.invisible = 0  # clients with user mode +i
         self.opers = 0  # clients with user mode +o
         self.fanout: Fanout = send_each  # the net layer installs its faster one
+        self.playback: Playback | None = None  # keeps channel events in history (the server's)
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -125,6 +129,23 @@ class State:
         if client is None:
             return self._line(name, command, *params)
         return self._from(client, command, *params)
+
+    def _event(self, out: Outgoing) -> None:
+        """A channel event's line gets a msgid and time of its own, as messages do (IRCv3
+        event-playback); it is the last line said, so stays that end now include it."""
+        if self.playback is not None:
+            self.last_line = self.playback.stamp(out)
+
+    def _keep(
+        self, channel: Channel, out: Outgoing, by: str, command: str, *params: str,
+        public: bool = True,
+    ) -> None:  # fmt: skip
+        """Store a channel event (`params` after the channel's name, if it comes first);
+        not `public`, it is not, whatever the channel is now."""
+        if self.playback is not None:
+            client = self.clients.get(fold(by))
+            source = client.prefix if client is not None else by
+            self.playback.keep(channel, out, source, client, command, params, public)
 
     @staticmethod
     def _deliver(out: Outgoing, clients: Iterable[Client], origin: Session | None) -> None:
@@ -282,13 +303,15 @@ class State:
         if client.account is not None:
             self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
+        self._event(out)  # (after the join: the joiner's stay holds its JOIN)
+        self._keep(channel, out, client.nick, "JOIN")
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = None
         skip = origin.conn if origin is not None else None
         for dkey, conns in self._recipients(channel).items():
             line = out
             if dkey & EXTENDED_JOIN:
-                extended = extended or self._extended_join(client, channel)
+                extended = extended or self._extended_join(client, channel, out)
                 line = extended
             self.fanout(line.to(dkey & TAG_BITS), conns, skip)
         if client.away is not None:
@@ -296,17 +319,22 @@ class State:
             away = self._from(client, "AWAY", client.away)
             self._notify(away, "away-notify", channel.members, client)
         if origin is not None and "extended-join" in origin.caps:
-            return extended or self._extended_join(client, channel)
+            return extended or self._extended_join(client, channel, out)
         return out
 
-    def _extended_join(self, client: Client, channel: Channel) -> Outgoing:
-        return self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
+    def _extended_join(self, client: Client, channel: Channel, out: Outgoing) -> Outgoing:
+        line = encode_parts(
+            client.prefix, "JOIN", (channel.name, client.account or "*", client.realname)
+        )
+        return Outgoing(line, out.time, out.msgid, account=client.account)
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         channel = self.channels[fold(e.channel)]
         params = (channel.name, e.reason) if e.reason else (channel.name,)
         out = self._from(client, "PART", *params)
+        self._event(out)
+        self._keep(channel, out, client.nick, "PART", *params[1:])
         self._to_channel(out, channel, origin)
         self._remove_member(channel, client)
         return out
@@ -315,6 +343,8 @@ class State:
         channel = self.channels[fold(e.channel)]
         victim = self.clients[fold(e.victim)]
         out = self._by(e.by, "KICK", channel.name, victim.nick, e.reason)
+        self._event(out)
+        self._keep(channel, out, e.by, "KICK", victim.nick, e.reason)
         self._to_channel(out, channel, origin)
         self._remove_member(channel, victim)
         return out
@@ -322,6 +352,9 @@ class State:
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         out = self._from(client, "QUIT", e.reason)
+        self._event(out)
+        for channel in client.channels.values():
+            self._keep(channel, out, client.nick, "QUIT", e.reason)
         # Its sessions have left the fan-out lists already (detach); with one channel,
         # nobody can hear it twice, so the channel's lists serve.
         if len(client.channels) == 1:
@@ -351,6 +384,9 @@ class State:
     def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.old)]
         out = self._from(client, "NICK", e.new)
+        self._event(out)
+        for channel in client.channels.values():
+            self._keep(channel, out, client.nick, "NICK", e.new)
         self._deliver(out, self._peers(client), origin)
         self._remember(client)
         old, old_key = client.nick, client.folded
@@ -387,6 +423,7 @@ class State:
 
     def _channel_mode_changed(self, e: ev.ChannelModeChanged, origin: Session | None) -> Outgoing:
         channel = self.channels[fold(e.channel)]
+        was_public = channel.public  # (a `-k key` line is no more public than the key was)
         now = self.clock.now()
         for change in e.changes:
             letter, arg = change.letter, change.arg
@@ -407,7 +444,10 @@ class State:
                 channel.flags.add(letter)
             else:
                 channel.flags.discard(letter)
-        out = self._by(e.by, "MODE", channel.name, *format_mode_changes(list(e.changes)))
+        modes = format_mode_changes(list(e.changes))
+        out = self._by(e.by, "MODE", channel.name, *modes)
+        self._event(out)
+        self._keep(channel, out, e.by, "MODE", *modes, public=was_public)
         self._to_channel(out, channel, origin)
         return out
 
@@ -432,6 +472,8 @@ class State:
         channel.topic_set_by = setter.prefix if setter else e.by
         channel.topic_set_at = self.clock.now()
         out = self._by(e.by, "TOPIC", channel.name, e.topic)
+        self._event(out)
+        self._keep(channel, out, e.by, "TOPIC", e.topic)
         self._to_channel(out, channel, origin)
         return out
 

@@ -15,6 +15,7 @@ CAPABILITIES: dict[str, str | None] = {
     "cap-notify": None,
     "draft/account-registration": "before-connect",
     "draft/chathistory": None,
+    "draft/event-playback": None,
     "draft/message-redaction": None,
     "echo-message": None,
     "extended-join": None,

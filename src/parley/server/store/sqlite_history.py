@@ -131,7 +131,9 @@ _SIDES = (
 # its statement, and the (conversation, msgid) that reads hide until it is committed.
 Change = tuple[str, tuple[object, ...], tuple[str, str]]
 
-_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
+_INSERT = (
+    f"INSERT INTO history ({_COLUMNS}, sender, recipient, kind) VALUES ({', '.join('?' * 17)})"
+)
 
 
 class SqliteHistory:
@@ -347,7 +349,7 @@ class SqliteHistory:
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
              i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
              i.sender_uid, i.recipient_uid, i.incarnation, int(i.public), i.sender,
-             fold(i.target))
+             fold(i.target), int(not i.message))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
@@ -363,7 +365,7 @@ class SqliteHistory:
         """Deleted by the writer, in order with the lines around it; hidden until then."""
         key = (conversation, msgid)
         change: Change = (
-            "DELETE FROM history WHERE msgid = ? AND conversation = ?",
+            "DELETE FROM history WHERE msgid = ? AND +conversation = ?",
             (msgid, conversation),
             key,
         )
@@ -470,8 +472,9 @@ class SqliteHistory:
                 rows = db.execute(
                     f"SELECT {_COLUMNS} FROM history WHERE conversation = ?"
                     f" AND incarnation IS NULL AND {identity} = ? AND time > ? AND time < ?"
-                    f" AND {side} = ? ORDER BY time {order}, id {order} LIMIT ?",
-                    (conversation, who, after, before, reader.nick, limit),
+                    f" AND {side} = ? AND (? OR kind = 0) ORDER BY time {order}, id {order}"
+                    " LIMIT ?",
+                    (conversation, who, after, before, reader.nick, reader.events, limit),
                 ).fetchall()
                 for item in map(_row, rows):
                     found.setdefault(item.msgid, item)
@@ -492,12 +495,17 @@ class SqliteHistory:
         filtering every line would read all of a busy secret channel for a newcomer.)"""
         db = self._reader
         order = "DESC" if newest else "ASC"
-        rows = db.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
-            f" AND time > ? AND time < ? ORDER BY time {order}, id {order} LIMIT ?",
-            (conversation, after, before, limit),
-        ).fetchall()
-        found = {item.msgid: item for item in map(_row, rows)}
+        kinds = (0, 1) if reader.events else (0,)  # each kind a range of the index
+        found: dict[str, HistoryItem] = {}
+        for kind in kinds:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
+                f" AND kind = ? AND time > ? AND time < ? ORDER BY time {order}, id {order}"
+                " LIMIT ?",
+                (conversation, kind, after, before, limit),
+            ).fetchall()
+            for item in map(_row, rows):
+                found.setdefault(item.msgid, item)
         stays = list(reader.windows)
         if reader.account is not None:
             stays.extend(
@@ -517,14 +525,15 @@ class SqliteHistory:
                 times = sorted(item.time for item in found.values())
                 if (high <= times[-limit]) if newest else (low >= times[limit - 1]):
                     break
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
-                " AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
-                f" ORDER BY time {order}, id {order} LIMIT ?",
-                (conversation, incarnation, low, high, before, limit),
-            ).fetchall()
-            for item in map(_row, rows):
-                found.setdefault(item.msgid, item)
+            for kind in kinds:
+                rows = db.execute(
+                    f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
+                    " AND kind = ? AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
+                    f" ORDER BY time {order}, id {order} LIMIT ?",
+                    (conversation, kind, incarnation, low, high, before, limit),
+                ).fetchall()
+                for item in map(_row, rows):
+                    found.setdefault(item.msgid, item)
         return _kept(found.values(), limit, newest)
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
@@ -535,7 +544,8 @@ class SqliteHistory:
         if recent is not None:
             return recent
         row = self._reader.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND msgid = ?{_VISIBLE}",
+            # (`+conversation`: looked up by msgid, not through the whole conversation)
+            f"SELECT {_COLUMNS} FROM history WHERE +conversation = ? AND msgid = ?{_VISIBLE}",
             (conversation, msgid, *_visible_args(reader)),
         ).fetchone()
         return _row(row) if row else None

@@ -22,6 +22,7 @@ from parley.irc.message import Message, encode
 from parley.server.core.clock import server_time
 from parley.server.core.context import Context
 from parley.server.core.outgoing import WANTS_ACCOUNT, WANTS_TAGS, WANTS_TIME, Outgoing, with_tags
+from parley.server.core.playback import event_params
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
 if TYPE_CHECKING:
@@ -168,7 +169,8 @@ def reader_for(ctx: Context, channel: Channel | None) -> Reader:
                 for w in ctx.state.windows
                 if w.account == client.account and w.channel == channel.folded
             )
-    return Reader(client.folded, client.account, client.uid, tuple(windows))
+    events = "draft/event-playback" in ctx.session.caps
+    return Reader(client.folded, client.account, client.uid, tuple(windows), events)
 
 
 def save_windows(server: Server) -> None:
@@ -240,8 +242,8 @@ def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Itera
     if ref is not None:
         yield source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode()
     for item in items:
-        if item.command == "TAGMSG":
-            continue
+        if not item.message:
+            continue  # (TAGMSG, events: readers without event-playback are shown none)
         target = to or item.target
         if timed:
             tags = {"time": server_time(item.time)}
@@ -271,7 +273,12 @@ def _batch_lines(ctx: Context, target: str, items: list[HistoryItem]) -> Iterato
     for item in items:
         if item.command == "TAGMSG" and not mask & WANTS_TAGS:
             continue
-        params = (item.target,) if item.command == "TAGMSG" else (item.target, item.text)
+        if item.message:
+            params: tuple[str, ...] = (item.target, item.text)
+        elif item.command == "TAGMSG":
+            params = (item.target,)
+        else:  # a channel event (IRCv3 event-playback): the reader asked for them
+            params = event_params(item)
         tags = {"batch": ref, "time": server_time(item.time), "msgid": item.msgid}
         if mask & WANTS_ACCOUNT and item.account:
             tags["account"] = item.account
