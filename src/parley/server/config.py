@@ -79,6 +79,9 @@ class Limits:
     login_tries_per_account_address: int = 5  # on one account (or operator) from one address
     login_tries_per_account: int = 20  # on one account from all addresses together
     login_tries_per_address: int = 10  # from one address, over all accounts
+    # Seconds before a renamed channel may be renamed again (RENAME moves its history
+    # and sends a NAMES burst to members without draft/channel-rename); 0: no wait.
+    channel_rename_interval: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,7 @@ _TOML_TYPES = {str: "a string", int: "an integer", float: "a number", bool: "tru
                list: "a list", dict: "a table"}  # fmt: skip
 _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
-    "max_unregistered",
+    "max_unregistered", "channel_rename_interval",
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from parley.server.core.handlers import (
     oper,
     queries,
     redaction,
+    rename,
     sasl,
     services,
 )
@@ -39,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "KICK": Command(channels.handle_kick, 2),
     "INVITE": Command(channels.handle_invite, 2),
     "MODE": Command(modes.handle_mode, 1),
+    "RENAME": Command(rename.handle_rename, 2),
     # messages
     "PRIVMSG": Command(messages.handle_privmsg, 0),
     "NOTICE": Command(messages.handle_privmsg, 0),

@@ -137,6 +137,16 @@ class Redacted:
     peer: str | None = None  # a private message: the other side, if still the same user
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelRenamed:
+    """IRCv3 channel-rename: the channel `old` is named `new` from now on."""
+
+    by: str
+    old: str
+    new: str
+    reason: str
+
+
 Event = (
     Joined
     | Parted
@@ -154,4 +164,5 @@ Event = (
     | AccountChanged
     | RealnameChanged
     | Redacted
+    | ChannelRenamed
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold, is_channel
@@ -70,6 +70,7 @@ class State:
         self.opers = 0  # clients with user mode +o
         self.fanout: Fanout = send_each  # the net layer installs its faster one
         self.playback: Playback | None = None  # keeps channel events in history (the server's)
+        self.renamed: dict[str, float] = {}  # channel incarnation -> when RENAME last named it
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -87,6 +88,7 @@ class State:
             ev.AccountChanged: self._account_changed,
             ev.RealnameChanged: self._realname_changed,
             ev.Redacted: self._redacted,
+            ev.ChannelRenamed: self._channel_renamed,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -547,6 +549,43 @@ class State:
             readers.append(self.clients[fold(e.peer)])
         self._notify(out, "draft/message-redaction", readers, origin)  # IRCv3: nobody else
         return out
+
+    def _channel_renamed(self, e: ev.ChannelRenamed, origin: Session | None) -> Outgoing:
+        channel = self.channels.pop(fold(e.old))
+        old, old_key = channel.name, channel.folded
+        channel.name, channel.folded = e.new, fold(e.new)
+        self.channels[channel.folded] = channel
+        for member in channel.members:
+            del member.channels[old_key]
+            member.channels[channel.folded] = channel
+            if member.account is not None:
+                self.moved.add(member)  # the channels it is brought back into name the new one
+        self.windows[:] = [
+            replace(w, channel=channel.folded) if w.channel == old_key else w for w in self.windows
+        ]
+        out = self._by(e.by, "RENAME", old, e.new, e.reason)
+        # IRCv3 channel-rename: RENAME to those with the capability; the others see
+        # themselves part and join again (not for a change of case only).
+        fallback = old_key != channel.folded
+        for member in channel.members:
+            lines: tuple[Outgoing, Outgoing, Outgoing] | None = None
+            for session in member.sessions:
+                if "draft/channel-rename" in session.caps:
+                    if session is not origin:
+                        session.conn.send(out.to(session.tag_mask))
+                elif fallback:
+                    lines = lines or self._part_join(member, channel, old, e.reason)
+                    joined = lines[2] if "extended-join" in session.caps else lines[1]
+                    session.conn.send(lines[0].to(session.tag_mask) + joined.to(session.tag_mask))
+        return out
+
+    def _part_join(
+        self, member: Client, channel: Channel, old: str, reason: str
+    ) -> tuple[Outgoing, Outgoing, Outgoing]:
+        """A member's PART of the old name, and its JOIN of the new one (plain, extended)."""
+        part = self._from(member, "PART", *((old, reason) if reason else (old,)))
+        join = self._from(member, "JOIN", channel.name)
+        return part, join, self._extended_join(member, channel, join)
 
 
 def _there_at(channel: Channel, member: Client, when: float) -> bool:

@@ -14,6 +14,7 @@ CAPABILITIES: dict[str, str | None] = {
     "batch": None,
     "cap-notify": None,
     "draft/account-registration": "before-connect",
+    "draft/channel-rename": None,
     "draft/chathistory": None,
     "draft/event-playback": None,
     "draft/message-redaction": None,

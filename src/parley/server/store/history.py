@@ -166,6 +166,11 @@ class HistoryStore(Protocol):
         False if it cannot be done now (too many deletions wait for the disk)."""
         ...
 
+    def rename(self, old: str, new: str, name: str) -> bool:
+        """A channel's lines and stays move from folded `old` to folded `new` (IRCv3
+        channel-rename; `name` as written). False if it cannot be done now."""
+        ...
+
     def forget_account(self, account: str) -> None:
         """A deleted account: its stays go, its private lines lose it, those on their
         way to the disk too (the database did so for the others, schema.py)."""
@@ -197,6 +202,18 @@ class MemoryHistory:
 
     def redact(self, conversation: str, msgid: str) -> bool:
         self.items = [i for i in self.items if i.msgid != msgid or i.conversation != conversation]
+        return True
+
+    def rename(self, old: str, new: str, name: str) -> bool:
+        self.items = [
+            dataclasses.replace(i, conversation=new, target=name)
+            if i.conversation == old and i.incarnation is not None
+            else i
+            for i in self.items
+        ]
+        self.windows = [
+            dataclasses.replace(w, channel=new) if w.channel == old else w for w in self.windows
+        ]
         return True
 
     def forget_account(self, account: str) -> None:

@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from parley.irc.casemap import fold, is_channel
@@ -127,9 +128,15 @@ _SIDES = (
     ("recipient", "coalesce(recipient_account, recipient_uid)"),
 )
 
-# A change to stored lines made in order with the writes around it (a redaction):
-# its statement, and the (conversation, msgid) that reads hide until it is committed.
-Change = tuple[str, tuple[object, ...], tuple[str, str]]
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change to stored lines, made by the writer in order with the writes around it."""
+
+    statements: tuple[tuple[str, tuple[object, ...]], ...]
+    hidden: tuple[str, str] | None = None  # redacted (conversation, msgid): hidden till done
+    moved: str | None = None  # a renamed channel's folded new name: read under both till done
+
 
 _INSERT = (
     f"INSERT INTO history ({_COLUMNS}, sender, recipient, kind) VALUES ({', '.join('?' * 17)})"
@@ -158,6 +165,9 @@ class SqliteHistory:
         # Changes to what is stored, each after the first `n` items of the batch.
         self._changes: list[tuple[int, Change]] = []
         self._hidden: set[tuple[str, str]] = set()  # redacted, the deletion not yet committed
+        # Renamed channels, the change not yet committed: new folded -> (the folded names
+        # its lines are under until then, its new name as written).
+        self._moved: dict[str, tuple[tuple[str, ...], str]] = {}
         # Channels found to have no history at all, until something is appended to them:
         # joining a quiet channel (JOIN's replay) then costs no query.
         self._empty: set[str] = set()
@@ -296,7 +306,11 @@ class SqliteHistory:
         waiters: list[Callable[[], object]] = []
         with self._lock:
             del self._uncommitted.items[:count]
-            self._hidden.difference_update(change[2] for _, change in changes)
+            for _, change in changes:
+                if change.hidden is not None:
+                    self._hidden.discard(change.hidden)
+                if change.moved is not None:
+                    self._moved.pop(change.moved, None)
             queued = len(self._uncommitted.items)
             recovered, failures = self._failing, self._failures
             self._failing = False
@@ -354,9 +368,10 @@ class SqliteHistory:
         ]  # fmt: skip
         db.execute("BEGIN")
         done = 0
-        for n, (statement, args, _) in changes:  # each after the items appended before it
+        for n, change in changes:  # each after the items appended before it
             db.executemany(_INSERT, rows[done:n])
-            db.execute(statement, args)
+            for statement, args in change.statements:
+                db.execute(statement, args)
             done = n
         db.executemany(_INSERT, rows[done:])
         db.execute("COMMIT")
@@ -364,17 +379,37 @@ class SqliteHistory:
     def redact(self, conversation: str, msgid: str) -> bool:
         """Deleted by the writer, in order with the lines around it; hidden until then."""
         key = (conversation, msgid)
-        change: Change = (
-            "DELETE FROM history WHERE msgid = ? AND +conversation = ?",
-            (msgid, conversation),
-            key,
-        )
+        delete = "DELETE FROM history WHERE msgid = ? AND +conversation = ?"
+        change = Change(((delete, (msgid, conversation)),), hidden=key)
         with self._lock:
-            if len(self._hidden) >= self.policy.queue_max:
+            if len(self._hidden) + len(self._moved) >= self.policy.queue_max:
                 return False  # (only while writes fail: nothing is held without a bound)
             self._hidden.add(key)
             self._changes.append((len(self._batch), change))
         self._empty.discard(conversation)
+        if not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def rename(self, old: str, new: str, name: str) -> bool:
+        """A channel's lines and stays move to its new name (`new` folded, `name` as
+        written), in order with the lines around them; reads find them under it at once."""
+        change = Change(
+            (
+                ("UPDATE history SET conversation = ?, target = ? WHERE conversation = ?"
+                 " AND incarnation IS NOT NULL", (new, name, old)),
+                ("UPDATE channel_members SET channel = ? WHERE channel = ?", (new, old)),
+            ),
+            moved=new,
+        )  # fmt: skip
+        with self._lock:
+            if len(self._hidden) + len(self._moved) >= self.policy.queue_max:
+                return False  # (only while writes fail: nothing is held without a bound)
+            earlier = self._moved.pop(old, ((), ""))[0]  # renamed again before it was written
+            self._moved[new] = ((*earlier, old), name)
+            self._changes.append((len(self._batch), change))
+        self._empty.discard(old)
+        self._empty.discard(new)
         if not self._wake.is_set():
             self._wake.set()
         return True
@@ -413,6 +448,28 @@ class SqliteHistory:
         db.execute("DELETE FROM channel_members WHERE left < (SELECT min(time) FROM history)")
 
     def between(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
+        moved = self._moved.get(conversation) if self._moved else None
+        items = self._between(conversation, after, before, limit, newest, reader)
+        if moved is None:
+            return items
+        olds, name = moved  # renamed, not yet written so: its lines are under each name
+        for old in olds:
+            items += [
+                replace(i, conversation=conversation, target=name)
+                for i in self._between(old, after, before, limit, newest, reader)
+                if i.incarnation is not None
+            ]
+        return _kept({i.msgid: i for i in items}.values(), limit, newest)
+
+    def _between(
         self,
         conversation: str,
         after: float,
@@ -537,6 +594,17 @@ class SqliteHistory:
         return _kept(found.values(), limit, newest)
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
+        found = self._find(conversation, msgid, reader)
+        moved = self._moved.get(conversation) if found is None and self._moved else None
+        if moved is None:
+            return found
+        for old in moved[0]:  # (renamed, not yet written so)
+            found = self._find(old, msgid, reader)
+            if found is not None and found.incarnation is not None:
+                return replace(found, conversation=conversation, target=moved[1])
+        return None
+
+    def _find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:
             if (conversation, msgid) in self._hidden:
                 return None
