@@ -14,6 +14,7 @@ import calendar
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold, is_channel
@@ -221,7 +222,7 @@ def replay(ctx: Context, channel_name: str) -> None:
     lines = ctx.server.config.history.replay_lines
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
-    reader = reader_for(ctx, ctx.state.channel(channel_name))
+    reader = replace(reader_for(ctx, ctx.state.channel(channel_name)), events=False)
     items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
     send_past(ctx, items, None)
 
