@@ -222,3 +222,13 @@ def test_an_account_redacts_from_another_connection_and_it_lasts_a_restart(
         assert answer(reader, f"REDACT #tea {kept}").params[1] == "REDACT_FORBIDDEN"
     finally:
         server.stop()
+
+
+def test_events_are_not_messages_to_redact(connect: Callable[..., IrcClient]) -> None:
+    alice = connect("alice", caps=(*CAPS, "draft/event-playback"))
+    alice.send("JOIN #tea")
+    joined = alice.expect("JOIN").tags["msgid"]
+    alice.send("TOPIC #tea :kept")
+    topic = alice.expect("TOPIC").tags["msgid"]
+    for msgid in (joined, topic):
+        assert answer(alice, f"REDACT #tea {msgid}").params[1] == "UNKNOWN_MSGID"

@@ -11,7 +11,7 @@ import pytest
 from parley.irc.message import Message
 from support import servers
 from support.client import IrcClient
-from support.privacy import HISTORY_CAPS, history, make_channel
+from support.privacy import HISTORY_CAPS, history, make_channel, register_account
 from support.servers import ThreadServer
 
 CAP = "draft/channel-rename"
@@ -156,3 +156,18 @@ def test_history_stays_renamed_after_a_restart(tmp_path: Path) -> None:
         assert history(bob, "#old") == []
     finally:
         server.stop()
+
+
+def test_an_account_comes_back_into_the_new_name(connect: Callable[..., IrcClient]) -> None:
+    alice = connect("alice", caps=CAPS)
+    register_account(alice)
+    make_channel(alice, "#old")
+    assert answer(alice, "RENAME #old #new").command == "RENAME"
+    keeper = connect("keeper", caps=CAPS)  # keeps the channel alive meanwhile
+    keeper.send("JOIN #new")
+    keeper.expect("366")
+    alice.send("QUIT")
+    alice.wait_closed()
+    again = connect("alice", caps=CAPS)
+    again.send("PRIVMSG NickServ :IDENTIFY wonderland1")
+    assert again.expect("JOIN").params[0] == "#new"
