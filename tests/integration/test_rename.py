@@ -171,3 +171,15 @@ def test_an_account_comes_back_into_the_new_name(connect: Callable[..., IrcClien
     again = connect("alice", caps=CAPS)
     again.send("PRIVMSG NickServ :IDENTIFY wonderland1")
     assert again.expect("JOIN").params[0] == "#new"
+
+
+def test_the_lobby_keeps_its_name(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(limits={"flood_enabled": False})  # with its lobby, #lobby
+    lobby = server.config.lobby
+    assert lobby
+    alice = IrcClient(server.port)
+    alice.register("alice", caps=CAPS)  # first in: the lobby's operator
+    make_channel(alice, "#tea")
+    for line in (f"RENAME {lobby} #hall", f"RENAME #tea {lobby.upper()}"):
+        assert answer(alice, line).params[1] == "CANNOT_RENAME"
+    alice.close()

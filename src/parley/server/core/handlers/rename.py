@@ -76,6 +76,9 @@ def _refusal(ctx: Context, channel: Channel, new: str) -> str | None:
         return "You cannot change a channel prefix type"
     if new == channel.name:
         return "The channel has that name already"
+    lobby = ctx.server.config.lobby  # (everyone is put there by its name)
+    if lobby and fold(lobby) in (channel.folded, fold(new)):
+        return "The lobby keeps its name, and no channel takes it"
     taken = ctx.state.channel(new)
     if taken is not None and taken is not channel:
         return _IN_USE
