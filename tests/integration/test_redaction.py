@@ -232,3 +232,15 @@ def test_events_are_not_messages_to_redact(connect: Callable[..., IrcClient]) ->
     topic = alice.expect("TOPIC").tags["msgid"]
     for msgid in (joined, topic):
         assert answer(alice, f"REDACT #tea {msgid}").params[1] == "UNKNOWN_MSGID"
+
+
+def test_a_long_reason_is_cut_to_fit_a_line(connect: Callable[..., IrcClient]) -> None:
+    alice, bob = in_channel(connect, "#tea", "alice", "bob")
+    msgid = said(alice, "#tea", "x")
+    line = f"REDACT #tea {msgid} :" + "é" * 300  # (a line of 600 bytes comes in cut at 512)
+    alice.send(line.encode()[:510].decode("utf-8", "ignore"))
+    redact = alice.expect("REDACT")
+    (relayed,) = told(bob)
+    assert relayed.params[2] == redact.params[2] and relayed.params[2].startswith("éé")
+    raw = b":" + relayed.source.encode() + b" REDACT #tea " + msgid.encode()
+    assert len(raw) + 2 + len(relayed.params[2].encode()) + 2 <= 512
