@@ -2,7 +2,8 @@
 
 A hypothesis state machine drives up to SLOTS clients (some logged into accounts,
 each with its own capabilities) through NICK, JOIN, PART, KICK, MODE, TOPIC,
-PRIVMSG/NOTICE, INVITE, WHO, NAMES, LIST, AWAY, CHATHISTORY and QUIT with texts
+PRIVMSG/NOTICE, INVITE, WHO, NAMES, LIST, AWAY, CHATHISTORY (events too, for
+clients with event-playback), REDACT, RENAME (refused, or of case only) and QUIT with texts
 users and attackers really send: empty, one word, non-ASCII digits, huge, control
 characters, `*`-heavy masks. Lines reach the core as the net layer would hand
 them over (over-long ones become 417). After every step it checks that:
@@ -107,6 +108,9 @@ CAPS = (
     "account-tag",
     "away-notify",
     "invite-notify",
+    "draft/event-playback",
+    "draft/channel-rename",
+    "draft/message-redaction",
 )
 
 texts = st.sampled_from(TEXTS) | st.text(
@@ -139,6 +143,7 @@ class Slot:
     caps: frozenset[str]
     nick: str = ""  # as the server last named it to this client
     view: dict[str, dict[str, str]] = field(default_factory=dict)  # channel -> nick -> letters
+    history_batches: set[str] = field(default_factory=set)  # chathistory batches open now
 
     @property
     def registered(self) -> bool:
@@ -442,6 +447,47 @@ class CoreMachine(RuleBasedStateMachine):
         if slot := self._slot(index):
             self.send(slot, form.format(n=nick or "*", c=channel, t=text, x=extra))
 
+    @rule(
+        index=slots,
+        about=channel_names | nick_names,
+        pick=st.integers(0, 1000),
+        junk=st.sampled_from(("*", "x", "²", "x" * 400)),
+        reason=st.none() | texts,
+    )
+    def redact(self, index: int, about: str, pick: int, junk: str, reason: str | None) -> None:
+        """A message said (by anyone: the server decides who may), or junk."""
+        if slot := self._slot(index):
+            if is_channel(about):
+                about = self._mine(slot, about)
+            msgids = list(self.said)
+            msgid = msgids[pick % len(msgids)] if msgids and pick % 4 else junk
+            line = f"REDACT {about or '*'} {msgid}"
+            self.send(slot, line if reason is None else f"{line} :{reason}")
+
+    @rule(
+        index=slots,
+        channel=channel_names,
+        how=st.sampled_from(("case", "taken", "bad", "missing")),
+        pick=st.integers(0, 100),
+        reason=st.none() | texts,
+    )
+    def rename(self, index: int, channel: str, how: str, pick: int, reason: str | None) -> None:
+        """RENAME of case only, or refused (a taken name, a bad one): the names the model
+        knows channels by stay the same."""
+        if slot := self._slot(index):
+            old = self._mine(slot, channel, op=True)
+            if how == "case":
+                new = old.swapcase()
+            elif how == "taken":
+                names = [c.name for c in self.h.server.state.channels.values()]
+                new = names[pick % len(names)] if names else old
+                if fold(new) != fold(old):
+                    new = new.swapcase()
+            else:
+                new = BAD_CHANNELS[pick % len(BAD_CHANNELS)] if how == "bad" else ""
+            line = f"RENAME {old} {new}".rstrip()
+            self.send(slot, line if reason is None else f"{line} :{reason}")
+
     @rule(index=slots, line=texts)
     def raw(self, index: int, line: str) -> None:
         if slot := self._slot(index):
@@ -516,6 +562,12 @@ class CoreMachine(RuleBasedStateMachine):
         if m.command == "001":
             slot.nick = fold(m.params[0])
             return
+        if m.command == "BATCH" and m.params[0][:1] == "+" and m.params[1:2] == ("chathistory",):
+            slot.history_batches.add(m.params[0][1:])
+        elif m.command == "BATCH" and m.params[0][:1] == "-":
+            slot.history_batches.discard(m.params[0][1:])
+        if m.tags.get("batch") in slot.history_batches:
+            return  # past events (event-playback) change no membership
         me = slot.nick
         who = nick_of(m.source)
         view = slot.view
@@ -576,6 +628,8 @@ class CoreMachine(RuleBasedStateMachine):
         state = self.h.server.state
         items = self.h.server.history.items  # type: ignore[attr-defined]
         for item in items[self.history_seen :]:
+            if not item.message and item.command != "TAGMSG":
+                continue  # a channel event: shown only with event-playback, asked for by none
             if is_channel(item.target):
                 channel = state.channel(item.target)
                 assert channel is not None, "a line stored for a channel that is gone"

@@ -78,7 +78,8 @@ def test_private_history_shows_only_ones_own_conversation(
 def stored_texts(db_path: Path) -> list[str]:
     db = sqlite3.connect(db_path)
     try:
-        return [row[0] for row in db.execute("SELECT text FROM history ORDER BY id")]
+        query = "SELECT text FROM history WHERE command = 'PRIVMSG' ORDER BY id"  # (not events)
+        return [row[0] for row in db.execute(query)]
     finally:
         db.close()
 

@@ -34,6 +34,7 @@ MAX_LINE = 512  # bytes a line may take, CRLF included and tags aside (modern IR
 TEXT_AT = {
     "PRIVMSG": 1, "NOTICE": 1, "PART": 1, "QUIT": 0, "KICK": 2, "TOPIC": 1, "AWAY": 0,
     "SETNAME": 0, "WALLOPS": 0, "KILL": 1, "ERROR": 0, "FAIL": -1, "WARN": -1, "NOTE": -1,
+    "REDACT": 2, "RENAME": 2,
     "NICK": 0,  # not text, but ii shows a new nick only from after ':' (InspIRCd sends it so)
 }  # fmt: skip
 FREE_TEXT = frozenset(TEXT_AT) - {"NICK"}  # what may be cut to fit a line

@@ -97,6 +97,9 @@ class Limits:
     metadata_key_length: int = 40
     metadata_value_bytes: int = 280
     read_marker_targets: int = 1000  # IRCv3 read markers a user keeps; the oldest go first
+    # Seconds before a renamed channel may be renamed again (RENAME moves its history
+    # and sends a NAMES burst to members without draft/channel-rename); 0: no wait.
+    channel_rename_interval: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ MULTILINE_HEAD_BYTES = 8192  # the BATCH lines: the sender's client-only tags an
 _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
     "max_unregistered", "pending_registrations_per_address", "pending_registrations",
+    "channel_rename_interval",
 }  # fmt: skip
 
 

@@ -56,6 +56,8 @@ def describe(happening: object) -> tuple[str, str] | None:
             return "nick", f"{old} is now known as {new}"
         case ev.TopicChanged(by, channel, topic):
             return "topic", f"{by} set the topic of {channel}: {topic}"
+        case ev.ChannelRenamed(by, old, new, reason):
+            return "rename", f"{by} renamed {old} to {new}" + (f": {reason}" if reason else "")
         case ev.ChannelModeChanged(by, channel, changes):
             return "mode", f"{by} set mode {' '.join(format_mode_changes(list(changes)))} {channel}"
         case ev.UserModeChanged(nick, changes) if any(c.letter == "o" for c in changes):

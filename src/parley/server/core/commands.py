@@ -17,6 +17,8 @@ from parley.server.core.handlers import (
     multiline,
     oper,
     queries,
+    redaction,
+    rename,
     sasl,
     services,
     verification,
@@ -46,6 +48,7 @@ COMMANDS: dict[str, Command] = {
     "KICK": Command(channels.handle_kick, 2),
     "INVITE": Command(channels.handle_invite, 0),
     "MODE": Command(modes.handle_mode, 1),
+    "RENAME": Command(rename.handle_rename, 2),
     # messages
     "PRIVMSG": Command(messages.handle_privmsg, 0),
     "NOTICE": Command(messages.handle_privmsg, 0),
@@ -54,6 +57,7 @@ COMMANDS: dict[str, Command] = {
     "BATCH": Command(multiline.handle_batch, 1),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
     "MARKREAD": Command(markread.handle_markread, 0),
+    "REDACT": Command(redaction.handle_redact, 2),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

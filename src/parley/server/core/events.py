@@ -154,6 +154,31 @@ class MetadataChanged:
     value: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Redacted:
+    """A message deleted (IRCv3 message-redaction), told to those who could have it."""
+
+    by: str
+    target: str  # the channel, or the nick, as REDACT named it
+    msgid: str  # the deleted message's
+    reason: str | None
+    redaction: str  # the REDACT line's own msgid...
+    time: float  # ...and time
+    said: float  # when the deleted message was said
+    public: bool  # ...and whether its channel was public then: members since read it
+    peer: str | None = None  # a private message: the other side, if still the same user
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRenamed:
+    """IRCv3 channel-rename: the channel `old` is named `new` from now on."""
+
+    by: str
+    old: str
+    new: str
+    reason: str
+
+
 Event = (
     Joined
     | Parted
@@ -173,4 +198,6 @@ Event = (
     | RealnameChanged
     | HostChanged
     | MetadataChanged
+    | Redacted
+    | ChannelRenamed
 )

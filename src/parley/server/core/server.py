@@ -32,6 +32,7 @@ from parley.server.core.handlers.presence import remember
 from parley.server.core.login import LoginGuard
 from parley.server.core.markers import ReadMarkers
 from parley.server.core.pending import PendingRegistrations
+from parley.server.core.playback import Playback
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -115,6 +116,7 @@ class Server:
         self.mail_jobs = FairQueue(mailer or self.worker, capacity=MAIL_THREADS)
         self.pending = PendingRegistrations()  # registrations waiting for an e-mail code
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
+        self.state.playback = Playback(self)  # channel events in history (event-playback)
         self.table = COMMANDS
         self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()

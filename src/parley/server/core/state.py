@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message, encode, encode_parts
@@ -42,6 +42,9 @@ from parley.server.core.outgoing import (
 )
 from parley.server.core.session import Session
 from parley.server.store.history import Window
+
+if TYPE_CHECKING:
+    from parley.server.core.playback import Playback
 
 EXTENDED_MONITOR = "extended-monitor"
 
@@ -85,6 +88,8 @@ class State:
         self.invisible = 0  # clients with user mode +i
         self.opers = 0  # clients with user mode +o
         self.fanout: Fanout = send_each  # the net layer installs its faster one
+        self.playback: Playback | None = None  # keeps channel events in history (the server's)
+        self.renamed: dict[str, float] = {}  # channel incarnation -> when RENAME last named it
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -104,6 +109,8 @@ class State:
             ev.RealnameChanged: self._realname_changed,
             ev.HostChanged: self._host_changed,
             ev.MetadataChanged: partial(metadata_changed, self),
+            ev.Redacted: self._redacted,
+            ev.ChannelRenamed: self._channel_renamed,
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -147,6 +154,23 @@ class State:
         if client is None:
             return self._line(name, command, *params)
         return self._from(client, command, *params)
+
+    def _event(self, out: Outgoing) -> None:
+        """A channel event's line gets a msgid and time of its own, as messages do (IRCv3
+        event-playback); it is the last line said, so stays that end now include it."""
+        if self.playback is not None:
+            self.last_line = self.playback.stamp(out)
+
+    def _keep(
+        self, channel: Channel, out: Outgoing, by: str, command: str, *params: str,
+        public: bool = True,
+    ) -> None:  # fmt: skip
+        """Store a channel event (`params` after the channel's name, if it comes first);
+        not `public`, it is not, whatever the channel is now."""
+        if self.playback is not None:
+            client = self.clients.get(fold(by))
+            source = client.prefix if client is not None else by
+            self.playback.keep(channel, out, source, client, command, params, public)
 
     @staticmethod
     def _deliver(out: Outgoing, clients: Iterable[Client], origin: Session | None) -> None:
@@ -320,13 +344,15 @@ class State:
         if client.account is not None:
             self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
+        self._event(out)  # (after the join: the joiner's stay holds its JOIN)
+        self._keep(channel, out, client.nick, "JOIN")
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = None
         skip = origin.conn if origin is not None else None
         for dkey, conns in self._recipients(channel).items():
             line = out
             if dkey & EXTENDED_JOIN:
-                extended = extended or self._extended_join(client, channel)
+                extended = extended or self._extended_join(client, channel, out)
                 line = extended
             self.fanout(line.to(dkey & TAG_BITS), conns, skip)
         if client.away is not None:
@@ -334,17 +360,22 @@ class State:
             away = self._from(client, "AWAY", client.away)
             self._notify(away, "away-notify", channel.members, client)
         if origin is not None and "extended-join" in origin.caps:
-            return extended or self._extended_join(client, channel)
+            return extended or self._extended_join(client, channel, out)
         return out
 
-    def _extended_join(self, client: Client, channel: Channel) -> Outgoing:
-        return self._from(client, "JOIN", channel.name, client.account or "*", client.realname)
+    def _extended_join(self, client: Client, channel: Channel, out: Outgoing) -> Outgoing:
+        line = encode_parts(
+            client.prefix, "JOIN", (channel.name, client.account or "*", client.realname)
+        )
+        return Outgoing(line, out.time, out.msgid, account=client.account)
 
     def _parted(self, e: ev.Parted, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         channel = self.channels[fold(e.channel)]
         params = (channel.name, e.reason) if e.reason else (channel.name,)
         out = self._from(client, "PART", *params)
+        self._event(out)
+        self._keep(channel, out, client.nick, "PART", *params[1:])
         self._to_channel(out, channel, origin)
         self._remove_member(channel, client)
         return out
@@ -353,6 +384,8 @@ class State:
         channel = self.channels[fold(e.channel)]
         victim = self.clients[fold(e.victim)]
         out = self._by(e.by, "KICK", channel.name, victim.nick, e.reason)
+        self._event(out)
+        self._keep(channel, out, e.by, "KICK", victim.nick, e.reason)
         self._to_channel(out, channel, origin)
         self._remove_member(channel, victim)
         return out
@@ -360,6 +393,9 @@ class State:
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
         out = self._from(client, "QUIT", e.reason)
+        self._event(out)
+        for channel in client.channels.values():
+            self._keep(channel, out, client.nick, "QUIT", e.reason)
         # Its sessions have left the fan-out lists already (detach); with one channel,
         # nobody can hear it twice, so the channel's lists serve.
         if len(client.channels) == 1:
@@ -390,6 +426,9 @@ class State:
     def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.old)]
         out = self._from(client, "NICK", e.new)
+        self._event(out)
+        for channel in client.channels.values():
+            self._keep(channel, out, client.nick, "NICK", e.new)
         self._deliver(out, self._peers(client), origin)
         self._remember(client)
         old, old_key = client.nick, client.folded
@@ -449,6 +488,7 @@ class State:
 
     def _channel_mode_changed(self, e: ev.ChannelModeChanged, origin: Session | None) -> Outgoing:
         channel = self.channels[fold(e.channel)]
+        was_public = channel.public  # (a `-k key` line is no more public than the key was)
         now = self.clock.now()
         for change in e.changes:
             letter, arg = change.letter, change.arg
@@ -469,7 +509,10 @@ class State:
                 channel.flags.add(letter)
             else:
                 channel.flags.discard(letter)
-        out = self._by(e.by, "MODE", channel.name, *format_mode_changes(list(e.changes)))
+        modes = format_mode_changes(list(e.changes))
+        out = self._by(e.by, "MODE", channel.name, *modes)
+        self._event(out)
+        self._keep(channel, out, e.by, "MODE", *modes, public=was_public)
         self._to_channel(out, channel, origin)
         return out
 
@@ -494,6 +537,8 @@ class State:
         channel.topic_set_by = setter.prefix if setter else e.by
         channel.topic_set_at = self.clock.now()
         out = self._by(e.by, "TOPIC", channel.name, e.topic)
+        self._event(out)
+        self._keep(channel, out, e.by, "TOPIC", e.topic)
         self._to_channel(out, channel, origin)
         return out
 
@@ -580,10 +625,10 @@ class State:
         mask = session.tag_mask
         lines = [quit_line.to(mask)]
         for channel in shared:
+            join = self._from(client, "JOIN", channel.name)
             if "extended-join" in session.caps:
-                lines.append(self._extended_join(client, channel).to(mask))
-            else:
-                lines.append(self._from(client, "JOIN", channel.name).to(mask))
+                join = self._extended_join(client, channel, join)
+            lines.append(join.to(mask))
             letters = "".join(x for x in PREFIX_LETTERS if x in channel.members[client])
             if letters:
                 nicks = (client.nick,) * len(letters)
@@ -592,3 +637,62 @@ class State:
         if client.away is not None and "away-notify" in session.caps:
             lines.append(self._from(client, "AWAY", client.away).to(mask))
         session.conn.send(b"".join(lines))
+
+    def _redacted(self, e: ev.Redacted, origin: Session | None) -> Outgoing:
+        client = self.clients[fold(e.by)]
+        params = (e.target, e.msgid, e.reason) if e.reason else (e.target, e.msgid)
+        line = encode_parts(client.prefix, "REDACT", params)
+        out = Outgoing(line, e.time, e.redaction, account=client.account)
+        readers: list[Client] = [client]
+        channel = self.channels.get(fold(e.target)) if is_channel(e.target) else None
+        if channel is not None:  # only members who could have the line (docs/privacy.md)
+            readers = [m for m in channel.members if e.public or _there_at(channel, m, e.said)]
+        elif e.peer is not None:
+            readers.append(self.clients[fold(e.peer)])
+        self._notify(out, "draft/message-redaction", readers, origin)  # IRCv3: nobody else
+        return out
+
+    def _channel_renamed(self, e: ev.ChannelRenamed, origin: Session | None) -> Outgoing:
+        channel = self.channels.pop(fold(e.old))
+        old, old_key = channel.name, channel.folded
+        channel.name, channel.folded = e.new, fold(e.new)
+        self.channels[channel.folded] = channel
+        for member in channel.members:
+            del member.channels[old_key]
+            member.channels[channel.folded] = channel
+            if member.account is not None:
+                self.moved.add(member)  # the channels it is brought back into name the new one
+        self.windows[:] = [
+            replace(w, channel=channel.folded) if w.channel == old_key else w for w in self.windows
+        ]
+        out = self._by(e.by, "RENAME", old, e.new, e.reason)
+        # IRCv3 channel-rename: RENAME to those with the capability; the others see
+        # themselves part and join again (not for a change of case only).
+        fallback = old_key != channel.folded
+        for member in channel.members:
+            lines: tuple[Outgoing, Outgoing, Outgoing] | None = None
+            for session in member.sessions:
+                if "draft/channel-rename" in session.caps:
+                    if session is not origin:
+                        session.conn.send(out.to(session.tag_mask))
+                elif fallback:
+                    lines = lines or self._part_join(member, channel, old, e.reason)
+                    joined = lines[2] if "extended-join" in session.caps else lines[1]
+                    session.conn.send(lines[0].to(session.tag_mask) + joined.to(session.tag_mask))
+        return out
+
+    def _part_join(
+        self, member: Client, channel: Channel, old: str, reason: str
+    ) -> tuple[Outgoing, Outgoing, Outgoing]:
+        """A member's PART of the old name, and its JOIN of the new one (plain, extended)."""
+        part = self._from(member, "PART", *((old, reason) if reason else (old,)))
+        join = self._from(member, "JOIN", channel.name)
+        return part, join, self._extended_join(member, channel, join)
+
+
+def _there_at(channel: Channel, member: Client, when: float) -> bool:
+    """`member` (its connection, or its account) was in `channel` when `when` was said."""
+    if channel.joined.get(member, when) < when:
+        return True
+    stay = channel.stays.get(member.account) if member.account is not None else None
+    return stay is not None and stay[0] < when

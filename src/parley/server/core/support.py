@@ -27,7 +27,10 @@ CAPABILITIES: dict[str, str | None] = {
     "cap-notify": None,
     "chghost": None,
     "draft/account-registration": None,  # its value follows the config (CONFIGURED_CAPS)
+    "draft/channel-rename": None,
     "draft/chathistory": None,
+    "draft/event-playback": None,
+    "draft/message-redaction": None,
     "draft/metadata-3": None,  # its value, with the limits (CONFIGURED_CAPS)
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "draft/no-implicit-names": None,

@@ -61,11 +61,14 @@ def line_too_long(line: bytes) -> bool:
     return len(line) > MAX_LINE - 2
 
 
-_STORED = (b"PRIVMSG", b"NOTICE", b"TAGMSG")
+# Commands whose lines history stores (channel events too, for event-playback), or
+# changes (REDACT): their senders wait while the history writer is behind.
+_STORED = (b"PRIVMSG", b"NOTICE", b"TAGMSG", b"JOIN", b"PART", b"KICK", b"TOPIC", b"MODE",
+           b"NICK", b"REDACT")  # fmt: skip
 
 
 def stored_message(line: bytes) -> bool:
-    """Whether a line is a command whose message history stores (tags and prefix skipped)."""
+    """Whether a line is a command whose lines history stores (tags and prefix skipped)."""
     words = line.split(None, 3)
     while words and words[0][:1] in (b"@", b":"):
         words.pop(0)

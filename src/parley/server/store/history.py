@@ -15,6 +15,10 @@ from typing import Protocol
 
 from parley.irc.casemap import fold, is_channel
 
+# Lines every reader of history is shown; the rest (TAGMSG, and channel events such
+# as JOIN and TOPIC) only readers that asked for IRCv3 draft/event-playback.
+MESSAGES = frozenset(("PRIVMSG", "NOTICE"))
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryItem:
@@ -26,8 +30,8 @@ class HistoryItem:
     target: str  # the channel or nick it was sent to, as written
     source: str  # nick!user@host
     account: str | None  # the sender's account
-    command: str  # PRIVMSG, NOTICE or TAGMSG
-    text: str
+    command: str  # PRIVMSG, NOTICE or TAGMSG; or a channel event's (JOIN, PART, TOPIC...)
+    text: str  # a channel event's: its parameters after the command, as a JSON list
     tags: tuple[tuple[str, str], ...] = ()
     recipient_account: str | None = None  # for private messages: the recipient's account
     # For private messages between users without accounts: their connections' identities
@@ -44,6 +48,11 @@ class HistoryItem:
     def sender(self) -> str:
         """The sender's folded nick."""
         return fold(self.source.split("!", 1)[0])
+
+    @property
+    def message(self) -> bool:
+        """A PRIVMSG or NOTICE: shown to every reader, not only to event-playback's."""
+        return self.command in MESSAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,7 @@ class Reader:
     # Channel history: the reader's stays in the channel known to the server but not
     # (yet) saved: (incarnation, from, to). Saved ones (Window) the store adds itself.
     windows: tuple[tuple[str, float, float], ...] = ()
+    events: bool = False  # IRCv3 draft/event-playback: TAGMSG and channel events too
 
     def may_read(self, item: HistoryItem) -> bool:
         if " " not in item.conversation:  # channel history (membership is checked by the caller)
@@ -151,6 +161,16 @@ class HistoryStore(Protocol):
         """Remember accounts' ended stays in channels: what each may read of them later."""
         ...
 
+    def redact(self, conversation: str, msgid: str) -> bool:
+        """Delete a message for good (IRCv3 message-redaction); reads no longer show it.
+        False if it cannot be done now (too many deletions wait for the disk)."""
+        ...
+
+    def rename(self, old: str, new: str, name: str) -> bool:
+        """A channel's lines and stays move from folded `old` to folded `new` (IRCv3
+        channel-rename; `name` as written). False if it cannot be done now."""
+        ...
+
     def forget_account(self, account: str) -> None:
         """A deleted account: its stays go, its private lines lose it, those on their
         way to the disk too (the database did so for the others, schema.py)."""
@@ -179,6 +199,22 @@ class MemoryHistory:
 
     def save_windows(self, windows: list[Window]) -> None:
         self.windows.extend(windows)
+
+    def redact(self, conversation: str, msgid: str) -> bool:
+        self.items = [i for i in self.items if i.msgid != msgid or i.conversation != conversation]
+        return True
+
+    def rename(self, old: str, new: str, name: str) -> bool:
+        self.items = [
+            dataclasses.replace(i, conversation=new, target=name)
+            if i.conversation == old and i.incarnation is not None
+            else i
+            for i in self.items
+        ]
+        self.windows = [
+            dataclasses.replace(w, channel=new) if w.channel == old else w for w in self.windows
+        ]
+        return True
 
     def forget_account(self, account: str) -> None:
         self.windows = [w for w in self.windows if w.account != account]
@@ -219,6 +255,7 @@ class MemoryHistory:
             for i in self.items
             if i.conversation == conversation
             and after < i.time < before
+            and (reader.events or i.message)
             and self._may_read(reader, i)
         ]
         return found[-limit:] if newest else found[:limit]

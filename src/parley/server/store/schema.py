@@ -193,6 +193,17 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM read_markers WHERE account = NEW.account AND target = NEW.target;
     END;
     """,
+    # What is not a message (channel events kept for IRCv3 draft/event-playback:
+    # JOIN, PART, KICK, QUIT, NICK, MODE, TOPIC; and TAGMSG) is shown only to the
+    # clients that ask for it: `kind` 1 marks it, and the index puts it before time,
+    # so that both kinds of a conversation's lines are each a range of it and a
+    # reader of messages only never reads past events to find them.
+    """
+    ALTER TABLE history ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+    UPDATE history SET kind = 1 WHERE command NOT IN ('PRIVMSG', 'NOTICE');
+    DROP INDEX IF EXISTS history_by_visibility;
+    CREATE INDEX IF NOT EXISTS history_by_kind ON history (conversation, public, kind, time);
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from parley.irc.casemap import fold, is_channel
@@ -127,7 +128,19 @@ _SIDES = (
     ("recipient", "coalesce(recipient_account, recipient_uid)"),
 )
 
-_INSERT = f"INSERT INTO history ({_COLUMNS}, sender, recipient) VALUES ({', '.join('?' * 16)})"
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A change to stored lines, made by the writer in order with the writes around it."""
+
+    statements: tuple[tuple[str, tuple[object, ...]], ...]
+    hidden: tuple[str, str] | None = None  # redacted (conversation, msgid): hidden till done
+    moved: str | None = None  # a renamed channel's folded new name: read under both till done
+
+
+_INSERT = (
+    f"INSERT INTO history ({_COLUMNS}, sender, recipient, kind) VALUES ({', '.join('?' * 17)})"
+)
 
 
 class SqliteHistory:
@@ -149,6 +162,12 @@ class SqliteHistory:
         self._uncommitted = MemoryHistory()
         self._lock = threading.Lock()
         self._batch: list[HistoryItem] = []  # appended, not yet taken by the writer
+        # Changes to what is stored, each after the first `n` items of the batch.
+        self._changes: list[tuple[int, Change]] = []
+        self._hidden: set[tuple[str, str]] = set()  # redacted, the deletion not yet committed
+        # Renamed channels, the change not yet committed: new folded -> (the folded names
+        # its lines are under until then, its new name as written).
+        self._moved: dict[str, tuple[tuple[str, ...], str]] = {}
         # Channels found to have no history at all, until something is appended to them:
         # joining a quiet channel (JOIN's replay) then costs no query.
         self._empty: set[str] = set()
@@ -226,22 +245,24 @@ class SqliteHistory:
         queue_max) and tried again after a back-off that doubles up to RETRY_MAX.
         """
         carried: list[HistoryItem] = []  # taken from the queue, not yet stored
+        changes: list[tuple[int, Change]] = []  # ...and the changes among them
         delay = RETRY_FIRST
         while True:
             self._wake.wait()
             self._hurry.wait(WRITE_INTERVAL)
             with self._lock:
+                changes.extend((len(carried) + n, change) for n, change in self._changes)
                 carried.extend(self._batch)
-                self._batch = []
+                self._batch, self._changes = [], []
                 flushes, self._flushes = self._flushes, []
                 stop = self._stopping
                 self._wake.clear()
                 self._hurry.clear()
-            if carried:
-                error = self._store(db, carried)
+            if carried or changes:
+                error = self._store(db, carried, changes)
                 if error is None:
-                    self._stored(len(carried))
-                    carried = []
+                    self._stored(len(carried), changes)
+                    carried, changes = [], []
                     delay = RETRY_FIRST
                 else:
                     self._failed(error)
@@ -252,16 +273,18 @@ class SqliteHistory:
                     log.error("history: %d messages could not be stored: %s", len(carried),
                               self._last_error)  # fmt: skip
                 break
-            if carried:  # back off; a flush or a stop cuts the wait short
+            if carried or changes:  # back off; a flush or a stop cuts the wait short
                 self._hurry.wait(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 self._wake.set()
         db.close()
 
-    def _store(self, db: sqlite3.Connection, items: list[HistoryItem]) -> str | None:
-        """Commit `items` and apply retention; what went wrong, or None."""
+    def _store(
+        self, db: sqlite3.Connection, items: list[HistoryItem], changes: list[tuple[int, Change]]
+    ) -> str | None:
+        """Commit `items` and `changes` and apply retention; what went wrong, or None."""
         try:
-            self._commit(db, items)
+            self._commit(db, items, changes)
         except sqlite3.Error as exc:
             _roll_back(db)
             return f"{type(exc).__name__}: {exc}"
@@ -278,11 +301,16 @@ class SqliteHistory:
             log.warning("history: retention failed: %s", exc)
         return None
 
-    def _stored(self, count: int) -> None:
+    def _stored(self, count: int, changes: list[tuple[int, Change]]) -> None:
         """A write succeeded: those items leave the queue; waiting senders may go on."""
         waiters: list[Callable[[], object]] = []
         with self._lock:
             del self._uncommitted.items[:count]
+            for _, change in changes:
+                if change.hidden is not None:
+                    self._hidden.discard(change.hidden)
+                if change.moved is not None:
+                    self._moved.pop(change.moved, None)
             queued = len(self._uncommitted.items)
             recovered, failures = self._failing, self._failures
             self._failing = False
@@ -328,17 +356,71 @@ class SqliteHistory:
         self._wake.set()
 
     @staticmethod
-    def _commit(db: sqlite3.Connection, batch: Iterable[HistoryItem]) -> None:
+    def _commit(
+        db: sqlite3.Connection, batch: Iterable[HistoryItem], changes: list[tuple[int, Change]]
+    ) -> None:
         rows = [
             (i.msgid, i.time, i.conversation, i.target, i.source, i.account, i.command,
              i.text, json.dumps(i.tags) if i.tags else "[]", i.recipient_account,
              i.sender_uid, i.recipient_uid, i.incarnation, int(i.public), i.sender,
-             fold(i.target))
+             fold(i.target), int(not i.message))
             for i in batch
         ]  # fmt: skip
         db.execute("BEGIN")
-        db.executemany(_INSERT, rows)
+        done = 0
+        for n, change in changes:  # each after the items appended before it
+            db.executemany(_INSERT, rows[done:n])
+            for statement, args in change.statements:
+                db.execute(statement, args)
+            done = n
+        db.executemany(_INSERT, rows[done:])
         db.execute("COMMIT")
+
+    def redact(self, conversation: str, msgid: str) -> bool:
+        """Deleted by the writer, in order with the lines around it; hidden until then."""
+        key = (conversation, msgid)
+        delete = "DELETE FROM history WHERE msgid = ? AND +conversation = ?"
+        change = Change(((delete, (msgid, conversation)),), hidden=key)
+        with self._lock:
+            if len(self._hidden) + len(self._moved) >= self.policy.queue_max:
+                return False  # (only while writes fail: nothing is held without a bound)
+            self._hidden.add(key)
+            self._changes.append((len(self._batch), change))
+        self._empty.discard(conversation)
+        if not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def rename(self, old: str, new: str, name: str) -> bool:
+        """A channel's lines and stays move to its new name (`new` folded, `name` as
+        written), in order with the lines around them; reads find them under it at once."""
+        change = Change(
+            (
+                ("UPDATE history SET conversation = ?, target = ? WHERE conversation = ?"
+                 " AND incarnation IS NOT NULL", (new, name, old)),
+                ("UPDATE channel_members SET channel = ? WHERE channel = ?", (new, old)),
+            ),
+            moved=new,
+        )  # fmt: skip
+        with self._lock:
+            if len(self._hidden) + len(self._moved) >= self.policy.queue_max:
+                return False  # (only while writes fail: nothing is held without a bound)
+            earlier = self._moved.pop(old, ((), ""))[0]  # renamed again before it was written
+            self._moved[new] = ((*earlier, old), name)
+            self._changes.append((len(self._batch), change))
+        self._empty.discard(old)
+        self._empty.discard(new)
+        if not self._wake.is_set():
+            self._wake.set()
+        return True
+
+    def _shown(self, items: list[HistoryItem]) -> list[HistoryItem]:
+        """`items` but those redacted whose deletion is not committed yet."""
+        if not self._hidden:
+            return items
+        with self._lock:  # (the writer changes it)
+            hidden = set(self._hidden)
+        return [i for i in items if (i.conversation, i.msgid) not in hidden]
 
     def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:
         keep = self.policy.max_per_target
@@ -374,6 +456,28 @@ class SqliteHistory:
         newest: bool,
         reader: Reader,
     ) -> list[HistoryItem]:
+        moved = self._moved.get(conversation) if self._moved else None
+        items = self._between(conversation, after, before, limit, newest, reader)
+        if moved is None:
+            return items
+        olds, name = moved  # renamed, not yet written so: its lines are under each name
+        for old in olds:
+            items += [
+                replace(i, conversation=conversation, target=name)
+                for i in self._between(old, after, before, limit, newest, reader)
+                if i.incarnation is not None
+            ]
+        return _kept({i.msgid: i for i in items}.values(), limit, newest)
+
+    def _between(
+        self,
+        conversation: str,
+        after: float,
+        before: float,
+        limit: int,
+        newest: bool,
+        reader: Reader,
+    ) -> list[HistoryItem]:
         if limit <= 0 or conversation in self._empty:
             return []
         # The queue first: an item committed between the two looks is then in
@@ -401,8 +505,8 @@ class SqliteHistory:
             )  # nothing ever said there (a DM's answer depends on who asks)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
-            return _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
-        return items
+            items = _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
+        return self._shown(items)
 
     def _private_items(
         self,
@@ -425,8 +529,9 @@ class SqliteHistory:
                 rows = db.execute(
                     f"SELECT {_COLUMNS} FROM history WHERE conversation = ?"
                     f" AND incarnation IS NULL AND {identity} = ? AND time > ? AND time < ?"
-                    f" AND {side} = ? ORDER BY time {order}, id {order} LIMIT ?",
-                    (conversation, who, after, before, reader.nick, limit),
+                    f" AND {side} = ? AND (? OR kind = 0) ORDER BY time {order}, id {order}"
+                    " LIMIT ?",
+                    (conversation, who, after, before, reader.nick, reader.events, limit),
                 ).fetchall()
                 for item in map(_row, rows):
                     found.setdefault(item.msgid, item)
@@ -447,12 +552,17 @@ class SqliteHistory:
         filtering every line would read all of a busy secret channel for a newcomer.)"""
         db = self._reader
         order = "DESC" if newest else "ASC"
-        rows = db.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
-            f" AND time > ? AND time < ? ORDER BY time {order}, id {order} LIMIT ?",
-            (conversation, after, before, limit),
-        ).fetchall()
-        found = {item.msgid: item for item in map(_row, rows)}
+        kinds = (0, 1) if reader.events else (0,)  # each kind a range of the index
+        found: dict[str, HistoryItem] = {}
+        for kind in kinds:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 1"
+                f" AND kind = ? AND time > ? AND time < ? ORDER BY time {order}, id {order}"
+                " LIMIT ?",
+                (conversation, kind, after, before, limit),
+            ).fetchall()
+            for item in map(_row, rows):
+                found.setdefault(item.msgid, item)
         stays = list(reader.windows)
         if reader.account is not None:
             stays.extend(
@@ -472,23 +582,38 @@ class SqliteHistory:
                 times = sorted(item.time for item in found.values())
                 if (high <= times[-limit]) if newest else (low >= times[limit - 1]):
                     break
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
-                " AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
-                f" ORDER BY time {order}, id {order} LIMIT ?",
-                (conversation, incarnation, low, high, before, limit),
-            ).fetchall()
-            for item in map(_row, rows):
-                found.setdefault(item.msgid, item)
+            for kind in kinds:
+                rows = db.execute(
+                    f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND public = 0"
+                    " AND kind = ? AND incarnation = ? AND time > ? AND time <= ? AND time < ?"
+                    f" ORDER BY time {order}, id {order} LIMIT ?",
+                    (conversation, kind, incarnation, low, high, before, limit),
+                ).fetchall()
+                for item in map(_row, rows):
+                    found.setdefault(item.msgid, item)
         return _kept(found.values(), limit, newest)
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
+        found = self._find(conversation, msgid, reader)
+        moved = self._moved.get(conversation) if found is None and self._moved else None
+        if moved is None:
+            return found
+        for old in moved[0]:  # (renamed, not yet written so)
+            found = self._find(old, msgid, reader)
+            if found is not None and found.incarnation is not None:
+                return replace(found, conversation=conversation, target=moved[1])
+        return None
+
+    def _find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         with self._lock:
+            if (conversation, msgid) in self._hidden:
+                return None
             recent = self._uncommitted.find(conversation, msgid, reader)
         if recent is not None:
             return recent
         row = self._reader.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE conversation = ? AND msgid = ?{_VISIBLE}",
+            # (`+conversation`: looked up by msgid, not through the whole conversation)
+            f"SELECT {_COLUMNS} FROM history WHERE +conversation = ? AND msgid = ?{_VISIBLE}",
             (conversation, msgid, *_visible_args(reader)),
         ).fetchone()
         return _row(row) if row else None
@@ -526,7 +651,7 @@ class SqliteHistory:
         ).fetchall()
         items = [_row(r) for r in rows]
         seen = {i.msgid for i in items}
-        return _kept(items + [i for i in recent if i.msgid not in seen], limit, False)
+        return self._shown(_kept(items + [i for i in recent if i.msgid not in seen], limit, False))
 
     def save_windows(self, windows: list[Window]) -> None:
         rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]

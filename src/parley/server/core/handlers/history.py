@@ -14,6 +14,7 @@ import calendar
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold, is_channel
@@ -33,6 +34,7 @@ from parley.server.core.outgoing import (
     delivery_key,
     with_tags,
 )
+from parley.server.core.playback import event_params
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
 if TYPE_CHECKING:
@@ -191,7 +193,8 @@ def reader_for(ctx: Context, channel: Channel | None) -> Reader:
                 for w in ctx.state.windows
                 if w.account == client.account and w.channel == channel.folded
             )
-    return Reader(client.folded, client.account, client.uid, tuple(windows))
+    events = "draft/event-playback" in ctx.session.caps
+    return Reader(client.folded, client.account, client.uid, tuple(windows), events)
 
 
 def save_windows(server: Server) -> None:
@@ -242,7 +245,7 @@ def replay(ctx: Context, channel_name: str) -> None:
     lines = ctx.server.config.history.replay_lines
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
-    reader = reader_for(ctx, ctx.state.channel(channel_name))
+    reader = replace(reader_for(ctx, ctx.state.channel(channel_name)), events=False)
     items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
     send_past(ctx, items, None)
 
@@ -264,8 +267,8 @@ def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Itera
         yield source + f"BATCH +{ref} chathistory {items[0].target}\r\n".encode()
     multi = ref is not None and bool(delivery_key(session) & MULTILINE)
     for item in items:
-        if item.command == "TAGMSG":
-            continue
+        if not item.message:
+            continue  # (TAGMSG, events: readers without event-playback are shown none)
         target = to or item.target
         if timed:
             tags = {"time": server_time(item.time)}
@@ -303,7 +306,12 @@ def _batch_lines(ctx: Context, target: str, items: list[HistoryItem]) -> Iterato
     for item in items:
         if item.command == "TAGMSG" and not mask & WANTS_TAGS:
             continue
-        params = (item.target,) if item.command == "TAGMSG" else (item.target, item.text)
+        if item.message:
+            params: tuple[str, ...] = (item.target, item.text)
+        elif item.command == "TAGMSG":
+            params = (item.target,)
+        else:  # a channel event (IRCv3 event-playback): the reader asked for them
+            params = event_params(item)
         tags = {"batch": ref, "time": server_time(item.time), "msgid": item.msgid}
         if mask & WANTS_ACCOUNT and item.account:
             tags["account"] = item.account
