@@ -140,7 +140,7 @@ def test_what_one_could_not_read_is_answered_as_unknown(
     for msgid in (secret, elsewhere, "nonexistent123", "x" * 400):
         fail = answer(mallory, f"REDACT #vault {msgid}")
         assert fail.params[:3] == ("REDACT", "UNKNOWN_MSGID", "#vault"), fail
-    assert answer(mallory, b"REDACT #vault \xff\xfezz").params[1] == "UNKNOWN_MSGID"
+    assert answer(mallory, b"REDACT #vault \xff\xfezz").params[1] == "INVALID_UTF8"  # UTF8ONLY
     # The channel's operator, who could read it, gets the real answer.
     assert answer(bob, f"REDACT #vault {secret}").params[1] == "REDACT_FORBIDDEN"
     assert history(bob, "#vault") == ["before mallory came"]
