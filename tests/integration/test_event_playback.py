@@ -156,3 +156,18 @@ def test_events_last_a_restart(tmp_path: Path) -> None:
         assert lines[-1] == ("JOIN", "#tea")  # his own
     finally:
         server.stop()
+
+
+def test_reactions_are_kept_and_typing_notices_are_not(connect: Callable[..., IrcClient]) -> None:
+    """A TAGMSG is kept only for a reaction: `+typing` is of the moment (the typing spec)."""
+    alice = connect("alice", caps=EVENTS)
+    make_channel(alice, "#tea")
+    alice.send("PRIVMSG #tea :cake?")
+    said = alice.expect("PRIVMSG").tags["msgid"]
+    alice.send("@+typing=active TAGMSG #tea")
+    alice.send(f"@+draft/react=\u2764;+draft/reply={said} TAGMSG #tea")
+    alice.send("@+typing=done TAGMSG #tea")
+    alice.send("TAGMSG #tea")  # no tags at all
+    alice.sync()
+    kept = [m for m in batch(alice, "CHATHISTORY LATEST #tea * 100") if m.command == "TAGMSG"]
+    assert [m.tags.get("+draft/react") for m in kept] == ["\u2764"]

@@ -49,6 +49,10 @@ _FOREVER = 1e12
 _HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a step away
 
 
+# TAGMSGs kept in history: those carrying a reaction (as ergo keeps them by default).
+STORED_TAGMSG = frozenset({"+draft/react", "+react"})
+
+
 def record(
     ctx: Context,
     out: Outgoing,
@@ -69,6 +73,8 @@ def record(
     client = ctx.client
     if client.no_history:
         return  # the sender opted out (NickServ SET HISTORY OFF)
+    if (command or ctx.command) == "TAGMSG" and STORED_TAGMSG.isdisjoint(out.client_tags or ()):
+        return  # typing notices and the like are of the moment: only reactions are kept
     item = HistoryItem(
         msgid=out.msgid or "",
         time=out.time,
