@@ -159,7 +159,8 @@ def test_events_last_a_restart(tmp_path: Path) -> None:
 
 
 def test_reactions_are_kept_and_typing_notices_are_not(connect: Callable[..., IrcClient]) -> None:
-    """A TAGMSG is kept only for a reaction: `+typing` is of the moment (the typing spec)."""
+    """A TAGMSG is kept for a reaction or when asked (`+draft/persist`): `+typing` is of
+    the moment."""
     alice = connect("alice", caps=EVENTS)
     make_channel(alice, "#tea")
     alice.send("PRIVMSG #tea :cake?")
@@ -168,6 +169,8 @@ def test_reactions_are_kept_and_typing_notices_are_not(connect: Callable[..., Ir
     alice.send(f"@+draft/react=\u2764;+draft/reply={said} TAGMSG #tea")
     alice.send("@+typing=done TAGMSG #tea")
     alice.send("TAGMSG #tea")  # no tags at all
+    alice.send("@+draft/persist;+game/move=e4 TAGMSG #tea")  # asks to be kept
     alice.sync()
     kept = [m for m in batch(alice, "CHATHISTORY LATEST #tea * 100") if m.command == "TAGMSG"]
-    assert [m.tags.get("+draft/react") for m in kept] == ["\u2764"]
+    assert [m.tags.get("+draft/react") for m in kept] == ["\u2764", None]
+    assert kept[1].tags["+game/move"] == "e4"

@@ -49,8 +49,9 @@ _FOREVER = 1e12
 _HALF_MS = 0.0005  # message times are distinct milliseconds: compare half a step away
 
 
-# TAGMSGs kept in history: those carrying a reaction (as ergo keeps them by default).
-STORED_TAGMSG = frozenset({"+draft/react", "+react"})
+# TAGMSGs kept in history: those carrying a reaction, or whose sender asks for it to
+# be kept (`+draft/persist`, which ergo honours too); typing notices and the like not.
+STORED_TAGMSG = frozenset({"+draft/react", "+react", "+draft/persist", "+persist"})
 
 
 def record(
@@ -74,7 +75,7 @@ def record(
     if client.no_history:
         return  # the sender opted out (NickServ SET HISTORY OFF)
     if (command or ctx.command) == "TAGMSG" and STORED_TAGMSG.isdisjoint(out.client_tags or ()):
-        return  # typing notices and the like are of the moment: only reactions are kept
+        return  # typing notices and the like are of the moment
     item = HistoryItem(
         msgid=out.msgid or "",
         time=out.time,
