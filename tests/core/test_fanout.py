@@ -86,7 +86,7 @@ def test_broadcast_is_encoded_once_for_plain_recipients() -> None:
     _carol, carol_conn = h.user("carol", "#one")
     bob_conn.take()
     h.say(alice, "PRIVMSG #one :hello")
-    assert bob_conn.sent[0] is carol_conn.sent[0]  # DESIGN.md: the same bytes object
+    assert bob_conn.sent[0] is carol_conn.sent[0]  # the same bytes object (docs/architecture.md)
 
 
 def test_names_hides_invisible_users_from_outsiders() -> None:

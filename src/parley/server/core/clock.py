@@ -1,4 +1,4 @@
-"""Time, passed in so tests can pin it (DESIGN.md: time comes through the core's clock)."""
+"""Time, passed in so tests can pin it (docs/architecture.md: every layer testable)."""
 
 from __future__ import annotations
 

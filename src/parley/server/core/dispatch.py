@@ -82,7 +82,7 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
 
 
 def command_failed(ctx: Context, reply: bool = True) -> None:
-    """One command's bug costs only that command (DESIGN.md: reliability): log, count, 400
+    """One command's bug costs only that command (docs/architecture.md): log, count, 400
     (unless `reply` is False: the caller answers in its own words).
 
     Call it from an `except` block: it reports the exception being handled.

@@ -1,6 +1,6 @@
 """A line for many recipients: encoded once, each tagged variant built once on first need.
 
-DESIGN.md's hot path: a broadcast is encoded once and the same bytes object is
+docs/architecture.md, the hot path: a broadcast is encoded once and the same bytes object is
 handed to every recipient. Sessions differ only in which tags they asked for
 (IRCv3 server-time, message-tags); `Session.tag_mask` says which, and each
 distinct mask gets its own bytes, built the first time it is needed.

@@ -119,7 +119,7 @@ class Session:
                 size += len(line)
                 if size >= budget:
                     return b"".join(out)
-        except Exception:  # a bug in one reply ends that reply, not the server (DESIGN.md)
+        except Exception:  # a bug in one reply ends that reply (docs/architecture.md)
             log.exception("a streamed reply failed (session %d)", self.id)
         self.pending = None
         return b"".join(out)

@@ -2,8 +2,8 @@
 
 A session that logged in (SASL, before registering) and asks for the nick of a
 client logged into the same account becomes one more session of that client,
-as DESIGN.md's Client/Session split intends (ergo's multiclient), rather than
-being refused with 433. It is welcomed, then shown each channel the client is
+as the Client/Session split intends (docs/architecture.md; ergo's multiclient),
+rather than being refused with 433. It is welcomed, then shown each channel the client is
 in as a JOIN would show it. From then on channel lines, NICK, PART and the
 rest reach every session of the client (a JOIN made on one shows the others the
 channel's topic and names too: handlers/channels.py); the client quits when its
