@@ -199,3 +199,25 @@ def test_lines_in_a_history_batch_are_marked_past() -> None:
     (new,) = state.receive(Message("PRIVMSG", ("#c", "now"), "bob!b@h"))
     assert isinstance(old, cs.ChatLine) and old.past and old.mention
     assert isinstance(new, cs.ChatLine) and not new.past
+
+
+def test_an_address_goes_with_register_and_the_mailed_code_with_verify() -> None:
+    """A server that mails a code: REGISTER carries the address; VERIFY finishes it."""
+    state = cs.ClientState("vera", password="a-long-password", create_account=True,
+                           email="vera@example.org")  # fmt: skip
+    state.start()
+    state.receive(
+        Message("CAP", ("*", "LS", "draft/account-registration=before-connect,email-required"))
+    )
+    state.receive(Message("CAP", ("*", "ACK", "draft/account-registration")))
+    register = [m for m in state.take_outbox() if m.command == "REGISTER"]
+    assert register == [Message.of("REGISTER", "*", "vera@example.org", "a-long-password")]
+    waiting = state.receive(Message("REGISTER", ("VERIFICATION_REQUIRED", "vera", "mailed")))
+    assert waiting == [cs.VerificationRequired("vera", "mailed")]
+    assert cs.verify_line("vera", " Q7XK2M9PLA \n") == Message.of("VERIFY", "vera", "Q7XK2M9PLA")
+    for junk in ("", "two words", "x" * 65):
+        assert cs.verify_line("vera", junk) is None
+    wrong = state.receive(Message("FAIL", ("VERIFY", "INVALID_CODE", "vera", "wrong code")))
+    assert wrong == [cs.AccountRefused("INVALID_CODE", "wrong code")]
+    done = state.receive(Message("VERIFY", ("SUCCESS", "vera", "made")))
+    assert done == [cs.AccountCreated("vera")]

@@ -3,20 +3,25 @@ fields stay as they were; fixing the field and pressing Connect again works."""
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from tkinter import ttk
 
 import keyring
 from keyring.backend import KeyringBackend
 
-from conftest import attempt
+from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import load_settings
+from parley.server.config import Mail as MailConfig
+from parley.server.config import Registration
 from parley.server.passwords import credentials
 from parley.server.store.bans import Ban
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.smtp_sink import SmtpSink
 
 
 class MemoryKeyring(KeyringBackend):
@@ -261,3 +266,34 @@ def test_taken_nick_with_an_account_still_logs_in_to_that_account(
     server_tab = dialog.window.conversations["*server*"].history
     assert any("logged in to the account erin" in line for line in server_tab)
     ghost.close()
+
+
+def test_an_account_that_needs_the_mailed_code_is_finished_from_the_window(
+    make_server: Callable[..., ThreadServer], open_dialog: Callable[..., ConnectDialog]
+) -> None:
+    """The server mails a code (a real SMTP sink): the window asks for it, VERIFY logs in."""
+    with SmtpSink() as sink:
+        server = make_server(
+            registration=Registration(email_required=True),
+            mail=MailConfig(smtp_host="127.0.0.1", smtp_port=sink.port, timeout=10.0),
+        )
+        dialog = open_dialog(server.port, "mailer", password="mailer-password",
+                             create_account=True, email="not an address")  # fmt: skip
+        dialog.button.invoke()
+        assert "not an e-mail address" in dialog.message.get() and focused(dialog) == "email"
+        dialog.email.set("mailer@example.org")
+        assert attempt(dialog) == ""  # in, as a guest while the code is on its way
+        window = dialog.window
+        assert window is not None
+        pump([window.root], lambda: "verify" in window.dialogs)
+        pump([window.root], lambda: len(sink.messages) == 1)
+        code = re.search(r"VERIFY mailer (\S+)", str(sink.messages[0].get_payload()))
+        assert code is not None
+        body, buttons = window.dialogs["verify"].winfo_children()
+        entry = next(w for w in body.winfo_children() if isinstance(w, ttk.Entry))
+        entry.insert(0, code.group(1))  # as the user pastes it from the mail
+        confirm = next(w for w in buttons.winfo_children() if w.cget("text") == "Confirm")
+        confirm.invoke()
+        server_tab = window.conversations["*server*"].history
+        pump([window.root], lambda: any("logged in to the account mailer" in x for x in server_tab))
+        assert any("Account mailer created" in line for line in server_tab)

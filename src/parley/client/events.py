@@ -56,6 +56,14 @@ class AccountRefused:
 
 
 @dataclass(frozen=True, slots=True)
+class VerificationRequired:
+    """REGISTER waits for the code the server mailed: VERIFY <account> <code> ends it."""
+
+    account: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class LoggedIn:
     account: str
 
@@ -210,6 +218,7 @@ Event = (
     | Banned
     | AccountCreated
     | AccountRefused
+    | VerificationRequired
     | ServerText
     | ChatLine
     | Capabilities

@@ -39,6 +39,7 @@ from parley.client.events import (
     TopicChanged,
     Typing,
     UsersChanged,
+    VerificationRequired,
 )
 from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
 from parley.irc.casemap import fold, is_channel
@@ -75,7 +76,11 @@ __all__ = [
     "TopicChanged",
     "Typing",
     "UsersChanged",
+    "VerificationRequired",
+    "verify_line",
 ]
+
+MAX_CODE = 64  # characters of a verification code a user may paste
 
 # What the client asks for when the server offers it.
 WANTED_CAPS = (
@@ -134,6 +139,14 @@ _ERRORS = frozenset(  # errors the user should see where they are typing
 )
 
 
+def verify_line(account: str, code: str) -> Message | None:
+    """VERIFY with the code the user read in the mail; None for what cannot be a code."""
+    code = code.strip()
+    if not code or " " in code or len(code) > MAX_CODE:
+        return None
+    return Message.of("VERIFY", account, code)
+
+
 class ClientState(Extensions):
     """One connection's protocol state."""
 
@@ -146,6 +159,7 @@ class ClientState(Extensions):
         server_password: str | None = None,
         create_account: bool = False,  # register the nick as an account with `password`
         account: str | None = None,  # the account to log into, when it is not the nick
+        email: str | None = None,  # given with REGISTER, for servers that mail a code
     ) -> None:
         self.nick = nick
         self.user = user or nick
@@ -154,6 +168,7 @@ class ClientState(Extensions):
         self.server_password = server_password
         self.create_account = create_account and password is not None
         self.login_name = account or nick
+        self.email = email or None
         self.phase = Phase.NEGOTIATING
         self.caps: set[str] = set()
         self.account: str | None = None
@@ -274,8 +289,8 @@ class ClientState(Extensions):
         return []
 
     def _register_line(self) -> Message:
-        """IRCv3 account-registration: the current nick as the account, no email."""
-        return Message.of("REGISTER", "*", "*", self.password or "")
+        """IRCv3 account-registration: the current nick as the account, the address if any."""
+        return Message.of("REGISTER", "*", self.email or "*", self.password or "")
 
     def _on_register(self, msg: Message) -> list[Event]:
         """REGISTER SUCCESS (logged in already, by 900) or VERIFICATION_REQUIRED."""
@@ -285,7 +300,10 @@ class ClientState(Extensions):
         self._end_account_step()
         if sub == "SUCCESS":
             return [AccountCreated(account)]
-        return [AccountRefused(sub, msg.params[-1] if msg.params else sub)]
+        text = msg.params[-1] if msg.params else sub
+        if sub == "VERIFICATION_REQUIRED":
+            return [VerificationRequired(account, text)]
+        return [AccountRefused(sub, text)]
 
     def _on_fail(self, msg: Message) -> list[Event]:
         """IRCv3 standard replies: FAIL <command> <code> [context...] :text."""
@@ -295,6 +313,8 @@ class ClientState(Extensions):
         if command == "REGISTER":
             self.create_account = False
             self._end_account_step()
+            return [AccountRefused(code, text)]
+        if command == "VERIFY":
             return [AccountRefused(code, text)]
         if command in _SAID_WHERE_TYPED:  # a deletion, paste or reaction refused: say so there
             return [ErrorReply(text)]
@@ -519,6 +539,7 @@ _HANDLERS = {
     "CAP": ClientState._on_cap,
     "AUTHENTICATE": ClientState._on_authenticate,
     "REGISTER": ClientState._on_register,
+    "VERIFY": ClientState._on_register,  # VERIFY SUCCESS <account> :text, as REGISTER's
     "FAIL": ClientState._on_fail,
     "BATCH": ClientState._on_batch,
     "JOIN": ClientState._on_join,

@@ -82,6 +82,9 @@ def account_problem(event: cs.AccountRefused, nick: str) -> tuple[str, str | Non
     return f"The account was not created: {event.text}", None
 
 
+MAX_EMAIL = 254  # characters of an e-mail address (RFC 5321)
+
+
 @dataclass
 class Login:
     """Who this is, for each (re)connection: the Connection calls `new_state`."""
@@ -91,11 +94,12 @@ class Login:
     server_password: str | None
     create_account: bool
     account: str | None = None  # log into this account when the nick differs
+    email: str | None = None  # given with REGISTER, where the server mails a code
 
     def new_state(self) -> cs.ClientState:
         return cs.ClientState(
             self.nick, password=self.password, server_password=self.server_password,
-            create_account=self.create_account, account=self.account,
+            create_account=self.create_account, account=self.account, email=self.email,
         )  # fmt: skip
 
 
@@ -108,7 +112,7 @@ class ConnectDialog:
         self.connection: Connection | None = None
         self.login: Login | None = None
         self.kept: list[cs.Event | ConnectionEvent] = []  # replayed into the window
-        self.registered = self.logged_in = False
+        self.registered = self.logged_in = self.verifying = False
         self.closed_reason: str | None = None  # the server's ERROR text, if it sent one
         self.renamed: tuple[str, str] | None = None  # (suggested nick, the account's name)
         self.dialogs: dict[str, tk.Toplevel] = {}
@@ -124,6 +128,7 @@ class ConnectDialog:
             root, stored_secret(account_key(settings.host, settings.nick)) or ""
         )
         self.create_account = tk.BooleanVar(root, False)
+        self.email = tk.StringVar(root, "")
         self.dark = tk.BooleanVar(root, settings.theme == "dark")
         self.message = tk.StringVar(root, "")
         style_ttk(root, PALETTES[settings.theme])
@@ -166,15 +171,18 @@ class ConnectDialog:
             f, text="Create an account with this nickname", variable=self.create_account
         )
         self.create_box.grid(row=9, column=1, sticky="w", pady=(4, 0))
+        self.fields["email"] = ttk.Entry(f, textvariable=self.email)
+        self._row(10, "E-mail", self.fields["email"],
+                  "Only to create an account on a server that mails you a code.")  # fmt: skip
         self.message_label = ttk.Label(f, textvariable=self.message, wraplength=580,
                                        justify="left")  # fmt: skip
-        self.message_label.grid(row=10, column=0, columnspan=2, sticky="w", pady=(14, 6))
+        self.message_label.grid(row=12, column=0, columnspan=2, sticky="w", pady=(14, 6))
         self.dark_box = ttk.Checkbutton(
             f, text="Dark theme", variable=self.dark, command=self._theme_toggled
         )
-        self.dark_box.grid(row=11, column=0, sticky="w")
+        self.dark_box.grid(row=13, column=0, sticky="w")
         self.button = ttk.Button(f, text="Connect", command=self.connect, style="Accent.TButton")
-        self.button.grid(row=11, column=1, sticky="e")
+        self.button.grid(row=13, column=1, sticky="e")
         self.fields["nick" if self.settings.nick == "" else "password"].focus_set()
 
     def _row(self, row: int, label: str, widget: ttk.Widget, hint: str = "") -> None:
@@ -216,6 +224,9 @@ class ConnectDialog:
                 f"{MIN_ACCOUNT_PASSWORD} characters.",
                 "password",
             )
+        email = self.email.get().strip()
+        if email and (" " in email or email.count("@") != 1 or len(email) > MAX_EMAIL):
+            return f"“{email[:40]}” is not an e-mail address (like you@example.org).", "email"
         return None
 
     def show(self, text: str, error: bool = True, field: str | None = None) -> None:
@@ -252,8 +263,10 @@ class ConnectDialog:
         nick, password = settings.nick, self.password.get() or None
         account = self.renamed[1] if self.renamed and self.renamed[0] == nick else None
         self.login = Login(nick, password, self.server_password.get() or None,
-                           self.create_account.get(), account)  # fmt: skip
+                           self.create_account.get(), account,
+                           self.email.get().strip() or None)  # fmt: skip
         self.kept, self.registered, self.logged_in, self.closed_reason = [], False, False, None
+        self.verifying = False
         self.connection = Connection(
             settings.host, settings.port, settings.tls, self.login.new_state,
             PinStore(self.folder / "pins.json"), retry_first=False,
@@ -289,13 +302,16 @@ class ConnectDialog:
             self.logged_in = True
         elif isinstance(event, cs.AccountCreated):
             login.create_account = False  # from now on, reconnections log in
+        elif isinstance(event, cs.VerificationRequired):
+            self.verifying = True  # the window asks for the mailed code
+            login.create_account = False  # once the code is in, reconnections log in
         elif isinstance(event, cs.Registered):
             self.registered = True
         elif isinstance(event, cs.Closed):
             self.closed_reason = event.reason
         elif isinstance(event, CertificateChanged):
             self._certificate_changed(event)
-        if self.registered and (self.logged_in or login.password is None):
+        if self.registered and (self.logged_in or login.password is None or self.verifying):
             self._open_window()
         elif self.registered and not login.create_account:
             self._end_attempt(f"The server did not log you in to the account {login.nick}.",

@@ -121,3 +121,27 @@ def ask_nick(
         return True
 
     dialog.button("Use this nickname", use, default=True)
+
+
+def ask_code(
+    root: tk.Misc, open_dialogs: dict[str, tk.Toplevel], account: str, text: str,
+    send: Callable[[str], bool],
+) -> None:  # fmt: skip
+    """The server mailed a code to finish making `account`: ask for it, say what it said."""
+    dialog = Dialog(root, open_dialogs, "verify", "Confirm your e-mail address")
+    dialog.text(text or f"A code was mailed to you to finish making the account {account}.")
+    value = tk.StringVar(dialog.top, "")
+    entry = ttk.Entry(dialog.body, textvariable=value, width=30)
+    entry.pack(anchor="w", fill="x")
+    entry.focus_set()
+    problem = ttk.Label(dialog.body, style="Error.TLabel")
+    problem.pack(anchor="w", pady=(6, 0))
+
+    def use() -> bool:
+        if not send(value.get()):
+            problem.configure(text="Paste the code from the mail, without spaces.")
+            return False  # stays open, with what was typed
+        return True
+
+    dialog.button("Confirm", use, default=True)
+    dialog.button("Later", lambda: True)

@@ -38,6 +38,7 @@ VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now
 SERVER_TAB = "*server*"
 ACCOUNT_EVENTS = (
     cs.NickRefused, cs.LoggedIn, cs.AccountCreated, cs.LoginFailed, cs.PasswordRefused,
+    cs.VerificationRequired,
     cs.Banned, cs.AccountRefused,
 )  # fmt: skip
 
@@ -380,6 +381,15 @@ class ChatWindow(MessageFeatures):
             self._server(f"The server refused you: {event.text}", error=True)
         elif isinstance(event, cs.AccountRefused):
             self._server(f"The account was not created: {event.text}", error=True)
+        elif isinstance(event, cs.VerificationRequired):
+            self._server(event.text)
+            dialogs.ask_code(self.root, self.dialogs, event.account, event.text,
+                             lambda code: self._verify(event.account, code))  # fmt: skip
+
+    def _verify(self, account: str, code: str) -> bool:
+        """Send VERIFY with the code typed; False for what cannot be a code."""
+        line = cs.verify_line(account, code)
+        return line is not None and self.connection.send(line)
 
     def _membership(self, event: cs.Membership) -> None:
         if event.kind in ("part", "kick", "quit", "nick"):
