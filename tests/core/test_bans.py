@@ -25,4 +25,4 @@ def test_bans_refuse_until_they_expire_then_are_forgotten() -> None:
     assert commands_of(register(h, "198.51.100.7", "dee").take()) == ["465"]
     h.clock.advance(60)
     assert commands_of(register(h, "198.51.100.7", "dee").take())[0] == "001"
-    assert server.bans == {} and server.ban_store.all() == []
+    assert len(server.bans) == 0 and server.bans.store.all() == []
