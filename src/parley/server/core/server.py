@@ -36,7 +36,7 @@ from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
-from parley.server.core.stores import BanStore
+from parley.server.core.stores import BanStore, MetadataStore, ReadMarkerStore, VhostStore
 from parley.server.core.throttle import Throttle
 from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
@@ -52,9 +52,9 @@ from parley.server.core.worker import (
 from parley.server.store.accounts import AccountStore, MemoryAccountStore
 from parley.server.store.bans import MemoryBanStore
 from parley.server.store.history import HistoryStore, MemoryHistory
-from parley.server.store.markers import MemoryReadMarkers, ReadMarkerStore
-from parley.server.store.metadata import MemoryMetadataStore, MetadataStore
-from parley.server.store.vhosts import MemoryVhostStore, VhostStore
+from parley.server.store.markers import MemoryReadMarkers
+from parley.server.store.metadata import MemoryMetadataStore
+from parley.server.store.vhosts import MemoryVhostStore
 
 log = logging.getLogger("parley.core")
 

@@ -38,3 +38,42 @@ class BanStore(Protocol):
     def add(self, ban: Ban) -> None: ...
 
     def remove(self, mask: str) -> bool: ...
+
+
+# A change to save: (account, target) -> the new marker, or None for one dropped.
+Changes = dict[tuple[str, str], "int | None"]
+
+
+class ReadMarkerStore(Protocol):
+    """What the server needs of read-marker storage."""
+
+    def markers(self, account: str) -> dict[str, int]:
+        """Every marker of `account` (folded), by folded target."""
+        ...
+
+    def save_markers(self, changes: Changes) -> None:
+        """Apply `changes` in one write; a marker never moves back. StoreError if it fails."""
+        ...
+
+    def forget_markers(self, account: str) -> None:
+        """The account was deleted: its markers go."""
+        ...
+
+
+class MetadataStore(Protocol):
+    """What the server needs of stored metadata."""
+
+    def load(self, account: str) -> dict[str, str]:
+        """The account's keys and values (empty for an account with none)."""
+        ...
+
+    def save(self, account: str, changes: dict[str, str | None]) -> None:
+        """Set keys (None deletes one), in one transaction; StoreError if it failed."""
+        ...
+
+
+class VhostStore(Protocol):
+    def get(self, account: str) -> str | None: ...
+
+    def set(self, account: str, host: str | None) -> None:
+        """Keep `host` for `account`; None forgets it."""
