@@ -36,7 +36,14 @@ from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
-from parley.server.core.stores import BanStore, MetadataStore, ReadMarkerStore, VhostStore
+from parley.server.core.stores import (
+    AccountStore,
+    BanStore,
+    HistoryStore,
+    MetadataStore,
+    ReadMarkerStore,
+    VhostStore,
+)
 from parley.server.core.throttle import Throttle
 from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
@@ -49,9 +56,9 @@ from parley.server.core.worker import (
     Worker,
     guarded,
 )
-from parley.server.store.accounts import AccountStore, MemoryAccountStore
+from parley.server.store.accounts import MemoryAccountStore
 from parley.server.store.bans import MemoryBanStore
-from parley.server.store.history import HistoryStore, MemoryHistory
+from parley.server.store.history import MemoryHistory
 from parley.server.store.markers import MemoryReadMarkers
 from parley.server.store.metadata import MemoryMetadataStore
 from parley.server.store.vhosts import MemoryVhostStore
