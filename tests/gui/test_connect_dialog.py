@@ -161,7 +161,7 @@ def test_banned_user_is_told_why(
 ) -> None:
     assert server.process is not None
     ban = Ban("*!*@127.0.0.1", "flooding the lobby", "admin", 0.0, None)
-    server.call(server.process.core.add_ban, ban)
+    server.call(server.process.core.bans.add, ban)
     message = attempt(open_dialog(server.port, "unwelcome"))
     assert message.startswith("The server refused you:") and "flooding the lobby" in message
 

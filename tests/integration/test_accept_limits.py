@@ -215,7 +215,7 @@ def test_a_dlined_address_is_refused_before_its_tls_handshake(
 ) -> None:
     server = make_server(tls=True, limits={"handshake_timeout": 60.0})
     ban = Ban(ATTACKERS[0], "abuse", "oper", time.time(), None)
-    server.call(lambda hub: hub.core.add_ban(ban), hub_of(server))
+    server.call(lambda hub: hub.core.bans.add(ban), hub_of(server))
     sockets.extend(silent(server.tls_port, ATTACKERS[0], 10))
     wait_until(lambda: count_hung_up(sockets) == 10, what="D-line refusals")
     assert server.call(

@@ -12,8 +12,6 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 import parley
-from parley.server.core.bans import is_address_ban
-from parley.server.core.operations import active_bans
 from parley.server.core.session import Phase
 from parley.server.store.history import WriterStatus
 
@@ -185,8 +183,8 @@ def channels(process: Process) -> tuple[ChannelRow, ...]:
 
 def bans(process: Process) -> tuple[BanRow, ...]:
     return tuple(
-        BanRow(b.mask, is_address_ban(b), b.reason, b.set_by, b.set_at, b.expires)
-        for b in active_bans(process.core)
+        BanRow(b.mask, b.on_address, b.reason, b.set_by, b.set_at, b.expires)
+        for b in process.core.bans.active()
     )
 
 

@@ -1,21 +1,27 @@
 """Server bans: K-lines on `nick!user@host` masks and D-lines on addresses.
 
 A K-line is matched when a connection registers (its nick and user are known
-only then); a D-line, as in ircd-hybrid and solanum, names an IP address or a
-network and refuses the connection as soon as it is made. Both are kept in the
-same store; a D-line's mask is an address or network, so it has no `@`.
+only then) and when it changes nick; a D-line, as in ircd-hybrid and solanum,
+names an IP address or a network and refuses the connection as soon as it is
+made. `Bans` owns them all: the table in force, its store, parsing, matching
+and expiry; operations.py turns its answers into operators' actions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from parley.irc.casemap import fold
 from parley.irc.masks import mask_matches, normalize_mask
 from parley.irc.numerics import ERR_YOUREBANNEDCREEP
+from parley.server.core.clock import Clock
 from parley.server.core.context import Context
-from parley.server.store.bans import Ban
+from parley.server.core.stores import Ban, BanStore
+from parley.server.store.schema import StoreError
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -23,14 +29,89 @@ if TYPE_CHECKING:
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_MASK = 200  # characters in a ban mask
+MAX_BAN_MINUTES = 366 * 24 * 60  # a year; longer is "until removed" (0)
 # The widest networks a D-line may name (ircd-hybrid's dline_min_cidr defaults).
 MIN_PREFIX = {4: 16, 6: 48}
 _FORBIDDEN = set(" ,\x00\r\n\x07")
 
 
-def is_address_ban(ban: Ban) -> bool:
-    """A D-line (an address or network) rather than a K-line (a hostmask)."""
-    return "@" not in ban.mask
+class Bans:
+    """The K-lines and D-lines in force, kept in their store; expired ones go as met."""
+
+    __slots__ = ("_clock", "_table", "store")
+
+    def __init__(self, store: BanStore, clock: Clock) -> None:
+        self.store = store
+        self._clock = clock
+        self._table: dict[str, Ban] = {fold(b.mask): b for b in store.all()}
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def new(self, mask: str, minutes: int, reason: str, by: str, address: bool = False) -> Ban:
+        """A checked ban: a D-line if `address`, else a K-line; ValueError says what is wrong."""
+        if not 0 <= minutes <= MAX_BAN_MINUTES:
+            raise ValueError(f"A ban lasts 0 (until removed) to {MAX_BAN_MINUTES} minutes")
+        checked = parse_address(mask) if address else parse_mask(mask)
+        now = self._clock.now()
+        return Ban(checked, reason or "Banned", by, now, now + minutes * 60 if minutes else None)
+
+    def add(self, ban: Ban) -> None:
+        """In force at once, then saved (StoreError if not: it holds until a restart)."""
+        self._table[fold(ban.mask)] = ban
+        self.store.add(ban)
+
+    def remove(self, mask: str) -> bool:
+        """Lift a ban by its stored mask; whether there was one (in force, or only on disk)."""
+        in_force = self._table.pop(fold(mask), None) is not None
+        stored = self.store.remove(mask)  # (a ban not saved for a full disk is not there)
+        return in_force or stored
+
+    def active(self) -> list[Ban]:
+        """The bans in force, oldest first."""
+        now = self._clock.now()
+        return sorted((b for b in self._table.values() if b.active(now)), key=lambda b: b.set_at)
+
+    def on_address(self, host: str) -> Ban | None:
+        """The D-line that the peer address `host` falls under, if any."""
+        return self._in_force(lambda ban: ban.on_address and in_network(ban.mask, host))
+
+    def on_hostmask(self, *prefixes: str) -> Ban | None:
+        """The K-line that any of the `nick!user@host` prefixes falls under, if any."""
+        return self._in_force(
+            lambda ban: not ban.on_address and any(mask_matches(ban.mask, p) for p in prefixes)
+        )
+
+    def hits(self, ban: Ban, session: Session) -> bool:
+        """Whether `ban` falls on a session now: its address, or its user's shown or real host."""
+        if ban.on_address:
+            return in_network(ban.mask, session.conn.host)
+        client = session.client
+        return client is not None and (
+            mask_matches(ban.mask, client.prefix) or mask_matches(ban.mask, client.real_prefix)
+        )
+
+    def _in_force(self, matches: Callable[[Ban], bool]) -> Ban | None:
+        """The first ban still in force that `matches`; expired ones go on the way."""
+        if not self._table:
+            return None
+        now = self._clock.now()
+        for ban in list(self._table.values()):
+            if not ban.active(now):
+                with contextlib.suppress(StoreError):  # gone from memory; again at a restart
+                    self.remove(ban.mask)
+            elif matches(ban):
+                return ban
+        return None
+
+
+def stored_key(mask: str, address: bool) -> str:
+    """The form a ban named by an operator is stored under (UNKLINE, UNDLINE)."""
+    key = mask.strip() if address else normalize_mask(mask.strip())
+    if address:
+        with contextlib.suppress(ValueError):  # stored in the form parse_address gives
+            key = parse_address(key)
+    return key
 
 
 def parse_mask(text: str) -> str:
@@ -86,21 +167,9 @@ def in_network(mask: str, host: str) -> bool:
         return False
 
 
-def address_ban(server: Server, host: str) -> Ban | None:
-    """The D-line that the peer address `host` falls under, if any."""
-    return server.ban_in_force(lambda ban: is_address_ban(ban) and in_network(ban.mask, host))
-
-
-def hostmask_ban(server: Server, prefix: str) -> Ban | None:
-    """The K-line that `nick!user@host` falls under, if any."""
-    return server.ban_in_force(
-        lambda ban: not is_address_ban(ban) and mask_matches(ban.mask, prefix)
-    )
-
-
 def refuse_if_banned(server: Server, session: Session) -> None:
     """A new connection from a D-lined address gets 465 and is closed at once."""
-    ban = address_ban(server, session.conn.host)
+    ban = server.bans.on_address(session.conn.host)
     if ban is None:
         return
     ctx = Context(server, session, "*")

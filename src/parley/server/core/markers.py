@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
-from parley.server.store.markers import Changes, ReadMarkerStore
+from parley.server.core.stores import Changes, ReadMarkerStore
 from parley.server.store.schema import StoreError
 
 if TYPE_CHECKING:

@@ -9,12 +9,11 @@ server's name for the console.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
-from parley.irc.masks import mask_matches, normalize_mask
+from parley.irc.masks import mask_matches
 from parley.irc.numerics import (
     ERR_CANTKILLSERVER,
     ERR_NOSUCHCHANNEL,
@@ -25,9 +24,9 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
-from parley.server.core.bans import in_network, is_address_ban, parse_address, parse_mask
+from parley.server.core.bans import stored_key
 from parley.server.core.outgoing import Outgoing
-from parley.server.store.bans import Ban
+from parley.server.core.stores import Ban
 from parley.server.store.schema import StoreError
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parley.core")
 
-MAX_BAN_MINUTES = 366 * 24 * 60  # a year; longer is "until removed" (0)
 MAX_ANNOUNCEMENT = 400  # characters: what fits one IRC line
 MAX_MOTD = 8000  # characters of a MOTD set at run time
 
@@ -94,16 +92,8 @@ def new_ban(
     server: Server, mask: str, minutes: int, reason: str, by: str, address: bool = False
 ) -> Ban:
     """A checked ban: a D-line on an address or network if `address`, else a K-line."""
-    if not 0 <= minutes <= MAX_BAN_MINUTES:
-        raise Refusal(f"A ban lasts 0 (until removed) to {MAX_BAN_MINUTES} minutes")
-    checked = _checked_mask(mask, address)
-    now = server.clock.now()
-    return Ban(checked, reason or "Banned", by, now, now + minutes * 60 if minutes else None)
-
-
-def _checked_mask(mask: str, address: bool) -> str:
     try:
-        return parse_address(mask) if address else parse_mask(mask)
+        return server.bans.new(mask, minutes, reason, by, address)
     except ValueError as exc:
         raise Refusal(str(exc)) from None
 
@@ -119,7 +109,7 @@ def add_ban(server: Server, ban: Ban) -> int:
     Raises Unsaved, after all that, if the ban could not be written to the disk."""
     unsaved = None
     try:
-        server.add_ban(ban)  # in force in memory first: stopping the abuse comes first
+        server.bans.add(ban)  # in force in memory first: stopping the abuse comes first
     except StoreError as exc:
         log.error("%s", exc)
         unsaved = f"The ban on {ban.mask} holds until the server restarts: {exc}"
@@ -129,14 +119,7 @@ def add_ban(server: Server, ban: Ban) -> int:
     quit_reason = f"Banned ({ban.reason})"
     dropped = 0
     for session in list(server.state.sessions.values()):
-        client = session.client
-        if is_address_ban(ban):
-            hit = in_network(ban.mask, session.conn.host)
-        else:
-            hit = client is not None and (
-                mask_matches(ban.mask, client.prefix) or mask_matches(ban.mask, client.real_prefix)
-            )
-        if hit:
+        if server.bans.hits(ban, session):
             dropped += 1
             server.end_session(session, quit_reason, quit_reason)
     if unsaved is not None:
@@ -146,12 +129,9 @@ def add_ban(server: Server, ban: Ban) -> int:
 
 def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str:
     """Lift a ban; returns the mask as it was stored. Refusal if there was none."""
-    key = mask.strip() if address else normalize_mask(mask.strip())
-    if address:
-        with contextlib.suppress(ValueError):  # stored in the form parse_address gives
-            key = parse_address(key)
+    key = stored_key(mask, address)
     try:
-        removed = server.remove_ban(key)
+        removed = server.bans.remove(key)
     except StoreError as exc:
         log.error("%s", exc)
         raise Unsaved(f"The ban on {key} is lifted until the server restarts: {exc}") from None
@@ -160,12 +140,6 @@ def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str
     log.info("%s removed the ban on %s", by, key)
     server.tell(obs.Unbanned(key, by))
     return key
-
-
-def active_bans(server: Server) -> list[Ban]:
-    """The bans in force, oldest first."""
-    now = server.clock.now()
-    return sorted((b for b in server.bans.values() if b.active(now)), key=lambda b: b.set_at)
 
 
 def announce(server: Server, mask: str, text: str, by: str, command: str = "NOTICE") -> Outgoing:

@@ -7,20 +7,18 @@ through the Control it was given. Nothing here does I/O.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 from collections.abc import Callable
 from functools import partial
 from typing import Protocol
 
-from parley.irc.casemap import fold
 from parley.irc.message import ProtocolError, parse
 from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
-from parley.server.core.bans import refuse_if_banned
+from parley.server.core.bans import Bans, refuse_if_banned
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
@@ -38,6 +36,14 @@ from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
 from parley.server.core.state import State
 from parley.server.core.stats import Stats
+from parley.server.core.stores import (
+    AccountStore,
+    BanStore,
+    HistoryStore,
+    MetadataStore,
+    ReadMarkerStore,
+    VhostStore,
+)
 from parley.server.core.throttle import Throttle
 from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
@@ -50,13 +56,12 @@ from parley.server.core.worker import (
     Worker,
     guarded,
 )
-from parley.server.store.accounts import AccountStore, MemoryAccountStore
-from parley.server.store.bans import Ban, BanStore, MemoryBanStore
-from parley.server.store.history import HistoryStore, MemoryHistory
-from parley.server.store.markers import MemoryReadMarkers, ReadMarkerStore
-from parley.server.store.metadata import MemoryMetadataStore, MetadataStore
-from parley.server.store.schema import StoreError
-from parley.server.store.vhosts import MemoryVhostStore, VhostStore
+from parley.server.store.accounts import MemoryAccountStore
+from parley.server.store.bans import MemoryBanStore
+from parley.server.store.history import MemoryHistory
+from parley.server.store.markers import MemoryReadMarkers
+from parley.server.store.metadata import MemoryMetadataStore
+from parley.server.store.vhosts import MemoryVhostStore
 
 log = logging.getLogger("parley.core")
 
@@ -121,9 +126,8 @@ class Server:
         self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
         self.history: HistoryStore = history if history is not None else MemoryHistory()
-        self.ban_store: BanStore = bans if bans is not None else MemoryBanStore()
         self.metadata: MetadataStore = metadata if metadata is not None else MemoryMetadataStore()
-        self.bans: dict[str, Ban] = {fold(b.mask): b for b in self.ban_store.all()}
+        self.bans = Bans(bans if bans is not None else MemoryBanStore(), self.clock)
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
         self._last_message_time = 0.0
@@ -146,27 +150,6 @@ class Server:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
         self._msgid_count += 1
         return f"{self._msgid_prefix}{self._msgid_count:x}"
-
-    def ban_in_force(self, matches: Callable[[Ban], bool]) -> Ban | None:
-        """The first ban still in force that `matches`; expired ones go on the way."""
-        now = self.clock.now()
-        for ban in list(self.bans.values()):
-            if not ban.active(now):
-                with contextlib.suppress(StoreError):  # gone from memory; again at a restart
-                    self.remove_ban(ban.mask)
-            elif matches(ban):
-                return ban
-        return None
-
-    def add_ban(self, ban: Ban) -> None:
-        self.bans[fold(ban.mask)] = ban
-        self.ban_store.add(ban)
-
-    def remove_ban(self, mask: str) -> bool:
-        """Lift a ban; whether there was one (in force, or only on the disk)."""
-        in_force = self.bans.pop(fold(mask), None) is not None
-        stored = self.ban_store.remove(mask)  # (a ban not saved for a full disk is not there)
-        return in_force or stored
 
     def tell(self, happening: object) -> None:
         """Pass what operators may want to see (observed.py) to each observer."""
@@ -205,8 +188,7 @@ class Server:
         self.state.unregistered += 1
         if self.state.observers:  # (nothing is made for no one)
             self.tell(obs.Connected(conn.host, conn.tls))
-        if self.bans:
-            refuse_if_banned(self, session)  # D-lines refuse before registration
+        refuse_if_banned(self, session)  # D-lines refuse before registration
         return session
 
     def receive(self, session: Session, line: bytes) -> None:

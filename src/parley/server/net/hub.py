@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Sequence
 
 from parley.server.config import Address, Config
-from parley.server.core.bans import address_ban
 from parley.server.core.server import Server
 from parley.server.net.admission import Admission, Trimmer
 from parley.server.net.connection import CLOSE_GRACE, ClientConnection
@@ -107,7 +106,7 @@ class Hub:
 
     def banned(self, address: str) -> bool:
         """Whether a D-line refuses `address` (checked before a TLS handshake)."""
-        return bool(self.core.bans) and address_ban(self.core, address) is not None
+        return self.core.bans.on_address(address) is not None
 
     def start_tls(
         self, conn: ClientConnection, transport: asyncio.Transport, context: ssl.SSLContext

@@ -22,9 +22,9 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.core.stores import AccountStore
 from parley.server.store.schema import DB_NAME, StoreError, connect, writing
 
 __all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
@@ -62,36 +62,6 @@ class Deletion:
 
 class AccountExists(Exception):
     """An account of that name (case-insensitively) is already registered."""
-
-
-class AccountStore(Protocol):
-    """What the server needs of account storage."""
-
-    def get(self, name: str) -> Account | None: ...
-
-    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account: ...
-
-    def delete(self, name: str) -> bool:
-        """Delete an account and what it leaves behind: presence, stays in channels, and
-        its side of stored messages (docs/privacy.md)."""
-        ...
-
-    def deletions(self, after: int) -> list[Deletion]:
-        """Accounts deleted since deletion `after` (by anyone: the running server logs
-        their sessions out)."""
-        ...
-
-    def set_password(self, name: str, password_hash: str, scram: str | None = None) -> bool: ...
-
-    def names(self) -> list[str]: ...
-
-    def set_history_opt_out(self, name: str, opt_out: bool) -> bool: ...
-
-    def presence(self, name: str) -> Presence | None: ...
-
-    def save_presence(self, states: dict[str, Presence]) -> None:
-        """Remember several accounts' presence in one write."""
-        ...
 
 
 class MemoryAccountStore:

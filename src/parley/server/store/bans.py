@@ -1,33 +1,14 @@
-"""Server bans (K-lines): masks refused at registration, kept in the data dir until they expire."""
+"""Server bans (K-lines and D-lines) kept in the data dir: the core's BanStore (core/stores.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.core.stores import Ban
 from parley.server.store.schema import connect, writing
 
-
-@dataclass(frozen=True, slots=True)
-class Ban:
-    mask: str  # nick!user@host glob
-    reason: str
-    set_by: str
-    set_at: float
-    expires: float | None  # None: until removed
-
-    def active(self, now: float) -> bool:
-        return self.expires is None or now < self.expires
-
-
-class BanStore(Protocol):
-    def all(self) -> list[Ban]: ...
-
-    def add(self, ban: Ban) -> None: ...
-
-    def remove(self, mask: str) -> bool: ...
+__all__ = ["Ban", "MemoryBanStore", "SqliteBanStore"]
 
 
 class MemoryBanStore:

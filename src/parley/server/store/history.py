@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from parley.irc.casemap import fold, is_channel
+from parley.server.core.stores import HistoryStore as HistoryStore  # (its old home)
 
 # Lines every reader of history is shown; the rest (TAGMSG, and channel events such
 # as JOIN and TOPIC) only readers that asked for IRCv3 draft/event-playback.
@@ -125,66 +125,6 @@ def conversation_key(sender: str, target: str) -> str:
         return fold(target)
     a, b = sorted((fold(sender), fold(target)))
     return f"{a} {b}"
-
-
-class HistoryStore(Protocol):
-    """What the server needs of history storage."""
-
-    def append(self, item: HistoryItem) -> None: ...
-
-    def between(
-        self,
-        conversation: str,
-        after: float,
-        before: float,
-        limit: int,
-        newest: bool,
-        reader: Reader,
-    ) -> list[HistoryItem]:
-        """Items with after < time < before, the `limit` oldest (or newest), oldest first."""
-        ...
-
-    def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None: ...
-
-    def conversations(
-        self, reader: Reader, after: float, before: float, limit: int
-    ) -> list[tuple[str, float]]:
-        """(conversation, latest time) of the private conversations whose latest line the
-        reader may read falls between `after` and `before`, oldest first (TARGETS)."""
-        ...
-
-    def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
-        """Private messages to `account` after `since`, oldest first (delivered on login)."""
-        ...
-
-    def save_windows(self, windows: list[Window]) -> None:
-        """Remember accounts' ended stays in channels: what each may read of them later."""
-        ...
-
-    def redact(self, conversation: str, msgid: str) -> bool:
-        """Delete a message for good (IRCv3 message-redaction); reads no longer show it.
-        False if it cannot be done now (too many deletions wait for the disk)."""
-        ...
-
-    def rename(self, old: str, new: str, name: str) -> bool:
-        """A channel's lines and stays move from folded `old` to folded `new` (IRCv3
-        channel-rename; `name` as written). False if it cannot be done now."""
-        ...
-
-    def forget_account(self, account: str) -> None:
-        """A deleted account: its stays go, its private lines lose it, those on their
-        way to the disk too (the database did so for the others, schema.py)."""
-        ...
-
-    def lagging(self) -> bool:
-        """Whether senders of messages should wait: the writer is behind (cheap, any thread)."""
-        ...
-
-    def wait_drained(self, callback: Callable[[], object]) -> bool:
-        """Have `callback` called (from any thread) once no longer lagging; False if not now."""
-        ...
-
-    def close(self) -> None: ...
 
 
 class MemoryHistory:

@@ -9,28 +9,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Protocol
 
+from parley.server.core.stores import Changes, ReadMarkerStore
 from parley.server.store.schema import StoreError, connect, writing
 
-# A change to save: (account, target) -> the new marker, or None for one dropped.
-Changes = dict[tuple[str, str], "int | None"]
-
-
-class ReadMarkerStore(Protocol):
-    """What the server needs of read-marker storage."""
-
-    def markers(self, account: str) -> dict[str, int]:
-        """Every marker of `account` (folded), by folded target."""
-        ...
-
-    def save_markers(self, changes: Changes) -> None:
-        """Apply `changes` in one write; a marker never moves back. StoreError if it fails."""
-        ...
-
-    def forget_markers(self, account: str) -> None:
-        """The account was deleted: its markers go."""
-        ...
+__all__ = ["Changes", "MemoryReadMarkers", "ReadMarkerStore", "SqliteReadMarkers"]
 
 
 class MemoryReadMarkers:

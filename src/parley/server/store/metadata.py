@@ -9,22 +9,12 @@ lives with the channel. A write is on disk before the reply says it is set
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.core.stores import MetadataStore
 from parley.server.store.schema import connect, writing
 
-
-class MetadataStore(Protocol):
-    """What the server needs of stored metadata."""
-
-    def load(self, account: str) -> dict[str, str]:
-        """The account's keys and values (empty for an account with none)."""
-        ...
-
-    def save(self, account: str, changes: dict[str, str | None]) -> None:
-        """Set keys (None deletes one), in one transaction; StoreError if it failed."""
-        ...
+__all__ = ["MemoryMetadataStore", "MetadataStore", "SqliteMetadataStore"]
 
 
 class MemoryMetadataStore:

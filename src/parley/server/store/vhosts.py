@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
 
 from parley.irc.casemap import fold
+from parley.server.core.stores import VhostStore
 from parley.server.store.schema import connect, writing
 
-
-class VhostStore(Protocol):
-    def get(self, account: str) -> str | None: ...
-
-    def set(self, account: str, host: str | None) -> None:
-        """Keep `host` for `account`; None forgets it."""
+__all__ = ["MemoryVhostStore", "SqliteVhostStore", "VhostStore"]
 
 
 class MemoryVhostStore:

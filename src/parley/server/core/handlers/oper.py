@@ -24,7 +24,6 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
-from parley.server.core.bans import is_address_ban
 from parley.server.core.context import Context
 from parley.server.core.login import check_secret
 
@@ -128,8 +127,8 @@ def handle_stats(ctx: Context, msg: Message) -> None:
     wanted = letter.lower()
     if wanted in ("k", "d") and ctx.client.is_oper:
         now = ctx.state.clock.now()
-        for ban in op.active_bans(ctx.server):
-            if is_address_ban(ban) != (wanted == "d"):
+        for ban in ctx.server.bans.active():
+            if ban.on_address != (wanted == "d"):
                 continue
             left = "permanent" if ban.expires is None else f"{int(ban.expires - now)}s left"
             text = f"{ban.reason} ({left}, by {ban.set_by})"

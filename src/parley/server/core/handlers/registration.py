@@ -39,7 +39,6 @@ from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
-from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.attach import attach, shares_account, show_channels
@@ -101,13 +100,13 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if nick == client.nick:
         return
-    if ctx.server.bans:  # a K-line names a nick too: it cannot be taken later (InspIRCd's Q-line)
-        ban = hostmask_ban(ctx.server, f"{nick}!{client.user}@{client.host}") or hostmask_ban(
-            ctx.server, f"{nick}!{client.user}@{client.real_host}"
-        )
-        if ban is not None:
-            ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
-            return
+    # A K-line names a nick too: it cannot be taken later (InspIRCd's Q-line).
+    ban = ctx.server.bans.on_hostmask(
+        f"{nick}!{client.user}@{client.host}", f"{nick}!{client.user}@{client.real_host}"
+    )
+    if ban is not None:
+        ctx.reply(ERR_ERRONEUSNICKNAME, nick, text=f"Invalid nickname: {ban.reason}")
+        return
     ctx.send_out(ctx.state.apply(ev.NickChanged(client.nick, nick), origin=session))
     check_reservation(ctx)
 
@@ -263,9 +262,8 @@ def try_register(ctx: Context) -> None:
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
         return
-    ban = None
-    if ctx.server.bans:  # K-lines: matched once the nick and user are known
-        ban = hostmask_ban(ctx.server, f"{session.nick}!{session.user}@{session.conn.host}")
+    # K-lines: matched once the nick and user are known.
+    ban = ctx.server.bans.on_hostmask(f"{session.nick}!{session.user}@{session.conn.host}")
     if ban is not None:
         ctx.reply(ERR_YOUREBANNEDCREEP, text=f"You are banned from this server: {ban.reason}")
         ctx.flush()
