@@ -42,7 +42,12 @@ from parley.server.core import observed as obs
 from parley.server.core.bans import hostmask_ban
 from parley.server.core.client import Client
 from parley.server.core.context import Context
-from parley.server.core.handlers.attach import attach, shares_account, show_channels
+from parley.server.core.handlers.attach import (
+    attach,
+    room_for_one_more,
+    shares_account,
+    show_channels,
+)
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
@@ -272,6 +277,9 @@ def try_register(ctx: Context) -> None:
         ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
         return
     if holder is not None:  # one more session of the account's client (handlers/attach.py)
+        if not room_for_one_more(ctx, holder):
+            session.nick = None
+            return
         attach(ctx, holder)
         welcome(ctx)
         show_channels(ctx)
