@@ -48,11 +48,12 @@ def room_for_one_more(ctx: Context, client: Client) -> bool:
 
 
 def session_count(ctx: Context, target: Client) -> None:
-    """WHOIS: how many connections `target` has, for itself and operators only."""
+    """WHOIS: how many connections `target` has, for itself and operators only, and only
+    when more than one (one is the common case, and WHOIS stays as clients expect it)."""
     me = ctx.client
-    if target is me or me.is_oper:
-        count = len(target.sessions)
-        ctx.reply(RPL_WHOISSPECIAL, target.nick, text=f"has {count} connection{'s' * (count != 1)}")
+    count = len(target.sessions)
+    if count > 1 and (target is me or me.is_oper):
+        ctx.reply(RPL_WHOISSPECIAL, target.nick, text=f"has {count} connections")
 
 
 def attach(ctx: Context, client: Client) -> None:
