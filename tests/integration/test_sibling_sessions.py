@@ -198,7 +198,7 @@ def test_closing_one_keeps_the_nick_and_closing_all_sends_one_quit(server: Threa
     assert bob.expect("311").params[1] == "alice"
     assert [m for m in bob.sync() if m.command == "QUIT"] == []
     desk.send("QUIT :bye")
-    desk.wait_closed()
+    assert [m.params for m in desk.wait_closed() if m.command == "QUIT"] == [("Quit: bye",)]
     quits = [m for m in bob.collect_until("QUIT")]
     assert [m.params for m in quits if m.command == "QUIT"] == [("Quit: bye",)]
     assert [m for m in bob.sync() if m.command == "QUIT"] == []
@@ -248,10 +248,13 @@ def test_whois_counts_for_the_user_and_operators_only(server: ThreadServer) -> N
     assert [m for m in bob.collect_until("318") if m.command == "320"] == []
     bob.send("WHOIS bob")  # one connection, the usual case: not worth a line
     assert [m for m in bob.collect_until("318") if m.command == "320"] == []
-    phone.send("QUIT")
-    phone.wait_closed()
+    phone.send("QUIT :later")
+    left = phone.wait_closed()  # the device that leaves is told, and nobody else
+    assert [m.params for m in left if m.command == "QUIT"] == [("Quit: later",)]
     desk.send("WHOIS alice")
-    assert [m for m in desk.collect_until("318") if m.command == "320"] == []
+    whois = desk.collect_until("318")
+    assert [m for m in whois if m.command == "320"] == []
+    assert [m for m in whois if m.command == "QUIT"] == []
 
 
 def test_without_the_accounts_login_the_nick_is_refused(server: ThreadServer) -> None:

@@ -237,6 +237,9 @@ def handle_quit(ctx: Context, msg: Message) -> None:
     if len(text) > QUIT_BYTES // 4:  # (cut between characters; a cut one is dropped)
         text = text.encode()[:QUIT_BYTES].decode("utf-8", "ignore")
     reason = f"Quit: {text}" if text else "Quit"
+    client = ctx.session.client
+    if client is not None:  # the device is told it left, as its other devices are not
+        ctx.send(Message("QUIT", (reason,), client.prefix))
     ctx.flush()
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
