@@ -273,3 +273,37 @@ def test_without_the_accounts_login_the_nick_is_refused(server: ThreadServer) ->
     assert desk.expect("PRIVMSG").params == ("alice", "only yours")
     for mallory in (wrong, guesser):
         assert said(mallory.sync()) == []
+
+
+def test_a_statusmsg_the_sender_does_not_reach_still_shows_on_its_devices(
+    server: ThreadServer,
+) -> None:
+    bob = guest(server, "bob")
+    make_channel(bob, "#tea")  # bob is its operator
+    desk = owner(server)
+    carol = guest(server, "carol")
+    for member in (desk, carol):
+        member.send("JOIN #tea")
+        member.expect("366")
+    phone = device(server.port, "alice")
+    phone.collect_until("366")
+    desk.send("PRIVMSG @#tea :to the operators")
+    assert bob.expect("PRIVMSG").params == ("@#tea", "to the operators")
+    assert phone.expect("PRIVMSG").params == ("@#tea", "to the operators")
+    assert said(carol.sync()) == [] and said(desk.sync()) == []
+
+
+def test_a_message_kept_for_an_offline_nick_shows_on_the_other_devices(
+    server: ThreadServer,
+) -> None:
+    dora = guest(server, "dora")
+    register_account(dora, PASSWORD)
+    dora.send("QUIT")
+    dora.wait_closed()
+    desk = owner(server)
+    phone = device(server.port, "alice")
+    phone.send("PRIVMSG dora :for later")
+    assert phone.expect("301").params[1] == "dora"
+    shown = desk.expect("PRIVMSG")
+    assert shown.params == ("dora", "for later") and prefix_nick(shown) == "alice"
+    assert said(phone.sync()) == []
