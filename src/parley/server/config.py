@@ -55,6 +55,7 @@ class Limits:
     realname_length: int = 100
     channels_per_user: int = 50
     targets_per_command: int = 4
+    sessions_per_account: int = 8  # connections sharing one logged-in nick (devices)
     list_modes_per_channel: int = 100  # bans, invite exceptions
     mask_length: int = 200  # characters in a ban/exception mask or a WHO mask
     modes_per_command: int = 4  # MODE changes with an argument in one command (MODES)

@@ -457,11 +457,15 @@ class State:
         elif e.target[:1] in STATUSMSG:  # @#channel: to its members of that rank and up
             members = self.channels[fold(e.target[1:])].members
             recipients = [m for m, held in members.items() if status_reaches(held, e.target[0])]
+            if len(client.sessions) > 1 and client not in recipients:
+                recipients.append(client)  # the sender's other sessions see what it said
         else:
             target = self.clients[fold(e.target)]
             recipients = (target,)
             if target is client:
                 origin = None  # a message to oneself is delivered, echo or not
+            elif len(client.sessions) > 1:
+                recipients = (target, client)  # sibling echo (docs/architecture.md)
         if e.command == "TAGMSG":
             self._notify(out, "message-tags", recipients, origin)  # IRCv3: tags-only
         else:
@@ -482,7 +486,11 @@ class State:
             for key, conns in self._recipients(self.channels[fold(e.target)]).items():
                 self.fanout(out.to(key & (TAG_BITS | MULTILINE)), conns, skip)
             return out
-        for session in self.clients[fold(e.target)].sessions:  # (to oneself: echo or not)
+        target = self.clients[fold(e.target)]
+        sessions = target.sessions  # (to oneself: echo or not)
+        if target is not client and len(client.sessions) > 1:  # sibling echo
+            sessions = sessions + [s for s in client.sessions if s is not origin]
+        for session in sessions:
             session.conn.send(out.to(delivery_key(session) & (TAG_BITS | MULTILINE)))
         return out
 

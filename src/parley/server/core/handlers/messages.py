@@ -27,6 +27,7 @@ from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
 from parley.server.core.handlers.services import nickserv
 from parley.server.core.outgoing import Outgoing
+from parley.server.core.siblings import siblings
 
 Reply = Callable[..., None]  # ctx.reply, or _no_reply for NOTICE
 
@@ -166,6 +167,8 @@ def _keep_for_later(
     when, msgid = server.message_time(), server.new_msgid()
     out = Outgoing(line, when, msgid, dict(tags) or None, bot=ctx.client.is_bot)
     record(ctx, out, account.name, text, account.name)
+    for sibling in siblings(ctx):
+        sibling.conn.send(out.to(sibling.tag_mask))
     if "echo-message" in ctx.session.caps:
         ctx.send_out(out)
     if ctx.command == "PRIVMSG":

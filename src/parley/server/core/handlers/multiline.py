@@ -42,6 +42,7 @@ from parley.server.core.multiline import (
 from parley.server.core.multiline_out import MultilineOut
 from parley.server.core.outgoing import MULTILINE, TAG_BITS, delivery_key, with_tags
 from parley.server.core.session import Phase, Session
+from parley.server.core.siblings import siblings
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -260,6 +261,8 @@ def _keep_for_later(ctx: Context, batch: ClientBatch, target: str, why: str) -> 
         server.message_time(), server.new_msgid(), batch.tags or None, ctx.client.account,
     )  # fmt: skip
     record(ctx, out, account.name, join_text(lines), account.name, command=command)
+    for sibling in siblings(ctx):
+        sibling.conn.send(out.to(delivery_key(sibling) & (TAG_BITS | MULTILINE)))
     _echo(ctx, out)
     if command == "PRIVMSG":
         ctx.reply(RPL_AWAY, account.name, text=why)

@@ -35,6 +35,7 @@ from parley.server.core import metadata_ops
 from parley.server.core.channel import Channel, prefix_symbols
 from parley.server.core.client import BOT_MODE, Client
 from parley.server.core.context import Context
+from parley.server.core.handlers.attach import session_count
 
 
 def _shares_channel(a: Client, b: Client) -> bool:
@@ -158,6 +159,7 @@ def handle_whois(ctx: Context, msg: Message) -> None:
         ctx.reply(RPL_WHOISBOT, target.nick, text=f"is a Bot on {ctx.server.config.network_name}")
     if target is me or me.is_oper:
         ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.real_host}")
+    session_count(ctx, target)
     if target.away is not None:
         ctx.reply(RPL_AWAY, target.nick, text=target.away)
     now = ctx.state.clock.now()

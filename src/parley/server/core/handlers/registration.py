@@ -41,7 +41,12 @@ from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
 from parley.server.core.client import Client
 from parley.server.core.context import Context
-from parley.server.core.handlers.attach import attach, shares_account, show_channels
+from parley.server.core.handlers.attach import (
+    attach,
+    room_for_one_more,
+    shares_account,
+    show_channels,
+)
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
@@ -231,6 +236,9 @@ def handle_quit(ctx: Context, msg: Message) -> None:
     if len(text) > QUIT_BYTES // 4:  # (cut between characters; a cut one is dropped)
         text = text.encode()[:QUIT_BYTES].decode("utf-8", "ignore")
     reason = f"Quit: {text}" if text else "Quit"
+    client = ctx.session.client
+    if client is not None:  # the device is told it left, as its other devices are not
+        ctx.send(Message("QUIT", (reason,), client.prefix))
     ctx.flush()
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
@@ -270,6 +278,9 @@ def try_register(ctx: Context) -> None:
         ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
         return
     if holder is not None:  # one more session of the account's client (handlers/attach.py)
+        if not room_for_one_more(ctx, holder):
+            session.nick = None
+            return
         attach(ctx, holder)
         welcome(ctx)
         show_channels(ctx)
