@@ -14,6 +14,7 @@ import pytest
 from parley.irc.message import Message
 from parley.server.store.accounts import DB_NAME
 from parley.server.store.markers import SqliteReadMarkers
+from support import accounts
 from support.client import IrcClient
 from support.privacy import make_channel, register_account
 from support.servers import ProcessServer, ThreadServer, run_cli
@@ -38,21 +39,7 @@ def guest(server: ThreadServer, nick: str, caps: tuple[str, ...] = CAPS) -> IrcC
 
 def logged_in(port: int, nick: str, account: str, caps: tuple[str, ...] = CAPS) -> IrcClient:
     """A client that logs into `account` with SASL PLAIN before registering."""
-    client = IrcClient(port)
-    client.send("CAP LS 302")
-    client.send(f"CAP REQ :{' '.join(('sasl', *caps))}")
-    client.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect("AUTHENTICATE")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{PASSWORD}".encode()).decode())
-    client.expect("903")
-    client.send(f"NICK {nick}")
-    client.send(f"USER {nick} 0 * :{nick}")
-    client.send("CAP END")
-    client.expect("001")
-    client.expect(lambda m: m.command in ("376", "422"))
-    client.nick = nick
-    return client
+    return accounts.logged_in(port, nick, account, PASSWORD, caps)
 
 
 def markread(client: IrcClient, *params: str) -> Message:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from parley.irc.message import Message
 from parley.server.config import Oper
 from parley.server.passwords import hash_password
+from support.accounts import logged_in, sasl_started
 from support.client import IrcClient
 from support.privacy import make_channel, register_account
 from support.servers import ThreadServer
@@ -33,29 +33,9 @@ def guest(server: ThreadServer, nick: str, caps: tuple[str, ...] = ()) -> IrcCli
     return client
 
 
-def sasl(port: int, account: str, password: str, caps: tuple[str, ...]) -> IrcClient:
-    """A connection that has tried SASL PLAIN (not yet registered)."""
-    client = IrcClient(port)
-    client.send("CAP LS 302")
-    client.send(f"CAP REQ :{' '.join(('sasl', *caps))}")
-    client.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect("AUTHENTICATE")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{password}".encode()).decode())
-    return client
-
-
 def device(port: int, nick: str, caps: tuple[str, ...] = ()) -> IrcClient:
     """One more device of `nick`'s account: logs in, asks for the nick, gets the burst."""
-    client = sasl(port, nick, PASSWORD, caps)
-    client.expect("903")
-    client.send(f"NICK {nick}")
-    client.send(f"USER {nick} 0 * :{nick}")
-    client.send("CAP END")
-    client.expect("001")
-    client.expect(lambda m: m.command in ("376", "422"))
-    client.nick = nick
-    return client
+    return logged_in(port, nick, nick, PASSWORD, caps)
 
 
 def owner(server: ThreadServer, caps: tuple[str, ...] = ()) -> IrcClient:
@@ -210,7 +190,7 @@ def test_one_session_more_than_the_limit_is_refused(server: ThreadServer) -> Non
     desk = owner(server)
     phone = device(server.port, "alice")
     tablet = device(server.port, "alice")  # three: the limit in this server
-    fourth = sasl(server.port, "alice", PASSWORD, ())
+    fourth = sasl_started(server.port, "alice", PASSWORD)
     fourth.expect("903")
     fourth.send("NICK alice")
     fourth.send("USER alice 0 * :alice")
@@ -259,7 +239,7 @@ def test_whois_counts_for_the_user_and_operators_only(server: ThreadServer) -> N
 
 def test_without_the_accounts_login_the_nick_is_refused(server: ThreadServer) -> None:
     desk = owner(server)
-    wrong = sasl(server.port, "alice", "not-the-password", ())
+    wrong = sasl_started(server.port, "alice", "not-the-password")
     wrong.expect("904")
     guesser = IrcClient(server.port)  # no login at all
     for mallory in (wrong, guesser):
