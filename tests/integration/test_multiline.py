@@ -438,3 +438,20 @@ def test_a_label_without_echo_is_answered_once_at_the_end(
     send_batch(alice, "#c", ["", ""], ref="blank", head="@label=bad ")
     fail = alice.expect("FAIL")
     assert fail.tags.get("label") == "bad" and fail.params[1] == "MULTILINE_INVALID"
+
+
+def test_no_ctcp_channels_refuse_a_batch_with_a_ctcp_line(
+    connect: Callable[..., IrcClient],
+) -> None:
+    """+C holds for every line: one without the cap would get each as its own message."""
+    op = joined(connect("op", caps=ML))
+    alice = joined(connect("alice", caps=ML))
+    op.send("MODE #c +C")
+    alice.expect("MODE")
+    op.sync()
+    send_batch(alice, "#c", ["hello", "\x01VERSION\x01"])
+    refused = alice.expect("404")
+    assert refused.params[1] == "#c" and "CTCP" in refused.params[2]
+    nothing_more(op)
+    send_batch(alice, "#c", ["\x01ACTION waves\x01", "and talks"])  # ACTION is let through
+    assert op.expect("BATCH").params[1] == "draft/multiline"
