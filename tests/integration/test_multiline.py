@@ -3,12 +3,12 @@ and every broken or hostile batch refused with the spec's FAIL code, nothing of 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 import pytest
 
 from parley.irc.message import Message
+from support.accounts import sasl_started
 from support.client import IrcClient
 from support.privacy import history, make_channel
 from support.servers import ThreadServer, run_cli
@@ -383,12 +383,7 @@ def test_secret_channel_batch_is_not_read_by_a_later_joiner(
 
 def logged_in(server: ThreadServer, nick: str, account: str, password: str) -> IrcClient:
     """A client with the multiline caps, logged into `account` with SASL PLAIN."""
-    client = IrcClient(server.port)
-    client.send("CAP REQ :sasl " + " ".join(ML))
-    client.expect("CAP")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect("AUTHENTICATE")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{password}".encode()).decode())
+    client = sasl_started(server.port, account, password, ML)
     client.expect("903")
     client.send("CAP END")
     client.register(nick, lobby=False)
