@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from parley.irc.message import Message
+from support.accounts import sasl_started
 from support.client import IrcClient
 from support.servers import ThreadServer
 from support.servers import test_config as config_for
@@ -36,16 +37,8 @@ def create_account(data_dir: Path, name: str, password: str) -> None:
 def sasl_connect(
     port: int, nick: str, password: str, account: str | None = None, caps: tuple[str, ...] = CAPS
 ) -> IrcClient:
-    """Log into `account` (or `nick`'s) with SASL while registering."""
-    client = IrcClient(port)
-    client.send("CAP LS 302")
-    client.send(f"CAP REQ :sasl {' '.join(caps)}")
-    client.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect("AUTHENTICATE")
-    client.send(
-        "AUTHENTICATE " + base64.b64encode(f"\0{account or nick}\0{password}".encode()).decode()
-    )
+    """Log into `account` (or `nick`'s) with SASL while registering (the burst unread)."""
+    client = sasl_started(port, account or nick, password, caps)
     client.expect("903")
     client.send(f"NICK {nick}")
     client.send(f"USER {nick} 0 * :{nick}")

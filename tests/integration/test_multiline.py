@@ -3,12 +3,12 @@ and every broken or hostile batch refused with the spec's FAIL code, nothing of 
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 
 import pytest
 
 from parley.irc.message import Message
+from support.accounts import sasl_started
 from support.client import IrcClient
 from support.privacy import history, make_channel
 from support.servers import ThreadServer, run_cli
@@ -383,12 +383,7 @@ def test_secret_channel_batch_is_not_read_by_a_later_joiner(
 
 def logged_in(server: ThreadServer, nick: str, account: str, password: str) -> IrcClient:
     """A client with the multiline caps, logged into `account` with SASL PLAIN."""
-    client = IrcClient(server.port)
-    client.send("CAP REQ :sasl " + " ".join(ML))
-    client.expect("CAP")
-    client.send("AUTHENTICATE PLAIN")
-    client.expect("AUTHENTICATE")
-    client.send("AUTHENTICATE " + base64.b64encode(f"\0{account}\0{password}".encode()).decode())
+    client = sasl_started(server.port, account, password, ML)
     client.expect("903")
     client.send("CAP END")
     client.register(nick, lobby=False)
@@ -438,3 +433,20 @@ def test_a_label_without_echo_is_answered_once_at_the_end(
     send_batch(alice, "#c", ["", ""], ref="blank", head="@label=bad ")
     fail = alice.expect("FAIL")
     assert fail.tags.get("label") == "bad" and fail.params[1] == "MULTILINE_INVALID"
+
+
+def test_no_ctcp_channels_refuse_a_batch_with_a_ctcp_line(
+    connect: Callable[..., IrcClient],
+) -> None:
+    """+C holds for every line: one without the cap would get each as its own message."""
+    op = joined(connect("op", caps=ML))
+    alice = joined(connect("alice", caps=ML))
+    op.send("MODE #c +C")
+    alice.expect("MODE")
+    op.sync()
+    send_batch(alice, "#c", ["hello", "\x01VERSION\x01"])
+    refused = alice.expect("404")
+    assert refused.params[1] == "#c" and "CTCP" in refused.params[2]
+    nothing_more(op)
+    send_batch(alice, "#c", ["\x01ACTION waves\x01", "and talks"])  # ACTION is let through
+    assert op.expect("BATCH").params[1] == "draft/multiline"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
@@ -85,6 +86,17 @@ class Channel:
 
     def is_op(self, client: Client) -> bool:
         return "o" in self.members.get(client, "")
+
+    def refusal(self, client: Client, texts: Iterable[str]) -> str | None:
+        """Why `client` may not send `texts` here (404's words), or None: +n, +m, bans, +C.
+
+        PRIVMSG, NOTICE and TAGMSG ask it for their one text, a multi-line batch for
+        each of its lines: clients without the batch get each line as a message."""
+        if not self.can_speak(client):
+            return "Cannot send to channel"
+        if "C" in self.flags and any(is_ctcp(text) for text in texts):
+            return "Cannot send CTCP to channel (+C)"
+        return None
 
     def can_speak(self, client: Client) -> bool:
         """+n, +m and bans, as modern IRC describes them for PRIVMSG."""

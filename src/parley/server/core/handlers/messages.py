@@ -21,7 +21,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
-from parley.server.core.channel import STATUSMSG, Channel, is_ctcp
+from parley.server.core.channel import STATUSMSG, Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.history import record
@@ -70,11 +70,9 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             if channel is None:
                 fail(ERR_NOSUCHCHANNEL, target)
                 continue
-            if not channel.can_speak(client):
-                fail(ERR_CANNOTSENDTOCHAN, channel.name)
-                continue
-            if "C" in channel.flags and is_ctcp(text):
-                fail(ERR_CANNOTSENDTOCHAN, channel.name, text="Cannot send CTCP to channel (+C)")
+            why = channel.refusal(client, (text,))
+            if why is not None:
+                fail(ERR_CANNOTSENDTOCHAN, channel.name, text=why)
                 continue
             name = status + channel.name
         elif fold(target) == "nickserv":

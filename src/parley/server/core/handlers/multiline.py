@@ -214,8 +214,9 @@ def _send(ctx: Context, batch: ClientBatch) -> None:
         if channel is None:
             fail(ERR_NOSUCHCHANNEL, target)
             return
-        if not channel.can_speak(client):
-            fail(ERR_CANNOTSENDTOCHAN, channel.name)
+        why = channel.refusal(client, (text for text, _ in batch.lines))
+        if why is not None:
+            fail(ERR_CANNOTSENDTOCHAN, channel.name, text=why)
             return
         name = channel.name
     elif fold(target) == "nickserv" or target[:1] == "$":
