@@ -15,7 +15,7 @@ from parley.irc.message import Message
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.deletion import account_gone
-from parley.server.core.handlers import verification
+from parley.server.core.handlers import account_settings, verification
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
@@ -234,30 +234,6 @@ def _ns_dropping(ctx: Context, account: str | None) -> None:
     _say(ctx, f"Account {account} deleted; you are logged out.")
 
 
-def _ns_set(ctx: Context, args: list[str]) -> None:
-    """SET HISTORY OFF|ON: whether one's messages are stored."""
-    account = ctx.session.account
-    if account is None or len(args) != 2 or args[0].upper() != "HISTORY":
-        _say(ctx, "Usage, while logged in: SET HISTORY OFF|ON")
-        return
-    if args[1].upper() not in ("ON", "OFF"):
-        _say(ctx, "SET HISTORY takes ON or OFF.")
-        return
-    opt_out = args[1].upper() == "OFF"
-    try:
-        ctx.server.accounts.set_history_opt_out(account, opt_out)
-    except StoreError as exc:
-        log.error("%s", exc)
-        _say(ctx, "Your setting could not be saved now; try again later.")
-        return
-    if ctx.session.client is not None:
-        ctx.session.client.no_history = opt_out
-    if opt_out:
-        _say(ctx, "Your messages will no longer be stored in history.")
-    else:
-        _say(ctx, "Your messages will be stored in history again.")
-
-
 def _ns_help(ctx: Context, args: list[str]) -> None:
     for line in (
         f"{NICKSERV} keeps your nick for you. Commands:",
@@ -266,7 +242,7 @@ def _ns_help(ctx: Context, args: list[str]) -> None:
         "IDENTIFY [account] <password> log in",
         "GHOST <nick>                  disconnect an old session using your nick",
         "DROP <password>               delete your account",
-        "SET HISTORY OFF|ON            whether your messages are kept in history",
+        *account_settings.usage(),
     ):
         _say(ctx, line)
 
@@ -278,6 +254,6 @@ _NICKSERV = {
     "LOGIN": _ns_identify,
     "GHOST": _ns_ghost,
     "DROP": _ns_drop,
-    "SET": _ns_set,
+    "SET": account_settings.ns_set,
     "HELP": _ns_help,
 }
