@@ -42,6 +42,8 @@ def _history(ctx: Context, account: str, value: str) -> str:
     return "Your messages will be stored in history again."
 
 
+ALIASES = {"TRUE": "ON", "FALSE": "OFF", "YES": "ON", "NO": "OFF"}  # as other servers take
+
 SETTINGS: dict[str, Setting] = {
     "HISTORY": Setting(("ON", "OFF"), "whether your messages are kept in history", _history),
 }
@@ -64,6 +66,7 @@ def ns_set(ctx: Context, args: list[str]) -> None:
         _say(ctx, f"Usage, while logged in: SET <setting> <value> (settings: {names})")
         return
     value = args[1].upper()
+    value = ALIASES.get(value, value)
     if value not in setting.values:
         _say(ctx, f"SET {args[0].upper()} takes {' or '.join(setting.values)}.")
         return
