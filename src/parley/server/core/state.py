@@ -5,6 +5,8 @@ How this works: handlers check a command and decide; they then build an event
 the resulting line out to every session concerned except `origin`, the session
 whose command caused it. `apply` returns that line so the handler can put the
 origin's own copy into its response buffer (JOIN, NICK, echo-message...).
+Sessions coming and going, MONITOR watches and the like are applied here too
+(state_sessions.py); docs/architecture.md lists every event.
 """
 
 from __future__ import annotations
