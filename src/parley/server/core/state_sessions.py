@@ -118,5 +118,7 @@ def history_opt_out(state: State, e: ev.HistoryOptOut, origin: Session | None) -
 
 
 def spoke(state: State, e: ev.Spoke, origin: Session | None) -> Outgoing:
-    state.clients[fold(e.nick)].last_spoke = e.time
+    client = state.clients.get(fold(e.nick))
+    if client is not None:  # (what it said may have ended it: a NickServ command)
+        client.last_spoke = e.time
     return NOTHING
