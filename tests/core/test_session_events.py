@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from core.fake import FakeConnection, Harness
 from parley.irc.numerics import RPL_WHOISHOST
 from parley.server.admin.feed import describe
@@ -284,7 +286,7 @@ def test_idle_time_starts_again_with_every_message_and_costs_no_event_of_its_own
     client = harness.server.state.clients["ann"]
     harness.clock.advance(100)
     harness.say(ann, "PRIVMSG #tea :hi", "PRIVMSG bob :psst")
-    assert client.last_spoke == harness.clock.now() + 0.001  # the second message's time
+    assert client.last_spoke == pytest.approx(harness.clock.now() + 0.001)  # the second's time
     assert not seen.of(ev.Spoke)  # the messages' own events did it
     harness.clock.advance(100)
     harness.say(ann, "PRIVMSG nobody :hello?")  # refused: idle ends all the same
