@@ -12,7 +12,8 @@ them over (over-long ones become 417). After every step it checks that:
 - every line sent (and the ERROR a connection is closed with) is at most 512
   bytes without its tags, tags within 8191 bytes, and no line holds CR, LF or NUL;
 - the server's membership is consistent both ways, no channel is empty, nicks
-  are unique once folded, and the LUSERS counters match a recount;
+  are unique once folded, the LUSERS counters match a recount, and MONITOR's
+  watch lists agree with each watcher's;
 - each client's view of its channels, built only from the lines it received
   (JOIN, PART, KICK, QUIT, NICK, MODE, NAMES), is the server's membership;
 - history a client is shown (CHATHISTORY, JOIN replay, login replay) is what
@@ -428,6 +429,9 @@ class CoreMachine(RuleBasedStateMachine):
                 "ISON {n} {n}",
                 "USERHOST {n}",
                 "MONITOR + {n}",
+                "MONITOR + {n},{x}",
+                "MONITOR - {n}",
+                "MONITOR C",
                 "MONITOR L",
                 "MONITOR S",
                 "@+draft/react={x} TAGMSG {c}",
@@ -743,6 +747,17 @@ class CoreMachine(RuleBasedStateMachine):
         sessions = list(state.sessions.values())
         assert state.unregistered == sum(s.phase is Phase.UNREGISTERED for s in sessions)
         assert all(s.phase is not Phase.CLOSED for s in sessions)
+
+    @invariant()
+    def watches_match(self) -> None:
+        """MONITOR: the server's watchers by nick and each client's list agree both ways."""
+        state = self.h.server.state
+        for key, watchers in state.monitors.items():
+            assert watchers, f"an empty watch list for {key}"
+            for watcher in watchers:
+                assert key in watcher.monitoring and state.clients.get(watcher.folded) is watcher
+        for client in state.clients.values():
+            assert all(client in state.monitors.get(key, ()) for key in client.monitoring)
 
     @invariant()
     def each_client_sees_its_channels(self) -> None:

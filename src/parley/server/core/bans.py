@@ -83,12 +83,19 @@ class Bans:
         )
 
     def hits(self, ban: Ban, session: Session) -> bool:
-        """Whether `ban` falls on a session now: its address, or its user's shown or real host."""
+        """Whether `ban` falls on a session now: its address, or its user's shown or real
+        host, or the session's own address (a user's sessions may come from several)."""
+        host = session.conn.host
         if ban.on_address:
-            return in_network(ban.mask, session.conn.host)
+            return in_network(ban.mask, host)
         client = session.client
         return client is not None and (
-            mask_matches(ban.mask, client.prefix) or mask_matches(ban.mask, client.real_prefix)
+            mask_matches(ban.mask, client.prefix)
+            or mask_matches(ban.mask, client.real_prefix)
+            or (
+                host != client.real_host
+                and mask_matches(ban.mask, f"{client.nick}!{client.user}@{host}")
+            )
         )
 
     def _in_force(self, matches: Callable[[Ban], bool]) -> Ban | None:

@@ -41,7 +41,9 @@ class Client:
         "user",
     )
 
-    def __init__(self, nick: str, user: str, host: str, realname: str, now: float) -> None:
+    def __init__(
+        self, nick: str, user: str, host: str, realname: str, now: float, uid: str | None = None
+    ) -> None:
         self.nick = nick
         self.folded = fold(nick)
         self.user = user
@@ -63,7 +65,7 @@ class Client:
         self.read_markers: dict[str, int] | None = None
         self.signon = now
         self.last_spoke = now
-        self.uid = unique_id()  # this connection's user, never reused (stored with DMs)
+        self.uid = uid or unique_id()  # this user, never reused (stored with DMs)
 
     def rename(self, nick: str) -> None:
         """Take a new nick; the caller re-keys the server's nick table."""

@@ -29,10 +29,9 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
     for client, since in list(state.logins.items()):
         if client.account != name or (at is not None and since > at):
             continue  # another account, or the name's new owner, logged in after
-        for session in client.sessions:
-            session.account = None
-        client.no_history = False
-        state.apply(ev.AccountChanged(client.nick, None), None)
+        if client.no_history:
+            state.apply(ev.HistoryOptOut(client.nick, False), None)
+        state.apply(ev.AccountChanged(client.nick, None), None)  # (its sessions' too)
         text = f"The account {name} was deleted: you are logged out."
         client.send(encode(services_notice(client.nick, text)))
         notice = server.reservations.check(server, client)

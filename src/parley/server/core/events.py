@@ -1,9 +1,10 @@
 """State changes, as values: a handler decides, then one of these is applied.
 
-Every change to users and channels that others can see goes through
-`State.apply`, which mutates state and fans the change out to the sessions it
-concerns. A later cluster mode replicates these same events between nodes.
-Events name users and channels by their current names, as IRC server links do.
+Every change to users, channels and sessions goes through `State.apply`,
+which mutates state and fans the change out to the sessions it concerns. A
+later cluster mode replicates these same events between nodes. Events name
+users and channels by their current names, as IRC server links do, and
+sessions by their ids: plain values, never objects.
 """
 
 from __future__ import annotations
@@ -179,6 +180,79 @@ class ChannelRenamed:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """A connection opened: one more session, not registered yet."""
+
+    session: int
+    host: str
+    tls: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A session finished registration as a new user (a client with its first session)."""
+
+    session: int
+    nick: str
+    user: str
+    host: str  # as others see it (a vhost kept for the account, or the address)
+    real_host: str
+    realname: str
+    account: str | None
+    no_history: bool  # the account opted out of having its messages stored
+    uid: str  # the user's id, never reused (ids.py)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAttached:
+    """A session finished registration as one more of the user `nick` (handlers/attach.py)."""
+
+    session: int
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """A session closed; with a user's last session, the user quits too."""
+
+    session: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """IRCv3 MONITOR +: the user `nick` watches `nicks` (as given) from now on."""
+
+    nick: str
+    nicks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatched:
+    """MONITOR - or C: the user `nick` watches `nicks` no more."""
+
+    nick: str
+    nicks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOptOut:
+    """Whether the messages of the user `nick` are kept out of history (its account's choice)."""
+
+    nick: str
+    opt_out: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Spoke:
+    """The user `nick` sent a message no other event carries (to NickServ, kept for an
+    offline nick, refused): its idle time starts again (`Messaged` does it for the rest)."""
+
+    nick: str
+    time: float
+
+
 Event = (
     Joined
     | Parted
@@ -200,4 +274,12 @@ Event = (
     | MetadataChanged
     | Redacted
     | ChannelRenamed
+    | SessionStarted
+    | Registered
+    | SessionAttached
+    | SessionEnded
+    | Watched
+    | Unwatched
+    | HistoryOptOut
+    | Spoke
 )

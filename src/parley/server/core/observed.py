@@ -1,9 +1,11 @@
 """What the core tells its observers (the console's event log), besides state events.
 
 State changes (events.py) reach observers from `State.apply`, messages excepted;
-these values are the rest: connections, registrations, operators' actions and
-failures. Observers run on the event loop, so they must be quick (the console's
-appends to a bounded queue) and must not change state.
+these values are the rest: operators' actions and failures, and what the console
+shows of connections and registrations (the changes themselves are the events
+SessionStarted, Registered, SessionAttached and SessionEnded). Observers run on
+the event loop, so they must be quick (the console's appends to a bounded queue)
+and must not change state.
 """
 
 from __future__ import annotations

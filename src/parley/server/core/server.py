@@ -19,6 +19,7 @@ from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.bans import Bans, refuse_if_banned
+from parley.server.core.client import Client
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
@@ -122,6 +123,7 @@ class Server:
         self.pending = PendingRegistrations()  # registrations waiting for an e-mail code
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.state.playback = Playback(self)  # channel events in history (event-playback)
+        self.state.keep_presence = self._keep_presence
         self.table = COMMANDS
         self.stats = Stats()
         self.accounts: AccountStore = accounts if accounts is not None else MemoryAccountStore()
@@ -145,6 +147,10 @@ class Server:
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
+
+    def _keep_presence(self, client: Client) -> None:
+        """A logged-in user quits: where it was is saved now (State's Quit calls it)."""
+        remember(self, (client,))
 
     def new_msgid(self) -> str:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
@@ -184,8 +190,7 @@ class Server:
         """A new connection: it gets an unregistered session."""
         self._next_id += 1
         session = Session(conn, self._next_id, self.clock.monotonic())
-        self.state.sessions[session.id] = session
-        self.state.unregistered += 1
+        self.state.apply(ev.SessionStarted(session.id, conn.host, conn.tls), origin=session)
         if self.state.observers:  # (nothing is made for no one)
             self.tell(obs.Connected(conn.host, conn.tls))
         refuse_if_banned(self, session)  # D-lines refuse before registration
@@ -293,19 +298,9 @@ class Server:
         """Close a session: QUIT to those who shared a channel, ERROR to the peer."""
         if session.phase is Phase.CLOSED:
             return
-        client = session.client
-        if session.phase is Phase.UNREGISTERED:
-            self.state.unregistered -= 1
-        session.phase = Phase.CLOSED
-        self.state.sessions.pop(session.id, None)
-        if client is not None:
-            self.state.detach(session)
-            client.sessions.remove(session)
-            if not client.sessions:
-                if client.account is not None:
-                    remember(self, (client,))
-                self.state.apply(ev.Quit(client.nick, reason), origin=session)
-        elif self.state.observers:
+        registered = session.client is not None
+        self.state.apply(ev.SessionEnded(session.id, reason), origin=session)  # (QUIT if last)
+        if not registered and self.state.observers:
             self.tell(obs.Closed(session.conn.host, reason))
         session.conn.close(error)
         if self.on_quit is not None:

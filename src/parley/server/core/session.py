@@ -3,8 +3,9 @@
 How this works: a Session starts unregistered; NICK and USER fill in its
 pending identity, CAP negotiation may hold registration back, and when both
 are in and CAP is not in progress, the core checks PASS and makes a Client.
-Identity (Client) and connection (Session) are separate so that one user may
-later have several sessions attached.
+Identity (Client) and connection (Session) are separate: one user may have
+several sessions (handlers/attach.py). Sessions come, register and go through
+events (SessionStarted, Registered or SessionAttached, SessionEnded).
 """
 
 from __future__ import annotations

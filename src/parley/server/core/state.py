@@ -5,6 +5,8 @@ How this works: handlers check a command and decide; they then build an event
 the resulting line out to every session concerned except `origin`, the session
 whose command caused it. `apply` returns that line so the handler can put the
 origin's own copy into its response buffer (JOIN, NICK, echo-message...).
+Sessions coming and going, MONITOR watches and the like are applied here too
+(state_sessions.py); docs/architecture.md lists every event.
 """
 
 from __future__ import annotations
@@ -41,6 +43,17 @@ from parley.server.core.outgoing import (
     delivery_key,
 )
 from parley.server.core.session import Session
+from parley.server.core.state_sessions import (
+    history_opt_out,
+    registered,
+    session_attached,
+    session_ended,
+    session_started,
+    spoke,
+    unwatch,
+    unwatched,
+    watched,
+)
 from parley.server.store.history import Window
 
 if TYPE_CHECKING:
@@ -90,6 +103,8 @@ class State:
         self.fanout: Fanout = send_each  # the net layer installs its faster one
         self.playback: Playback | None = None  # keeps channel events in history (the server's)
         self.renamed: dict[str, float] = {}  # channel incarnation -> when RENAME last named it
+        # The server's: saves where a logged-in user was as it quits (handlers/presence.py).
+        self.keep_presence: Callable[[Client], None] | None = None
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -111,6 +126,14 @@ class State:
             ev.MetadataChanged: partial(metadata_changed, self),
             ev.Redacted: self._redacted,
             ev.ChannelRenamed: self._channel_renamed,
+            ev.SessionStarted: partial(session_started, self),
+            ev.Registered: partial(registered, self),
+            ev.SessionAttached: partial(session_attached, self),
+            ev.SessionEnded: partial(session_ended, self),
+            ev.Watched: partial(watched, self),
+            ev.Unwatched: partial(unwatched, self),
+            ev.HistoryOptOut: partial(history_opt_out, self),
+            ev.Spoke: partial(spoke, self),
         }
 
     # -- lookups ---------------------------------------------------------------
@@ -120,15 +143,6 @@ class State:
 
     def channel(self, name: str) -> Channel | None:
         return self.channels.get(fold(name))
-
-    def add_client(self, client: Client) -> None:
-        """A session finished registration (a local event: nobody else is told)."""
-        self.clients[client.folded] = client
-        self.max_clients = max(self.max_clients, len(self.clients))
-        if client.account is not None:
-            self.logins[client] = self.clock.now()
-            self.by_account.add(client)
-        self._monitor_notify(client.folded, f"{client.prefix}", online=True)
 
     # -- the one place state changes -------------------------------------------
 
@@ -259,7 +273,7 @@ class State:
                 if cap in caps and EXTENDED_MONITOR in caps:
                     session.conn.send(out.to(session.tag_mask))
 
-    def _monitor_notify(self, key: str, who: str, online: bool) -> None:
+    def monitor_notify(self, key: str, who: str, online: bool) -> None:
         """IRCv3 MONITOR: 730 (with the full prefix) or 731 to those watching a nick."""
         watchers = self.monitors.get(key)
         if not watchers:
@@ -392,6 +406,8 @@ class State:
 
     def _quit(self, e: ev.Quit, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
+        if client.account is not None and self.keep_presence is not None:
+            self.keep_presence(client)  # with the channels it has
         out = self._from(client, "QUIT", e.reason)
         self._event(out)
         for channel in client.channels.values():
@@ -410,17 +426,13 @@ class State:
         del self.clients[client.folded]
         self.logins.pop(client, None)
         self.by_account.remove(client)
-        self.moved.discard(client)  # saved as it quit, with the channels it had
+        self.moved.discard(client)  # saved above
         for letter in client.modes:
             self._count_mode(letter, -1)
         self._remember(client)
-        self._monitor_notify(client.folded, client.nick, online=False)
-        for key in client.monitoring:  # the quitter watches no more
-            watching = self.monitors.get(key)
-            if watching is not None:
-                watching.discard(client)
-                if not watching:
-                    del self.monitors[key]
+        self.monitor_notify(client.folded, client.nick, online=False)
+        for key in list(client.monitoring):  # the quitter watches no more
+            unwatch(self, client, key)
         return out
 
     def _nick_changed(self, e: ev.NickChanged, origin: Session | None) -> Outgoing:
@@ -436,13 +448,13 @@ class State:
         client.rename(e.new)
         self.clients[client.folded] = client
         if client.folded != old_key:  # a change of case is the same nick to MONITOR
-            self._monitor_notify(old_key, old, online=False)
-            self._monitor_notify(client.folded, client.prefix, online=True)
+            self.monitor_notify(old_key, old, online=False)
+            self.monitor_notify(client.folded, client.prefix, online=True)
         return out
 
     def _messaged(self, e: ev.Messaged, origin: Session | None) -> Outgoing:
         client = self.clients[fold(e.nick)]
-        self.last_line = e.time  # (times only grow: Server.message_time)
+        self.last_line = client.last_spoke = e.time  # (times only grow: Server.message_time)
         params = (e.target, e.text) if e.command != "TAGMSG" else (e.target,)
         line = encode_parts(client.prefix, e.command, params)
         tags = dict(e.tags) if e.tags else None
@@ -475,7 +487,7 @@ class State:
     def _multiline_messaged(self, e: ev.MultilineMessaged, origin: Session | None) -> Outgoing:
         """As `_messaged`, a batch for those that take one and lines for the rest."""
         client = self.clients[fold(e.nick)]
-        self.last_line = e.time
+        self.last_line = client.last_spoke = e.time
         tags = dict(e.tags) if e.tags else None
         out = MultilineOut(
             client.prefix, e.command, e.target, e.lines, e.ref, e.time, e.msgid, tags,
@@ -592,6 +604,8 @@ class State:
                     self._begin_stay(channel, e.account, self.last_line)
         self.by_account.remove(client)
         client.account = e.account
+        for session in client.sessions:  # each device of a user is logged in as it is
+            session.account = e.account
         self.by_account.add(client)
         if e.account is not None:
             self.moved.add(client)

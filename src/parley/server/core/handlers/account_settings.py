@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from parley.irc.message import Message
+from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.reservation import NICKSERV_PREFIX
 from parley.server.store.accounts import StoreError
@@ -35,8 +36,8 @@ def _say(ctx: Context, text: str) -> None:
 def _history(ctx: Context, account: str, value: str) -> str:
     opt_out = value == "OFF"
     ctx.server.accounts.set_history_opt_out(account, opt_out)
-    if ctx.session.client is not None:
-        ctx.session.client.no_history = opt_out
+    for client in ctx.state.by_account.clients(account):  # each of its users online
+        ctx.state.apply(ev.HistoryOptOut(client.nick, opt_out), ctx.session)
     if opt_out:
         return "Your messages will no longer be stored in history."
     return "Your messages will be stored in history again."

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.irc.numerics import ERR_NICKNAMEINUSE, RPL_WHOISSPECIAL
+from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.handlers.channels import show_joined
-from parley.server.core.session import Phase
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -58,13 +58,8 @@ def session_count(ctx: Context, target: Client) -> None:
 
 def attach(ctx: Context, client: Client) -> None:
     """Make the registering session one more of `client`'s (the caller welcomes it)."""
-    session = ctx.session
-    session.client = client
-    session.phase = Phase.REGISTERED
-    client.sessions.append(session)
     state = ctx.state
-    state.unregistered -= 1
-    state.forget_recipients(client)  # its channels' fan-out lists take the new connection
+    state.apply(ev.SessionAttached(ctx.session.id, client.nick), ctx.session)
     ctx.server.stats.registrations += 1
     if state.observers:
         ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))

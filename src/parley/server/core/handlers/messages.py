@@ -59,8 +59,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
     limit = ctx.server.config.limits.targets_per_command
     for target in targets[limit:]:
         fail(ERR_TOOMANYTARGETS, target, text=f"Too many targets. Maximum is {limit}")
-    client.last_spoke = state.clock.now()
     ctx.server.stats.messages += 1
+    spoke = False  # a Messaged event starts the sender's idle time again (State._messaged)
     for target in targets[:limit]:
         channel: Channel | None = None
         recipient: Client | None = None
@@ -101,6 +101,7 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             client.nick, command, name, text, server.new_msgid(), server.message_time(), tags
         )
         out = state.apply(event, ctx.session)
+        spoke = True
         if channel is not None:
             if not status:  # a message to some members only is kept by nobody
                 record(ctx, out, name, text, None, channel=channel)
@@ -108,6 +109,8 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
             record(ctx, out, name, text, recipient.account, recipient.uid)
         if echo:
             ctx.send_out(out)
+    if not spoke:  # to NickServ, kept for later or refused: the idle time starts again too
+        state.apply(ev.Spoke(client.nick, state.clock.now()), ctx.session)
 
 
 def _to_servers(ctx: Context, mask: str, text: str, fail: Reply) -> None:

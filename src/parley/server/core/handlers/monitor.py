@@ -23,6 +23,7 @@ from parley.irc.numerics import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
 )
+from parley.server.core import events as ev
 from parley.server.core import metadata_ops
 from parley.server.core.context import Context
 
@@ -31,30 +32,36 @@ def handle_monitor(ctx: Context, msg: Message) -> None:
     sub = msg.params[0]
     targets = [t for t in msg.params[1].split(",") if t] if len(msg.params) > 1 else []
     client = ctx.client
-    watchers = ctx.state.monitors
     most = ctx.server.config.limits.monitor_entries
     if sub == "+":
         added: list[tuple[str, str]] = []
+        new: set[str] = set()  # keys not watched before
         for nick in targets:
             if not valid_nick(nick, ctx.server.config.limits.nick_length):
                 ctx.reply(ERR_ERRONEUSNICKNAME, nick)
                 continue
             key = fold(nick)
-            if key not in client.monitoring and len(client.monitoring) >= most:
-                rest = ",".join(targets[targets.index(nick) :])
-                ctx.reply(ERR_MONLISTFULL, str(most), rest)
-                break
-            client.monitoring[key] = nick
-            watchers.setdefault(key, set()).add(client)
+            if key not in client.monitoring and key not in new:
+                if len(client.monitoring) + len(new) >= most:
+                    rest = ",".join(targets[targets.index(nick) :])
+                    ctx.reply(ERR_MONLISTFULL, str(most), rest)
+                    break
+                new.add(key)
             added.append((key, nick))
+        if added:
+            event = ev.Watched(client.nick, tuple(nick for _, nick in added))
+            ctx.state.apply(event, ctx.session)
         _status(ctx, added)
         metadata_ops.monitored(ctx, (key for key, _ in added))
     elif sub == "-":
-        for nick in targets:
-            _unwatch(ctx, fold(nick))
+        gone = tuple(nick for nick in targets if fold(nick) in client.monitoring)
+        if gone:
+            ctx.state.apply(ev.Unwatched(client.nick, gone), ctx.session)
     elif sub in ("C", "c"):
-        for key in list(client.monitoring):
-            _unwatch(ctx, key)
+        if client.monitoring:
+            ctx.state.apply(
+                ev.Unwatched(client.nick, tuple(client.monitoring.values())), ctx.session
+            )
     elif sub in ("L", "l"):
         names = list(client.monitoring.values())
         for i in range(0, len(names), 20):
@@ -77,13 +84,3 @@ def _status(ctx: Context, watched: list[tuple[str, str]]) -> None:
         ctx.reply(RPL_MONONLINE, text=",".join(online))
     if offline:
         ctx.reply(RPL_MONOFFLINE, text=",".join(offline))
-
-
-def _unwatch(ctx: Context, key: str) -> None:
-    client = ctx.client
-    client.monitoring.pop(key, None)
-    watching = ctx.state.monitors.get(key)
-    if watching is not None:
-        watching.discard(client)
-        if not watching:
-            del ctx.state.monitors[key]

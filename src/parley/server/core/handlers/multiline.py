@@ -234,7 +234,6 @@ def _send(ctx: Context, batch: ClientBatch) -> None:
         name = recipient.nick
         if recipient.away is not None and command == "PRIVMSG":
             ctx.reply(RPL_AWAY, recipient.nick, text=recipient.away)
-    client.last_spoke = state.clock.now()
     ctx.server.stats.messages += 1
     server = ctx.server
     event = ev.MultilineMessaged(

@@ -157,8 +157,10 @@ def handle_whois(ctx: Context, msg: Message) -> None:
         ctx.reply(RPL_WHOISACCOUNT, target.nick, target.account)
     if target.is_bot:
         ctx.reply(RPL_WHOISBOT, target.nick, text=f"is a Bot on {ctx.server.config.network_name}")
-    if target is me or me.is_oper:
-        ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{target.real_host}")
+    if target is me or me.is_oper:  # each address its sessions connect from
+        hosts = dict.fromkeys(s.conn.host for s in target.sessions) or (target.real_host,)
+        for host in hosts:
+            ctx.reply(RPL_WHOISHOST, target.nick, text=f"is connecting from *@{host}")
     session_count(ctx, target)
     if target.away is not None:
         ctx.reply(RPL_AWAY, target.nick, text=target.away)

@@ -39,7 +39,6 @@ from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
-from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.attach import (
     attach,
@@ -50,7 +49,7 @@ from parley.server.core.handlers.attach import (
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
-from parley.server.core.handlers.vhost import host_of_account
+from parley.server.core.ids import unique_id
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
 from parley.server.core.session import Phase
 from parley.server.core.support import (
@@ -285,19 +284,19 @@ def try_register(ctx: Context) -> None:
         welcome(ctx)
         show_channels(ctx)
         return
-    now = ctx.state.clock.now()
-    client = Client(session.nick, session.user, session.conn.host, session.realname, now)
-    client.sessions.append(session)
-    client.account = session.account
-    if session.account is not None:
-        stored = ctx.server.accounts.get(session.account)
-        client.no_history = stored is not None and stored.history_opt_out
-        host_of_account(ctx, client)
-    session.client = client
+    account, address = session.account, session.conn.host
+    no_history, host = False, address
+    if account is not None:
+        stored = ctx.server.accounts.get(account)
+        no_history = stored is not None and stored.history_opt_out
+        host = ctx.server.vhosts.get(account) or address  # the host kept for the account
+    event = ev.Registered(
+        session.id, session.nick, session.user, host, address, session.realname, account,
+        no_history, unique_id(),
+    )  # fmt: skip
+    ctx.state.apply(event, session)
+    client = ctx.client
     metadata_ops.adopt(ctx, client)
-    session.phase = Phase.REGISTERED
-    ctx.state.unregistered -= 1
-    ctx.state.add_client(client)
     ctx.server.stats.registrations += 1
     if ctx.state.observers:
         ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))

@@ -217,7 +217,9 @@ def log_in(ctx: Context, account: str) -> None:
         ctx.state.apply(ev.AccountChanged(client.nick, account), session)
         host_of_account(ctx, client)
     stored = ctx.server.accounts.get(account)
-    client.no_history = stored is not None and stored.history_opt_out
+    opt_out = stored is not None and stored.history_opt_out
+    if client.no_history != opt_out:
+        ctx.state.apply(ev.HistoryOptOut(client.nick, opt_out), session)
     text = f"You are now logged in as {account}"
     ctx.reply(RPL_LOGGEDIN, client.prefix, account, text=text)
     notice = ctx.server.reservations.check(ctx.server, client)
