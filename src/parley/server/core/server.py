@@ -18,6 +18,7 @@ from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
+from parley.server.core.always_on import AlwaysOn
 from parley.server.core.bans import Bans, refuse_if_banned
 from parley.server.core.clock import Clock, SystemClock
 from parley.server.core.connection import Connection
@@ -145,6 +146,7 @@ class Server:
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
+        self.always_on = AlwaysOn(self)  # (last: it brings back the kept clients)
 
     def new_msgid(self) -> str:
         """IRCv3 msgid: unique on this server, cheap to make per message."""
@@ -304,7 +306,8 @@ class Server:
             if not client.sessions:
                 if client.account is not None:
                     remember(self, (client,))
-                self.state.apply(ev.Quit(client.nick, reason), origin=session)
+                if not self.always_on.keep(client):  # (kept online: core/always_on.py)
+                    self.state.apply(ev.Quit(client.nick, reason), origin=session)
         elif self.state.observers:
             self.tell(obs.Closed(session.conn.host, reason))
         session.conn.close(error)
@@ -316,6 +319,7 @@ class Server:
         limits = self.config.limits
         self.reservations.sweep(self)
         notice_deletions(self)
+        self.always_on.sweep()
         self._sweeps += 1
         if self._sweeps % PRESENCE_REFRESH == 0:  # last-seen times stay fresh, for after a crash
             self.state.moved.update(c for c in self.state.clients.values() if c.account)
@@ -351,6 +355,7 @@ class Server:
         users about the other N-1 would cost N squared lines for nothing.
         """
         remember(self, self.state.clients.values())
+        self.always_on.save_use(self.clock.now())
         self.state.close_all_windows()
         save_windows(self)
         self.markers.save(self.state.by_account.online)

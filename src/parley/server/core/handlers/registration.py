@@ -284,6 +284,7 @@ def try_register(ctx: Context) -> None:
         attach(ctx, holder)
         welcome(ctx)
         show_channels(ctx)
+        ctx.server.always_on.attached(ctx)  # a kept always-on client is back (always_on.py)
         return
     now = ctx.state.clock.now()
     client = Client(session.nick, session.user, session.conn.host, session.realname, now)
