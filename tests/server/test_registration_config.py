@@ -101,5 +101,5 @@ def test_always_on_is_off_by_default_and_set_in_the_file(tmp_path: Path) -> None
     config = load(tmp_path, text + "always_on_expiry_days = 0\n")
     assert config.registration.always_on
     assert (config.limits.always_on_clients, config.limits.always_on_expiry_days) == (0, 0.0)
-    with pytest.raises(ConfigError, match="registration.always_on"):
+    with pytest.raises(ConfigError, match=r"registration\.always_on"):
         load(tmp_path, '[registration]\nalways_on = "yes"\n')
