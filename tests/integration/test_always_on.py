@@ -203,3 +203,15 @@ def test_set_takes_only_on_or_off_and_needs_a_login(server: ThreadServer) -> Non
     register_account(bob, PASSWORD)
     assert "takes ON or OFF" in nickserv(bob, "SET ALWAYS-ON maybe")
     assert "stay online" in nickserv(bob, "SET always-on yes")
+
+
+def test_the_owner_under_another_nick_ghosts_the_kept_one(server: ThreadServer) -> None:
+    quit_(always_on_user(server, "alice", "#tea"))
+    bob = guest(server, "bob")
+    bob.send("JOIN #tea")
+    bob.expect("366")
+    other = logged_in(server.port, "alice_", "alice", PASSWORD)
+    assert "has been disconnected" in nickserv(other, "GHOST alice")
+    assert bob.expect("QUIT").params[0] == "GHOST command used by alice_"
+    other.send("NICK alice")
+    assert other.expect("NICK").params[0] == "alice"
