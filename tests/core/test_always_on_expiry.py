@@ -1,8 +1,11 @@
-"""Always-on in the core, on a settable clock: unused for too long, a kept user goes."""
+"""Always-on in the core, on a settable clock: unused for too long, a kept user goes;
+its own away message and its watchers' view stay as they were."""
 
 from __future__ import annotations
 
 from core.fake import Harness
+from core.test_slow_work import plain
+from parley.irc.message import Message
 from parley.server.passwords import credentials
 
 DAY = 86400.0
@@ -58,3 +61,28 @@ def test_the_check_runs_once_a_minute_not_every_sweep() -> None:
     harness.clock.advance(31)
     harness.server.sweep()
     assert harness.server.state.client("alice") is None
+
+
+def attach(harness: Harness) -> list[Message]:
+    """A device logs in as alice with SASL and asks for her nick: what it is shown."""
+    session, conn = harness.connect()
+    harness.say(session, "CAP REQ sasl", "AUTHENTICATE PLAIN")
+    harness.say(session, f"AUTHENTICATE {plain('alice', 'rabbit-hole')}")
+    harness.say(session, "NICK alice", "USER alice 0 * :alice", "CAP END")
+    return conn.take()
+
+
+def test_an_away_message_of_ones_own_stays_and_watchers_see_no_one_leave() -> None:
+    harness = Harness(lobby=None)
+    watcher, seen = harness.user("bob")
+    harness.say(watcher, "CAP REQ away-notify", "MONITOR + alice")
+    seen.take()
+    harness.server.accounts.create("alice", *credentials("rabbit-hole"))
+    session, _ = harness.user("alice", "#tea")
+    harness.say(session, "PRIVMSG NickServ :IDENTIFY rabbit-hole")
+    harness.say(session, "PRIVMSG NickServ :SET ALWAYS-ON ON", "AWAY :gone fishing", "QUIT")
+    assert "731" not in [m.command for m in seen.take()]
+    shown = attach(harness)
+    assert "305" not in [m.command for m in shown]  # still away, with her own words
+    assert harness.server.state.client("alice").away == "gone fishing"  # type: ignore[union-attr]
+    assert harness.server.always_on.kept == {}
