@@ -45,6 +45,8 @@ def test_kept_and_connected_always_on_users_are_online_again_after_a_restart(
         alice.wait_closed()
         always_on(server.port(), "carol", "#tea")  # still connected when the server stops
         stop(server)
+        listed = run_cli(tmp_path, "list-always-on").stdout.splitlines()
+        assert [line.split()[0] for line in listed] == ["alice", "carol"]
         server = start(tmp_path)
         bob = IrcClient(server.port())
         bob.register("bob", lobby=False)
