@@ -69,3 +69,35 @@ def test_kept_and_connected_always_on_users_are_online_again_after_a_restart(
         assert kept.params[0] == "alice" and kept.params[1].endswith("] welcome back")
     finally:
         server.stop()
+
+
+def test_one_expired_while_the_server_was_down_stays_offline_and_gets_its_mail_at_login(
+    tmp_path: Path,
+) -> None:
+    assert run_cli(tmp_path, "create-account", "alice", PASSWORD).returncode == 0
+    server = start(tmp_path)
+    try:
+        alice = always_on(server.port(), "alice", "#tea")
+        alice.send("QUIT")
+        alice.wait_closed()
+        bob = IrcClient(server.port())
+        bob.register("bob", lobby=False)
+        bob.send("PRIVMSG alice :while you were kept")
+        bob.expect("301")
+        stop(server)
+        config = tmp_path / "parley.toml"
+        config.write_text("[limits]\nalways_on_expiry_days = 0.000001\n")  # (a tenth of a second)
+        server = ProcessServer(
+            ["--config", str(config), "--listen", "127.0.0.1:0", "--data-dir", str(tmp_path),
+             "--no-flood-limit", "--no-lobby"]
+        )  # fmt: skip
+        bob = IrcClient(server.port())
+        bob.register("bob", lobby=False)
+        bob.send("WHOIS alice")
+        assert bob.expect(lambda m: m.command in ("311", "401")).command == "401"
+        alice = logged_in(server.port(), "alice", "alice", PASSWORD)
+        assert alice.expect("JOIN").params[0] == "#tea"
+        kept = alice.expect(lambda m: m.command == "PRIVMSG")
+        assert kept.params[1].endswith("] while you were kept")
+    finally:
+        server.stop()

@@ -196,11 +196,12 @@ class AlwaysOn:
         for row in sorted(rows, key=lambda r: r.last_used or 0.0, reverse=True):
             if row.last_used is None or not self.enabled(row.name):
                 continue
-            if (days and now - row.last_used > days * 86400) or self.full():
-                gone[row.name] = None
-                continue
             try:
-                self._make(row.name, row.last_used)
+                if (days and now - row.last_used > days * 86400) or self.full():
+                    self._left(row.name, row.last_used)
+                    gone[row.name] = None
+                else:
+                    self._make(row.name, row.last_used)
             except Exception:  # one account's bad data costs only that account
                 log.exception("always-on: %s could not be brought back", row.name)
                 gone[row.name] = None
@@ -208,6 +209,12 @@ class AlwaysOn:
             self._save(gone)
         if self.kept:
             log.info("always-on: %d users are online again with no device", len(self.kept))
+
+    def _left(self, name: str, since: float) -> None:
+        """Not brought back: its next login gets what it was sent since a device left."""
+        presence = self.server.accounts.presence(name)
+        if presence is not None and presence.last_seen > since:
+            self._save_presence(name, Presence(presence.channels, since))
 
     def _make(self, name: str, since: float) -> None:
         """A kept client for account `name`, as its last device left it (but its host)."""
