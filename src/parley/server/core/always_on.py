@@ -127,14 +127,17 @@ class AlwaysOn:
             self._save({account: None})
         self.server.state.apply(ev.Quit(client.nick, reason), None)
 
-    def used(self, account: str) -> None:
-        """NickServ SET ALWAYS-ON ON: a device uses `account` now."""
-        self._save({account: self.server.clock.now()})
-
-    def turned_off(self, account: str) -> None:
-        """NickServ SET ALWAYS-ON OFF: a client of the account kept with no device goes."""
-        self._save({account: None})
-        for client in [c for c in self.kept if c.account == account]:
+    def choose(self, account: str, on: bool) -> None:
+        """NickServ SET ALWAYS-ON: saved (StoreError if not), and in force at once: on, the
+        account is online as always-on from now (even after a crash); off, a client of it
+        kept with no device goes."""
+        self.server.accounts.set_always_on(account, on)
+        folded = fold(account)
+        self.settings[folded] = on
+        self._save({account: self.server.clock.now() if on else None})
+        if on:
+            return
+        for client in [c for c in self.kept if c.account is not None and fold(c.account) == folded]:
             self.end(client, "Quit: Always-on turned off")
 
     # -- the sweep -------------------------------------------------------------

@@ -6,7 +6,6 @@ takes one always-on user offline (its devices, if any, are disconnected).
 
 from __future__ import annotations
 
-from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.server.core.context import Context
 
@@ -20,12 +19,9 @@ def set_always_on(ctx: Context, account: str, value: str) -> str:
     if value == "ON" and always_on.full():
         most = limits.always_on_clients
         return f"The server keeps as many always-on users as it may ({most}); try again later."
-    ctx.server.accounts.set_always_on(account, value == "ON")
-    always_on.settings[fold(account)] = value == "ON"
+    always_on.choose(account, value == "ON")
     if value == "OFF":
-        always_on.turned_off(account)
         return "You will go offline when your last device disconnects."
-    always_on.used(account)  # online as always-on from now, even after a crash
     days = limits.always_on_expiry_days
     expiry = f" After {days:g} days with no device you go offline." if days else ""
     return (
