@@ -215,3 +215,31 @@ def test_the_owner_under_another_nick_ghosts_the_kept_one(server: ThreadServer) 
     assert bob.expect("QUIT").params[0] == "GHOST command used by alice_"
     other.send("NICK alice")
     assert other.expect("NICK").params[0] == "alice"
+
+
+def test_ending_a_connected_always_on_user_closes_its_devices_for_good(
+    server: ThreadServer,
+) -> None:
+    alice = always_on_user(server, "alice", "#tea")
+    bob = guest(server, "bob")
+    bob.send("JOIN #tea")
+    bob.expect("366")
+    boss = guest(server, "boss")
+    oper(boss)
+    boss.send("ALWAYSON END alice")
+    assert boss.expect("NOTICE").params[1] == "alice is offline now"  # (no standard-replies)
+    closing = alice.wait_closed()
+    assert closing[-1].command == "ERROR" and "Always-on ended by boss" in closing[-1].params[0]
+    assert bob.expect("QUIT").params[0] == "Quit: Always-on ended by boss"
+    assert whois(bob, "alice")[0].command == "401"
+
+
+def test_odd_alwayson_commands_get_a_clear_fail(server: ThreadServer) -> None:
+    boss = guest(server, "boss", ("standard-replies",))
+    oper(boss)
+    for line in ("ALWAYSON", "ALWAYSON END", "ALWAYSON FROB x", "ALWAYSON END " + "x" * 400):
+        boss.send(line)
+        reply = boss.expect(lambda m: m.command in ("461", "FAIL"))
+        assert reply.command == "461" or reply.params[1] in ("INVALID_PARAMS", "NO_SUCH_NICK")
+    boss.send("ALWAYSON list")
+    assert boss.expect("NOTE").params[-1] == "0 always-on users with no device (at most 2)"
