@@ -91,3 +91,15 @@ def test_mistakes_name_their_key(
 ) -> None:
     with pytest.raises(ConfigError, match=f"^{named}"):
         load(tmp_path, toml, *flags)
+
+
+def test_always_on_is_off_by_default_and_set_in_the_file(tmp_path: Path) -> None:
+    config = load(tmp_path, None)
+    assert not config.registration.always_on
+    assert (config.limits.always_on_clients, config.limits.always_on_expiry_days) == (1000, 30.0)
+    text = "[registration]\nalways_on = true\n[limits]\nalways_on_clients = 0\n"
+    config = load(tmp_path, text + "always_on_expiry_days = 0\n")
+    assert config.registration.always_on
+    assert (config.limits.always_on_clients, config.limits.always_on_expiry_days) == (0, 0.0)
+    with pytest.raises(ConfigError, match=r"registration\.always_on"):
+        load(tmp_path, '[registration]\nalways_on = "yes"\n')

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def parser() -> argparse.ArgumentParser:
         description="Parley: a chat server that speaks IRC. With no command, it runs.",
         epilog="Commands: run (the default); hash-password (print an argon2id hash for the "
         "config file); create-account NAME PASSWORD, delete-account NAME, "
-        "reset-password NAME PASSWORD, list-accounts (work while the server runs).",
+        "reset-password NAME PASSWORD, list-accounts, list-always-on (work while the server "
+        "runs).",
     )
     p.add_argument("command", nargs="?", choices=sorted(COMMANDS), default="run")
     p.add_argument("words", nargs="*", help="the command's arguments", metavar="ARG")
@@ -184,7 +186,8 @@ def _accounts(config: Config, command: str, words: list[str]) -> int:
     from parley.server.passwords import credentials
     from parley.server.store.accounts import DB_NAME, AccountExists, SqliteAccountStore
 
-    arity = {"create-account": 2, "delete-account": 1, "reset-password": 2, "list-accounts": 0}
+    arity = {"create-account": 2, "delete-account": 1, "reset-password": 2, "list-accounts": 0,
+             "list-always-on": 0}  # fmt: skip
     if len(words) != arity[command]:
         return _error(f"{command} takes {arity[command]} argument(s)")
     if words and not valid_nick(words[0], config.limits.nick_length):
@@ -194,6 +197,12 @@ def _accounts(config: Config, command: str, words: list[str]) -> int:
         if command == "list-accounts":
             for name in store.names():
                 print(name)
+        elif command == "list-always-on":  # online with or without a device (core/always_on.py)
+            default = config.registration.always_on
+            for row in sorted(store.always_on_accounts(), key=lambda r: r.name.casefold()):
+                if row.last_used is not None and (default if row.enabled is None else row.enabled):
+                    used = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(row.last_used))
+                    print(f"{row.name} (last used by a device {used})")
         elif command == "create-account":
             store.create(words[0], *credentials(words[1]))
             print(f"created account {words[0]}")
@@ -213,7 +222,7 @@ def _accounts(config: Config, command: str, words: list[str]) -> int:
 
 
 COMMANDS = {"run", "hash-password", "create-account", "delete-account", "reset-password",
-            "list-accounts"}  # fmt: skip
+            "list-accounts", "list-always-on"}  # fmt: skip
 
 
 def _check_tls(config: Config) -> None:

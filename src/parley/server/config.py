@@ -101,6 +101,10 @@ class Limits:
     # Seconds before a renamed channel may be renamed again (RENAME moves its history
     # and sends a NAMES burst to members without draft/channel-rename); 0: no wait.
     channel_rename_interval: float = 60.0
+    # Always-on accounts (NickServ SET ALWAYS-ON): clients kept with no device connected,
+    # counted before one more is kept; and the days one may go unused before it goes.
+    always_on_clients: int = 1000  # 0: none kept
+    always_on_expiry_days: float = 30.0  # 0: never
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,7 @@ class Registration:
     before_connect: bool = True  # REGISTER before NICK/USER complete (draft/account-registration)
     email_required: bool = False  # an e-mail address, confirmed by a code sent to it
     code_lifetime: float = 3600.0  # seconds a code (and the registration it holds) lasts
+    always_on: bool = False  # accounts that never chose (NickServ SET ALWAYS-ON) stay online
 
 
 @dataclass(frozen=True, slots=True)

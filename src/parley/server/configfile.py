@@ -56,7 +56,7 @@ MULTILINE_HEAD_BYTES = 8192  # the BATCH lines: the sender's client-only tags an
 _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
     "max_unregistered", "pending_registrations_per_address", "pending_registrations",
-    "channel_rename_interval",
+    "channel_rename_interval", "always_on_clients", "always_on_expiry_days",
 }  # fmt: skip
 
 
@@ -273,7 +273,7 @@ def _registration(table: dict[str, Any]) -> Registration:
     """The [registration] table: two switches and the codes' lifetime."""
     changes: dict[str, Any] = {}
     for key, value in table.items():
-        if key in ("before_connect", "email_required"):
+        if key in ("before_connect", "email_required", "always_on"):
             changes[key] = _expect(value, bool, f"registration.{key}")
         elif key == "code_lifetime":
             if _expect(value, (int, float), f"registration.{key}") <= 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from parley.server.core.dispatch import Command
 from parley.server.core.handlers import (
+    always_on,
     channels,
     help,
     history,
@@ -85,5 +86,6 @@ COMMANDS: dict[str, Command] = {
     "UNDLINE": Command(oper.handle_undline, 1, oper=True),
     "SETMOTD": Command(oper.handle_setmotd, 1, oper=True),
     "CHGHOST": Command(vhost.handle_chghost, 2, oper=True),
+    "ALWAYSON": Command(always_on.handle_alwayson, 1, oper=True),
     "STATS": Command(oper.handle_stats, 0),
 }

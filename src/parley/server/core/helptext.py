@@ -18,6 +18,10 @@ HELP: dict[str, tuple[str, ...]] = {
         "  QUIT [:reason]           leave the server",
         "HELP <command> tells more about one command.",
     ),
+    "ALWAYSON": (
+        "ALWAYSON LIST | ALWAYSON END <nick>",
+        "Operators: lists the always-on users with no device, or ends one.",
+    ),
     "AUTHENTICATE": ("AUTHENTICATE <mechanism>", "Logs in with SASL (PLAIN, SCRAM-SHA-256)."),
     "AWAY": ("AWAY [:message]", "Marks you away with a message; AWAY alone marks you back."),
     "CAP": ("CAP LS 302 | CAP REQ :caps | CAP END", "Negotiates IRCv3 capabilities."),

@@ -70,8 +70,7 @@ def kill(server: Server, target: Client, reason: str, by: str) -> None:
     quit_reason = f"Killed ({by} ({reason or 'No reason'}))"
     log.info("%s killed %s", by, target.nick)
     server.tell(obs.Killed(target.nick, by, reason))
-    for session in list(target.sessions):
-        server.end_session(session, quit_reason, f"Closing link: ({quit_reason})")
+    server.always_on.end(target, quit_reason, f"Closing link: ({quit_reason})")  # (even kept)
 
 
 def kick(

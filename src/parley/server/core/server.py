@@ -18,6 +18,7 @@ from parley.irc.numerics import ERR_INPUTTOOLONG, ERR_UNKNOWNERROR
 from parley.server.config import Config
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
+from parley.server.core.always_on import AlwaysOn
 from parley.server.core.bans import Bans, refuse_if_banned
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock, SystemClock
@@ -147,6 +148,8 @@ class Server:
         self._msgid_prefix = secrets.token_hex(4)  # unique per process run
         self._msgid_count = 0
         self.on_quit: Callable[[Session], None] | None = None  # the net layer's hook
+        self.always_on = AlwaysOn(self)  # (last: it brings back the kept clients)
+        self.state.keeps = self.always_on.keep
 
     def _keep_presence(self, client: Client) -> None:
         """A logged-in user quits: where it was is saved now (State's Quit calls it)."""
@@ -311,6 +314,7 @@ class Server:
         limits = self.config.limits
         self.reservations.sweep(self)
         notice_deletions(self)
+        self.always_on.sweep()
         self._sweeps += 1
         if self._sweeps % PRESENCE_REFRESH == 0:  # last-seen times stay fresh, for after a crash
             self.state.moved.update(c for c in self.state.clients.values() if c.account)
@@ -346,6 +350,7 @@ class Server:
         users about the other N-1 would cost N squared lines for nothing.
         """
         remember(self, self.state.clients.values())
+        self.always_on.save_use(self.clock.now())
         self.state.close_all_windows()
         save_windows(self)
         self.markers.save(self.state.by_account.online)

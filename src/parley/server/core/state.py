@@ -105,6 +105,8 @@ class State:
         self.renamed: dict[str, float] = {}  # channel incarnation -> when RENAME last named it
         # The server's: saves where a logged-in user was as it quits (handlers/presence.py).
         self.keep_presence: Callable[[Client], None] | None = None
+        # Whether a client whose last session ended stays online (core/always_on.py).
+        self.keeps: Callable[[Client], bool] | None = None
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,

@@ -81,8 +81,8 @@ def session_ended(state: State, e: ev.SessionEnded, origin: Session | None) -> O
         return NOTHING
     state.detach(session)
     client.sessions.remove(session)
-    if client.sessions:
-        return NOTHING
+    if client.sessions or (state.keeps is not None and state.keeps(client)):
+        return NOTHING  # (kept: an always-on user stays with no session)
     return state.apply(ev.Quit(client.nick, e.reason), origin)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # values the store's modules define and the core reads
-    from parley.server.store.accounts import Account, Deletion, Presence
+    from parley.server.store.accounts import Account, AlwaysOnAccount, Deletion, Presence
     from parley.server.store.history import HistoryItem, Reader, Window
 
 
@@ -111,6 +111,19 @@ class AccountStore(Protocol):
 
     def save_presence(self, states: dict[str, Presence]) -> None:
         """Remember several accounts' presence in one write."""
+        ...
+
+    def set_always_on(self, name: str, enabled: bool) -> bool:
+        """NickServ SET ALWAYS-ON: the account's choice; StoreError if not saved."""
+        ...
+
+    def always_on_accounts(self) -> list[AlwaysOnAccount]:
+        """The accounts that chose, or are kept online as always-on (core/always_on.py)."""
+        ...
+
+    def save_always_on_use(self, uses: dict[str, float | None]) -> None:
+        """When each account was last used by a device (None: no longer kept online),
+        in one write; StoreError if it fails."""
         ...
 
 

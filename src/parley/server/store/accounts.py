@@ -60,6 +60,16 @@ class Deletion:
     at: float
 
 
+@dataclass(frozen=True, slots=True)
+class AlwaysOnAccount:
+    """An account's always-on row: its choice (None: the server's default) and, while
+    it is kept online, when a device last used it (None: it is not)."""
+
+    name: str
+    enabled: bool | None
+    last_used: float | None
+
+
 class AccountExists(Exception):
     """An account of that name (case-insensitively) is already registered."""
 
@@ -71,6 +81,7 @@ class MemoryAccountStore:
         self._accounts: dict[str, Account] = {}
         self._presence: dict[str, Presence] = {}
         self._deletions: list[Deletion] = []
+        self._always_on: dict[str, tuple[bool | None, float | None]] = {}
 
     def presence(self, name: str) -> Presence | None:
         return self._presence.get(fold(name))
@@ -93,6 +104,7 @@ class MemoryAccountStore:
         if account is None:
             return False
         self._presence.pop(fold(name), None)
+        self._always_on.pop(fold(name), None)
         self._deletions.append(Deletion(len(self._deletions) + 1, account.name, time.time()))
         return True
 
@@ -115,6 +127,26 @@ class MemoryAccountStore:
             return False
         self._accounts[fold(name)] = dataclasses.replace(account, history_opt_out=opt_out)
         return True
+
+    def set_always_on(self, name: str, enabled: bool) -> bool:
+        if self.get(name) is None:
+            return False
+        _, used = self._always_on.get(fold(name), (None, None))
+        self._always_on[fold(name)] = (enabled, used)
+        return True
+
+    def always_on_accounts(self) -> list[AlwaysOnAccount]:
+        return [
+            AlwaysOnAccount(self._accounts[k].name, enabled, used)
+            for k, (enabled, used) in self._always_on.items()
+            if k in self._accounts
+        ]
+
+    def save_always_on_use(self, uses: dict[str, float | None]) -> None:
+        for name, used in uses.items():
+            if fold(name) in self._accounts:
+                enabled, _ = self._always_on.get(fold(name), (None, None))
+                self._always_on[fold(name)] = (enabled, used)
 
 
 FRESH = 0.001  # seconds a check of other processes' commits holds: a shell command is slower
@@ -229,6 +261,45 @@ class SqliteAccountStore:
                 (int(opt_out), fold(name)),
             )
         return cursor.rowcount > 0
+
+    def set_always_on(self, name: str, enabled: bool) -> bool:
+        if self.get(name) is None:
+            return False
+        with writing(f"the always-on setting of {name}"):
+            self._db.execute(
+                "INSERT INTO account_always_on (folded, enabled) VALUES (?, ?)"
+                " ON CONFLICT (folded) DO UPDATE SET enabled = excluded.enabled",
+                (fold(name), int(enabled)),
+            )
+        return True
+
+    def always_on_accounts(self) -> list[AlwaysOnAccount]:
+        rows = self._db.execute(
+            "SELECT a.name, o.enabled, o.last_used FROM account_always_on o"
+            " JOIN accounts a ON a.folded = o.folded"
+        )
+        return [
+            AlwaysOnAccount(str(n), None if e is None else bool(e), None if u is None else float(u))
+            for n, e, u in rows
+        ]
+
+    def save_always_on_use(self, uses: dict[str, float | None]) -> None:
+        """In one write; StoreError if it fails (the next minute's save tries again)."""
+        rows = [(fold(name), used) for name, used in uses.items()]
+        with writing(f"when {len(rows)} always-on accounts were used"):
+            try:
+                self._db.execute("BEGIN")
+                self._db.executemany(
+                    "INSERT INTO account_always_on (folded, last_used) VALUES (?, ?)"
+                    " ON CONFLICT (folded) DO UPDATE SET last_used = excluded.last_used",
+                    rows,
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
+                raise
 
     def presence(self, name: str) -> Presence | None:
         row = self._db.execute(

@@ -204,6 +204,20 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS history_by_visibility;
     CREATE INDEX IF NOT EXISTS history_by_kind ON history (conversation, public, kind, time);
     """,
+    # Always-on accounts: the setting chosen with NickServ SET ALWAYS-ON (NULL: the
+    # server's default), and, while the account is kept online, when a device last
+    # used it (NULL: not online as always-on); gone with the account.
+    """
+    CREATE TABLE IF NOT EXISTS account_always_on (
+        folded TEXT PRIMARY KEY, enabled INTEGER, last_used REAL);
+    CREATE TRIGGER IF NOT EXISTS always_on_of_deleted_account AFTER DELETE ON accounts BEGIN
+        DELETE FROM account_always_on WHERE folded = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS always_on_of_deleted AFTER INSERT ON account_always_on
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.folded) BEGIN
+        DELETE FROM account_always_on WHERE folded = NEW.folded;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -283,6 +283,7 @@ def try_register(ctx: Context) -> None:
         attach(ctx, holder)
         welcome(ctx)
         show_channels(ctx)
+        ctx.server.always_on.attached(ctx)  # a kept always-on client is back (always_on.py)
         return
     account, address = session.account, session.conn.host
     no_history, host = False, address

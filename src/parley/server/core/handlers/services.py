@@ -203,8 +203,7 @@ def _ns_ghost(ctx: Context, args: list[str]) -> None:
         return
     ctx.flush()
     reason = f"GHOST command used by {ctx.nick}"
-    for session in list(target.sessions):
-        ctx.server.end_session(session, reason, reason)
+    ctx.server.always_on.end(target, reason, reason)  # (an always-on nick too, kept or not)
     _say(ctx, f"{args[0]} has been disconnected.")
 
 
