@@ -3,44 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
-from core.fake import Harness, commands_of
+from core.fake import Harness, HeldWorker, commands_of
 from parley.server.core.login import MAX_IN_FLIGHT
 from parley.server.core.worker import MAX_HELD_LINES
 from parley.server.passwords import credentials
-
-
-class HeldWorker:
-    """A worker whose jobs wait until the test lets them finish, as a busy pool would."""
-
-    def __init__(self) -> None:
-        self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
-
-    def submit(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.jobs.append((job, done))
-
-    def finish_all(self) -> None:
-        jobs, self.jobs = self.jobs, []
-        for job, done in jobs:
-            done(job())
-
-    def finish_one(self) -> Any:
-        """Finish the oldest job; its result."""
-        job, done = self.jobs.pop(0)
-        result = job()
-        done(result)
-        return result
-
-    def drain(self) -> int:
-        """Finish jobs until none is left, those they let in too; how many ran."""
-        count = 0
-        while self.jobs:
-            self.finish_one()
-            count += 1
-        return count
 
 
 def plain(account: str, password: str) -> str:

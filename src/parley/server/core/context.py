@@ -35,6 +35,7 @@ STREAM_FIRST = 16384
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
+    from parley.server.core.refusal import Refusal
     from parley.server.core.server import Server
     from parley.server.core.state import State
 
@@ -136,29 +137,42 @@ class Context:
         assert self.deferred is None, "one slow job per command"
         self.deferred = Deferred(job, then, settle, mail)
 
-    def fail(self, command: str, code: str, *context: str) -> None:
+    def fail(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),
-        total and within 512 bytes whatever the context echoes of the client's words."""
-        self._standard("FAIL", command, code, context)
+        total and within 512 bytes whatever the context echoes of the client's words.
 
-    def warn(self, command: str, code: str, *context: str) -> None:
+        With `notice`, a client without the standard-replies capability is sent the
+        description as a server notice instead (commands whose spec has no FAIL)."""
+        self._standard("FAIL", command, code, context, notice)
+
+    def warn(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """A standard reply for a command that was done, with something to heed."""
-        self._standard("WARN", command, code, context)
+        self._standard("WARN", command, code, context, notice)
 
-    def note(self, command: str, code: str, *context: str) -> None:
+    def note(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """A standard reply that only informs."""
-        self._standard("NOTE", command, code, context)
+        self._standard("NOTE", command, code, context, notice)
 
-    def _standard(self, kind: str, command: str, code: str, context: tuple[str, ...]) -> None:
-        self._add(self._stamped(encode_reply(self.server.name, kind, (command, code, *context))))
+    def fail_line(self, command: str, code: str, *context: str) -> bytes:
+        """The line `fail` would queue, for a batch or a stream to carry."""
+        return self._stamped(encode_reply(self.server.name, "FAIL", (command, code, *context)))
 
-    def tell(self, kind: str, code: str, text: str) -> None:
-        """How a command without numerics of its own went: a standard reply (`kind` FAIL,
-        WARN or NOTE) to clients with IRCv3 standard-replies, a server notice to others."""
-        if STANDARD_REPLIES in self.session.caps:
-            self._standard(kind, self.command, code, (text,))
+    def refuse(self, refusal: Refusal) -> None:
+        """Why the command was not done: the refusal's numeric, else
+        `FAIL <command> <code> [<params>...] :<text>` (a notice without standard-replies)."""
+        if refusal.numeric is not None:
+            self.reply(refusal.numeric, *refusal.params)
         else:
-            self.notice(text)
+            self.fail(self.command, refusal.code, *refusal.params, refusal.text, notice=True)
+
+    def _standard(
+        self, kind: str, command: str, code: str, context: tuple[str, ...], notice: bool
+    ) -> None:
+        if notice and STANDARD_REPLIES not in self.session.caps:
+            self.notice(context[-1] if context else code)
+            return
+        line = encode_reply(self.server.name, kind, (command, code, *context))
+        self._add(self._stamped(line))
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""
