@@ -163,11 +163,13 @@ def test_nickserv_identify_and_oper_wait_for_their_checks_too() -> None:
     from parley.server.passwords import hash_password
 
     worker = HeldWorker()
-    harness = Harness(worker=worker, opers=(Oper("boss", hash_password("op-secret")),))
+    harness = Harness(worker=worker, lobby=None, opers=(Oper("boss", hash_password("op-secret")),))
     harness.server.accounts.create("carol", *credentials("correct-horse"))
     session, conn = harness.user("carol")
     harness.say(session, "PRIVMSG NickServ :IDENTIFY correct-horse", "OPER boss op-secret")
     assert len(worker.jobs) == 1  # OPER waits behind IDENTIFY's check
+    worker.finish_all()
+    assert len(worker.jobs) == 1  # ...and behind the read of carol's channels and messages
     worker.finish_all()
     assert len(worker.jobs) == 1  # now OPER's own check
     worker.finish_all()

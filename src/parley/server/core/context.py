@@ -129,13 +129,16 @@ class Context:
         then: Callable[[Context, T], None],
         settle: Callable[[T], None] | None = None,
         mail: bool = False,
+        early: bool = False,
     ) -> None:
         """Run `job` off the event loop, then `then(self, result)`; the handler's last step.
 
-        The session's further lines wait until `then` has run (worker.py).
+        The session's further lines wait until `then` has run (worker.py). A second
+        slow job of the same command runs after the first, its `then` after the
+        first's. With `early`, the replies queued so far go before the job starts.
         """
-        assert self.deferred is None, "one slow job per command"
-        self.deferred = Deferred(job, then, settle, mail)
+        deferred = Deferred(job, then, settle, mail, early)
+        self.deferred = deferred if self.deferred is None else self.deferred.followed_by(deferred)
 
     def fail(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),
