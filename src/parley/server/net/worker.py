@@ -1,7 +1,8 @@
 """The production Worker: a small thread pool whose results come back on the event loop.
 
-argon2 releases the GIL while it hashes, so checks on the pool do not stall the loop;
-two threads match the two cores a small server has. The core hands it no more jobs
+argon2 releases the GIL while it hashes, and SQLite while it reads, so checks and
+history reads on the pool do not stall the loop; two threads match the two cores a
+small server has. The core hands it no more jobs
 than it has threads (core/worker.py's FairQueue keeps the rest, fairly by address).
 """
 
