@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from parley.server.core.worker import MAX_HELD_LINES
 from parley.server.store.history import HistoryItem
 from parley.server.store.schema import DB_NAME
 from parley.server.store.sqlite_history import SqliteHistory
@@ -109,3 +110,30 @@ def test_a_held_chathistory_stalls_only_its_asker(
     assert texts == [f"line {n}" for n in range(STORED - 100, STORED)]
     pong = asker.expect(lambda m: m.command in ("PONG", "BATCH", "PRIVMSG"))
     assert pong.command == "PONG" and pong.params[-1] == "after-history"  # after the answer
+
+
+def test_a_burst_behind_a_held_read_waits_for_it_and_is_no_flood(
+    server: ThreadServer, connect: Callable[..., IrcClient]
+) -> None:
+    """More lines than the core holds for a session (MAX_HELD_LINES) wait in the net
+    layer, reading paused, and all are answered after the history, in order."""
+    asker = connect("asker", caps=HISTORY_CAPS)
+    asker.send("JOIN #big")
+    asker.expect("366")
+    history = server.call(lambda: server.process.core.history)  # type: ignore[union-attr]
+    hold = HeldReads(history, server.call(threading.current_thread))
+    history.between = hold.held
+    burst = 3 * MAX_HELD_LINES
+    try:
+        pings = b"".join(f"PING :p{n}\r\n".encode() for n in range(burst))
+        asker.send(b"CHATHISTORY LATEST #big * 5\r\n" + pings)
+        assert hold.entered.wait(HOLD_TIMEOUT)
+        other = connect("other")
+        other.send("PING :other")
+        assert other.expect("PONG").params[-1] == "other"  # served while the asker waits
+    finally:
+        hold.release.set()
+    asker.expect("BATCH")
+    pongs = [asker.expect("PONG").params[-1] for _ in range(burst)]
+    assert pongs == [f"p{n}" for n in range(burst)]
+    assert not [m for m in asker.received if m.command == "ERROR"]

@@ -28,6 +28,7 @@ class ThreadWorker:
     ) -> None:
         self.loop = loop
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"parley-{name}")
+        self.after: Callable[[], None] | None = None  # called on the loop after each `done`
 
     def submit(self, job: Callable[[], T], done: Callable[[T], None]) -> None:
         future = self.pool.submit(job)
@@ -35,7 +36,14 @@ class ThreadWorker:
 
     def _report(self, future: Future[T], done: Callable[[T], None]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed while the job ran
-            self.loop.call_soon_threadsafe(done, future.result())
+            self.loop.call_soon_threadsafe(self._done, done, future.result())
+
+    def _done(self, done: Callable[[T], None], result: T) -> None:
+        try:
+            done(result)
+        finally:
+            if self.after is not None:
+                self.after()
 
     def close(self) -> None:
         """Wait for jobs under way; their results are dropped once the loop is gone."""
