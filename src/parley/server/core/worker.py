@@ -1,4 +1,5 @@
-"""Work too slow for the event loop, such as an argon2 check (~20 ms), and where it runs.
+"""Work too slow for the event loop, such as an argon2 check (~20 ms) or a read of
+history that grows with what is stored, and where it runs.
 
 How this works: a handler that needs slow work calls `Context.defer(job, then)` as its
 last step. The dispatcher hands `job` to the server's Worker and holds the session's
