@@ -205,3 +205,17 @@ def test_a_refusal_from_the_slow_job_itself_is_answered(monkeypatch: pytest.Monk
 
 def _second_half_never(ctx: Context, result: str) -> None:
     raise AssertionError("the job was refused")
+
+
+def test_a_standard_reply_always_marks_its_description_as_the_trailing_parameter() -> None:
+    h = Harness(lobby=None)
+    alice, conn = h.user("alice")
+    ctx = Context(h.server, alice, "TIME")
+    ctx.fail("TIME", "NOT_TODAY", "ctx1", "Refused")  # one word: marked all the same
+    ctx.warn("TIME", "SLOW", "")  # an empty description too
+    line = ctx.fail_line("TIME", "NOT_TODAY", "two words")
+    ctx.flush()
+    assert conn.sent == [
+        b":test.parley FAIL TIME NOT_TODAY ctx1 :Refused\r\n:test.parley WARN TIME SLOW :\r\n"
+    ]
+    assert line == b":test.parley FAIL TIME NOT_TODAY :two words\r\n"

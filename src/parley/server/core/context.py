@@ -158,7 +158,7 @@ class Context:
 
     def fail_line(self, command: str, code: str, *context: str) -> bytes:
         """The line `fail` would queue, for a batch or a stream to carry."""
-        return self._stamped(encode_reply(self.server.name, "FAIL", (command, code, *context)))
+        return self._standard_line("FAIL", command, code, context)
 
     def refuse(self, refusal: Refusal) -> None:
         """Why the command was not done: the refusal's numeric, else
@@ -174,8 +174,13 @@ class Context:
         if notice and STANDARD_REPLIES not in self.session.caps:
             self.notice(context[-1] if context else code)
             return
-        line = encode_reply(self.server.name, kind, (command, code, *context))
-        self._add(self._stamped(line))
+        self._add(self._standard_line(kind, command, code, context))
+
+    def _standard_line(self, kind: str, command: str, code: str, context: tuple[str, ...]) -> bytes:
+        """`<kind> <command> <code> [<context>...] :<description>`, the description
+        (the last of `context`) always the trailing parameter."""
+        params = (command, code, *context)
+        return self._stamped(encode_reply(self.server.name, kind, params, bool(context)))
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""
