@@ -6,6 +6,7 @@ a `FakeConnection` that records the bytes the core sent and how it was closed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,33 @@ class Harness:
             self.say(session, f"JOIN {channel}")
         conn.take()
         return session, conn
+
+
+class HeldWorker:
+    """A worker whose jobs wait until the test lets them finish, as a busy pool would."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
+
+    def submit(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.jobs.append((job, done))
+
+    def finish_all(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job, done in jobs:
+            done(job())
+
+    def finish_one(self) -> Any:
+        """Finish the oldest job; its result."""
+        job, done = self.jobs.pop(0)
+        result = job()
+        done(result)
+        return result
+
+    def drain(self) -> int:
+        """Finish jobs until none is left, those they let in too; how many ran."""
+        count = 0
+        while self.jobs:
+            self.finish_one()
+            count += 1
+        return count

@@ -3,44 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
-from core.fake import Harness, commands_of
+from core.fake import Harness, HeldWorker, commands_of
 from parley.server.core.login import MAX_IN_FLIGHT
 from parley.server.core.worker import MAX_HELD_LINES
 from parley.server.passwords import credentials
-
-
-class HeldWorker:
-    """A worker whose jobs wait until the test lets them finish, as a busy pool would."""
-
-    def __init__(self) -> None:
-        self.jobs: list[tuple[Callable[[], Any], Callable[[Any], None]]] = []
-
-    def submit(self, job: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.jobs.append((job, done))
-
-    def finish_all(self) -> None:
-        jobs, self.jobs = self.jobs, []
-        for job, done in jobs:
-            done(job())
-
-    def finish_one(self) -> Any:
-        """Finish the oldest job; its result."""
-        job, done = self.jobs.pop(0)
-        result = job()
-        done(result)
-        return result
-
-    def drain(self) -> int:
-        """Finish jobs until none is left, those they let in too; how many ran."""
-        count = 0
-        while self.jobs:
-            self.finish_one()
-            count += 1
-        return count
 
 
 def plain(account: str, password: str) -> str:
@@ -195,11 +163,13 @@ def test_nickserv_identify_and_oper_wait_for_their_checks_too() -> None:
     from parley.server.passwords import hash_password
 
     worker = HeldWorker()
-    harness = Harness(worker=worker, opers=(Oper("boss", hash_password("op-secret")),))
+    harness = Harness(worker=worker, lobby=None, opers=(Oper("boss", hash_password("op-secret")),))
     harness.server.accounts.create("carol", *credentials("correct-horse"))
     session, conn = harness.user("carol")
     harness.say(session, "PRIVMSG NickServ :IDENTIFY correct-horse", "OPER boss op-secret")
     assert len(worker.jobs) == 1  # OPER waits behind IDENTIFY's check
+    worker.finish_all()
+    assert len(worker.jobs) == 1  # ...and behind the read of carol's channels and messages
     worker.finish_all()
     assert len(worker.jobs) == 1  # now OPER's own check
     worker.finish_all()

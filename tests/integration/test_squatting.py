@@ -45,6 +45,7 @@ def test_messages_to_a_squatted_nick_are_kept_for_its_owner(server: ThreadServer
     owner.register("alice_", lobby=False)
     owner.send(f"PRIVMSG NickServ :IDENTIFY alice {PASSWORD}")
     owner.expect(lambda m: m.command == "NOTICE" and "logged in as" in m.params[1])
+    owner.sync()  # what was kept is read after the login, before the next line's answer
     texts = [m.params[-1] for m in owner.received]
     assert any(t.endswith("for alice's eyes only") for t in texts)
     assert any(t.endswith("a notice for alice") for t in texts)

@@ -174,18 +174,19 @@ def test_an_account_with_many_stays_reads_exactly_the_lines_within_them(tmp_path
 
 
 def vm_steps(history: SqliteHistory, read: Callable[[], T]) -> tuple[T, int]:
-    """What `read` gives, and the SQLite VM steps it cost on the history's reader."""
+    """What `read` gives, and the SQLite VM steps it cost on this thread's reader."""
     steps = [0]
 
     def count() -> int:
         steps[0] += 1
         return 0
 
-    history._reader.set_progress_handler(count, 100)  # one call per 100 instructions
+    db = history._readers.get()  # (this thread's, which `read` uses)
+    db.set_progress_handler(count, 100)  # one call per 100 instructions
     try:
         return read(), steps[0]
     finally:
-        history._reader.set_progress_handler(None, 0)
+        db.set_progress_handler(None, 0)
 
 
 def read_steps(history: SqliteHistory, reader: Reader) -> tuple[list[str], int]:

@@ -47,3 +47,4 @@ def register_account(client: IrcClient, password: str = "wonderland1") -> None:
 def identify(client: IrcClient, password: str = "wonderland1") -> None:
     client.send(f"PRIVMSG NickServ :IDENTIFY {password}")
     client.expect(lambda m: m.command == "NOTICE" and "logged in as" in m.params[1])
+    client.sync()  # its channels and missed messages, read after the login, come before the PONG

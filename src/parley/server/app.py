@@ -88,6 +88,7 @@ class Process:
             vhosts=self.vhosts,
         )
         self.hub = Hub(self.core, loop)
+        self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""

@@ -35,6 +35,7 @@ STREAM_FIRST = 16384
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
+    from parley.server.core.refusal import Refusal
     from parley.server.core.server import Server
     from parley.server.core.state import State
 
@@ -128,37 +129,58 @@ class Context:
         then: Callable[[Context, T], None],
         settle: Callable[[T], None] | None = None,
         mail: bool = False,
+        early: bool = False,
     ) -> None:
         """Run `job` off the event loop, then `then(self, result)`; the handler's last step.
 
-        The session's further lines wait until `then` has run (worker.py).
+        The session's further lines wait until `then` has run (worker.py). A second
+        slow job of the same command runs after the first, its `then` after the
+        first's. With `early`, the replies queued so far go before the job starts.
         """
-        assert self.deferred is None, "one slow job per command"
-        self.deferred = Deferred(job, then, settle, mail)
+        deferred = Deferred(job, then, settle, mail, early)
+        self.deferred = deferred if self.deferred is None else self.deferred.followed_by(deferred)
 
-    def fail(self, command: str, code: str, *context: str) -> None:
+    def fail(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """An IRCv3 standard reply (`FAIL <command> <code> [<context>...] <description>`),
-        total and within 512 bytes whatever the context echoes of the client's words."""
-        self._standard("FAIL", command, code, context)
+        total and within 512 bytes whatever the context echoes of the client's words.
 
-    def warn(self, command: str, code: str, *context: str) -> None:
+        With `notice`, a client without the standard-replies capability is sent the
+        description as a server notice instead (commands whose spec has no FAIL)."""
+        self._standard("FAIL", command, code, context, notice)
+
+    def warn(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """A standard reply for a command that was done, with something to heed."""
-        self._standard("WARN", command, code, context)
+        self._standard("WARN", command, code, context, notice)
 
-    def note(self, command: str, code: str, *context: str) -> None:
+    def note(self, command: str, code: str, *context: str, notice: bool = False) -> None:
         """A standard reply that only informs."""
-        self._standard("NOTE", command, code, context)
+        self._standard("NOTE", command, code, context, notice)
 
-    def _standard(self, kind: str, command: str, code: str, context: tuple[str, ...]) -> None:
-        self._add(self._stamped(encode_reply(self.server.name, kind, (command, code, *context))))
+    def fail_line(self, command: str, code: str, *context: str) -> bytes:
+        """The line `fail` would queue, for a batch or a stream to carry."""
+        return self._standard_line("FAIL", command, code, context)
 
-    def tell(self, kind: str, code: str, text: str) -> None:
-        """How a command without numerics of its own went: a standard reply (`kind` FAIL,
-        WARN or NOTE) to clients with IRCv3 standard-replies, a server notice to others."""
-        if STANDARD_REPLIES in self.session.caps:
-            self._standard(kind, self.command, code, (text,))
+    def refuse(self, refusal: Refusal) -> None:
+        """Why the command was not done: the refusal's numeric, else
+        `FAIL <command> <code> [<params>...] :<text>` (a notice without standard-replies)."""
+        if refusal.numeric is not None:
+            self.reply(refusal.numeric, *refusal.params)
         else:
-            self.notice(text)
+            self.fail(self.command, refusal.code, *refusal.params, refusal.text, notice=True)
+
+    def _standard(
+        self, kind: str, command: str, code: str, context: tuple[str, ...], notice: bool
+    ) -> None:
+        if notice and STANDARD_REPLIES not in self.session.caps:
+            self.notice(context[-1] if context else code)
+            return
+        self._add(self._standard_line(kind, command, code, context))
+
+    def _standard_line(self, kind: str, command: str, code: str, context: tuple[str, ...]) -> bytes:
+        """`<kind> <command> <code> [<context>...] :<description>`, the description
+        (the last of `context`) always the trailing parameter."""
+        params = (command, code, *context)
+        return self._stamped(encode_reply(self.server.name, kind, params, bool(context)))
 
     def notice(self, text: str) -> None:
         """A server notice to the sender."""

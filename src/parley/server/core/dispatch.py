@@ -3,6 +3,7 @@
 Each command is registered with its handler, its minimum parameter count,
 whether it is allowed before registration and whether it needs an operator;
 handlers themselves only check what is particular to them (ergo's commands.go).
+A handler that cannot do what was asked raises Refusal, answered here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from parley.irc.numerics import (
 from parley.server.core.context import Context
 from parley.server.core.logbudget import LogBudget
 from parley.server.core.observed import HandlerFailed
+from parley.server.core.refusal import Refusal
 from parley.server.core.session import Phase
 from parley.server.logs import failure_text, log_failure
 
@@ -73,7 +75,7 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
     else:
         try:
             command.handler(ctx, message)
-        except Exception:
+        except Exception:  # a Refusal (answered in its words) or a bug
             command_failed(ctx)
         if ctx.deferred is not None:
             server.run_deferred(ctx)  # it flushes when the job is done
@@ -82,11 +84,18 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
 
 
 def command_failed(ctx: Context, reply: bool = True) -> None:
-    """One command's bug costs only that command (docs/architecture.md): log, count, 400
+    """A command, or its second half after a slow job, raised: a Refusal is answered
+    in its own words (Context.refuse), the one place that does so. Anything else is
+    a bug, which costs only that command (docs/architecture.md): log, count, 400
     (unless `reply` is False: the caller answers in its own words).
 
     Call it from an `except` block: it reports the exception being handled.
     """
+    refusal = sys.exc_info()[1]
+    if isinstance(refusal, Refusal):
+        ctx.deferred = None  # (a slow job asked for before the refusal is not run)
+        ctx.refuse(refusal)
+        return
     budget = _error_logs.get(ctx.server)
     if budget is None:
         budget = _error_logs[ctx.server] = LogBudget(ERROR_LOG_BURST, ERROR_LOG_RATE)

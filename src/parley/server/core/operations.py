@@ -20,18 +20,17 @@ from parley.irc.numerics import (
     ERR_NOSUCHNICK,
     ERR_NOSUCHSERVER,
     ERR_USERNOTINCHANNEL,
-    Numeric,
 )
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.bans import stored_key
 from parley.server.core.outgoing import Outgoing
+from parley.server.core.refusal import Refusal as Refusal  # (raised here; its home)
 from parley.server.core.stores import Ban
 from parley.server.store.schema import StoreError
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
-    from parley.server.core.context import Context
     from parley.server.core.server import Server
     from parley.server.core.session import Session
 
@@ -39,20 +38,6 @@ log = logging.getLogger("parley.core")
 
 MAX_ANNOUNCEMENT = 400  # characters: what fits one IRC line
 MAX_MOTD = 8000  # characters of a MOTD set at run time
-
-
-class Refusal(Exception):
-    """An action that cannot be done: why, in words, and the numeric IRC gets (if any);
-    with none, `code` is the FAIL code of an IRCv3 standard reply."""
-
-    def __init__(
-        self, text: str, numeric: Numeric | None = None, *params: str, code: str = "INVALID_PARAMS"
-    ) -> None:
-        super().__init__(text)
-        self.text = text
-        self.numeric = numeric
-        self.params = params
-        self.code = code
 
 
 def kill_target(server: Server, nick: str) -> Client:
@@ -77,14 +62,25 @@ def kick(
     server: Server, channel: str, nick: str, reason: str, by: str, origin: Session | None = None
 ) -> Outgoing:
     """Remove a user from a channel (KICK); the caller has checked the right to."""
-    found = server.state.channel(channel)
-    if found is None:
-        raise Refusal(f"There is no channel {channel}", ERR_NOSUCHCHANNEL, channel)
-    victim = server.state.client(nick)
-    if victim is None or victim not in found.members:
-        raise Refusal(f"{nick} is not in {found.name}", ERR_USERNOTINCHANNEL, nick, found.name)
+    why = kick_refusal(server, channel, nick)
+    if why is not None:
+        raise why
+    found, victim = server.state.channel(channel), server.state.client(nick)
+    assert found is not None and victim is not None
     reason = (reason or by)[: server.config.limits.kick_length]
     return server.state.apply(ev.Kicked(by, found.name, victim.nick, reason), origin)
+
+
+def kick_refusal(server: Server, channel: str, nick: str) -> Refusal | None:
+    """Why `nick` cannot be kicked from `channel`, if it cannot: for KICK's many
+    targets, each answered and the rest still kicked."""
+    found = server.state.channel(channel)
+    if found is None:
+        return Refusal(f"There is no channel {channel}", ERR_NOSUCHCHANNEL, channel)
+    victim = server.state.client(nick)
+    if victim is None or victim not in found.members:
+        return Refusal(f"{nick} is not in {found.name}", ERR_USERNOTINCHANNEL, nick, found.name)
+    return None
 
 
 def new_ban(
@@ -143,15 +139,25 @@ def remove_ban(server: Server, mask: str, by: str, address: bool = False) -> str
 
 def announce(server: Server, mask: str, text: str, by: str, command: str = "NOTICE") -> Outgoing:
     """A message to every user (RFC 2812 3.3.1: `$mask` names the servers it goes to)."""
-    if not mask_matches(mask, server.name):
-        raise Refusal(f"No server matches {mask}", ERR_NOSUCHSERVER, f"${mask}")
+    why = announcement_refusal(server, mask, text)
+    if why is not None:
+        raise why
     text = text.strip()
-    if not text or "\n" in text or "\r" in text:
-        raise Refusal("The message must be one line of text")
-    if len(text) > MAX_ANNOUNCEMENT:
-        raise Refusal(f"The message is longer than {MAX_ANNOUNCEMENT} characters")
     log.info("%s sent a %s to $%s", by, command, mask)
     return server.state.apply(ev.Announced(by, command, f"${mask}", text), None)
+
+
+def announcement_refusal(server: Server, mask: str, text: str) -> Refusal | None:
+    """Why `text` cannot go to `$mask`, if it cannot: for PRIVMSG's many targets,
+    and for NOTICE, which is never answered."""
+    if not mask_matches(mask, server.name):
+        return Refusal(f"No server matches {mask}", ERR_NOSUCHSERVER, f"${mask}")
+    text = text.strip()
+    if not text or "\n" in text or "\r" in text:
+        return Refusal("The message must be one line of text")
+    if len(text) > MAX_ANNOUNCEMENT:
+        return Refusal(f"The message is longer than {MAX_ANNOUNCEMENT} characters")
+    return None
 
 
 def set_motd(server: Server, text: str, by: str) -> None:
@@ -199,12 +205,3 @@ def shut_down(server: Server, reason: str, by: str) -> None:
     log.info("shutdown asked by %s", by)
     server.tell(obs.ShuttingDown(by, reason))
     server.control.die(reason)
-
-
-def refuse(ctx: Context, refusal: Refusal) -> None:
-    """Tell an operator's IRC client why: the numeric if there is one, else FAIL (with
-    standard-replies) or a notice."""
-    if refusal.numeric is not None:
-        ctx.reply(refusal.numeric, *refusal.params)
-    else:
-        ctx.tell("FAIL", refusal.code, refusal.text)

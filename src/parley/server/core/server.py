@@ -246,6 +246,8 @@ class Server:
         deferred = ctx.deferred
         assert deferred is not None
         ctx.deferred = None
+        if deferred.early:  # (its state changed: its replies before what others say)
+            ctx.flush()
         if ctx.session.held is None:
             ctx.session.held = []
         host = ctx.session.conn.host

@@ -1,4 +1,5 @@
-"""Work too slow for the event loop, such as an argon2 check (~20 ms), and where it runs.
+"""Work too slow for the event loop, such as an argon2 check (~20 ms) or a read of
+history that grows with what is stored, and where it runs.
 
 How this works: a handler that needs slow work calls `Context.defer(job, then)` as its
 last step. The dispatcher hands `job` to the server's Worker and holds the session's
@@ -57,6 +58,37 @@ class Deferred:
     then: Callable[[Context, Any], None]
     settle: Callable[[Any], None] | None = None
     mail: bool = False  # sending mail: on the mail thread, so logins never wait for it
+    # What the command has said so far goes before the job starts: it changed what
+    # others see (joined a channel, registered), and their lines must not overtake it.
+    early: bool = False
+
+    def followed_by(self, other: Deferred) -> Deferred:
+        """Both jobs as one, then both second halves in order (JOIN #a,#b's replays)."""
+        both = _Both(self, other)
+        early, mail = self.early or other.early, self.mail or other.mail
+        return Deferred(both.job, both.then, both.settle, mail, early)
+
+
+@dataclass(frozen=True, slots=True)
+class _Both:
+    """Two slow jobs of one command, run one after the other."""
+
+    first: Deferred
+    second: Deferred
+
+    def job(self) -> tuple[Any, Any]:
+        return guarded(self.first.job), guarded(self.second.job)
+
+    def settle(self, results: tuple[Any, Any]) -> None:
+        for part, result in zip((self.first, self.second), results, strict=True):
+            if part.settle is not None and not isinstance(result, Failed):
+                part.settle(result)
+
+    def then(self, ctx: Context, results: tuple[Any, Any]) -> None:
+        for part, result in zip((self.first, self.second), results, strict=True):
+            if isinstance(result, Failed):
+                raise result.error  # as for one job: the command ends there
+            part.then(ctx, result)
 
 
 @dataclass(frozen=True, slots=True)

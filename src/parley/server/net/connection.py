@@ -9,7 +9,8 @@ per event-loop turn, with one write each; if what is queued passes the send
 queue limit, the client is dropped with `ERROR :SendQ exceeded` and nobody
 else waits for it. A long reply (Session.pending) is pulled a piece at a
 time, each once the transport has taken the last (below its high-water mark),
-and the client's next lines wait until it is done. Nothing is allocated per
+and the client's next lines wait until it is done; so they do, with reading
+paused, while a slow job of the session's runs (core/worker.py). Nothing is allocated per
 connection that an idle one does not need: the queue of lines held back by
 flood control is made on first use.
 While the history writer is behind (`history.lagging()`), a message that would
@@ -235,6 +236,11 @@ class ClientConnection(asyncio.Protocol):
                 self._hold(list(lines)[index:])
                 self._pause_input()
                 return
+            if session.held is not None:  # a slow job of its own is under way: it waits
+                self._hold(list(lines)[index:])
+                self._pause_input()
+                self._hub.waiting.add(self)  # woken when a job is done (Hub.jobs_done)
+                return
             registered = session.phase is Phase.REGISTERED
             if registered and lagging() and stored_message(raw) and self._wait_for_history():
                 self._hold(list(lines)[index:])
@@ -286,6 +292,10 @@ class ClientConnection(asyncio.Protocol):
             self._paused = True
             self._transport.pause_reading()
         return True
+
+    def wake(self) -> None:
+        """The session's slow job is done: what waited goes on, then reading."""
+        self._resume()
 
     def _resume(self) -> None:
         if self.closing:

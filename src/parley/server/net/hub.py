@@ -42,6 +42,8 @@ class Hub:
         self.loop_lag = 0.0  # how late the last sweep ran, in seconds
         self.sweep_errors = 0  # sweeps that raised (logged at the 1st, 10th, then hourly)
         self._sweeper: asyncio.TimerHandle | None = None
+        # Connections whose reading waits for a slow job of their session's to be done.
+        self.waiting: set[ClientConnection] = set()
         # Connections with output queued this loop turn; one callback flushes them all.
         self.dirty: list[ClientConnection] = []
         # Transports closed by us, with when to abort them if the peer has not let go.
@@ -93,7 +95,16 @@ class Hub:
         self.trimmer.seen(len(self.connections))
         return None
 
+    def jobs_done(self) -> None:
+        """A slow job is done (the worker calls this on the loop): connections whose
+        session no longer waits for one read on."""
+        if self.waiting:
+            for conn in [c for c in self.waiting if c.session is None or c.session.held is None]:
+                self.waiting.discard(conn)
+                conn.wake()
+
     def release(self, conn: ClientConnection) -> None:
+        self.waiting.discard(conn)
         if conn in self.connections:
             self.connections.discard(conn)
             self.handshakes.discard(conn)

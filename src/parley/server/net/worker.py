@@ -1,7 +1,8 @@
 """The production Worker: a small thread pool whose results come back on the event loop.
 
-argon2 releases the GIL while it hashes, so checks on the pool do not stall the loop;
-two threads match the two cores a small server has. The core hands it no more jobs
+argon2 releases the GIL while it hashes, and SQLite while it reads, so checks and
+history reads on the pool do not stall the loop; two threads match the two cores a
+small server has. The core hands it no more jobs
 than it has threads (core/worker.py's FairQueue keeps the rest, fairly by address).
 """
 
@@ -27,6 +28,7 @@ class ThreadWorker:
     ) -> None:
         self.loop = loop
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"parley-{name}")
+        self.after: Callable[[], None] | None = None  # called on the loop after each `done`
 
     def submit(self, job: Callable[[], T], done: Callable[[T], None]) -> None:
         future = self.pool.submit(job)
@@ -34,7 +36,14 @@ class ThreadWorker:
 
     def _report(self, future: Future[T], done: Callable[[T], None]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed while the job ran
-            self.loop.call_soon_threadsafe(done, future.result())
+            self.loop.call_soon_threadsafe(self._done, done, future.result())
+
+    def _done(self, done: Callable[[T], None], result: T) -> None:
+        try:
+            done(result)
+        finally:
+            if self.after is not None:
+                self.after()
 
     def close(self) -> None:
         """Wait for jobs under way; their results are dropped once the loop is gone."""

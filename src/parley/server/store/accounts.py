@@ -25,6 +25,7 @@ from pathlib import Path
 
 from parley.irc.casemap import fold
 from parley.server.core.stores import AccountStore
+from parley.server.store.readers import Readers
 from parley.server.store.schema import DB_NAME, StoreError, connect, writing
 
 __all__ = ["DB_NAME", "Account", "AccountExists", "AccountStore", "StoreError"]
@@ -199,6 +200,7 @@ class SqliteAccountStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db = connect(self.path, synchronous="FULL")  # accounts: durable at once
+        self._readers = Readers(self.path)  # presence, read on a worker thread after a login
         self._names = AccountNames(self._db)
         self._presence_failing = False  # the last save_presence failed (said once)
 
@@ -302,9 +304,13 @@ class SqliteAccountStore:
                 raise
 
     def presence(self, name: str) -> Presence | None:
-        row = self._db.execute(
-            "SELECT channels, last_seen FROM account_state WHERE folded = ?", (fold(name),)
-        ).fetchone()
+        row = (
+            self._readers.get()
+            .execute(
+                "SELECT channels, last_seen FROM account_state WHERE folded = ?", (fold(name),)
+            )
+            .fetchone()
+        )
         if row is None:
             return None
         return Presence(tuple(json.loads(row[0])), float(row[1]))
@@ -331,4 +337,5 @@ class SqliteAccountStore:
             self._presence_failing = False
 
     def close(self) -> None:
+        self._readers.close()
         self._db.close()

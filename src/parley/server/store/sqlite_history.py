@@ -7,7 +7,7 @@ transaction (group commit), so fan-out never waits on disk and the writer
 wakes once a batch, not once a message. What `append` accepted is durable once
 its batch commits: about WRITE_INTERVAL seconds later. SQLite runs in WAL mode,
 so a committed batch survives the process being killed (kill -9). Reads run on
-their own connection.
+the worker's threads, each with a connection of its own (readers.py).
 
 The backlog is bounded. Past `queue_high` messages waiting, `lagging()` says so
 and the net layer stops reading from clients that send messages, until the
@@ -39,6 +39,7 @@ from parley.server.store.history import (
     Window,
     WriterStatus,
 )
+from parley.server.store.readers import Readers
 from parley.server.store.schema import connect
 
 log = logging.getLogger("parley.history")
@@ -157,7 +158,8 @@ class SqliteHistory:
         self.policy = policy or HistoryPolicy()
         self._last_prune = 0.0
         writer = connect(self.path, synchronous="NORMAL")  # WAL: commits survive kill -9
-        self._reader = connect(self.path, synchronous="NORMAL")
+        self._db = connect(self.path, synchronous="NORMAL")  # the loop's: stays, detaching
+        self._readers = Readers(self.path)  # reads, from whichever thread asks (readers.py)
         # Appended but not yet committed: reads see them too (read-your-writes).
         self._uncommitted = MemoryHistory()
         self._lock = threading.Lock()
@@ -171,6 +173,7 @@ class SqliteHistory:
         # Channels found to have no history at all, until something is appended to them:
         # joining a quiet channel (JOIN's replay) then costs no query.
         self._empty: set[str] = set()
+        self._version = 0  # appends and changes so far: a read on a worker thread compares it
         self._flushes: list[threading.Event] = []  # set once what came before is committed
         self._stopping = False
         self._wake = threading.Event()  # there is something for the writer
@@ -201,6 +204,7 @@ class SqliteHistory:
                 starts = False
                 self._uncommitted.items.append(item)
                 self._batch.append(item)
+                self._version += 1
                 if queued + 1 >= policy.queue_high and not self._lagging and not self._failing:
                     self._lagging = True
                     self._hurry.set()  # no gathering: the writer is behind already
@@ -386,6 +390,7 @@ class SqliteHistory:
                 return False  # (only while writes fail: nothing is held without a bound)
             self._hidden.add(key)
             self._changes.append((len(self._batch), change))
+            self._version += 1
         self._empty.discard(conversation)
         if not self._wake.is_set():
             self._wake.set()
@@ -408,6 +413,7 @@ class SqliteHistory:
             earlier = self._moved.pop(old, ((), ""))[0]  # renamed again before it was written
             self._moved[new] = ((*earlier, old), name)
             self._changes.append((len(self._batch), change))
+            self._version += 1
         self._empty.discard(old)
         self._empty.discard(new)
         if not self._wake.is_set():
@@ -483,6 +489,7 @@ class SqliteHistory:
         # The queue first: an item committed between the two looks is then in
         # the database or in this copy, never in neither.
         with self._lock:
+            version = self._version
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
         if is_channel(conversation):
             items = self._channel_items(conversation, after, before, limit, newest, reader)
@@ -494,19 +501,27 @@ class SqliteHistory:
             and after <= 0
             and before > time.time()
             and is_channel(conversation)
-            and not self._reader.execute(  # (nothing this reader may see is not nothing)
+            and not self._readers.get()
+            .execute(  # (nothing this reader may see is not nothing)
                 "SELECT 1 FROM history WHERE conversation = ? LIMIT 1", (conversation,)
-            ).fetchone()
+            )
+            .fetchone()
         ):
-            if len(self._empty) >= EMPTY_REMEMBERED:
-                self._empty.clear()
-            self._empty.add(
-                conversation
-            )  # nothing ever said there (a DM's answer depends on who asks)
+            self._found_empty(conversation, version)
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
             items = _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
         return self._shown(items)
+
+    def _found_empty(self, conversation: str, version: int) -> None:
+        """Remember that `conversation` has no history, unless something was appended
+        or changed since the read began (on a worker thread, the loop goes on)."""
+        with self._lock:
+            if self._version != version:
+                return
+            if len(self._empty) >= EMPTY_REMEMBERED:
+                self._empty.clear()
+            self._empty.add(conversation)  # nothing ever said there (a DM's depends on who asks)
 
     def _private_items(
         self,
@@ -521,7 +536,7 @@ class SqliteHistory:
         side (sent, received) and identity (account, connection), a range of an index
         (schema.py), so that a later holder of a nick reads nothing at the cost of
         nothing, whatever the conversation's length."""
-        db = self._reader
+        db = self._readers.get()
         order = "DESC" if newest else "ASC"
         found: dict[str, HistoryItem] = {}
         for side, identity in _SIDES:
@@ -550,7 +565,7 @@ class SqliteHistory:
         at most `limit` rows read: the public ones, then those of each of the reader's
         stays in time order, until no later stay can change the answer. (One query
         filtering every line would read all of a busy secret channel for a newcomer.)"""
-        db = self._reader
+        db = self._readers.get()
         order = "DESC" if newest else "ASC"
         kinds = (0, 1) if reader.events else (0,)  # each kind a range of the index
         found: dict[str, HistoryItem] = {}
@@ -611,11 +626,15 @@ class SqliteHistory:
             recent = self._uncommitted.find(conversation, msgid, reader)
         if recent is not None:
             return recent
-        row = self._reader.execute(
-            # (`+conversation`: looked up by msgid, not through the whole conversation)
-            f"SELECT {_COLUMNS} FROM history WHERE +conversation = ? AND msgid = ?{_VISIBLE}",
-            (conversation, msgid, *_visible_args(reader)),
-        ).fetchone()
+        row = (
+            self._readers.get()
+            .execute(
+                # (`+conversation`: looked up by msgid, not through the whole conversation)
+                f"SELECT {_COLUMNS} FROM history WHERE +conversation = ? AND msgid = ?{_VISIBLE}",
+                (conversation, msgid, *_visible_args(reader)),
+            )
+            .fetchone()
+        )
         return _row(row) if row else None
 
     def conversations(
@@ -629,11 +648,15 @@ class SqliteHistory:
         latest: dict[str, float] = {}
         for side, identity in _SIDES:
             for who in {reader.account, reader.uid} - {None}:
-                rows = self._reader.execute(
-                    f"SELECT conversation, MAX(time) FROM history WHERE {identity} = ?"
-                    f" AND incarnation IS NULL AND {side} = ? GROUP BY conversation",
-                    (who, reader.nick),
-                ).fetchall()
+                rows = (
+                    self._readers.get()
+                    .execute(
+                        f"SELECT conversation, MAX(time) FROM history WHERE {identity} = ?"
+                        f" AND incarnation IS NULL AND {side} = ? GROUP BY conversation",
+                        (who, reader.nick),
+                    )
+                    .fetchall()
+                )
                 for conversation, when in rows:
                     latest[str(conversation)] = max(float(when), latest.get(str(conversation), 0.0))
         for conversation, when in recent:
@@ -644,18 +667,22 @@ class SqliteHistory:
     def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
         with self._lock:
             recent = self._uncommitted.missed(account, since, limit)
-        rows = self._reader.execute(
-            f"SELECT {_COLUMNS} FROM history WHERE recipient_account = ? AND time > ?"
-            " ORDER BY time, id LIMIT ?",
-            (account, since, limit),
-        ).fetchall()
+        rows = (
+            self._readers.get()
+            .execute(
+                f"SELECT {_COLUMNS} FROM history WHERE recipient_account = ? AND time > ?"
+                " ORDER BY time, id LIMIT ?",
+                (account, since, limit),
+            )
+            .fetchall()
+        )
         items = [_row(r) for r in rows]
         seen = {i.msgid for i in items}
         return self._shown(_kept(items + [i for i in recent if i.msgid not in seen], limit, False))
 
     def save_windows(self, windows: list[Window]) -> None:
         rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
-        db = self._reader
+        db = self._db
         db.execute("BEGIN")
         try:
             db.executemany("INSERT INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
@@ -669,7 +696,7 @@ class SqliteHistory:
             self._uncommitted.forget_account(account)
         self.flush()  # what the writer holds now is on the disk: detached below
         for column, uid in (("account", "sender_uid"), ("recipient_account", "recipient_uid")):
-            self._reader.execute(  # (the coalesce: an index of schema.py's)
+            self._db.execute(  # (the coalesce: an index of schema.py's)
                 f"UPDATE history SET {column} = NULL, {uid} = NULL WHERE {column} = ?"
                 f" AND coalesce({column}, {uid}) = ? AND incarnation IS NULL",
                 (account, account),
@@ -684,4 +711,5 @@ class SqliteHistory:
     def close(self) -> None:
         self._urge(stop=True)
         self._thread.join(timeout=10)
-        self._reader.close()
+        self._readers.close()
+        self._db.close()

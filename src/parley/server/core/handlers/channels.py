@@ -255,10 +255,11 @@ def _kick_one(ctx: Context, name: str, nick: str, reason: str) -> None:
         if not channel.is_op(client):
             ctx.reply(ERR_CHANOPRIVSNEEDED, channel.name)
             return
-    try:
-        ctx.send_out(op.kick(ctx.server, channel.name, nick, reason, client.nick, ctx.session))
-    except op.Refusal as refusal:
-        op.refuse(ctx, refusal)
+    why = op.kick_refusal(ctx.server, channel.name, nick)
+    if why is not None:  # answered here: the other targets are still kicked
+        ctx.refuse(why)
+        return
+    ctx.send_out(op.kick(ctx.server, channel.name, nick, reason, client.nick, ctx.session))
 
 
 def handle_invite(ctx: Context, msg: Message) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import calendar
 import logging
 import time
-from collections.abc import Iterator
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from parley.irc.casemap import fold, is_channel
 from parley.irc.digits import parse_number
@@ -35,6 +36,7 @@ from parley.server.core.outgoing import (
     with_tags,
 )
 from parley.server.core.playback import event_params
+from parley.server.core.stores import HistoryStore
 from parley.server.store.history import HistoryItem, Reader, conversation_key
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from parley.server.core.server import Server
 
 log = logging.getLogger("parley.core")
+T = TypeVar("T")
 
 MAX_LIMIT = 100
 MAX_UNSAVED_WINDOWS = 100_000  # ended stays in channels kept while the store fails
@@ -138,45 +141,83 @@ def handle_chathistory(ctx: Context, msg: Message) -> None:
         if channel is None or client not in channel.members:
             _fail(ctx, "INVALID_TARGET", sub, target, "No such channel or not a member")
             return
-    try:
-        _answer(ctx, sub, target, msg.params[2 : wanted - 1], limit)
-    except Exception:  # the store cannot be read: logged, and said in the spec's words
-        command_failed(ctx, reply=False)
-        _fail(ctx, "MESSAGE_ERROR", sub, target, "Messages could not be retrieved")
-
-
-def _answer(ctx: Context, sub: str, target: str, ref_texts: tuple[str, ...], limit: int) -> None:
-    """The history batch for a checked query, or FAIL for a reference that names nothing."""
-    conversation = conversation_key(ctx.client.nick, target)
+    conversation = conversation_key(client.nick, target)
     reader = reader_for(ctx, ctx.state.channel(target) if is_channel(target) else None)
+    refs = msg.params[2 : wanted - 1]
+    query = partial(_query, ctx.server.history, sub, conversation, refs, limit, reader)
+    ctx.defer(partial(_reading, query), partial(_answer, sub, target))
+
+
+def _query(
+    history: HistoryStore,
+    sub: str,
+    conversation: str,
+    ref_texts: tuple[str, ...],
+    limit: int,
+    reader: Reader,
+) -> list[HistoryItem] | str:
+    """A checked query's lines, read on a worker thread; or the reference that names
+    nothing. `reader` was made on the loop: what it may read is decided there."""
     refs = []
     for text in ref_texts:
-        ref = _ref_time(ctx, conversation, text, reader, allow_star=sub == "LATEST")
+        ref = _ref_time(history, conversation, text, reader, allow_star=sub == "LATEST")
         if ref is False:
-            _fail(ctx, "INVALID_PARAMS", sub, text, "Unknown or invalid message reference")
-            return
+            return text
         refs.append(ref)
-    history = ctx.server.history
-    items: list[HistoryItem]
     if sub == "LATEST":
         after = refs[0] if isinstance(refs[0], float) else 0.0
-        items = history.between(conversation, after, _FOREVER, limit, True, reader)
-    elif sub == "BEFORE":
-        items = history.between(conversation, 0.0, _num(refs[0]), limit, True, reader)
-    elif sub == "AFTER":
-        items = history.between(conversation, _num(refs[0]), _FOREVER, limit, False, reader)
-    elif sub == "AROUND":
+        return history.between(conversation, after, _FOREVER, limit, True, reader)
+    if sub == "BEFORE":
+        return history.between(conversation, 0.0, _num(refs[0]), limit, True, reader)
+    if sub == "AFTER":
+        return history.between(conversation, _num(refs[0]), _FOREVER, limit, False, reader)
+    if sub == "AROUND":
         at = _num(refs[0])
         before = history.between(conversation, 0.0, at, (limit - 1) // 2, True, reader)
         rest = history.between(
             conversation, at - 1e-6, _FOREVER, limit - len(before), False, reader
         )
-        items = before + rest
+        return before + rest
+    low, high = sorted((_num(refs[0]), _num(refs[1])))
+    newest = _num(refs[0]) > _num(refs[1])  # counted from the first reference's side
+    return history.between(conversation, low, high, limit, newest, reader)
+
+
+def _answer(
+    sub: str, target: str, ctx: Context, found: list[HistoryItem] | str | Unreadable
+) -> None:
+    """On the loop again: the history batch, or FAIL for a reference that names nothing
+    or a store that cannot be read."""
+    if isinstance(found, Unreadable):
+        _unreadable(ctx, found, sub, target)
+    elif isinstance(found, str):
+        _fail(ctx, "INVALID_PARAMS", sub, found, "Unknown or invalid message reference")
     else:
-        low, high = sorted((_num(refs[0]), _num(refs[1])))
-        newest = _num(refs[0]) > _num(refs[1])  # counted from the first reference's side
-        items = history.between(conversation, low, high, limit, newest, reader)
-    _send_batch(ctx, target, items)
+        _send_batch(ctx, target, found)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """What a read that raised gives its second half, on the loop: the store's error."""
+
+    error: Exception
+
+
+def _reading(read: Callable[[], T]) -> T | Unreadable:
+    """Run a read on a worker thread; a store that cannot be read comes back as a value."""
+    try:
+        return read()
+    except Exception as exc:
+        return Unreadable(exc)
+
+
+def _unreadable(ctx: Context, failed: Unreadable, *context: str) -> None:
+    """The store could not be read: logged and counted, and said in the spec's words."""
+    try:
+        raise failed.error
+    except Exception:
+        command_failed(ctx, reply=False)
+    _fail(ctx, "MESSAGE_ERROR", *context, "Messages could not be retrieved")
 
 
 def reader_for(ctx: Context, channel: Channel | None) -> Reader:
@@ -232,7 +273,7 @@ def _num(ref: float | bool | None) -> float:
 
 
 def _ref_time(
-    ctx: Context, conversation: str, text: str, reader: Reader, allow_star: bool
+    history: HistoryStore, conversation: str, text: str, reader: Reader, allow_star: bool
 ) -> float | bool | None:
     """A reference's time; None for `*`; False if it is not a valid reference."""
     if text == "*" and allow_star:
@@ -242,18 +283,25 @@ def _ref_time(
         parsed = _parse_time(value)
         return parsed if parsed is not None else False
     if kind == "msgid":
-        item = ctx.server.history.find(conversation, value, reader)
+        item = history.find(conversation, value, reader)
         return item.time if item is not None else False
     return False
 
 
 def replay(ctx: Context, channel_name: str) -> None:
-    """On JOIN, the channel's last lines for clients that cannot ask with CHATHISTORY."""
+    """On JOIN, the channel's last lines for clients that cannot ask with CHATHISTORY:
+    read on a worker thread, sent after the JOIN (which goes at once)."""
     lines = ctx.server.config.history.replay_lines
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
     reader = replace(reader_for(ctx, ctx.state.channel(channel_name)), events=False)
-    items = ctx.server.history.between(fold(channel_name), 0.0, _FOREVER, lines, True, reader)
+    # Lines said from now on reach the client live: the replay stops short of them.
+    until = ctx.server.message_time()
+    read = partial(ctx.server.history.between, fold(channel_name), 0.0, until, lines, True, reader)
+    ctx.defer(read, _replayed, early=True)
+
+
+def _replayed(ctx: Context, items: list[HistoryItem]) -> None:
     send_past(ctx, items, None)
 
 
@@ -344,11 +392,17 @@ def _targets(ctx: Context, msg: Message) -> None:
         _fail(ctx, "INVALID_PARAMS", "TARGETS", "Invalid timestamps or limit")
         return
     low, high = sorted(t or 0.0 for t in times)
-    try:
-        found = _latest_of_targets(ctx, low, high, min(limit, MAX_LIMIT))
-    except Exception:  # the store cannot be read (as in handle_chathistory)
-        command_failed(ctx, reply=False)
-        _fail(ctx, "MESSAGE_ERROR", "TARGETS", "*", "Messages could not be retrieved")
+    client = ctx.client
+    channels = [(c.folded, c.name, reader_for(ctx, c)) for c in client.channels.values()]
+    reader = reader_for(ctx, None)
+    history = ctx.server.history
+    read = partial(_latest_of_targets, history, client.folded, channels, reader, low, high)
+    ctx.defer(partial(_reading, partial(read, min(limit, MAX_LIMIT))), _targets_found)
+
+
+def _targets_found(ctx: Context, found: list[tuple[float, str]] | Unreadable) -> None:
+    if isinstance(found, Unreadable):  # the store cannot be read (as in handle_chathistory)
+        _unreadable(ctx, found, "TARGETS", "*")
         return
     ref = ctx.server.new_batch_id()
     source = f":{ctx.server.name} ".encode()
@@ -360,22 +414,26 @@ def _targets(ctx: Context, msg: Message) -> None:
 
 
 def _latest_of_targets(
-    ctx: Context, low: float, high: float, limit: int
+    history: HistoryStore,
+    nick: str,
+    channels: list[tuple[str, str, Reader]],
+    reader: Reader,
+    low: float,
+    high: float,
+    limit: int,
 ) -> list[tuple[float, str]]:
-    """The targets whose latest message falls between `low` and `high`, with its time."""
-    client = ctx.client
-    reader = reader_for(ctx, None)
-    history = ctx.server.history
+    """The targets whose latest message falls between `low` and `high`, with its time
+    (on a worker thread: `channels` are the asker's, each with its reader, made on the loop)."""
     found: list[tuple[float, str]] = []
     # A target is listed when its latest message falls in the window.
-    for channel in client.channels.values():
-        latest = history.between(channel.folded, 0.0, _FOREVER, 1, True, reader_for(ctx, channel))
+    for folded, name, channel_reader in channels:
+        latest = history.between(folded, 0.0, _FOREVER, 1, True, channel_reader)
         if latest and low < latest[0].time < high:
-            found.append((latest[0].time, channel.name))
+            found.append((latest[0].time, name))
     for conversation, _ in history.conversations(reader, low, high, limit):
         latest = history.between(conversation, 0.0, _FOREVER, 1, True, reader)
         if latest and low < latest[0].time < high:
             item = latest[0]
-            other = item.target if item.sender == client.folded else item.source.split("!")[0]
+            other = item.target if item.sender == nick else item.source.split("!")[0]
             found.append((item.time, other))
     return sorted(found)[:limit]

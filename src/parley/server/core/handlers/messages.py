@@ -120,10 +120,11 @@ def _to_servers(ctx: Context, mask: str, text: str, fail: Reply) -> None:
         return
     if ctx.command == "TAGMSG":
         return
-    try:
-        op.announce(ctx.server, mask, text, ctx.client.nick, ctx.command)
-    except op.Refusal as refusal:
-        fail(refusal.numeric or ERR_NOTEXTTOSEND, *refusal.params)
+    why = op.announcement_refusal(ctx.server, mask, text)
+    if why is not None:  # answered here: the other targets still get it, NOTICE nothing
+        fail(why.numeric or ERR_NOTEXTTOSEND, *why.params)
+        return
+    op.announce(ctx.server, mask, text, ctx.client.nick, ctx.command)
 
 
 def _squatted(ctx: Context, recipient: Client) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from parley.irc.casemap import is_channel
-from parley.irc.message import Message, encode_reply
+from parley.irc.message import Message
 from parley.irc.numerics import (
     ERR_NEEDMOREPARAMS,
     ERR_NOTREGISTERED,
@@ -35,7 +35,6 @@ from parley.server.core.metadata_ops import (
     batch,
     send_batch,
     set_user_key,
-    stamped,
     sync_channel,
     value_lines,
 )
@@ -123,17 +122,12 @@ def _get(ctx: Context, name: str, args: list[str]) -> None:
     lines: list[bytes] = []
     for key in args:
         if not valid_key(key, limits):
-            lines.append(_fail_line(ctx, "INVALID_KEY", key, "invalid key"))
+            lines.append(ctx.fail_line("METADATA", "INVALID_KEY", key, "invalid key"))
         elif key in values:
             lines.append(ctx.numeric(RPL_KEYVALUE, shown_as, key, VISIBILITY, text=values[key]))
         else:
             lines.append(ctx.numeric(RPL_KEYNOTSET, shown_as, key))
     send_batch(ctx, shown_as, lines)
-
-
-def _fail_line(ctx: Context, code: str, *context: str) -> bytes:
-    """A FAIL inside a batch (Context.fail queues it on its own)."""
-    return stamped(ctx, encode_reply(ctx.server.name, "FAIL", ("METADATA", code, *context)))
 
 
 def _list(ctx: Context, name: str, args: list[str]) -> None:

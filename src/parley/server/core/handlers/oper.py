@@ -1,6 +1,7 @@
 """Operators: OPER, KILL, KLINE/DLINE and their removal, STATS, SETMOTD, WALLOPS, REHASH, DIE.
 
-The actions themselves are in operations.py, which the console's admin API calls too.
+The actions themselves are in operations.py, which the console's admin API calls too;
+the Refusal they raise is answered by the dispatcher.
 
 Operator passwords are stored as argon2id hashes (Config holds no clear ones).
 """
@@ -55,11 +56,7 @@ def _opered(name: str, ctx: Context, right: bool) -> None:
 
 def handle_kill(ctx: Context, msg: Message) -> None:
     reason = msg.params[1] if len(msg.params) > 1 and msg.params[1] else "No reason"
-    try:
-        target = op.kill_target(ctx.server, msg.params[0])
-    except op.Refusal as refusal:
-        op.refuse(ctx, refusal)
-        return
+    target = op.kill_target(ctx.server, msg.params[0])  # a Refusal is answered by dispatch
     ctx.flush()  # the killer may be the target: its replies go out first
     op.kill(ctx.server, target, reason, ctx.client.nick)
 
@@ -77,18 +74,14 @@ def _ban_params(msg: Message) -> tuple[int, str, str]:
 
 def _ban(ctx: Context, msg: Message, address: bool) -> None:
     minutes, mask, reason = _ban_params(msg)
-    try:
-        ban = op.new_ban(ctx.server, mask, minutes, reason, ctx.client.nick, address)
-    except op.Refusal as refusal:
-        op.refuse(ctx, refusal)
-        return
+    ban = op.new_ban(ctx.server, mask, minutes, reason, ctx.client.nick, address)
     length = f"{minutes} minutes" if minutes else "until removed"
-    ctx.tell("NOTE", "BAN_SET", f"Banned {ban.mask} ({length}): {ban.reason}")
+    ctx.note(ctx.command, "BAN_SET", f"Banned {ban.mask} ({length}): {ban.reason}", notice=True)
     ctx.flush()  # the operator may fall under the ban
     try:
         op.add_ban(ctx.server, ban)
-    except op.Unsaved as unsaved:
-        ctx.tell("WARN", "NOT_SAVED", str(unsaved))
+    except op.Unsaved as unsaved:  # (in force all the same: not a refusal)
+        ctx.warn(ctx.command, "NOT_SAVED", str(unsaved), notice=True)
 
 
 def handle_kline(ctx: Context, msg: Message) -> None:
@@ -104,13 +97,10 @@ def handle_dline(ctx: Context, msg: Message) -> None:
 def _unban(ctx: Context, msg: Message, address: bool) -> None:
     try:
         mask = op.remove_ban(ctx.server, msg.params[0], ctx.client.nick, address)
-    except op.Refusal as refusal:
-        op.refuse(ctx, refusal)
+    except op.Unsaved as unsaved:  # (lifted all the same: not a refusal)
+        ctx.warn(ctx.command, "NOT_SAVED", str(unsaved), notice=True)
         return
-    except op.Unsaved as unsaved:
-        ctx.tell("WARN", "NOT_SAVED", str(unsaved))
-        return
-    ctx.tell("NOTE", "BAN_REMOVED", f"Removed the ban on {mask}")
+    ctx.note(ctx.command, "BAN_REMOVED", f"Removed the ban on {mask}", notice=True)
 
 
 def handle_unkline(ctx: Context, msg: Message) -> None:
@@ -142,13 +132,10 @@ def handle_stats(ctx: Context, msg: Message) -> None:
 def handle_setmotd(ctx: Context, msg: Message) -> None:
     """SETMOTD :<text>: the MOTD until REHASH or restart; `\\n` in the text starts a line."""
     text = msg.params[0].replace("\\n", "\n")
-    try:
-        op.set_motd(ctx.server, text, ctx.client.nick)
-    except op.Refusal as refusal:
-        op.refuse(ctx, refusal)
-        return
+    op.set_motd(ctx.server, text, ctx.client.nick)
     lines = len(text.splitlines())
-    ctx.tell("NOTE", "MOTD_SET", f"MOTD set ({lines} lines)" if lines else "MOTD cleared")
+    said = f"MOTD set ({lines} lines)" if lines else "MOTD cleared"
+    ctx.note(ctx.command, "MOTD_SET", said, notice=True)
 
 
 def handle_wallops(ctx: Context, msg: Message) -> None:
@@ -160,7 +147,8 @@ def handle_rehash(ctx: Context, msg: Message) -> None:
     ctx.reply(RPL_REHASHING, str(config.config_file or "flags"))
     error = ctx.server.control.rehash()
     if error is not None:
-        ctx.tell("FAIL", "CONFIG_BAD", f"REHASH failed, the old configuration stays: {error}")
+        why = f"REHASH failed, the old configuration stays: {error}"
+        ctx.fail(ctx.command, "CONFIG_BAD", why, notice=True)
     log.info("REHASH by %s: %s", ctx.client.nick, error or "ok")
 
 

@@ -4,19 +4,22 @@ The channels a logged-in user is in are saved with their account about once a
 second while they change (State.moved, saved by the sweep), and with the time
 when the user leaves or the server stops. Logging in again, from any
 connection, rejoins those channels and delivers the private messages that
-arrived for the account meanwhile. Messages to a registered nick that is
-offline are kept for it rather than refused.
+arrived for the account meanwhile (both read off the event loop). Messages to
+a registered nick that is offline are kept for it rather than refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from parley.server.core.context import Context
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.history import send_past
+from parley.server.core.stores import AccountStore, HistoryStore
 from parley.server.store.accounts import Presence
+from parley.server.store.history import HistoryItem
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -38,17 +41,37 @@ def remember(server: Server, clients: Iterable[Client]) -> None:
 
 
 def restore(ctx: Context) -> None:
-    """After a login: the account's channels, and the private messages it missed."""
-    client = ctx.client
-    account = client.account
+    """After a login: the account's channels, and the private messages it missed, read
+    on a worker thread; what the login said so far goes first."""
+    account = ctx.client.account
     if account is None:
         return
-    state = ctx.state
-    presence = ctx.server.accounts.presence(account)
+    # Messages from now on reach the client live: the missed ones stop short of them.
+    until = ctx.server.message_time()
+    read = partial(_read, ctx.server.accounts, ctx.server.history, account, until)
+    ctx.defer(read, partial(_restored, account), early=True)
+
+
+def _read(
+    accounts: AccountStore, history: HistoryStore, account: str, until: float
+) -> tuple[Presence | None, list[HistoryItem]]:
+    """Where the account was, and what was said to it since (on a worker thread)."""
+    presence = accounts.presence(account)
+    since = presence.last_seen if presence is not None else 0.0
+    missed = history.missed(account, since, MISSED_LIMIT)
+    return presence, [item for item in missed if item.time < until]
+
+
+def _restored(account: str, ctx: Context, found: tuple[Presence | None, list[HistoryItem]]) -> None:
+    """On the loop again: rejoin, then the missed messages."""
+    client = ctx.client
+    if client.account != account:
+        return  # logged out or into another account meanwhile
+    presence, missed = found
     if presence is not None:
+        state = ctx.state
         for name in presence.channels:
             channel = state.channel(name)
             if channel is None or client not in channel.members:
                 join_channel(ctx, name, None)
-    since = presence.last_seen if presence is not None else 0.0
-    send_past(ctx, ctx.server.history.missed(account, since, MISSED_LIMIT), client.nick)
+    send_past(ctx, missed, client.nick)
