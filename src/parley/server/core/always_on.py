@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from parley.irc.casemap import fold, valid_channel, valid_nick
 from parley.irc.numerics import RPL_UNAWAY
 from parley.server.core import events as ev
-from parley.server.core.handlers.history import send_past
-from parley.server.core.handlers.presence import MISSED_LIMIT
+from parley.server.core.handlers.presence import deliver_missed
 from parley.server.core.ids import unique_id
 from parley.server.store.accounts import AlwaysOnAccount, Presence
 from parley.server.store.schema import StoreError
@@ -106,8 +105,7 @@ class AlwaysOn:
         if kept.marked and client.away == NOT_CONNECTED:
             ctx.state.apply(ev.AwayChanged(client.nick, None), ctx.session)
             ctx.reply(RPL_UNAWAY)
-        missed = self.server.history.missed(client.account, kept.since, MISSED_LIMIT)
-        send_past(ctx, missed, client.nick)
+        deliver_missed(ctx, kept.since)
 
     # -- ending ----------------------------------------------------------------
 

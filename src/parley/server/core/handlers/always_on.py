@@ -51,11 +51,11 @@ def _list(ctx: Context) -> None:
             f"{client.nick} ({client.account}): no device for {days:.1f} days,"
             f" in {len(client.channels)} channels"
         )
-        ctx.tell("NOTE", "ALWAYSON_USER", text)
+        ctx.note(ctx.command, "ALWAYSON_USER", text, notice=True)
     more = f" ({len(kept) - MOST_LISTED} not listed)" if len(kept) > MOST_LISTED else ""
     limit = ctx.server.config.limits.always_on_clients
-    ctx.tell("NOTE", "ALWAYSON_COUNT", f"{len(kept)} always-on users with no device{more}"
-             f" (at most {limit})")  # fmt: skip
+    ctx.note(ctx.command, "ALWAYSON_COUNT", f"{len(kept)} always-on users with no device{more}"
+             f" (at most {limit})", notice=True)  # fmt: skip
 
 
 def _end(ctx: Context, nick: str, reason: str) -> None:
@@ -71,6 +71,6 @@ def _end(ctx: Context, nick: str, reason: str) -> None:
         return
     name = target.nick
     why = f"Always-on ended by {ctx.client.nick}" + (f" ({reason})" if reason else "")
-    ctx.tell("NOTE", "ALWAYSON_ENDED", f"{name} is offline now")
+    ctx.note(ctx.command, "ALWAYSON_ENDED", f"{name} is offline now", notice=True)
     ctx.flush()  # the operator may be the target
     always_on.end(target, f"Quit: {why}", f"Closing link: ({why})")

@@ -52,14 +52,34 @@ def restore(ctx: Context) -> None:
     ctx.defer(read, partial(_restored, account), early=True)
 
 
+def deliver_missed(ctx: Context, since: float) -> None:
+    """The private messages the account got since `since` (an always-on user's device
+    attaching), read on a worker thread like `restore`'s."""
+    account = ctx.client.account
+    if account is None:
+        return
+    until = ctx.server.message_time()
+    read = partial(_missed, ctx.server.history, account, since, until)
+    ctx.defer(read, partial(_missed_read, account), early=True)
+
+
 def _read(
     accounts: AccountStore, history: HistoryStore, account: str, until: float
 ) -> tuple[Presence | None, list[HistoryItem]]:
     """Where the account was, and what was said to it since (on a worker thread)."""
     presence = accounts.presence(account)
     since = presence.last_seen if presence is not None else 0.0
-    missed = history.missed(account, since, MISSED_LIMIT)
-    return presence, [item for item in missed if item.time < until]
+    return presence, _missed(history, account, since, until)
+
+
+def _missed(history: HistoryStore, account: str, since: float, until: float) -> list[HistoryItem]:
+    """What was said to the account between `since` and `until` (on a worker thread)."""
+    return [item for item in history.missed(account, since, MISSED_LIMIT) if item.time < until]
+
+
+def _missed_read(account: str, ctx: Context, missed: list[HistoryItem]) -> None:
+    if ctx.client.account == account:
+        send_past(ctx, missed, ctx.client.nick)
 
 
 def _restored(account: str, ctx: Context, found: tuple[Presence | None, list[HistoryItem]]) -> None:
