@@ -204,6 +204,11 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX IF EXISTS history_by_visibility;
     CREATE INDEX IF NOT EXISTS history_by_kind ON history (conversation, public, kind, time);
     """,
+    # NickServ SET MULTICLIENT: whether another device logging into the account joins
+    # the nick already online (1, the default) or is refused it.
+    """
+    ALTER TABLE accounts ADD COLUMN multiclient INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from parley.irc.message import Message
 from parley.server.core.context import Context
+from parley.server.core.handlers.device_logins import set_multiclient
 from parley.server.core.reservation import NICKSERV_PREFIX
 from parley.server.store.accounts import StoreError
 
@@ -46,6 +47,7 @@ ALIASES = {"TRUE": "ON", "FALSE": "OFF", "YES": "ON", "NO": "OFF"}  # as other s
 
 SETTINGS: dict[str, Setting] = {
     "HISTORY": Setting(("ON", "OFF"), "whether your messages are kept in history", _history),
+    "MULTICLIENT": Setting(("ON", "OFF"), "whether other devices join your nick", set_multiclient),
 }
 
 

@@ -41,13 +41,9 @@ from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
 from parley.server.core.client import Client
 from parley.server.core.context import Context
-from parley.server.core.handlers.attach import (
-    attach,
-    room_for_one_more,
-    shares_account,
-    show_channels,
-)
+from parley.server.core.handlers.attach import attach, shares_account, show_channels
 from parley.server.core.handlers.channels import join_channel
+from parley.server.core.handlers.device_logins import may_attach, pass_login
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
 from parley.server.core.handlers.vhost import host_of_account
@@ -73,6 +69,7 @@ def handle_pass(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_ALREADYREGISTERED)
         return
     ctx.session.password = msg.params[0]
+    pass_login(ctx, msg.params[0])  # `account:password` (handlers/device_logins.py)
 
 
 def handle_nick(ctx: Context, msg: Message) -> None:
@@ -278,7 +275,7 @@ def try_register(ctx: Context) -> None:
         ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
         return
     if holder is not None:  # one more session of the account's client (handlers/attach.py)
-        if not room_for_one_more(ctx, holder):
+        if not may_attach(ctx, holder):
             session.nick = None
             return
         attach(ctx, holder)
