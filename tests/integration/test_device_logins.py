@@ -3,6 +3,7 @@ IDENTIFY too, over real sockets; NickServ SET MULTICLIENT OFF turns it off."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 
@@ -254,3 +255,45 @@ def test_set_multiclient_takes_on_or_off_only(server: ThreadServer) -> None:
     assert "will not join" in ns(desk, "SET MULTICLIENT no")
     stranger = guest(server, "carol")
     assert ns(stranger, "SET MULTICLIENT OFF").startswith("Usage, while logged in")
+
+
+def test_nick_before_sasl_as_most_clients_send_it_attaches(server: ThreadServer) -> None:
+    desk = owner(server)
+    phone = IrcClient(server.port)
+    phone.send("CAP LS 302")
+    phone.send("NICK alice")  # WeeChat, irssi and the desktop client: NICK, then SASL
+    phone.send("USER alice 0 * :alice")
+    phone.send("CAP REQ :sasl")
+    phone.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+    assert [m for m in phone.sync() if m.command == "433"] == []  # not yet: SASL may follow
+    phone.send("AUTHENTICATE PLAIN")
+    phone.expect("AUTHENTICATE")
+    phone.send("AUTHENTICATE " + base64.b64encode(f"\0alice\0{PASSWORD}".encode()).decode())
+    phone.expect("903")
+    phone.send("CAP END")
+    assert phone.expect("001").params[0] == "alice"
+    desk.send("WHOIS alice")
+    assert desk.expect("320").params[2] == "has 2 connections"
+
+
+def test_nick_before_a_failed_sasl_is_refused_at_cap_end(server: ThreadServer) -> None:
+    desk = owner(server)
+    mallory = IrcClient(server.port)
+    mallory.send("CAP LS 302")
+    mallory.send("NICK alice")
+    mallory.send("USER mallory 0 * :m")
+    mallory.send("CAP REQ :sasl")
+    mallory.send("AUTHENTICATE PLAIN")
+    mallory.expect("AUTHENTICATE")
+    mallory.send("AUTHENTICATE " + base64.b64encode(b"\0alice\0guess-guess").decode())
+    mallory.expect("904")
+    mallory.send("CAP END")
+    assert mallory.expect("433").params[1] == "alice"
+    assert [m for m in mallory.sync() if m.command == "001"] == []
+    mallory.send("NICK mallory")
+    assert mallory.expect("001").params[0] == "mallory"
+    plain = IrcClient(server.port)  # without CAP, the nick is refused at once, as ever
+    plain.send("NICK alice")
+    assert plain.expect("433").params[1] == "alice"
+    desk.send("WHOIS alice")
+    assert [m for m in desk.collect_until("318") if m.command == "320"] == []

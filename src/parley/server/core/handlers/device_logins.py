@@ -32,12 +32,20 @@ from parley.server.core.session import Phase
 if TYPE_CHECKING:
     from parley.server.core.client import Client
     from parley.server.core.context import Context
+    from parley.server.core.session import Session
 
 
 def multiclient(ctx: Context, account: str) -> bool:
     """Whether `account` lets a second device join its nick (NickServ SET MULTICLIENT)."""
     stored = ctx.server.accounts.get(account)
     return stored is None or stored.multiclient
+
+
+def login_may_follow(session: Session, holder: Client) -> bool:
+    """NICK for a logged-in user's nick during CAP negotiation: most clients (WeeChat,
+    irssi, ours) send it before SASL, so whether it is taken waits for CAP END, as ergo
+    checks a nick only when registration completes."""
+    return session.negotiating and session.account is None and holder.account is not None
 
 
 def may_attach(ctx: Context, holder: Client) -> bool:

@@ -43,7 +43,7 @@ from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.attach import attach, shares_account, show_channels
 from parley.server.core.handlers.channels import join_channel
-from parley.server.core.handlers.device_logins import may_attach, pass_login
+from parley.server.core.handlers.device_logins import login_may_follow, may_attach, pass_login
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
 from parley.server.core.handlers.vhost import host_of_account
@@ -91,6 +91,9 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if session.phase is not Phase.REGISTERED:
         session.asked_nick = nick
         if holder is not None and not shares_account(session, holder):
+            if login_may_follow(session, holder):  # decided at CAP END (try_register)
+                session.nick = nick
+                return
             ctx.reply(ERR_NICKNAMEINUSE, nick)
             return
         session.nick = nick
