@@ -18,11 +18,7 @@ from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.irc.numerics import ERR_NICKNAMEINUSE, RPL_LOGGEDIN
 from parley.server.core import events as ev
-from parley.server.core.handlers.attach import (
-    attach,
-    room_for_one_more,
-    show_channels,
-)
+from parley.server.core.handlers.attach import attach, room_for_one_more, show_channels
 from parley.server.core.handlers.presence import remember
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
