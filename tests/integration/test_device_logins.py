@@ -160,6 +160,10 @@ def test_identify_after_registering_moves_the_connection_to_the_nick(
     assert bob.expect(lambda m: m.command in ("401", "311")).command == "401"
     desk.send("WHOIS alice")
     assert desk.expect("320").params[2] == "has 2 connections"
+    bob.send("LUSERS")  # two users; the moved connection is not counted as registering
+    lusers = bob.collect_until("266")
+    assert next(m for m in lusers if m.command == "251").params[1].startswith("There are 2 users")
+    assert [m for m in lusers if m.command == "253"] == []
     desk.send("QUIT")
     desk.wait_closed()
     phone.send("PRIVMSG #tea :still here")
