@@ -243,3 +243,31 @@ def test_odd_alwayson_commands_get_a_clear_fail(server: ThreadServer) -> None:
         assert reply.command == "461" or reply.params[1] in ("INVALID_PARAMS", "NO_SUCH_NICK")
     boss.send("ALWAYSON list")
     assert boss.expect("NOTE").params[-1] == "0 always-on users with no device (at most 2)"
+
+
+def test_identify_from_another_nick_takes_the_kept_user_back_even_with_multiclient_off(
+    server: ThreadServer,
+) -> None:
+    alice = always_on_user(server, "alice", "#tea")
+    assert "will not join" in nickserv(alice, "SET MULTICLIENT OFF")
+    bob = guest(server, "bob", ("away-notify",))
+    bob.send("JOIN #tea")
+    bob.expect("366")
+    quit_(alice)
+    bob.expect("AWAY")
+    bob.send("PRIVMSG alice :kept for you")
+    bob.expect("301")
+    phone = guest(server, "phone")
+    phone.send(f"PRIVMSG NickServ :IDENTIFY alice {PASSWORD}")
+    moved = phone.expect("NICK")
+    assert moved.params == ("alice",)
+    kept = phone.expect(lambda m: m.command == "PRIVMSG" and m.params[0] == "alice")
+    assert kept.params[1].endswith("] kept for you")  # (dated: no server-time here)
+    assert bob.expect("AWAY").params == ()  # back: one device again
+    phone.send("PRIVMSG #tea :back on my phone")
+    assert bob.expect("PRIVMSG").params == ("#tea", "back on my phone")
+    assert not [m for m in bob.sync() if m.command == "QUIT" and nick_of(m) == "alice"]
+
+
+def nick_of(message: Message) -> str:
+    return (message.source or "").split("!")[0]

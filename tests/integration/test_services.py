@@ -67,7 +67,24 @@ def test_ghost_frees_ones_nick(connect: Callable[..., IrcClient]) -> None:
     nickserv_says(first)
     second = connect("carol2")
     second.send("PRIVMSG NickServ :IDENTIFY carol carolpass")
-    assert "logged in" in nickserv_says(second)
+    assert "logged in" in nickserv_says(second)  # it joins carol (several devices)...
+    second.send("PRIVMSG NickServ :GHOST carol")  # ... and sends the old one away
+    assert first.wait_closed()[-1].command == "ERROR"
+    assert nickserv_says(second) == "carol has been disconnected."
+    second.send("WHOIS carol")
+    assert [m.params[2] for m in second.collect_until("318") if m.command == "320"] == []
+
+
+def test_ghost_frees_ones_nick_with_multiclient_off(connect: Callable[..., IrcClient]) -> None:
+    first = connect("carol")
+    first.send("PRIVMSG NickServ :REGISTER carolpass")
+    nickserv_says(first)
+    first.send("PRIVMSG NickServ :SET MULTICLIENT OFF")
+    nickserv_says(first)
+    second = connect("carol2")
+    second.send("PRIVMSG NickServ :IDENTIFY carol carolpass")
+    assert "allows one connection" in nickserv_says(second)
+    assert "logged in" in nickserv_says(second)  # as carol2
     second.send("PRIVMSG NickServ :GHOST carol")
     assert first.wait_closed()[-1].command == "ERROR"
     second.send("NICK carol")

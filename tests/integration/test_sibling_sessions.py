@@ -287,3 +287,62 @@ def test_a_message_kept_for_an_offline_nick_shows_on_the_other_devices(
     shown = desk.expect("PRIVMSG")
     assert shown.params == ("dora", "for later") and prefix_nick(shown) == "alice"
     assert said(phone.sync()) == []
+
+
+def test_a_join_on_one_device_shows_on_the_other(server: ThreadServer) -> None:
+    desk = owner(server)
+    phone = device(server.port, "alice")
+    bob = guest(server, "bob")
+    make_channel(bob, "#cake")
+    bob.send("TOPIC #cake :lemon")
+    bob.expect("TOPIC")
+    phone.send("JOIN #cake")
+    assert phone.expect("JOIN").params == ("#cake",)
+    shown = desk.collect_until("366")  # the other device: the JOIN, topic and names
+    assert [m.params for m in shown if m.command == "JOIN"] == [("#cake",)]
+    assert [m.params[-1] for m in shown if m.command == "332"] == ["lemon"]
+    names = next(m for m in shown if m.command == "353").params[-1].split()
+    assert sorted(n.lstrip("@+") for n in names) == ["alice", "bob"]
+    assert [m.params for m in bob.sync() if m.command == "JOIN"] == [("#cake",)]  # once
+    bob.send("PRIVMSG #cake :welcome")
+    for reader in (desk, phone):
+        assert reader.expect("PRIVMSG").params == ("#cake", "welcome")
+    desk.send("PART #cake")
+    assert phone.expect("PART").params[0] == "#cake"
+
+
+def test_a_third_users_private_messages_reach_both_once_in_order(server: ThreadServer) -> None:
+    desk = owner(server)
+    phone = device(server.port, "alice")
+    bob = guest(server, "bob")
+    for n in range(20):
+        bob.send(f"PRIVMSG alice :{n}")
+    bob.sync()
+    for reader in (desk, phone):
+        reader.collect_until_match(lambda m: m.params[-1:] == ("19",))
+        from_bob = [m.params for m in reader.received if prefix_nick(m) == "bob"]
+        assert from_bob == [("alice", str(n)) for n in range(20)]
+        assert said(reader.sync()) == []
+
+
+def test_both_devices_dropped_at_once_send_one_quit(server: ThreadServer) -> None:
+    desk = owner(server)
+    make_channel(desk, "#tea")
+    make_channel(desk, "#cake")
+    phone = device(server.port, "alice")
+    phone.collect_until("366")
+    bob = guest(server, "bob")
+    for channel in ("#tea", "#cake"):
+        bob.send(f"JOIN {channel}")
+        bob.expect("366")
+    desk.close()
+    phone.close()
+    quit_line = bob.expect("QUIT")
+    assert prefix_nick(quit_line) == "alice"
+
+    def gone() -> bool:
+        bob.send("WHOIS alice")
+        return bob.expect(lambda m: m.command in ("401", "311")).command == "401"
+
+    wait_until(gone, what="alice's end")
+    assert [m for m in bob.sync() if m.command == "QUIT"] == []

@@ -39,12 +39,19 @@ def weechat_dir(tmp_path: Path) -> Path:
 
 
 def start_weechat(
-    home: Path, port: int, nick: str, password: str | None = None, autojoin: str = ""
+    home: Path,
+    port: int,
+    nick: str,
+    password: str | None = None,
+    autojoin: str = "",
+    fifo: Path | None = None,
 ) -> subprocess.Popen[bytes]:
-    """weechat-headless logging every buffer, logged in with SASL when given a password."""
+    """weechat-headless logging every buffer, logged in with SASL when given a password;
+    with `fifo`, it takes commands written to that pipe (`irc.server.parley */msg ...`)."""
     binary = require("weechat-headless")
     settings = [
         "/set logger.file.flush_delay 0",
+        *([f"/set fifo.file.path {fifo}"] if fifo is not None else []),
         f"/server add parley 127.0.0.1/{port} -notls",
         f"/set irc.server.parley.nicks {nick}",
     ]

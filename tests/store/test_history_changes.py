@@ -71,7 +71,10 @@ def test_a_renamed_channel_takes_its_lines_and_stays_along(tmp_path: Path) -> No
         history.append(line("m1", 1.0, "#old"))
         history.append(line("m2", 2.0, "#old", public=False))
         db = sqlite3.connect(path)  # (stays are kept for accounts that exist)
-        db.execute("INSERT INTO accounts VALUES ('bob', 'bob', 'x', 0.0, NULL, 0)")
+        db.execute(  # (columns named: later migrations add more)
+            "INSERT INTO accounts (folded, name, password_hash, created)"
+            " VALUES ('bob', 'bob', 'x', 0)"
+        )
         db.commit()
         db.close()
         history.save_windows([Window("#old", "i1", "bob", 0.5, 2.5)])

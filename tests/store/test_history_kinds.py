@@ -11,13 +11,14 @@ from parley.server.store.history import Reader
 from parley.server.store.sqlite_history import SqliteHistory
 
 FOREVER = 1e12
+# The migration that marks what is not a message (later ones may follow it).
+KINDS = next(i for i, script in enumerate(schema.MIGRATIONS) if "ADD COLUMN kind" in script)
 
 
 def test_an_older_database_keeps_its_tagmsgs_for_event_playback_only(tmp_path: Path) -> None:
     path = tmp_path / "parley.db"
     old = sqlite3.connect(path)
-    kinds = next(i for i, m in enumerate(schema.MIGRATIONS) if "ADD COLUMN kind" in m)
-    for script in schema.MIGRATIONS[:kinds]:  # (the database as it was before kinds)
+    for script in schema.MIGRATIONS[:KINDS]:
         for statement in schema.statements(script):
             old.execute(statement)
     for n, command in enumerate(("PRIVMSG", "TAGMSG", "NOTICE")):
@@ -27,7 +28,7 @@ def test_an_older_database_keeps_its_tagmsgs_for_event_playback_only(tmp_path: P
             " VALUES (?, ?, '#tea', '#tea', 'a!a@h', ?, 'x', '[]', 'a', '#tea', 'i1', 1)",
             (f"m{n}", float(n + 1), command),
         )
-    old.execute(f"PRAGMA user_version={kinds}")
+    old.execute(f"PRAGMA user_version={KINDS}")
     old.commit()
     old.close()
     history = SqliteHistory(path)

@@ -40,6 +40,8 @@ COMMANDS: dict[str, Command] = {
     "SETNAME": Command(reg.handle_setname, 1),
     "REGISTER": Command(services.handle_register, 3, before_registration=True),
     "VERIFY": Command(verification.handle_verify, 2, before_registration=True),
+    "NS": Command(services.handle_ns, 0),
+    "NICKSERV": Command(services.handle_ns, 0),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

@@ -221,6 +221,15 @@ class SessionEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionDetached:
+    """A session leaves its user but stays connected, to attach to another (NickServ
+    IDENTIFY: handlers/device_logins.py); with the user's last session, the user quits."""
+
+    session: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Watched:
     """IRCv3 MONITOR +: the user `nick` watches `nicks` (as given) from now on."""
 
@@ -278,6 +287,7 @@ Event = (
     | Registered
     | SessionAttached
     | SessionEnded
+    | SessionDetached
     | Watched
     | Unwatched
     | HistoryOptOut

@@ -58,10 +58,14 @@ HELP: dict[str, tuple[str, ...]] = {
     "MOTD": ("MOTD", "The message of the day."),
     "NAMES": ("NAMES <#channel>", "Who is in a channel."),
     "NICK": ("NICK <newnick>", "Changes your nick."),
+    "NS": ("NS <command> [args]", "A command to NickServ, as /msg NickServ; NICKSERV too."),
     "NOTICE": ("NOTICE <target> :text", "Like PRIVMSG, but never answered automatically."),
     "OPER": ("OPER <name> <password>", "Becomes a server operator."),
     "PART": ("PART <#channel>[,#channel...] [:reason]", "Leaves channels."),
-    "PASS": ("PASS <password>", "The server's password, before NICK and USER, if it has one."),
+    "PASS": (
+        "PASS <password> | PASS <account>:<password>",
+        "The server's password, before NICK and USER, if it has one; if not, logs in.",
+    ),
     "PING": ("PING <token>", "The server answers PONG with the token."),
     "PONG": ("PONG <token>", "The answer to the server's PING."),
     "PRIVMSG": (

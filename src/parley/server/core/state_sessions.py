@@ -79,11 +79,31 @@ def session_ended(state: State, e: ev.SessionEnded, origin: Session | None) -> O
     client = session.client
     if client is None:
         return NOTHING
+    return _leaves(state, session, client, e.reason, origin)
+
+
+def session_detached(state: State, e: ev.SessionDetached, origin: Session | None) -> Outgoing:
+    """The session is no one's and registering again, until SessionAttached."""
+    session = state.sessions.get(e.session)
+    client = session.client if session is not None else None
+    if session is None or client is None:
+        return NOTHING
+    out = _leaves(state, session, client, e.reason, origin)
+    session.client = None
+    session.phase = Phase.UNREGISTERED
+    state.unregistered += 1
+    return out
+
+
+def _leaves(
+    state: State, session: Session, client: Client, reason: str, origin: Session | None
+) -> Outgoing:
+    """`session` is no longer one of `client`'s; with its last, the client quits."""
     state.detach(session)
     client.sessions.remove(session)
     if client.sessions or (state.keeps is not None and state.keeps(client)):
         return NOTHING  # (kept: an always-on user stays with no session)
-    return state.apply(ev.Quit(client.nick, e.reason), origin)
+    return state.apply(ev.Quit(client.nick, reason), origin)
 
 
 def watched(state: State, e: ev.Watched, origin: Session | None) -> Outgoing:

@@ -107,6 +107,10 @@ class AccountStore(Protocol):
 
     def set_history_opt_out(self, name: str, opt_out: bool) -> bool: ...
 
+    def set_multiclient(self, name: str, on: bool) -> bool:
+        """Whether another device's login joins the nick already online (default on)."""
+        ...
+
     def presence(self, name: str) -> Presence | None: ...
 
     def save_presence(self, states: dict[str, Presence]) -> None:

@@ -42,6 +42,7 @@ class Account:
     created: float
     scram: str | None = None  # SCRAM-SHA-256 credentials (scram.ScramCredentials.encode)
     history_opt_out: bool = False  # the user's messages are not stored
+    multiclient: bool = True  # another device's login joins the nick (NickServ SET MULTICLIENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,9 @@ class MemoryAccountStore:
         account = self.get(name)
         if account is None:
             return False
-        self._accounts[fold(name)] = Account(account.name, password_hash, account.created, scram)
+        self._accounts[fold(name)] = dataclasses.replace(
+            account, password_hash=password_hash, scram=scram
+        )  # (its settings stay)
         return True
 
     def names(self) -> list[str]:
@@ -148,6 +151,13 @@ class MemoryAccountStore:
             if fold(name) in self._accounts:
                 enabled, _ = self._always_on.get(fold(name), (None, None))
                 self._always_on[fold(name)] = (enabled, used)
+
+    def set_multiclient(self, name: str, on: bool) -> bool:
+        account = self.get(name)
+        if account is None:
+            return False
+        self._accounts[fold(name)] = dataclasses.replace(account, multiclient=on)
+        return True
 
 
 FRESH = 0.001  # seconds a check of other processes' commits holds: a shell command is slower
@@ -209,14 +219,14 @@ class SqliteAccountStore:
         if folded not in self._names.current():
             return None
         row = self._db.execute(
-            "SELECT name, password_hash, created, scram, history_opt_out FROM accounts"
-            " WHERE folded = ?",
+            "SELECT name, password_hash, created, scram, history_opt_out, multiclient"
+            " FROM accounts WHERE folded = ?",
             (folded,),
         ).fetchone()
         if row is None:
             return None
-        name_, password_hash, created, scram, opt_out = row
-        return Account(name_, password_hash, created, scram, bool(opt_out))
+        name_, password_hash, created, scram, opt_out, multiclient = row
+        return Account(name_, password_hash, created, scram, bool(opt_out), bool(multiclient))
 
     def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
         account = Account(name, password_hash, time.time(), scram)
@@ -302,6 +312,13 @@ class SqliteAccountStore:
                     with contextlib.suppress(sqlite3.Error):
                         self._db.execute("ROLLBACK")
                 raise
+
+    def set_multiclient(self, name: str, on: bool) -> bool:
+        with writing(f"the multiclient setting of {name}"):
+            cursor = self._db.execute(
+                "UPDATE accounts SET multiclient = ? WHERE folded = ?", (int(on), fold(name))
+            )
+        return cursor.rowcount > 0
 
     def presence(self, name: str) -> Presence | None:
         row = (

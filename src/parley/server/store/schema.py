@@ -218,6 +218,11 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM account_always_on WHERE folded = NEW.folded;
     END;
     """,
+    # NickServ SET MULTICLIENT: whether another device logging into the account joins
+    # the nick already online (1, the default) or is refused it.
+    """
+    ALTER TABLE accounts ADD COLUMN multiclient INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -15,6 +15,7 @@ from parley.irc.message import Message
 from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.handlers.always_on import set_always_on
+from parley.server.core.handlers.device_logins import set_multiclient
 from parley.server.core.reservation import NICKSERV_PREFIX
 from parley.server.store.accounts import StoreError
 
@@ -49,6 +50,7 @@ ALIASES = {"TRUE": "ON", "FALSE": "OFF", "YES": "ON", "NO": "OFF"}  # as other s
 SETTINGS: dict[str, Setting] = {
     "HISTORY": Setting(("ON", "OFF"), "whether your messages are kept in history", _history),
     "ALWAYS-ON": Setting(("ON", "OFF"), "stay online with no device connected", set_always_on),
+    "MULTICLIENT": Setting(("ON", "OFF"), "whether other devices join your nick", set_multiclient),
 }
 
 

@@ -40,13 +40,9 @@ from parley.server.core import events as ev
 from parley.server.core import metadata_ops
 from parley.server.core import observed as obs
 from parley.server.core.context import Context
-from parley.server.core.handlers.attach import (
-    attach,
-    room_for_one_more,
-    shares_account,
-    show_channels,
-)
+from parley.server.core.handlers.attach import attach, shares_account, show_channels
 from parley.server.core.handlers.channels import join_channel
+from parley.server.core.handlers.device_logins import login_may_follow, may_attach, pass_login
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
 from parley.server.core.handlers.presence import restore
 from parley.server.core.ids import unique_id
@@ -72,6 +68,7 @@ def handle_pass(ctx: Context, msg: Message) -> None:
         ctx.reply(ERR_ALREADYREGISTERED)
         return
     ctx.session.password = msg.params[0]
+    pass_login(ctx, msg.params[0])  # `account:password` (handlers/device_logins.py)
 
 
 def handle_nick(ctx: Context, msg: Message) -> None:
@@ -93,6 +90,9 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     if session.phase is not Phase.REGISTERED:
         session.asked_nick = nick
         if holder is not None and not shares_account(session, holder):
+            if login_may_follow(session, holder):  # decided at CAP END (try_register)
+                session.nick = nick
+                return
             ctx.reply(ERR_NICKNAMEINUSE, nick)
             return
         session.nick = nick
@@ -277,7 +277,7 @@ def try_register(ctx: Context) -> None:
         ctx.server.end_session(session, "Banned", f"Banned: {ban.reason}")
         return
     if holder is not None:  # one more session of the account's client (handlers/attach.py)
-        if not room_for_one_more(ctx, holder):
+        if not may_attach(ctx, holder):
             session.nick = None
             return
         attach(ctx, holder)

@@ -16,6 +16,7 @@ from parley.server.core import events as ev
 from parley.server.core.context import Context
 from parley.server.core.deletion import account_gone
 from parley.server.core.handlers import account_settings, verification
+from parley.server.core.handlers.device_logins import identify_attach
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
@@ -116,6 +117,11 @@ def _fail(ctx: Context, code: str, name: str, text: str) -> None:
     ctx.fail("REGISTER", code, name, text)
 
 
+def handle_ns(ctx: Context, msg: Message) -> None:
+    """NS / NICKSERV <command...>: a line to NickServ as a command, as ergo takes it."""
+    nickserv(ctx, " ".join(msg.params))
+
+
 def nickserv(ctx: Context, text: str) -> None:
     """A line sent to NickServ: REGISTER, IDENTIFY, GHOST, DROP or HELP."""
     words = text.split()
@@ -186,6 +192,8 @@ def _ns_identified(ctx: Context, account: str | None) -> None:
     if account is None:
         _say(ctx, "Invalid account or password (or too many tries: wait a minute).")
         return
+    if identify_attach(ctx, account):  # joined the account's nick (device_logins.py)
+        return
     log_in(ctx, account)
     _say(ctx, f"You are now logged in as {account}.")
 
@@ -195,7 +203,8 @@ def _ns_ghost(ctx: Context, args: list[str]) -> None:
         _say(ctx, "Usage: GHOST <nick>")
         return
     target = ctx.state.client(args[0])
-    if target is None or target is ctx.session.client:
+    mine = target is not None and target is ctx.session.client
+    if target is None or (mine and len(target.sessions) == 1):
         _say(ctx, f"{args[0]} is not online.")
         return
     if ctx.session.account is None or fold(ctx.session.account) != target.folded:
@@ -203,7 +212,12 @@ def _ns_ghost(ctx: Context, args: list[str]) -> None:
         return
     ctx.flush()
     reason = f"GHOST command used by {ctx.nick}"
-    ctx.server.always_on.end(target, reason, reason)  # (an always-on nick too, kept or not)
+    if mine:  # on one's own nick: the other devices
+        for session in list(target.sessions):
+            if session is not ctx.session:
+                ctx.server.end_session(session, reason, reason)
+    else:  # (an always-on nick too, kept or not)
+        ctx.server.always_on.end(target, reason, reason)
     _say(ctx, f"{args[0]} has been disconnected.")
 
 
