@@ -155,7 +155,9 @@ class Process:
         for address in web.listen:
             for bound in await self.hub.listen(address, context, WebConnection):
                 self.web_bound.append((bound, context is not None))
-                print(f"parley: web on {scheme}://{_browsable(bound)}/ ({bound})", flush=True)
+                url = f"{scheme}://{_browsable(bound)}/"
+                also = f" (bound to {bound})" if bound not in url else ""
+                print(f"parley: web on {url}{also}", flush=True)
 
     def _make_tls_context(self, config: Config) -> ssl.SSLContext:
         from parley.server.tls import certificate_fingerprint, server_context
