@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from parley.server.app import Process
-from parley.server.config import Address, Config, Limits
+from parley.server.config import Address, Config, Limits, Web
 
 STARTUP_TIMEOUT = 20.0
 
@@ -33,8 +33,10 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 
 def test_config(data_dir: Path, tls: bool = False, **changes: Any) -> Config:
-    """A config for tests: loopback, port 0, fast timeouts unless told otherwise."""
+    """A config for tests: loopback, port 0, fast timeouts unless told otherwise; no web
+    listener unless `web` is given (`web_config` makes one)."""
     limit_changes = changes.pop("limits", {})
+    changes.setdefault("web", Web(listen=()))
     limits = replace(Limits(), **limit_changes)
     return Config(
         data_dir=data_dir,
@@ -44,6 +46,11 @@ def test_config(data_dir: Path, tls: bool = False, **changes: Any) -> Config:
         limits=limits,
         **changes,
     )
+
+
+def web_config(tls: bool = False, origins: tuple[str, ...] = ()) -> Web:
+    """A web listener for tests: loopback, port 0."""
+    return Web(listen=(Address("127.0.0.1", 0),), tls=tls, allowed_origins=origins)
 
 
 class ThreadServer:
@@ -96,6 +103,11 @@ class ThreadServer:
     def tls_port(self) -> int:
         return self._port(True)
 
+    @property
+    def web_port(self) -> int:
+        assert self.process is not None
+        return int(self.process.web_bound[0][0].rsplit(":", 1)[1])
+
     def call(self, fn: Any, *args: Any) -> Any:
         """Run fn(*args) on the server's loop and return its result."""
         result: dict[str, Any] = {}
@@ -138,6 +150,7 @@ class ProcessServer:
         )
         self.output: list[str] = []
         self.ports: list[tuple[int, bool]] = []
+        self.web_urls: list[str] = []  # as printed: scheme://host:port/
         self.fingerprint: str | None = None
         self._wait_ready()
 
@@ -152,6 +165,9 @@ class ProcessServer:
             found = re.search(r"listening on .*:(\d+)( \(TLS\))?", line)
             if found:
                 self.ports.append((int(found.group(1)), bool(found.group(2))))
+            web = re.search(r"web on (\S+)", line)
+            if web:
+                self.web_urls.append(web.group(1))
             fp = re.search(r"SHA-256 ([0-9A-F:]+)", line)
             if fp:
                 self.fingerprint = fp.group(1)

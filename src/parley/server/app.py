@@ -58,6 +58,7 @@ class Process:
         self.stop_reason = "Server shutting down"
         self.tls_context: ssl.SSLContext | None = None
         self.bound: list[tuple[str, bool]] = []  # (address, tls) actually listened on
+        self.web_bound: list[tuple[str, bool]] = []  # the web listener's, likewise
         self.metrics_port: int | None = None
         self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
@@ -132,6 +133,7 @@ class Process:
                     print(f"parley: listening on {bound} (TLS)", flush=True)
             self.fingerprint = certificate_fingerprint(cert)
             print(f"parley: TLS certificate SHA-256 {self.fingerprint}", flush=True)
+        await self._start_web(config)
         if config.metrics is not None:
             from parley.server.metrics import serve_metrics
 
@@ -140,6 +142,31 @@ class Process:
             print(f"parley: metrics on {config.metrics.host or '*'}:{port}/metrics", flush=True)
         print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
         self.hub.start_sweeping()
+
+    async def _start_web(self, config: Config) -> None:
+        """The web listener: IRC over WebSocket, the web client and /health."""
+        from parley.server.net.web import WebConnection
+
+        web = config.web
+        context = None
+        if web.listen and web.tls:
+            context = self.tls_context or self._make_tls_context(config)
+        scheme = "https" if context is not None else "http"
+        for address in web.listen:
+            for bound in await self.hub.listen(address, context, WebConnection):
+                self.web_bound.append((bound, context is not None))
+                url = f"{scheme}://{_browsable(bound)}/"
+                also = f" (bound to {bound})" if bound not in url else ""
+                print(f"parley: web on {url}{also}", flush=True)
+
+    def _make_tls_context(self, config: Config) -> ssl.SSLContext:
+        from parley.server.tls import certificate_fingerprint, server_context
+
+        cert, key = _certificate(config)
+        self.tls_context = server_context(cert, key)
+        self.fingerprint = certificate_fingerprint(cert)
+        print(f"parley: TLS certificate SHA-256 {self.fingerprint}", flush=True)
+        return self.tls_context
 
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
@@ -154,6 +181,12 @@ class Process:
         self.metadata.close()
         self.markers.close()
         self.accounts.close()
+
+
+def _browsable(bound: str) -> str:
+    """A bound address as a browser can open it: every interface is reached at localhost."""
+    host, _, port = bound.rpartition(":")
+    return f"localhost:{port}" if host in ("0.0.0.0", "[::]") else bound
 
 
 def _certificate(config: Config, make: bool = True) -> tuple[Path, Path]:

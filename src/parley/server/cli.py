@@ -47,7 +47,21 @@ def parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="TLS listener, repeatable (default *:6697, with a self-signed certificate)",
     )
-    p.add_argument("--no-tls", action="store_true", help="no TLS listener at all")
+    p.add_argument("--no-tls", action="store_true", help="no IRC TLS listener at all")
+    p.add_argument(
+        "--web-listen",
+        action="append",
+        metavar="HOST:PORT",
+        help="the web listener (HTTPS and IRC over WebSocket, with the TLS certificate), "
+        "repeatable (default *:8097; off when --listen is given without it)",
+    )
+    p.add_argument(
+        "--websocket",
+        action="append",
+        metavar="HOST:PORT",
+        help="the web listener without TLS (ws:// and http://: for a local TLS proxy or tests)",
+    )
+    p.add_argument("--no-web", action="store_true", help="no web listener")
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
@@ -227,9 +241,10 @@ COMMANDS = {"run", "hash-password", "create-account", "delete-account", "reset-p
 
 def _check_tls(config: Config) -> None:
     """Make or load the certificate now, so a bad one is a one-line error, not a traceback."""
+    from parley.server.configfile import uses_tls
     from parley.server.tls import TLSError, ensure_certificate, server_context
 
-    if not config.tls_listen:
+    if not uses_tls(config):
         return
     try:
         if config.tls_cert is not None and config.tls_key is not None:

@@ -153,6 +153,16 @@ class Mail:
 
 
 @dataclass(frozen=True, slots=True)
+class Web:
+    """The web listener: IRC over WebSocket, the web client's files and a health check."""
+
+    listen: tuple[Address, ...] = (Address(None, 8097),)
+    tls: bool = True  # plain HTTP only when configured (a local proxy, irctest)
+    # Pages whose scripts may open a WebSocket, besides the server's own ("*": any).
+    allowed_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings of one server run."""
 
@@ -178,3 +188,4 @@ class Config:
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
     registration: Registration = field(default_factory=Registration)
     mail: Mail = field(default_factory=Mail)
+    web: Web = field(default_factory=Web)

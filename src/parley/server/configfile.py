@@ -21,7 +21,16 @@ from typing import Any
 from platformdirs import user_data_dir
 
 from parley.irc.casemap import valid_channel
-from parley.server.config import Address, Config, HistoryPolicy, Limits, Mail, Oper, Registration
+from parley.server.config import (
+    Address,
+    Config,
+    HistoryPolicy,
+    Limits,
+    Mail,
+    Oper,
+    Registration,
+    Web,
+)
 from parley.server.passwords import hash_password, is_hash, well_formed_hash
 from parley.server.secretinput import (
     OPERS_ENV,
@@ -40,7 +49,7 @@ _TOP_KEYS = {
     "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
-    "registration", "mail",
+    "registration", "mail", "web",
 }  # fmt: skip
 _DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -327,6 +336,53 @@ def _mail(table: dict[str, Any], base: Path, warn: Warn | None) -> Mail:
     return Mail(**changes)
 
 
+_ORIGIN = re.compile(r"https?://[^/\s]+")
+
+
+def _web(table: dict[str, Any]) -> Web:
+    """The [web] table: where the web listener listens, TLS or not, allowed origins."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"web.{key}"
+        if key == "listen":
+            addresses = _expect(value, list, name)
+            changes[key] = tuple(parse_address(_expect(v, str, name), name) for v in addresses)
+        elif key == "tls":
+            changes[key] = _expect(value, bool, name)
+        elif key == "allowed_origins":
+            origins = tuple(_expect(v, str, name) for v in _expect(value, list, name))
+            for origin in origins:
+                if origin != "*" and not _ORIGIN.fullmatch(origin):
+                    raise ConfigError(
+                        f"{name}: {origin!r} is not an origin (like https://chat.example.org)"
+                    )
+            changes[key] = origins
+        else:
+            raise ConfigError(f"{name}: unknown key")
+    return Web(**changes)
+
+
+def _web_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
+    """--web-listen (TLS), --websocket (plain: a local proxy, irctest) and --no-web.
+    --listen alone binds only what it names, so no web listener either."""
+    web = fields.get("web", Web())
+    web_listen = getattr(args, "web_listen", None)
+    plain = getattr(args, "websocket", None)
+    if web_listen and plain:
+        raise ConfigError("--websocket: give it or --web-listen, not both")
+    if web_listen:
+        listen = tuple(parse_address(a, "--web-listen") for a in web_listen)
+        web = dataclasses.replace(web, listen=listen)
+    elif plain:
+        listen = tuple(parse_address(a, "--websocket") for a in plain)
+        web = dataclasses.replace(web, listen=listen, tls=False)
+    elif args.listen and "web" not in fields:
+        web = dataclasses.replace(web, listen=())
+    if getattr(args, "no_web", False):
+        web = dataclasses.replace(web, listen=())
+    fields["web"] = web
+
+
 def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
     """The Config fields a TOML file sets (see config.example.toml)."""
     path = Path(path)
@@ -356,6 +412,8 @@ def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
             fields["registration"] = _registration(_expect(value, dict, key))
         elif key == "mail":
             fields["mail"] = _mail(_expect(value, dict, key), base, warn)
+        elif key == "web":
+            fields["web"] = _web(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):
@@ -406,6 +464,7 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
     if args.no_flood_limit:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
     _registration_flags(args, fields)
+    _web_flags(args, fields)
 
 
 def _registration_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
@@ -459,6 +518,11 @@ def _metrics_available() -> bool:
     return True
 
 
+def uses_tls(config: Config) -> bool:
+    """Whether a listener needs the certificate: a TLS one, or the web listener over TLS."""
+    return bool(config.tls_listen) or (bool(config.web.listen) and config.web.tls)
+
+
 def validate(config: Config) -> Config:
     """Checks across fields that the types alone do not make."""
     if config.metrics is not None and not _metrics_available():
@@ -481,7 +545,7 @@ def validate(config: Config) -> Config:
     if (config.tls_cert is None) != (config.tls_key is None):
         raise ConfigError("tls: give both cert and key, or neither")
     for key, path in (("tls.cert", config.tls_cert), ("tls.key", config.tls_key)):
-        if path is not None and config.tls_listen and not Path(path).is_file():
+        if path is not None and uses_tls(config) and not Path(path).is_file():
             raise ConfigError(f"{key}: {path} is not a readable file")
     if config.motd_file is not None and not Path(config.motd_file).is_file():
         raise ConfigError(f"motd_file: {config.motd_file} is not a readable file")

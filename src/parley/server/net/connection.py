@@ -135,12 +135,12 @@ class ClientConnection(asyncio.Protocol):
         if refusal is not None:
             self.closing = True
             if self._tls_context is None:  # over TLS there is no way to say why before a handshake
-                transport.write(f"ERROR :{refusal}\r\n".encode())
+                self._refuse(transport, refusal)
             transport.close()
             return
         if self._tls_context is None:
             self._limit_writes(transport)
-            self.session = hub.core.connect(self)  # which refuses D-lined addresses with 465
+            self.opened()
         elif hub.banned(self.ip):
             self.closing = True
             transport.close()
@@ -178,7 +178,29 @@ class ClientConnection(asyncio.Protocol):
             transport.abort()
             return
         self._limit_writes(transport)
-        self.session = self._hub.core.connect(self)
+        self.opened()
+
+    # -- the framing: what the TCP and WebSocket listeners do differently -----
+
+    def opened(self) -> None:
+        """The transport is ready (TLS done, if any): the core's session starts."""
+        self.session = self._hub.core.connect(self)  # which refuses D-lined addresses with 465
+
+    def _refuse(self, transport: asyncio.Transport, refusal: str) -> None:
+        """Say why a connection is refused before it is closed (admission)."""
+        transport.write(f"ERROR :{refusal}\r\n".encode())
+
+    def _write(self, transport: asyncio.Transport, data: bytes) -> None:
+        """Write IRC lines (each ending in CRLF) as the transport's framing wants them."""
+        transport.write(data)
+
+    def _goodbye(self, transport: asyncio.Transport) -> None:
+        """What goes after the last line, before the transport closes (nothing over TCP)."""
+
+    def stop_handshake(self) -> None:
+        """The server stops: a TLS handshake under way is given up."""
+        if self.handshake is not None:
+            self.handshake.cancel()
 
     def _limit_writes(self, transport: asyncio.Transport) -> None:
         """Pause a long reply while the transport holds half the send queue: a piece
@@ -212,6 +234,10 @@ class ClientConnection(asyncio.Protocol):
             rest = b""
             self._hub.core.input_too_long(self.session)
         self._buffer = rest
+        self._take(lines)
+
+    def _take(self, lines: list[bytes]) -> None:
+        """Lines cut from what was read: to the core, or held while reading waits."""
         if self._pending or self._paused:
             self._hold(lines)
             return
@@ -365,7 +391,7 @@ class ClientConnection(asyncio.Protocol):
         if len(data) + transport.get_write_buffer_size() > self._hub.core.config.limits.sendq_bytes:
             self._sendq_exceeded()
             return
-        transport.write(data)
+        self._write(transport, data)
         self._hub.bytes_out += len(data)
         session = self.session
         if session is not None and session.pending is not None and not self._pulling:
@@ -387,7 +413,7 @@ class ClientConnection(asyncio.Protocol):
         if self.session is not None:
             self._hub.core.end_session(self.session, "SendQ exceeded", None)
         if self._transport is not None:
-            self._transport.write(b"ERROR :SendQ exceeded\r\n")
+            self._write(self._transport, b"ERROR :SendQ exceeded\r\n")
             self._transport.abort()
 
     def close(self, error: str | None = None) -> None:
@@ -400,6 +426,7 @@ class ClientConnection(asyncio.Protocol):
             self.out.append(encode_parts(None, "ERROR", (error,)))  # cut to 512 bytes
         self.flush()
         self.closing = True
+        self._goodbye(transport)
         if transport.get_write_buffer_size():  # the peer has not taken everything yet
             self._hub.hang_up(transport)
         transport.close()

@@ -156,10 +156,16 @@ class Hub:
             return
         conn.secured(secure)
 
-    async def listen(self, address: Address, context: ssl.SSLContext | None) -> list[str]:
-        """Start one listener; returns the addresses it bound (port 0 resolved)."""
+    async def listen(
+        self,
+        address: Address,
+        context: ssl.SSLContext | None,
+        protocol: type[ClientConnection] = ClientConnection,
+    ) -> list[str]:
+        """Start one listener (IRC over TCP, or `protocol`'s framing); returns the
+        addresses it bound (port 0 resolved)."""
         server = await self.loop.create_server(
-            lambda: ClientConnection(self, context),
+            lambda: protocol(self, context),
             host=address.host,
             port=address.port,
             reuse_address=True,
@@ -205,8 +211,7 @@ class Hub:
         for server in self.servers:
             server.close()
         for conn in list(self.handshakes):
-            if conn.handshake is not None:
-                conn.handshake.cancel()
+            conn.stop_handshake()
         deadline = self.loop.time() + grace
         while self.connections and self.loop.time() < deadline:
             await asyncio.sleep(0.05)

@@ -1,0 +1,1 @@
+"""The web client's files, served by the web listener (server/net/http.py)."""
