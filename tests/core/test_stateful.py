@@ -657,8 +657,14 @@ class CoreMachine(RuleBasedStateMachine):
             return True
         if not said.public:
             return False
+        # A public line: any member of the channel, in its incarnation or any later one
+        # (docs/privacy.md: anyone could have read it then).
         key = fold(said.item.target)
-        return reader in self.ever.get((key, said.incarnation), set())
+        latest = self.incarnations[key][1] if key in self.incarnations else said.incarnation
+        return any(
+            reader in self.ever.get((key, number), set())
+            for number in range(said.incarnation, latest + 1)
+        )
 
     def check_history_shown(self, slot: Slot, lines: list[Message]) -> None:
         """Past lines shown to a client in this step are ones it may read (docs/privacy.md)."""
