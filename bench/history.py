@@ -83,21 +83,33 @@ def stamp(seconds: float) -> bytes:
 class Watch:
     """Counts the channel lines one member receives, so that the fill keeps a window."""
 
-    def __init__(self) -> None:
+    def __init__(self, link: Link) -> None:
+        self.link = link
         self.received = 0
         self.moved = asyncio.Event()
+        link.on_lines = self.feed
 
     def feed(self, buf: bytes, end: int) -> None:
         self.received += buf.count(b" PRIVMSG ", 0, end)
         self.moved.set()
 
     async def more(self) -> None:
-        """Until more lines have come (TimeoutError if none do for a long while)."""
+        """Until more lines have come; Refused if the member is let go (its send queue
+        overflowed, say), TimeoutError if nothing comes for a long while."""
         self.moved.clear()
+        moved = asyncio.ensure_future(self.moved.wait())
         try:
-            await asyncio.wait_for(self.moved.wait(), STORED_TIMEOUT)
-        except TimeoutError:
-            raise TimeoutError(f"the fill stalled after {self.received} lines") from None
+            await asyncio.wait(
+                (moved, self.link.closed),
+                timeout=STORED_TIMEOUT,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            moved.cancel()
+        if self.link.closed.done():
+            raise Refused(f"{self.link.nick}: closed by the server during the fill")
+        if not self.moved.is_set():
+            raise TimeoutError(f"the fill stalled after {self.received} lines")
 
 
 async def fill(fillers: list[Link], watch: Watch, settings: Settings) -> tuple[float, float]:
@@ -207,8 +219,7 @@ async def history(target: Target, settings: Settings) -> Result:
         fillers = links[settings.readers :]
         for link in links:
             await link.join(CHANNEL)
-        watch = Watch()
-        readers_links[0].on_lines = watch.feed
+        watch = Watch(readers_links[0])
         began, ended = await fill(fillers, watch, settings)
         await settle(links)
         pinger_links, _ = await connect_many(target, "hp", 1, 1, first=100)

@@ -38,7 +38,8 @@ class Settings:
     clients: int = 200  # fanout and latency: members of the one channel
     senders: int = 4
     window: int = 256  # fanout: messages each sender may have in flight (enough to keep
-    # the C servers busy, few enough that kernel buffers do not hide the server's rate)
+    # the C servers busy, few enough that kernel buffers do not hide the server's rate);
+    # history: lines in flight in all while its channel is filled
     audited: int = 8  # fanout: receivers that check every number (all count lines)
     seconds: float = 5.0  # measured time of fanout, latency, churn, scale and history
     warmup: float = 1.0
