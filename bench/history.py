@@ -17,13 +17,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from typing import TYPE_CHECKING
 
 from bench.link import Link, Refused, open_link
 from bench.probe import Meter
-
-if TYPE_CHECKING:
-    from bench.scenarios import Result, Settings, Target
+from bench.scenarios import Result, Settings, Target, close_all, connect_many, percentiles, settle
 
 CHANNEL = "#history"
 CAPABILITY = b"draft/chathistory"
@@ -206,8 +203,8 @@ async def pings(link: Link, until: float, interval: float, samples: list[int]) -
 
 async def history(target: Target, settings: Settings) -> Result:
     """Readers asking for old lines while a pinger times round trips; see the module."""
-    from bench.scenarios import close_all, connect_many, percentiles, settle
-
+    if settings.readers < 1 or settings.history_fillers < 1:
+        raise ValueError("history needs at least one reader and one filler")
     if not await offers_chathistory(target):
         return {"skipped": "no draft/chathistory in CAP LS"}
     loop = asyncio.get_running_loop()

@@ -391,7 +391,7 @@ async def scale(target: Target, settings: Settings) -> Result:
 
 async def history(target: Target, settings: Settings) -> Result:
     """CHATHISTORY readers and a pinger (servers with draft/chathistory only): bench/history.py."""
-    from bench.history import history as run
+    from bench.history import history as run  # (it uses the helpers above)
 
     return await run(target, settings)
 
