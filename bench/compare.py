@@ -112,25 +112,35 @@ HEADLINES = {
     "idle": ("kb_per_registered", "kB/connection"),
     "churn": ("sessions_per_s", "sessions/s"),
     "scale": ("held", "connections held"),
+    "history": ("ping_p99_ms", "ms ping p99 while reading history"),
 }
 
 
 def headline(scenario: str, result: dict[str, Any]) -> str:
     if "error" in result:
         return f"error: {result['error']}"
+    if "skipped" in result:
+        return f"n/a ({result['skipped']})"
     key, unit = HEADLINES[scenario]
     lost = result.get("lost")
     return f"{result.get(key)} {unit}" + (f", lost {lost}" if lost else "")
 
 
 def medians(results: Runs) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per server and scenario: the median of every numeric figure over the good runs."""
+    """Per server and scenario: the median of every numeric figure over the good runs.
+
+    A scenario the server cannot take (history without draft/chathistory) has no
+    figures, only the count of runs skipped; the report shows n/a for it.
+    """
     summary: dict[str, dict[str, dict[str, Any]]] = {}
     for server, by_scenario in results.items():
         summary[server] = {}
         for scenario, runs in by_scenario.items():
-            good = [r for r in runs if "error" not in r]
-            figures: dict[str, Any] = {"runs": len(good), "errors": len(runs) - len(good)}
+            good = [r for r in runs if "error" not in r and "skipped" not in r]
+            errors = sum(1 for r in runs if "error" in r)
+            figures: dict[str, Any] = {"runs": len(good), "errors": errors}
+            if len(runs) - len(good) - errors:
+                figures["skipped"] = len(runs) - len(good) - errors
             keys = {k for r in good for k, v in r.items() if isinstance(v, int | float)}
             for key in sorted(keys):
                 values = [r[key] for r in good if isinstance(r.get(key), int | float)]

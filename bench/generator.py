@@ -21,6 +21,7 @@ QUICK = {
     "scale_room": 20,
     "churn_workers": 10,
     "audited": 4,
+    "history_lines": 2000,
 }
 
 

@@ -27,6 +27,10 @@ COLUMNS = [
     ("churn", "sessions_per_s", "churn sessions/s", True),
     ("scale", "held", "scale: held", True),
     ("scale", "p99_ms", "scale p99 ms", False),
+    ("history", "ping_p50_ms", "history: ping p50 ms", False),
+    ("history", "ping_p99_ms", "history: ping p99 ms", False),
+    ("history", "ping_max_ms", "history: ping max ms", False),
+    ("history", "queries_per_s", "history: CHATHISTORY queries/s", True),
 ]
 
 
@@ -156,9 +160,15 @@ def chart(summary: Summary, path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    panels = [c for c in COLUMNS if c[1] != "lost" and c[1] != "held"]
     servers = list(summary)
-    fig, axes = plt.subplots(2, (len(panels) + 1) // 2, figsize=(16, 6.5))
+    panels = [
+        c
+        for c in COLUMNS
+        if c[1] not in ("lost", "held") and any(figure(summary, s, c[0], c[1]) for s in servers)
+    ]
+    if not panels:
+        return False
+    fig, axes = plt.subplots(2, (len(panels) + 1) // 2, figsize=(16, 6.5), squeeze=False)
     colours = ["#2f6fb0", "#d98b2b", "#5a9e4b", "#9b59b6", "#c0392b"]
     for ax, (scenario, key, label, higher) in zip(axes.flat, panels, strict=False):
         values = [figure(summary, s, scenario, key) or 0 for s in servers]

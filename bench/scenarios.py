@@ -1,4 +1,4 @@
-"""The scenarios: fanout, latency, idle, churn and scale, each against one running server.
+"""The scenarios: fanout, latency, idle, churn, scale and history, each against one server.
 
 Each takes a Target and Settings and returns a flat dict of figures; the
 runner adds nothing to them but medians. Loss is counted, never assumed: a
@@ -38,9 +38,10 @@ class Settings:
     clients: int = 200  # fanout and latency: members of the one channel
     senders: int = 4
     window: int = 256  # fanout: messages each sender may have in flight (enough to keep
-    # the C servers busy, few enough that kernel buffers do not hide the server's rate)
+    # the C servers busy, few enough that kernel buffers do not hide the server's rate);
+    # history: lines in flight in all while its channel is filled
     audited: int = 8  # fanout: receivers that check every number (all count lines)
-    seconds: float = 5.0  # measured time of fanout, latency, churn and scale
+    seconds: float = 5.0  # measured time of fanout, latency, churn, scale and history
     warmup: float = 1.0
     rate: float = 200.0  # latency and scale: messages a second, all senders together
     idle: int = 5000  # idle: connections registered, then joined
@@ -53,6 +54,12 @@ class Settings:
     churn_channels: int = 10  # the workers join these in turn: a few others see each come and go
     scale: int = 15000  # scale: connections held
     scale_room: int = 100  # scale: of which in the talking channel
+    history_lines: int = 30000  # history: lines said in its channel before it is read...
+    history_bytes: int = 200  # ...of about this many bytes of text each...
+    history_fillers: int = 4  # ...by this many clients
+    readers: int = 2  # history: clients asking for 100 old lines at a time...
+    reader_window: int = 4  # ...each with this many CHATHISTORY queries in flight
+    ping_interval: float = 0.01  # history: the pinger's pause between round trips
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -382,10 +389,18 @@ async def scale(target: Target, settings: Settings) -> Result:
         close_all(links)
 
 
+async def history(target: Target, settings: Settings) -> Result:
+    """CHATHISTORY readers and a pinger (servers with draft/chathistory only): bench/history.py."""
+    from bench.history import history as run  # (it uses the helpers above)
+
+    return await run(target, settings)
+
+
 SCENARIOS: dict[str, Callable[[Target, Settings], Coroutine[Any, Any, Result]]] = {
     "fanout": fanout,
     "latency": latency,
     "churn": churn,
     "scale": scale,
+    "history": history,
     "idle": idle,  # last: with thousands in one channel, the slowest to run
 }

@@ -37,7 +37,7 @@ def test_quick_comparison_runs_every_scenario_and_loses_nothing(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     report = json.loads(out.with_suffix(".json").read_text())
     medians = report["medians"]["parley"]
-    for scenario in ("fanout", "latency", "idle", "churn", "scale"):
+    for scenario in ("fanout", "latency", "idle", "churn", "scale", "history"):
         assert medians[scenario]["errors"] == 0, report["runs"]["parley"][scenario]
         assert medians[scenario]["runs"] == 1
     for scenario, room in (("fanout", "clients"), ("latency", "clients"), ("scale", "scale_room")):
@@ -51,8 +51,13 @@ def test_quick_comparison_runs_every_scenario_and_loses_nothing(tmp_path: Path) 
     assert medians["idle"]["kb_per_registered"] > 0
     assert medians["scale"]["held"] == medians["scale"]["connections"]
     assert medians["churn"]["sessions"] > 0 and medians["churn"]["failed"] == 0
+    history = medians["history"]
+    assert history["errors"] == 0 and history["runs"] == 1, report["runs"]["parley"]["history"]
+    assert history["queries"] > 0 and history["failed"] == 0
+    assert history["pings"] > 0 and history["ping_max_ms"] >= history["ping_p50_ms"] > 0
     text = out.read_text()
     assert "| fanout deliveries/s |" in text and "Targets" in text
+    assert "| history: ping p99 ms |" in text
 
 
 def test_any_server_can_be_compared_by_its_start_command(tmp_path: Path) -> None:
