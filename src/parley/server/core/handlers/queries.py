@@ -25,6 +25,7 @@ from parley.irc.numerics import (
     RPL_WHOISHOST,
     RPL_WHOISIDLE,
     RPL_WHOISOPERATOR,
+    RPL_WHOISSECURE,
     RPL_WHOISSERVER,
     RPL_WHOISUSER,
     RPL_WHOREPLY,
@@ -155,6 +156,8 @@ def handle_whois(ctx: Context, msg: Message) -> None:
         ctx.reply(RPL_WHOISOPERATOR, target.nick)
     if target.account is not None:
         ctx.reply(RPL_WHOISACCOUNT, target.nick, target.account)
+    if target.sessions and all(s.conn.tls for s in target.sessions):  # each of its devices
+        ctx.reply(RPL_WHOISSECURE, target.nick)
     if target.is_bot:
         ctx.reply(RPL_WHOISBOT, target.nick, text=f"is a Bot on {ctx.server.config.network_name}")
     if target is me or me.is_oper:  # each address its sessions connect from
