@@ -310,3 +310,18 @@ def test_whois_shows_each_address_a_user_connects_from_and_a_kline_ends_that_ses
     assert op.add_ban(harness.server, ban) == 1  # the laptop's session, not the phone's
     assert harness.server.state.clients["dora"].sessions == [phone]
     assert laptop.phase is Phase.CLOSED
+
+
+def test_metadata_set_before_registering_comes_with_the_registered_event() -> None:
+    harness = Harness()
+    seen = watched(harness)
+    session, _ = harness.connect()
+    harness.say(session, "CAP LS 302", "CAP REQ :draft/metadata-3")
+    harness.say(session, "METADATA * SET avatar :https://example.org/a.png")
+    harness.say(session, "NICK dora", "USER dora 0 * :dora", "CAP END")
+    (registered,) = seen.of(ev.Registered)
+    assert isinstance(registered, ev.Registered)
+    assert registered.metadata == (("avatar", "https://example.org/a.png"),)
+    assert session.client is not None
+    assert session.client.metadata == {"avatar": "https://example.org/a.png"}
+    assert session.metadata is None  # the connection's own went to the user

@@ -233,11 +233,11 @@ class AlwaysOn:
             ev.Registered(
                 NO_SESSION, account.name, user, host, server.name, account.name,
                 account.name, account.history_opt_out, unique_id(),
+                tuple((server.metadata.load(account.name) or {}).items()),
             ),
             None,
         )  # fmt: skip
         client = state.clients[fold(account.name)]
-        client.metadata = server.metadata.load(account.name) or None
         presence = server.accounts.presence(account.name)
         channels = presence.channels if presence is not None else ()
         lobby = fold(server.config.lobby or "")

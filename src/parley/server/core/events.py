@@ -202,6 +202,7 @@ class Registered:
     account: str | None
     no_history: bool  # the account opted out of having its messages stored
     uid: str  # the user's id, never reused (ids.py)
+    metadata: tuple[tuple[str, str], ...] = ()  # IRCv3 metadata it starts with
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,19 +134,18 @@ def monitored(ctx: Context, nicks: Iterable[str]) -> None:
                 send_batch(ctx, client.nick, lines)
 
 
-def adopt(ctx: Context, client: Client) -> None:
-    """At registration: the keys set before it, over those stored with the account
-    logged into (the connection's own are the newer, and the account gains them)."""
+def adopted(ctx: Context, account: str | None) -> tuple[tuple[str, str], ...]:
+    """At registration: the keys a new user starts with, those set before it over those
+    stored with the account logged into (the connection's own are the newer, and the
+    account gains them, saved now)."""
     session = ctx.session
     early, session.metadata = session.metadata, None
-    if client.account is None:
-        client.metadata = early or None
-        return
+    if account is None:
+        return tuple((early or {}).items())
     limit = ctx.server.config.limits.metadata_max_keys
-    stored = _stored(ctx, client.account)
-    values, gained = merged(early, stored, limit)
-    client.metadata = values or None
-    _save(ctx, client.account, dict(gained))
+    values, gained = merged(early, _stored(ctx, account), limit)
+    _save(ctx, account, dict(gained))
+    return tuple(values.items())
 
 
 def logged_in(ctx: Context) -> None:

@@ -47,6 +47,7 @@ def registered(state: State, e: ev.Registered, origin: Session | None) -> Outgoi
         client.set_host(e.host)
     client.account = e.account
     client.no_history = e.no_history
+    client.metadata = dict(e.metadata) or None
     session = state.sessions.get(e.session)
     if session is not None:
         _registers(state, session, client)

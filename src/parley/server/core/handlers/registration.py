@@ -293,11 +293,10 @@ def try_register(ctx: Context) -> None:
         host = ctx.server.vhosts.get(account) or address  # the host kept for the account
     event = ev.Registered(
         session.id, session.nick, session.user, host, address, session.realname, account,
-        no_history, unique_id(),
+        no_history, unique_id(), metadata_ops.adopted(ctx, account),
     )  # fmt: skip
     ctx.state.apply(event, session)
     client = ctx.client
-    metadata_ops.adopt(ctx, client)
     ctx.server.stats.registrations += 1
     if ctx.state.observers:
         ctx.server.tell(obs.Registered(client.nick, client.user, client.host, client.account))
