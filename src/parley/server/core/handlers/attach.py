@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold
 from parley.irc.message import Message
-from parley.irc.numerics import ERR_NICKNAMEINUSE, RPL_WHOISSPECIAL
+from parley.irc.numerics import RPL_WHOISSPECIAL
 from parley.server.core import events as ev
 from parley.server.core import observed as obs
 from parley.server.core.handlers.channels import show_joined
@@ -34,17 +34,6 @@ def shares_account(session: Session, holder: Client) -> bool:
         and holder.account is not None
         and fold(session.account) == fold(holder.account)
     )
-
-
-def room_for_one_more(ctx: Context, client: Client) -> bool:
-    """Whether `client` may take another session (Limits.sessions_per_account); if not,
-    the newcomer is told with 433, so that it picks another nick as a client of its own."""
-    limit = ctx.server.config.limits.sessions_per_account
-    if len(client.sessions) < limit:
-        return True
-    text = f"Too many connections for this account (the limit is {limit})"
-    ctx.reply(ERR_NICKNAMEINUSE, client.nick, text=text)
-    return False
 
 
 def session_count(ctx: Context, target: Client) -> None:

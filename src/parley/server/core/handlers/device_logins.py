@@ -12,13 +12,13 @@ second login then meets 433 as before several sessions existed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from parley.irc.casemap import fold
 from parley.irc.message import Message
 from parley.irc.numerics import ERR_NICKNAMEINUSE, RPL_LOGGEDIN
 from parley.server.core import events as ev
-from parley.server.core.handlers.attach import attach, room_for_one_more, show_channels
+from parley.server.core.handlers.attach import attach, show_channels
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
 from parley.server.core.reservation import NICKSERV, services_notice
@@ -42,15 +42,30 @@ def login_may_follow(session: Session, holder: Client) -> bool:
     return session.negotiating and session.account is None and holder.account is not None
 
 
+def no_room(ctx: Context, holder: Client) -> Literal["one", "full"] | None:
+    """Why `holder` takes no more sessions: its account allows one (MULTICLIENT OFF; a
+    user kept always-on with no device takes one whatever it says), or it has as many
+    as Limits.sessions_per_account allows. None: it takes one more."""
+    if holder.sessions and holder.account is not None and not multiclient(ctx, holder.account):
+        return "one"
+    if len(holder.sessions) >= ctx.server.config.limits.sessions_per_account:
+        return "full"
+    return None
+
+
 def may_attach(ctx: Context, holder: Client) -> bool:
     """At registration: whether the session, logged into `holder`'s account, may become
-    one more of its sessions; if not, it is told with 433 and picks another nick. A
-    user kept always-on with no device takes one whatever MULTICLIENT says."""
-    if holder.sessions and holder.account is not None and not multiclient(ctx, holder.account):
+    one more of its sessions; if not, it is told with 433 and picks another nick."""
+    why = no_room(ctx, holder)
+    if why == "one":
         text = f"Nickname is already in use (the account {holder.account} allows one connection)"
-        ctx.reply(ERR_NICKNAMEINUSE, holder.nick, text=text)
-        return False
-    return room_for_one_more(ctx, holder)
+    elif why == "full":
+        limit = ctx.server.config.limits.sessions_per_account
+        text = f"Too many connections for this account (the limit is {limit})"
+    else:
+        return True
+    ctx.reply(ERR_NICKNAMEINUSE, holder.nick, text=text)
+    return False
 
 
 def set_multiclient(ctx: Context, account: str, value: str) -> str:
@@ -121,11 +136,12 @@ def identify_attach(ctx: Context, account: str) -> bool:
 def _refusal(ctx: Context, holder: Client) -> str | None:
     """Why the session may not join `holder`, for a NickServ notice; None if it may."""
     stay = f"you stay {ctx.nick}."
-    if holder.sessions and holder.account is not None and not multiclient(ctx, holder.account):
+    why = no_room(ctx, holder)
+    if why == "one":
         turn_on = f"/msg {NICKSERV} SET MULTICLIENT ON"
         return f"{holder.nick} is online and your account allows one connection ({turn_on}): {stay}"
-    limit = ctx.server.config.limits.sessions_per_account
-    if len(holder.sessions) >= limit:
+    if why == "full":
+        limit = ctx.server.config.limits.sessions_per_account
         return f"{holder.nick} has too many connections (the limit is {limit}): {stay}"
     return None
 
