@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -133,3 +134,34 @@ def test_upgrade_is_recognised() -> None:
     assert not isinstance(request, http.Response) and http.is_websocket(request)
     plain = http.parse_request(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
     assert not isinstance(plain, http.Response) and not http.is_websocket(plain)
+
+
+def test_text_files_are_gzipped_for_browsers_that_take_it(site: Path) -> None:
+    script = "const line = 'hello';\n" * 200
+    (site / "big.js").write_text(script)
+    plain = get("/big.js", site)
+    packed = get("/big.js", site, "Accept-Encoding: gzip, deflate, br\r\n")
+    refused = get("/big.js", site, "Accept-Encoding: gzip;q=0, identity\r\n")
+    assert plain.body == script.encode() and refused.body == script.encode()
+    assert dict(packed.headers)["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.body) == script.encode()
+    assert len(packed.body) < len(script) // 10
+    assert dict(packed.headers)["Vary"] == "Accept-Encoding"
+    assert dict(packed.headers)["ETag"] != dict(plain.headers)["ETag"]
+    etag = dict(packed.headers)["ETag"]
+    again = get("/big.js", site, f"Accept-Encoding: gzip\r\nIf-None-Match: {etag}\r\n")
+    assert again.status == 304
+    assert get("/big.js", site, f"If-None-Match: {etag}\r\n").status == 200
+
+
+def test_small_files_and_images_are_sent_as_they_are(site: Path) -> None:
+    (site / "pic.png").write_bytes(b"\x89PNG" + bytes(4096))
+    for target in ("/app.js", "/pic.png"):
+        answer = get(target, site, "Accept-Encoding: gzip\r\n")
+        assert "Content-Encoding" not in dict(answer.headers)
+
+
+def test_a_changed_file_is_served_anew(site: Path) -> None:
+    assert get("/app.js", site).body == b"1"
+    (site / "app.js").write_text("two")
+    assert get("/app.js", site).body == b"two"

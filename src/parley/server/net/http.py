@@ -12,13 +12,14 @@ comes from here, nosniff, no framing, no referrer.
 from __future__ import annotations
 
 import json
-import mimetypes
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import h11
+
+from parley.server.net import static
 
 MAX_HEAD = 8192  # bytes of a request line and headers; past it, 431
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"  # the package's src/parley/web
@@ -104,7 +105,7 @@ def answer(request: h11.Request, root: Path = WEB_ROOT) -> Response:
     path = _static_path(root, target)
     if isinstance(path, Response):
         return path
-    return _file(path, header(request, b"if-none-match"))
+    return _file(path, request)
 
 
 def _static_path(root: Path, target: bytes) -> Path | Response:
@@ -131,21 +132,23 @@ def _static_path(root: Path, target: bytes) -> Path | Response:
     return path
 
 
-def _file(path: Path, if_none_match: str | None) -> Response:
-    """A static file with its type, validator and caching headers (304 when unchanged)."""
+def _file(path: Path, request: h11.Request) -> Response:
+    """A static file with its type, validator and caching headers, gzipped when the
+    browser takes it (304 when unchanged)."""
     try:
-        stat = path.stat()
-        etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if kind.startswith("text/") or kind in ("application/javascript", "image/svg+xml"):
-            kind += "; charset=utf-8"
-        cache = REVALIDATE if path.suffix == ".html" else KEEP
-        headers = (("Content-Type", kind), ("ETag", etag))
-        if if_none_match is not None and etag in if_none_match:
-            return Response(304, (("ETag", etag),), cache=cache)
-        return Response(200, headers, path.read_bytes(), cache)
+        loaded = static.load(path)
     except OSError:
         return error(404)
+    cache = REVALIDATE if path.suffix == ".html" else KEEP
+    gzipped = loaded.gzipped if static.accepts_gzip(header(request, b"accept-encoding")) else None
+    etag = loaded.etag[:-1] + '-gz"' if gzipped is not None else loaded.etag
+    vary = (("Vary", "Accept-Encoding"),) if loaded.gzipped is not None else ()
+    if etag in (header(request, b"if-none-match") or ""):
+        return Response(304, (("ETag", etag), *vary), cache=cache)
+    headers = (("Content-Type", loaded.kind), ("ETag", etag), *vary)
+    if gzipped is None:
+        return Response(200, headers, loaded.body, cache)
+    return Response(200, (*headers, ("Content-Encoding", "gzip")), gzipped, cache)
 
 
 def encode(response: Response, head_only: bool = False) -> bytes:
