@@ -30,6 +30,7 @@ from parley.server.store.bans import SqliteBanStore
 from parley.server.store.files import private_dir
 from parley.server.store.markers import SqliteReadMarkers
 from parley.server.store.metadata import SqliteMetadataStore
+from parley.server.store.registrations import SqliteRegistrations
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
 from parley.server.store.vhosts import SqliteVhostStore
@@ -71,6 +72,7 @@ class Process:
         self.vhosts = SqliteVhostStore(Path(config.data_dir) / DB_NAME)
         self.metadata = SqliteMetadataStore(Path(config.data_dir) / DB_NAME)
         self.markers = SqliteReadMarkers(Path(config.data_dir) / DB_NAME)
+        self.registrations = SqliteRegistrations(Path(config.data_dir) / DB_NAME)
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -87,6 +89,7 @@ class Process:
             metadata=self.metadata,
             secret=load_secret(Path(config.data_dir)),
             vhosts=self.vhosts,
+            registrations=self.registrations,
         )
         self.hub = Hub(self.core, loop)
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
@@ -180,6 +183,7 @@ class Process:
         self.vhosts.close()
         self.metadata.close()
         self.markers.close()
+        self.registrations.close()
         self.accounts.close()
 
 

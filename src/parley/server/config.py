@@ -105,6 +105,10 @@ class Limits:
     # counted before one more is kept; and the days one may go unused before it goes.
     always_on_clients: int = 1000  # 0: none kept
     always_on_expiry_days: float = 30.0  # 0: never
+    # Registered channels (ChanServ): how many one account may found, and the
+    # accounts on one channel's access list.
+    channels_per_account: int = 10  # 0: registration is off
+    channel_access_entries: int = 50
 
 
 @dataclass(frozen=True, slots=True)

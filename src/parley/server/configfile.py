@@ -66,6 +66,7 @@ _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
     "max_unregistered", "pending_registrations_per_address", "pending_registrations",
     "channel_rename_interval", "always_on_clients", "always_on_expiry_days",
+    "channels_per_account", "channel_access_entries",
 }  # fmt: skip
 
 

@@ -246,6 +246,7 @@ class AlwaysOn:
                 continue
             created = state.channel(channel) is None
             state.apply(ev.Joined(client.nick, channel), None)
+            server.registry.grant(state, client, state.channels[fold(channel)], None)
             if created and fold(channel) == lobby and server.lobby_topic:
                 state.apply(ev.TopicChanged(server.name, channel, server.lobby_topic), None)
         state.apply(ev.AwayChanged(client.nick, NOT_CONNECTED), None)

@@ -6,6 +6,7 @@ from parley.server.core.dispatch import Command
 from parley.server.core.handlers import (
     always_on,
     channels,
+    chanserv,
     help,
     history,
     info,
@@ -42,6 +43,8 @@ COMMANDS: dict[str, Command] = {
     "VERIFY": Command(verification.handle_verify, 2, before_registration=True),
     "NS": Command(services.handle_ns, 0),
     "NICKSERV": Command(services.handle_ns, 0),
+    "CS": Command(chanserv.handle_cs, 0),
+    "CHANSERV": Command(chanserv.handle_cs, 0),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

@@ -40,6 +40,7 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
     state.windows[:] = [w for w in state.windows if w.account != name]
     server.history.forget_account(name)
     server.markers.forget(name)
+    server.registry.account_gone(name)  # the channels it founded, its access entries
 
 
 def notice_deletions(server: Server) -> None:

@@ -59,6 +59,11 @@ HELP: dict[str, tuple[str, ...]] = {
     "NAMES": ("NAMES <#channel>", "Who is in a channel."),
     "NICK": ("NICK <newnick>", "Changes your nick."),
     "NS": ("NS <command> [args]", "A command to NickServ, as /msg NickServ; NICKSERV too."),
+    "CS": (
+        "CS <command> [args]",
+        "A command to ChanServ, as /msg ChanServ; CHANSERV too. ChanServ keeps a registered",
+        "channel's founder, topic and modes: CS REGISTER #channel, then CS HELP.",
+    ),
     "NOTICE": ("NOTICE <target> :text", "Like PRIVMSG, but never answered automatically."),
     "OPER": ("OPER <name> <password>", "Becomes a server operator."),
     "PART": ("PART <#channel>[,#channel...] [:reason]", "Leaves channels."),

@@ -26,6 +26,7 @@ from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.deletion import notice_deletions
 from parley.server.core.dispatch import command_failed, dispatch
+from parley.server.core.handlers.chanserv import follow_registrations
 from parley.server.core.handlers.history import save_windows
 from parley.server.core.handlers.multiline import expire_batch, take_batched
 from parley.server.core.handlers.presence import remember
@@ -33,6 +34,7 @@ from parley.server.core.login import LoginGuard
 from parley.server.core.markers import ReadMarkers
 from parley.server.core.pending import PendingRegistrations
 from parley.server.core.playback import Playback
+from parley.server.core.registry import Registry
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -44,6 +46,7 @@ from parley.server.core.stores import (
     HistoryStore,
     MetadataStore,
     ReadMarkerStore,
+    RegistrationStore,
     VhostStore,
 )
 from parley.server.core.throttle import Throttle
@@ -63,6 +66,7 @@ from parley.server.store.bans import MemoryBanStore
 from parley.server.store.history import MemoryHistory
 from parley.server.store.markers import MemoryReadMarkers
 from parley.server.store.metadata import MemoryMetadataStore
+from parley.server.store.registrations import MemoryRegistrations
 from parley.server.store.vhosts import MemoryVhostStore
 
 log = logging.getLogger("parley.core")
@@ -110,6 +114,7 @@ class Server:
         mailer: Worker | None = None,
         vhosts: VhostStore | None = None,
         markers: ReadMarkerStore | None = None,
+        registrations: RegistrationStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -133,6 +138,8 @@ class Server:
         self.bans = Bans(bans if bans is not None else MemoryBanStore(), self.clock)
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
+        self.registry = Registry(registrations or MemoryRegistrations())  # ChanServ's
+        follow_registrations(self)
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
@@ -324,6 +331,8 @@ class Server:
             remember(self, self.state.moved)
             self.state.moved.clear()
         save_windows(self)  # lost in a crash, they only hide lines (docs/privacy.md)
+        if self.registry.unsaved:  # registered channels' changes a full disk refused
+            self.registry.retry()
         self.markers.save(self.state.by_account.online)  # a crash loses a second of them
         now = self.clock.monotonic()
         for session in list(self.state.sessions.values()):
@@ -356,6 +365,7 @@ class Server:
         self.state.close_all_windows()
         save_windows(self)
         self.markers.save(self.state.by_account.online)
+        self.registry.retry()
         for session in list(self.state.sessions.values()):
             session.phase = Phase.CLOSED
             session.conn.close(reason)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # values the store's modules define and the core reads
     from parley.server.store.accounts import Account, AlwaysOnAccount, Deletion, Presence
     from parley.server.store.history import HistoryItem, Reader, Window
+    from parley.server.store.registrations import Registration
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,20 @@ class VhostStore(Protocol):
 
     def set(self, account: str, host: str | None) -> None:
         """Keep `host` for `account`; None forgets it."""
+
+
+class RegistrationStore(Protocol):
+    """Registered channels (ChanServ), kept whole, by folded name."""
+
+    def all(self) -> list[Registration]: ...
+
+    def save(self, registration: Registration, old: str | None = None) -> None:
+        """Write it whole (renamed from folded `old`, if given); StoreError if not saved."""
+        ...
+
+    def drop(self, folded: str) -> None:
+        """The registration ends; StoreError if that was not saved."""
+        ...
 
 
 class AccountStore(Protocol):

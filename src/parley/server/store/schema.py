@@ -223,6 +223,40 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE accounts ADD COLUMN multiclient INTEGER NOT NULL DEFAULT 1;
     """,
+    # Registered channels (ChanServ): founder (folded account), the topic and modes
+    # they come back with (list modes as JSON), and the access list by account. A
+    # founder's deletion drops its channels' registrations, with their access lists;
+    # an account's access entries go with it; rows saved after a deletion are dropped.
+    """
+    CREATE TABLE IF NOT EXISTS registered_channels (
+        folded TEXT PRIMARY KEY, name TEXT NOT NULL, founder TEXT NOT NULL,
+        founder_name TEXT NOT NULL, registered REAL NOT NULL, topic TEXT NOT NULL,
+        topic_by TEXT NOT NULL, topic_at REAL NOT NULL, modes TEXT NOT NULL, key TEXT,
+        lim INTEGER, lists TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS registered_channels_by_founder
+        ON registered_channels (founder);
+    CREATE TABLE IF NOT EXISTS channel_access (
+        channel TEXT NOT NULL, account TEXT NOT NULL, name TEXT NOT NULL,
+        level TEXT NOT NULL, PRIMARY KEY (channel, account)) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS channel_access_by_account ON channel_access (account);
+    CREATE TRIGGER IF NOT EXISTS registrations_of_deleted_account AFTER DELETE ON accounts
+    BEGIN
+        DELETE FROM registered_channels WHERE founder = OLD.folded;
+        DELETE FROM channel_access WHERE account = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS access_of_dropped_channel AFTER DELETE ON registered_channels
+    BEGIN
+        DELETE FROM channel_access WHERE channel = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS registration_of_deleted AFTER INSERT ON registered_channels
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.founder) BEGIN
+        DELETE FROM registered_channels WHERE folded = NEW.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS access_of_deleted AFTER INSERT ON channel_access
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.account) BEGIN
+        DELETE FROM channel_access WHERE channel = NEW.channel AND account = NEW.account;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -75,12 +75,16 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
         return False
     folded = fold(name)
     channel = ctx.state.channels.get(folded)
-    if channel is not None:
-        if client in channel.members:
-            return False
-        refusal = _join_refusal(ctx, channel, key)
+    if channel is not None and client in channel.members:
+        return False
+    registry = ctx.server.registry
+    # An empty registered channel is checked as it will be made (its saved modes); its
+    # founder and op access join whatever they are (ChanServ).
+    checked = channel or registry.sketch(folded, ctx.state.clock.now())
+    if checked is not None and not registry.trusted(folded, client.account):
+        refusal = _join_refusal(ctx, checked, key)
         if refusal is not None:
-            ctx.reply(refusal, channel.name)
+            ctx.reply(refusal, checked.name)
             return False
     if len(client.channels) >= limits.channels_per_user:
         ctx.reply(ERR_TOOMANYCHANNELS, name)
@@ -88,7 +92,10 @@ def join_channel(ctx: Context, name: str, key: str | None, topic: str | None = N
     created = channel is None
     ctx.send_out(ctx.state.apply(ev.Joined(client.nick, name), ctx.session))
     channel = ctx.state.channels[folded]
-    if created and topic:
+    granted = registry.grant(ctx.state, client, channel, ctx.session)  # ChanServ's op
+    if granted is not None:
+        ctx.send_out(granted)
+    if created and topic and not channel.topic:
         ctx.state.apply(ev.TopicChanged(ctx.server.name, channel.name, topic), ctx.session)
     show_joined(ctx, channel)
     for sibling in client.sessions:  # the client's other connections saw the JOIN too
@@ -192,8 +199,11 @@ def handle_part(ctx: Context, msg: Message) -> None:
 
 
 def handle_topic(ctx: Context, msg: Message) -> None:
-    channel = channel_or_403(ctx, msg.params[0])
+    # An empty registered channel has its saved topic (as ergo shows it).
+    now = ctx.state.clock.now()
+    channel = ctx.state.channel(msg.params[0]) or ctx.server.registry.sketch(msg.params[0], now)
     if channel is None:
+        ctx.reply(ERR_NOSUCHCHANNEL, msg.params[0])
         return
     member = ctx.client in channel.members
     if len(msg.params) == 1:

@@ -22,6 +22,7 @@ def handle_list(ctx: Context, msg: Message) -> None:
         channels = [channel for channel in found if channel is not None]
     else:
         channels = list(state.channels.values())
+    channels += empty_registered(ctx, query.names)
     ctx.reply(RPL_LISTSTART, "Channel")
     ctx.stream(_list_lines(ctx, channels, query))
     ctx.reply(RPL_LISTEND)
@@ -33,5 +34,23 @@ def _list_lines(ctx: Context, channels: list[Channel], query: ListQuery) -> Iter
     for channel in channels:
         if not query.matches(channel, now) or not visible(ctx, channel):
             continue
-        if ctx.state.channels.get(channel.folded) is channel:
+        if ctx.state.channels.get(channel.folded) is channel or channel.incarnation == EMPTY:
             yield ctx.numeric(RPL_LIST, channel.name, str(len(channel.members)), text=channel.topic)
+
+
+EMPTY = "empty"  # the incarnation of an empty registered channel's sketch
+
+
+def empty_registered(ctx: Context, names: list[str] | None) -> list[Channel]:
+    """Registered channels with nobody in them, listed as ergo lists them: no members,
+    their saved topic (a secret one is left out, as any secret channel is)."""
+    state, registry = ctx.state, ctx.server.registry
+    keys = registry.by_name if names is None else [n for n in names if n in registry.by_name]
+    found = []
+    for key in keys:
+        if key not in state.channels:
+            sketch = registry.sketch(key, state.clock.now())
+            if sketch is not None:
+                sketch.incarnation = EMPTY
+                found.append(sketch)
+    return found

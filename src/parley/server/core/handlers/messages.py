@@ -24,6 +24,7 @@ from parley.server.core import operations as op
 from parley.server.core.channel import STATUSMSG, Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
+from parley.server.core.handlers.chanserv import chanserv
 from parley.server.core.handlers.history import record
 from parley.server.core.handlers.services import nickserv
 from parley.server.core.outgoing import Outgoing
@@ -78,6 +79,10 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         elif fold(target) == "nickserv":
             if command == "PRIVMSG":
                 nickserv(ctx, text)
+            continue
+        elif fold(target) == "chanserv":
+            if command == "PRIVMSG":
+                chanserv(ctx, text)
             continue
         else:
             recipient = state.client(target)

@@ -219,7 +219,7 @@ def _send(ctx: Context, batch: ClientBatch) -> None:
             fail(ERR_CANNOTSENDTOCHAN, channel.name, text=why)
             return
         name = channel.name
-    elif fold(target) == "nickserv" or target[:1] == "$":
+    elif fold(target) in ("nickserv", "chanserv") or target[:1] == "$":
         ctx.fail("BATCH", "MULTILINE_INVALID_TARGET", target, f"{target} takes one line at a time")
         return
     else:

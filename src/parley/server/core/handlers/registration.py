@@ -82,7 +82,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     folded = fold(nick)
     holder = ctx.state.clients.get(folded)
     session = ctx.session
-    if folded == "nickserv":  # the services pseudo-user's name is never free
+    if folded in ("nickserv", "chanserv"):  # the services pseudo-users' names are never free
         ctx.reply(ERR_NICKNAMEINUSE, nick)
         return
     if ctx.server.reservations.refused(ctx, nick):  # re-taken after a rename off it

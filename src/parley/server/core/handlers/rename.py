@@ -82,6 +82,8 @@ def _refusal(ctx: Context, channel: Channel, new: str) -> str | None:
     taken = ctx.state.channel(new)
     if taken is not None and taken is not channel:
         return _IN_USE
+    if fold(new) != channel.folded and ctx.server.registry.get(new) is not None:
+        return _IN_USE  # a registered channel's name, even while it is empty
     last = ctx.state.renamed.get(channel.incarnation)
     interval = ctx.server.config.limits.channel_rename_interval
     if last is not None and ctx.state.clock.monotonic() - last < interval:

@@ -25,6 +25,7 @@ from parley.irc.numerics import (
 from parley.server.core import events as ev
 from parley.server.core import metadata_ops
 from parley.server.core.context import Context
+from parley.server.core.handlers.chanserv import grant_all
 from parley.server.core.handlers.presence import restore
 from parley.server.core.handlers.vhost import host_of_account
 from parley.server.core.login import Attempt, account_key, verify_login
@@ -227,4 +228,5 @@ def log_in(ctx: Context, account: str) -> None:
         ctx.send(notice)
     metadata_ops.logged_in(ctx)
     if changed:
+        grant_all(ctx.server, client)  # op or voice in the registered channels it is in
         restore(ctx)

@@ -39,7 +39,8 @@ def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
     early = verification.early_problem(ctx)
     if early is not None:
         return early
-    if not valid_nick(name, ctx.server.config.limits.nick_length) or fold(name) == "nickserv":
+    service = fold(name) in ("nickserv", "chanserv")  # the pseudo-users' names
+    if not valid_nick(name, ctx.server.config.limits.nick_length) or service:
         return "BAD_ACCOUNT_NAME", "Account names follow the rules of nicks"
     if fold(name) not in (fold(ctx.nick), fold(ctx.session.asked_nick or "")):
         return "ACCOUNT_NAME_MUST_BE_NICK", "Register the nick you are using"
