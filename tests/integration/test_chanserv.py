@@ -237,3 +237,20 @@ def test_the_command_form_and_odd_names(tmp_path: Path) -> None:
         assert "not registered" in chanserv(alice, "INFO " + "#x" * 200)[0]
     finally:
         server.stop()
+
+
+def test_an_always_on_founder_is_back_with_op_after_a_restart(tmp_path: Path) -> None:
+    accounts(tmp_path, "alice")
+    server = start(tmp_path)
+    try:
+        alice = logged_in(server.port(), "alice", "alice", PASSWORD)
+        joined(alice, "#tea")
+        chanserv(alice, "REGISTER #tea")
+        alice.send("PRIVMSG NickServ :SET ALWAYS-ON ON")
+        alice.expect(lambda m: m.command == "NOTICE" and "stay online" in m.params[1])
+        server = restart(server, tmp_path)
+        bob = IrcClient(server.port())
+        bob.register("bob", lobby=False)
+        assert names_of(bob, "#tea") == {"@alice"}
+    finally:
+        server.stop()
