@@ -152,6 +152,7 @@ def test_access_list_ops_and_voices_by_account_and_only_the_founder_changes_it(
         assert "now has op" in chanserv(alice, "ACCESS #tea ADD bob op")[0]
         assert "now has voice" in chanserv(alice, "ACCESS #tea ADD Carol voice")[0]
         assert "no account" in chanserv(alice, "ACCESS #tea ADD nobody op")[0].lower()
+        assert "now has op" in chanserv(alice, "AMODE #tea +o bob")[0]  # as ergo writes it
         assert "op or voice" in chanserv(alice, "ACCESS #tea ADD bob owner")[0]
         listed = chanserv(alice, "ACCESS #tea LIST")
         assert listed[1:4] == ["alice founder", "bob op", "carol voice"]

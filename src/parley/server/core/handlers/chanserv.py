@@ -233,6 +233,19 @@ def _access(ctx: Context, args: list[str]) -> None:
         _say(ctx, usage)
 
 
+def _amode(ctx: Context, args: list[str]) -> None:
+    """ergo's form of ACCESS: AMODE #channel [+o|+v|-o|-v account]."""
+    if len(args) == 1:
+        _access(ctx, [args[0], "LIST"])
+    elif len(args) == 3 and args[1][:1] in "+-" and args[1][1:] in ("o", "v"):
+        if args[1][0] == "+":
+            _access(ctx, [args[0], "ADD", args[2], args[1][1:]])
+        else:
+            _access(ctx, [args[0], "DEL", args[2]])
+    else:
+        _say(ctx, "Usage: AMODE <#channel> [+o|+v|-o|-v <account>]")
+
+
 def _access_list(ctx: Context, r: Registration) -> None:
     if r.level(ctx.session.account) is None and not ctx.client.is_oper:
         _say(ctx, f"Only the founder of {r.name} and those on its access list may see it.")
@@ -323,6 +336,7 @@ def _help(ctx: Context, args: list[str]) -> None:
         "ACCESS <#channel> LIST              who is made operator or voiced on joining",
         "ACCESS <#channel> ADD <account> op|voice   (founder)",
         "ACCESS <#channel> DEL <account>     (founder; or your own entry)",
+        "AMODE <#channel> [+o|+v|-o|-v <account>]   the same, as ergo writes it",
         "DROP <#channel>                     end the registration (founder)",
     ):
         _say(ctx, line)
@@ -338,6 +352,7 @@ _CHANSERV = {
     "VOICE": _voice,
     "DEVOICE": _devoice,
     "ACCESS": _access,
+    "AMODE": _amode,
     "HELP": _help,
 }
 
