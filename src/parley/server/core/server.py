@@ -138,7 +138,8 @@ class Server:
         self.bans = Bans(bans if bans is not None else MemoryBanStore(), self.clock)
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
-        self.registry = Registry(registrations or MemoryRegistrations())  # ChanServ's
+        found = registrations if registrations is not None else MemoryRegistrations()
+        self.registry = Registry(found)  # ChanServ's registered channels
         follow_registrations(self)
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
