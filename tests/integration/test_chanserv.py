@@ -255,3 +255,38 @@ def test_an_always_on_founder_is_back_with_op_after_a_restart(tmp_path: Path) ->
         assert names_of(bob, "#tea") == {"@alice"}
     finally:
         server.stop()
+
+
+def test_odd_and_hostile_lines_get_a_usage_line_or_nothing(tmp_path: Path) -> None:
+    accounts(tmp_path, "alice")
+    server = start(tmp_path)
+    try:
+        alice = logged_in(server.port(), "alice", "alice", PASSWORD)
+        joined(alice, "#tea")
+        chanserv(alice, "REGISTER #tea")
+        alice.send("CS")
+        assert len([m for m in alice.sync() if _from_chanserv(m)]) > 3  # HELP
+        alice.send("NOTICE ChanServ :REGISTER #tea")  # NOTICE is never answered
+        assert not [m for m in alice.sync() if _from_chanserv(m)]
+        for line, answer in (
+            ("ACCESS #tea", "Usage"),
+            ("ACCESS #tea ADD alice", "Usage"),
+            ("ACCESS #tea FROB x y", "Usage"),
+            ("AMODE #tea +q bob", "Usage"),
+            ("OP #tea nobody-here", "not in #tea"),
+            ("OP #tea alice extra words", "Usage"),
+            ("DEOP", "Usage"),
+            ("INFO #", "not registered"),
+            ("REGISTER " + "#" * 400, "Join"),
+            ("OP #tea alice", "has op in #tea already"),
+        ):
+            said = chanserv(alice, line)
+            assert len(said) == 1 and answer in said[0], (line, said)
+            assert len(said[0]) < 400
+        alice.send(b"PRIVMSG ChanServ :INFO #t\xffea")  # not UTF-8: refused before ChanServ
+        alice.sync()
+        alice.send("PRIVMSG ChanServ,ChanServ,ChanServ :INFO #tea")  # one target at a time
+        assert len([m for m in alice.sync() if _from_chanserv(m)]) >= 3
+        assert "Founder: alice" in chanserv(alice, "info #TEA")  # commands in any case
+    finally:
+        server.stop()
