@@ -186,8 +186,9 @@ def _status(ctx: Context, args: list[str], letter: str, adding: bool) -> None:
         _say(ctx, f"You have no access to do that in {r.name}.")
         return
     if (letter in channel.members[target]) == adding:
-        has = "has" if adding else "has no"
-        _say(ctx, f"{target.nick} {has} {'op' if letter == 'o' else 'voice'} in {r.name} already.")
+        what = "op" if letter == "o" else "voice"
+        state = f"has {what} in {r.name} already" if adding else f"has no {what} in {r.name}"
+        _say(ctx, f"{target.nick} {state}.")
         return
     change = ModeChange(adding, letter, target.nick)
     ctx.state.apply(ev.ChannelModeChanged(CHANSERV_PREFIX, channel.name, (change,)), None)
