@@ -62,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
         help="the web listener without TLS (ws:// and http://: for a local TLS proxy or tests)",
     )
     p.add_argument("--no-web", action="store_true", help="no web listener")
+    p.add_argument(
+        "--web-url",
+        metavar="URL",
+        help="where clients reach the web listener (https://chat.example.org:8097), for the "
+        "upload endpoint in ISUPPORT (default: its address, or the server name)",
+    )
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
