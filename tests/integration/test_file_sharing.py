@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from parley.server.passwords import credentials
+from support import servers
 from support.client import IrcClient
+from support.disk import fill_disk, mounted_tmpfs
 from support.servers import ThreadServer, web_config
 from support.uploads import (
     PASSWORD,
@@ -305,3 +307,44 @@ def test_account_deletion_deletes_its_files(web: ThreadServer) -> None:
     wait_until(lambda: len(files_on_disk(web)) == 1, what="alice's file deleted")
     assert get(web.web_port, mine).status == 404
     assert get(web.web_port, theirs).status == 200
+
+
+def test_a_large_file_goes_in_pieces_and_comes_back_whole(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(web=web_config(), limits={**SMALL, "upload_max_bytes": 3 << 20})
+    make_account(server, "alice")
+    body = bytes(range(256)) * 10240  # 2.5 MiB: several pieces each way
+    answer = upload(server.web_port, body, kind="application/zip", filename="big.zip")
+    assert answer.status == 201
+    got = get(server.web_port, file_path(answer.headers["location"]))
+    assert got.status == 200 and got.body == body
+    assert got.headers["content-disposition"].startswith('attachment; filename="big.zip"')
+
+
+def test_a_full_disk_mid_upload_is_507_and_loses_nothing(tmp_path: Path) -> None:
+    with mounted_tmpfs(tmp_path / "disk", size="8m") as mount:
+        config = servers.test_config(mount / "data", web=web_config(), limits=SMALL)
+        server = ThreadServer(config).start()
+        try:
+            make_account(server, "alice")
+            kept = upload(server.web_port, PNG)
+            assert kept.status == 201
+            body = b"z" * 60_000
+            with socket.create_connection(("127.0.0.1", server.web_port), 10) as sock:
+                sock.sendall(upload_head(len(body), basic("alice", PASSWORD), extra=CONTINUE))
+                assert sock.recv(100).startswith(b"HTTP/1.1 100")
+                filler = fill_disk(mount)  # the disk fills up between the head and the body
+                sock.sendall(body)
+                answer = parse(read_all(sock))
+            assert answer.status == 507
+            assert temp_files(server) == []
+            filler.unlink()
+            got = get(server.web_port, file_path(kept.headers["location"]))
+            assert got.status == 200 and got.body == PNG  # what was kept stays
+            assert upload(server.web_port, b"again", kind="text/plain").status == 201
+            client = IrcClient(server.port)
+            client.register("still-here")
+            client.close()
+        finally:
+            server.stop()
