@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from parley.server.passwords import credentials
+from parley.server.config import Oper
+from parley.server.passwords import credentials, hash_password
 from support import servers
 from support.client import IrcClient
 from support.disk import fill_disk, mounted_tmpfs
+from support.privacy import identify
 from support.servers import ThreadServer, web_config
 from support.uploads import (
     PASSWORD,
@@ -348,3 +350,64 @@ def test_a_full_disk_mid_upload_is_507_and_loses_nothing(tmp_path: Path) -> None
             client.close()
         finally:
             server.stop()
+
+
+def notices(client: IrcClient, until: str) -> list[str]:
+    lines = client.collect_until_match(
+        lambda m: m.command in ("NOTICE", "FAIL") and until in " ".join(m.params)
+    )
+    return [" ".join(m.params[1:]) if m.command == "NOTICE" else " ".join(m.params) for m in lines]
+
+
+def test_files_command_lists_and_deletes_for_owners_and_operators(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(
+        web=web_config(), limits=SMALL, opers=(Oper("boss", hash_password("hunter2")),)
+    )
+    make_account(server, "alice")
+    make_account(server, "bob")
+    first = file_path(upload(server.web_port, PNG, filename="one.png").headers["location"])
+    second = file_path(upload(server.web_port, b"hi", kind="text/plain").headers["location"])
+    bobs = file_path(upload(server.web_port, b"b", account="bob").headers["location"])
+    first_id, second_id, bobs_id = (p.rsplit("/", 1)[1] for p in (first, second, bobs))
+    alice, boss, guest = IrcClient(server.port), IrcClient(server.port), IrcClient(server.port)
+    try:
+        alice.register("alice")
+        identify(alice)
+        alice.send("FILES LIST")
+        listed = notices(alice, "End of FILES LIST")
+        assert any(first_id in line and "one.png" in line for line in listed)
+        assert any(second_id in line for line in listed)
+        assert not any(bobs_id in line for line in listed)
+        assert "2 files of alice" in listed[-1]
+        alice.send("FILES LIST bob")
+        assert "only your own" in notices(alice, "own files")[-1]
+        alice.send(f"FILES DELETE {bobs_id}")  # someone else's: as if it were not there
+        assert "No such file" in notices(alice, "No such file")[-1]
+        assert get(server.web_port, bobs).status == 200
+        alice.send(f"FILES DELETE {second_id}")
+        assert "Deleted" in notices(alice, "Deleted")[-1]
+        assert get(server.web_port, second).status == 404
+
+        guest.register("guest")
+        guest.send("FILES LIST")
+        assert notices(guest, "Log into an account")
+        guest.send("FILES DELETE ../../parley.db")
+        notices(guest, "No such file")
+        guest.send("FILES")
+        guest.expect("461")
+
+        boss.register("boss")
+        boss.send("OPER boss hunter2")
+        boss.expect("381")
+        boss.send("FILES LIST")
+        everyone = notices(boss, "End of FILES LIST")
+        assert any(bobs_id in line for line in everyone) and "2 files in all" in everyone[-1]
+        boss.send(f"FILES DELETE {first_id}")
+        notices(boss, "Deleted")
+        assert get(server.web_port, first).status == 404
+        assert first_id not in files_on_disk(server)
+    finally:
+        for client in (alice, boss, guest):
+            client.close()
