@@ -17,7 +17,7 @@ from support import servers
 from support.client import IrcClient
 from support.disk import fill_disk, mounted_tmpfs
 from support.privacy import identify
-from support.servers import ThreadServer, web_config
+from support.servers import ThreadServer, run_cli, web_config
 from support.uploads import (
     PASSWORD,
     PNG,
@@ -411,3 +411,18 @@ def test_files_command_lists_and_deletes_for_owners_and_operators(
     finally:
         for client in (alice, boss, guest):
             client.close()
+
+
+def test_the_shell_lists_and_deletes_files(web: ThreadServer) -> None:
+    path = file_path(upload(web.web_port, PNG, filename="shell.png").headers["location"])
+    file_id = path.rsplit("/", 1)[1]
+    data = Path(web.config.data_dir)
+    listed = run_cli(data, "list-files")
+    assert listed.returncode == 0 and file_id in listed.stdout and "shell.png" in listed.stdout
+    assert run_cli(data, "list-files", "bob").stdout == ""
+    assert run_cli(data, "delete-file", "nope").returncode == 1
+    assert run_cli(data, "delete-file", "../parley.db").returncode == 1
+    deleted = run_cli(data, "delete-file", file_id)
+    assert deleted.returncode == 0, deleted.stderr
+    assert get(web.web_port, path).status == 404
+    assert (data / "parley.db").exists()
