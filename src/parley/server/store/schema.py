@@ -231,6 +231,7 @@ MIGRATIONS: tuple[str, ...] = (
         content_type TEXT NOT NULL, size INTEGER NOT NULL, created REAL NOT NULL,
         sha256 TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS uploads_by_account ON uploads (account, created);
+    CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (created);
     CREATE TRIGGER IF NOT EXISTS uploads_of_deleted_account AFTER DELETE ON accounts BEGIN
         DELETE FROM uploads WHERE account = OLD.folded;
     END;
