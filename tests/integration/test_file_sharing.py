@@ -4,6 +4,7 @@ an account's password, downloads with safe headers, and every limit on the way."
 from __future__ import annotations
 
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -426,3 +427,25 @@ def test_the_shell_lists_and_deletes_files(web: ThreadServer) -> None:
     assert deleted.returncode == 0, deleted.stderr
     assert get(web.web_port, path).status == 404
     assert (data / "parley.db").exists()
+
+
+def test_upload_and_download_over_tls(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(web=web_config(tls=True), limits=SMALL)
+    make_account(server, "alice")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+
+    def over_tls(raw: bytes) -> bytes:
+        plain = socket.create_connection(("127.0.0.1", server.web_port), 10)
+        with context.wrap_socket(plain, server_hostname="127.0.0.1") as sock:
+            sock.sendall(raw)
+            return read_all(sock)
+
+    body = bytes(range(256)) * 200
+    head = upload_head(len(body), basic("alice", PASSWORD), "application/zip", "a.zip")
+    answer = parse(over_tls(head + body))
+    assert answer.status == 201 and answer.headers["location"].startswith("https://")
+    path = file_path(answer.headers["location"])
+    got = parse(over_tls(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))
+    assert got.status == 200 and got.body == body

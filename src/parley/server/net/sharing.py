@@ -108,6 +108,7 @@ class Exchange:
         self.last = 0.0  # when bytes last moved
         self.left = 0  # bytes of a download still to send
         self.expected = 0  # bytes of a body still to drop while lingering
+        self.head_only = False  # a HEAD request: answers without their bodies
 
     @property
     def limits(self) -> Limits:
@@ -126,6 +127,7 @@ class Exchange:
         elif path == upload.ENDPOINT and method == b"POST":
             self._upload(rest)
         elif file_id is not None and method in (b"GET", b"HEAD"):
+            self.head_only = method == b"HEAD"
             self._download(file_id, method == b"HEAD")
         elif file_id is not None and method == b"DELETE":
             self._delete(file_id)
@@ -146,7 +148,7 @@ class Exchange:
         if cors and response.status != 204 and response.status != 201:
             response = http.Response(response.status, response.headers + cors, response.body,
                                      response.cache)  # fmt: skip
-        self.transport.write(http.encode(response, head_only))
+        self.transport.write(http.encode(response, head_only or self.head_only))
         self._linger_or_close()
 
     def _linger_or_close(self) -> None:
