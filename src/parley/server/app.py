@@ -97,6 +97,8 @@ class Process:
         )
         self.hub = Hub(self.core, loop)
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
+        self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
+        self.hub.sharing.worker = self.disk
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
@@ -194,6 +196,7 @@ class Process:
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        self.disk.close()
         self.worker.close()
         self.mailer.close()
         if self._metrics is not None:

@@ -338,6 +338,9 @@ def _mail(table: dict[str, Any], base: Path, warn: Warn | None) -> Mail:
 
 
 _ORIGIN = re.compile(r"https?://[^/\s]+")
+_PUBLIC_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?"
+)
 
 
 def _web(table: dict[str, Any]) -> Web:
@@ -360,7 +363,7 @@ def _web(table: dict[str, Any]) -> Web:
             changes[key] = origins
         elif key == "public_url":
             url = _expect(value, str, name).rstrip("/")
-            if not _ORIGIN.fullmatch(url):
+            if not _PUBLIC_URL.fullmatch(url):
                 raise ConfigError(f"{name}: {url!r} is not a URL like https://chat.example.org")
             changes[key] = url
         else:

@@ -34,7 +34,7 @@ from parley.server.config import Limits
 from parley.server.core.basic_auth import check_account_password
 from parley.server.core.sources import party
 from parley.server.core.throttle import Throttle
-from parley.server.core.worker import Failed, guarded
+from parley.server.core.worker import Failed, Worker, guarded
 from parley.server.net import http, upload
 from parley.server.store.uploads import Upload, UploadStore, new_id
 
@@ -60,6 +60,8 @@ class Sharing:
         self.promised_files: Counter[str] = Counter()
         self.started = Throttle(limit=1, window=60.0, max_keys=10_000)  # uploads by account
         self.uploads = 0  # files kept since start
+        # Where disk work runs: its own threads (app.py), so a slow disk delays no login.
+        self.worker: Worker | None = None
         self.refused = 0  # uploads refused or cut off
 
 
@@ -88,6 +90,7 @@ class Exchange:
         self.request = request
         self.sharing: Sharing = hub.sharing
         self.store = hub.core.uploads
+        self.disk: Worker = hub.sharing.worker or hub.core.worker
         self.plan: upload.Plan | None = None
         self.account: str | None = None
         self.counted = False  # in Sharing's counts of uploads under way
@@ -182,7 +185,7 @@ class Exchange:
         """Too slow, or gone quiet: no answer, the connection goes."""
         if not self.lingering:
             self.sharing.refused += 1
-            log.info("upload from %s cut off: too slow", self.conn.ip)
+            log.info("a transfer of a file with %s was cut off: too slow", self.conn.ip)
         self.closed = True
         self._release()
         self._discard()
@@ -403,7 +406,7 @@ class Exchange:
         self.pending, self.pending_size = [], 0
         self.busy = True
         self.transport.pause_reading()
-        self.hub.core.worker.submit(
+        self.disk.submit(
             partial(guarded, partial(_write, self.fd, data, self.digest)), self._written
         )
 
@@ -448,7 +451,7 @@ class Exchange:
         self.fd, self.temp = -1, None
         self.busy = True
         self.transport.pause_reading()
-        self.hub.core.worker.submit(
+        self.disk.submit(
             partial(guarded, partial(_keep, self.store, row, fd, temp)),
             partial(self._kept, row, temp),
         )
@@ -510,7 +513,7 @@ class Exchange:
             return
         self.busy = True
         size = min(PIECE, self.left)
-        self.hub.core.worker.submit(partial(guarded, partial(_read, self.fd, size)), self._piece)
+        self.disk.submit(partial(guarded, partial(_read, self.fd, size)), self._piece)
 
     def _piece(self, result: object) -> None:
         self.busy = False
