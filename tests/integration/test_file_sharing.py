@@ -249,7 +249,7 @@ def test_owner_deletes_by_http_and_others_cannot(web: ThreadServer) -> None:
     location = upload(web.web_port, PNG).headers["location"]
     path = file_path(location)
     assert get(web.web_port, path, "DELETE").status == 401
-    assert get(web.web_port, path, "DELETE", basic("bob", PASSWORD)).status == 403
+    assert get(web.web_port, path, "DELETE", basic("bob", PASSWORD)).status == 404
     assert get(web.web_port, path, "DELETE", basic("alice", "nope")).status == 401
     assert get(web.web_port, path, "DELETE", basic("alice", PASSWORD)).status == 204
     assert get(web.web_port, path).status == 404
@@ -449,3 +449,28 @@ def test_upload_and_download_over_tls(make_server: Callable[..., ThreadServer]) 
     path = file_path(answer.headers["location"])
     got = parse(over_tls(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()))
     assert got.status == 200 and got.body == body
+
+
+def test_a_restart_clears_leftovers_and_files_of_accounts_deleted_meanwhile(
+    tmp_path: Path,
+) -> None:
+    config = servers.test_config(tmp_path / "data", web=web_config(), limits=SMALL)
+    first = ThreadServer(config).start()
+    try:
+        make_account(first, "alice")
+        make_account(first, "bob")
+        alices = file_path(upload(first.web_port, PNG).headers["location"])
+        bobs = file_path(upload(first.web_port, PNG, account="bob").headers["location"])
+    finally:
+        first.stop()
+    leftover = tmp_path / "data" / "files" / "tmp" / "cut-off-upload"
+    leftover.write_bytes(b"half")
+    assert run_cli(tmp_path / "data", "delete-account", "alice").returncode == 0
+    second = ThreadServer(config).start()
+    try:
+        assert not leftover.exists()
+        assert files_on_disk(second) == [bobs.rsplit("/", 1)[1]]
+        assert get(second.web_port, alices).status == 404
+        assert get(second.web_port, bobs).status == 200
+    finally:
+        second.stop()

@@ -555,10 +555,8 @@ class Exchange:
             self._answer(upload.unauthorized())
             return
         found = self.store.get(file_id)
-        if found is None:
-            self._answer(http.error(404))
-        elif fold(found.account) != fold(account):
-            self._answer(http.error(403))
+        if found is None or fold(found.account) != fold(account):
+            self._answer(http.error(404))  # someone else's: as if it were not there
         else:
             self.store.delete(file_id)
             log.info("%s deleted the file %s", account, file_id)
