@@ -474,3 +474,25 @@ def test_a_restart_clears_leftovers_and_files_of_accounts_deleted_meanwhile(
         assert get(second.web_port, bobs).status == 200
     finally:
         second.stop()
+
+
+def test_a_d_lined_address_shares_nothing(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(
+        web=web_config(), limits=SMALL, opers=(Oper("boss", hash_password("hunter2")),)
+    )
+    make_account(server, "alice")
+    location = upload(server.web_port, PNG).headers["location"]
+    boss = IrcClient(server.port)
+    try:
+        boss.register("boss")
+        boss.send("OPER boss hunter2")
+        boss.expect("381")
+        boss.send("DLINE 127.0.0.2 :go away")
+        boss.sync()
+    finally:
+        boss.close()
+    head = upload_head(len(PNG), basic("alice", PASSWORD))
+    assert exchange(server.web_port, head + PNG, source="127.0.0.2").status == 403
+    got = f"GET {file_path(location)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    assert exchange(server.web_port, got, source="127.0.0.2").status == 403
+    assert exchange(server.web_port, got).status == 200

@@ -51,10 +51,11 @@ def upload_head(
     return (lines + extra + "\r\n").encode()
 
 
-def exchange(port: int, raw: bytes, timeout: float = 10.0) -> Answer:
+def exchange(port: int, raw: bytes, timeout: float = 10.0, source: str | None = None) -> Answer:
     """Send `raw` (its Host given the port), read until the server hangs up."""
     raw = raw.replace(b"Host: 127.0.0.1\r\n", f"Host: 127.0.0.1:{port}\r\n".encode(), 1)
-    with socket.create_connection(("127.0.0.1", port), timeout) as sock:
+    bind = (source, 0) if source else None
+    with socket.create_connection(("127.0.0.1", port), timeout, source_address=bind) as sock:
         sock.sendall(raw)
         return parse(read_all(sock))
 

@@ -124,7 +124,9 @@ class Exchange:
         request, method = self.request, self.request.method
         file_id = upload.file_id(request)
         path = upload.path_of(request).rstrip("/")
-        if method == b"OPTIONS":
+        if self.hub.banned(self.conn.ip):  # a D-line (checked before TLS, not before plain HTTP)
+            self._answer(http.error(403))
+        elif method == b"OPTIONS":
             web = self.hub.config.web
             self._answer(upload.preflight(request, self.conn.tls, web.allowed_origins))
         elif path == upload.ENDPOINT and method == b"POST":
