@@ -80,6 +80,13 @@ def test_upload_then_download_gives_the_same_bytes_with_safe_headers(web: Thread
     assert head.status == 200 and head.body == b"" and head.headers["etag"] == etag
     again = get(web.web_port, file_path(location), extra=f"If-None-Match: {etag}\r\n")
     assert again.status == 304 and again.body == b""
+    part = get(web.web_port, file_path(location), extra="Range: bytes=8-15\r\n")
+    assert part.status == 206 and part.body == PNG[8:16]
+    assert part.headers["content-range"] == f"bytes 8-15/{len(PNG)}"
+    tail = get(web.web_port, file_path(location), extra="Range: bytes=-4\r\n")
+    assert tail.status == 206 and tail.body == PNG[-4:]
+    past = get(web.web_port, file_path(location), extra=f"Range: bytes={len(PNG)}-\r\n")
+    assert past.status == 416 and past.body == b""
     assert temp_files(web) == []
 
 

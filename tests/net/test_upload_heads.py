@@ -152,3 +152,26 @@ def test_location_uses_the_host_asked_and_nothing_odd() -> None:
     odd = http.parse_request(b"POST /uploads HTTP/1.1\r\nHost: a b@evil\r\n\r\n")
     if isinstance(odd, h11.Request):
         assert upload.location(odd, True, "abc") == "/uploads/abc"
+
+
+@pytest.mark.parametrize(
+    ("value", "part"),
+    [
+        (None, None),
+        ("bytes=0-99", (0, 99)),
+        ("bytes=100-", (100, 999)),
+        ("bytes=-100", (900, 999)),
+        ("bytes=-5000", (0, 999)),
+        ("bytes=990-5000", (990, 999)),
+        ("bytes=1000-", False),
+        ("bytes=-0", False),
+        ("bytes=5-1", None),
+        ("bytes=0-1,5-6", None),
+        ("items=0-1", None),
+        ("bytes=a-b", None),
+        ("bytes=-", None),
+        ("bytes=" + "9" * 40 + "-", None),
+    ],
+)
+def test_byte_ranges(value: str | None, part: tuple[int, int] | bool | None) -> None:
+    assert upload.byte_range(value, 1000) == part

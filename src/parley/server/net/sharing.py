@@ -493,17 +493,26 @@ class Exchange:
             self._send(upload.not_modified(found, cors))
             self._close()
             return
+        part = upload.byte_range(http.header(self.request, b"range"), found.size)
+        if part is False:
+            self._send(upload.unsatisfiable(found, cors))
+            self._close()
+            return
         try:
             self.fd = os.open(path, os.O_RDONLY)
+            if isinstance(part, tuple):
+                os.lseek(self.fd, part[0], os.SEEK_SET)
         except OSError:
             self._answer(http.error(404))
             return
-        self._send(upload.file_head(found, cors))
-        if head_only or found.size == 0:
+        if not isinstance(part, tuple):
+            part = None
+        self._send(upload.file_head(found, cors, part))
+        self.left = found.size if part is None else part[1] - part[0] + 1
+        if head_only or self.left == 0:
             self._close()
             return
-        self.left = found.size
-        self._time_for(found.size)
+        self._time_for(self.left)
         self._next_piece()
 
     def _send(self, data: bytes) -> None:

@@ -256,21 +256,61 @@ def disposition(upload: Upload) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(upload.filename, safe='')}"
 
 
-def file_head(upload: Upload, extra: tuple[tuple[str, str], ...] = ()) -> bytes:
-    """The head of a 200 answer with a file's bytes (which follow it, streamed)."""
+def byte_range(value: str | None, size: int) -> tuple[int, int] | bool | None:
+    """The one range a `Range: bytes=` header asks (first and last byte, inclusive);
+    None: the whole file (no header, or one we do not serve in part, such as several
+    ranges); False: past the end (416). Browsers ask this to seek in audio and video."""
+    if value is None or size <= 0:
+        return None
+    unit, _, spec = value.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first_text, dash, last_text = spec.strip().partition("-")
+    if not dash or len(first_text) > 15 or len(last_text) > 15:
+        return None
+    if not all(t == "" or (t.isascii() and t.isdigit()) for t in (first_text, last_text)):
+        return None
+    if first_text == "":
+        if last_text == "" or int(last_text) == 0:
+            return False if last_text else None
+        return max(0, size - int(last_text)), size - 1  # the last N bytes
+    first = int(first_text)
+    last = size - 1 if last_text == "" else min(int(last_text), size - 1)
+    if first >= size:
+        return False
+    return None if last < first else (first, last)
+
+
+def file_head(
+    upload: Upload,
+    extra: tuple[tuple[str, str], ...] = (),
+    part: tuple[int, int] | None = None,
+) -> bytes:
+    """The head of a 200 answer with a file's bytes (which follow it, streamed), or of a
+    206 with the `part` asked."""
     kind = upload.content_type
     if kind == "text/plain":
         kind += "; charset=utf-8"
+    length = upload.size if part is None else part[1] - part[0] + 1
     headers = (
         ("Content-Type", kind),
-        ("Content-Length", str(upload.size)),
+        ("Content-Length", str(length)),
         ("Content-Disposition", disposition(upload)),
         ("ETag", etag(upload)),
         ("Last-Modified", formatdate(upload.created, usegmt=True)),
         ("Cache-Control", FILE_CACHE),
+        ("Accept-Ranges", "bytes"),
         *extra,
     )
-    return _head(200, headers)
+    if part is None:
+        return _head(200, headers)
+    return _head(206, (*headers, ("Content-Range", f"bytes {part[0]}-{part[1]}/{upload.size}")))
+
+
+def unsatisfiable(upload: Upload, extra: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """416: a range past the file's end."""
+    headers = (("Content-Range", f"bytes */{upload.size}"), ("Content-Length", "0"), *extra)
+    return _head(416, headers)
 
 
 def not_modified(upload: Upload, extra: tuple[tuple[str, str], ...] = ()) -> bytes:
