@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import urllib.request
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from parley.server.config import Oper
+from parley.server.config import Address, Oper
 from parley.server.passwords import credentials, hash_password
 from support import servers
 from support.client import IrcClient
@@ -503,3 +504,16 @@ def test_a_d_lined_address_shares_nothing(make_server: Callable[..., ThreadServe
     got = f"GET {file_path(location)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
     assert exchange(server.web_port, got, source="127.0.0.2").status == 403
     assert exchange(server.web_port, got).status == 200
+
+
+def test_metrics_count_uploads_and_refusals(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(web=web_config(), limits=SMALL, metrics=Address("127.0.0.1", 0))
+    make_account(server, "alice")
+    assert upload(server.web_port, PNG).status == 201
+    assert upload(server.web_port, PNG, password="wrong").status == 401
+    assert server.process is not None and server.process.metrics_port is not None
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{server.process.metrics_port}/metrics", timeout=10
+    ) as response:
+        text = response.read().decode()
+    assert "parley_uploads_total 1.0" in text and "parley_uploads_refused_total 1.0" in text
