@@ -517,3 +517,16 @@ def test_metrics_count_uploads_and_refusals(make_server: Callable[..., ThreadSer
     ) as response:
         text = response.read().decode()
     assert "parley_uploads_total 1.0" in text and "parley_uploads_refused_total 1.0" in text
+
+
+def test_uploads_at_once_in_all_are_capped(make_server: Callable[..., ThreadServer]) -> None:
+    server = make_server(web=web_config(), limits={**SMALL, "uploads_at_once": 1})
+    make_account(server, "alice")
+    with socket.create_connection(("127.0.0.1", server.web_port), 10) as slow:
+        slow.sendall(upload_head(1000, basic("alice", PASSWORD), extra=CONTINUE))
+        assert slow.recv(100).startswith(b"HTTP/1.1 100")
+        head = upload_head(1, basic("alice", PASSWORD), "text/plain")
+        busy = exchange(server.web_port, head + b"x", source="127.0.0.2")
+        assert busy.status == 503 and "retry-after" in busy.headers
+        slow.sendall(b"y" * 1000)
+        assert parse(read_all(slow)).status == 201
