@@ -168,8 +168,7 @@ class Process:
                 url = f"{scheme}://{_browsable(bound)}/"
                 also = f" (bound to {bound})" if bound not in url else ""
                 print(f"parley: web on {url}{also}", flush=True)
-        self.config = self._with_web_url(config)
-        self.core.reconfigure(self.config, self.core.motd)
+        self.config = self.core.config = self._with_web_url(config)  # (no client yet)
 
     def _with_web_url(self, config: Config) -> Config:
         """`config` with the web listener's public URL (for the upload endpoint in
