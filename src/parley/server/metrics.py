@@ -41,6 +41,8 @@ class ServerCollector:
             ("parley_sendq_drops", "Clients dropped for a full send queue", hub.sendq_drops),
             ("parley_flood_throttles", "Times a flooding client was slowed", hub.flood_throttles),
             ("parley_handler_errors", "Commands whose handler failed", stats.handler_errors),
+            ("parley_uploads", "Files shared through the web listener", hub.sharing.uploads),
+            ("parley_uploads_refused", "Uploads refused or cut off", hub.sharing.refused),
         )
         for name, text, value in counters:
             yield CounterMetricFamily(name, text, value=value)

@@ -67,6 +67,7 @@ from parley.server.store.history import MemoryHistory
 from parley.server.store.markers import MemoryReadMarkers
 from parley.server.store.metadata import MemoryMetadataStore
 from parley.server.store.registrations import MemoryRegistrations
+from parley.server.store.uploads import UploadStore
 from parley.server.store.vhosts import MemoryVhostStore
 
 log = logging.getLogger("parley.core")
@@ -115,6 +116,7 @@ class Server:
         vhosts: VhostStore | None = None,
         markers: ReadMarkerStore | None = None,
         registrations: RegistrationStore | None = None,
+        uploads: UploadStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -141,6 +143,7 @@ class Server:
         found = registrations if registrations is not None else MemoryRegistrations()
         self.registry = Registry(found)  # ChanServ's registered channels
         follow_registrations(self)
+        self.uploads = uploads if uploads is not None else UploadStore()  # shared files
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
