@@ -105,6 +105,11 @@ class Limits:
     # counted before one more is kept; and the days one may go unused before it goes.
     always_on_clients: int = 1000  # 0: none kept
     always_on_expiry_days: float = 30.0  # 0: never
+    # IRCv3 draft/webpush: subscriptions an account keeps, the longest endpoint URL, and
+    # the pushes one account may be sent in a minute (the rest are dropped).
+    push_subscriptions_per_account: int = 10
+    push_endpoint_length: int = 400
+    pushes_per_account_minute: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,20 @@ class Web:
 
 
 @dataclass(frozen=True, slots=True)
+class Push:
+    """Web Push (IRCv3 draft/webpush): where pushes may go, and how they are sent."""
+
+    enabled: bool = True  # offered when the `push` extra is installed
+    # Endpoints on loopback and private addresses, over http too: for tests with a
+    # local push service only (it lets clients make the server reach internal hosts).
+    allow_private_endpoints: bool = False
+    ports: tuple[int, ...] = (443,)  # endpoint ports accepted besides private ones
+    ttl: int = 86400  # seconds a push service keeps a push for an offline device
+    contact: str = ""  # the VAPID `sub`: mailto: or https: (default https://<server_name>)
+    vapid_key: str = ""  # the VAPID public key in use, set at start (not a setting)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings of one server run."""
 
@@ -189,3 +208,4 @@ class Config:
     registration: Registration = field(default_factory=Registration)
     mail: Mail = field(default_factory=Mail)
     web: Web = field(default_factory=Web)
+    push: Push = field(default_factory=Push)

@@ -40,6 +40,8 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
     state.windows[:] = [w for w in state.windows if w.account != name]
     server.history.forget_account(name)
     server.markers.forget(name)
+    if server.push is not None:
+        server.push.forget_account(name)
 
 
 def notice_deletions(server: Server) -> None:

@@ -33,6 +33,7 @@ from parley.server.core.login import LoginGuard
 from parley.server.core.markers import ReadMarkers
 from parley.server.core.pending import PendingRegistrations
 from parley.server.core.playback import Playback
+from parley.server.core.push import Pusher
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
 from parley.server.core.sources import network, party
@@ -133,6 +134,7 @@ class Server:
         self.bans = Bans(bans if bans is not None else MemoryBanStore(), self.clock)
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
+        self.push: Pusher | None = None  # Web Push (push.py), when the process has it
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
