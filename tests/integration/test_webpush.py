@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from parley.irc.message import Message, parse
 from parley.server import push as push_setup
 from parley.server.config import Config, Push
+from parley.server.push import sender
+from parley.server.push.sender import WebPush
 from parley.server.push.vapid import KEY_FILE
 from support.accounts import logged_in
 from support.client import IrcClient
@@ -90,6 +92,12 @@ def subscribe(client: IrcClient, subscriber: Subscriber) -> Message:
 def leave(client: IrcClient) -> None:
     client.send("QUIT :bye")
     client.wait_closed()
+
+
+def pusher_of(server: ThreadServer) -> WebPush:
+    process = server.process
+    assert process is not None and process.push is not None
+    return process.push
 
 
 def subscriptions_stored(server: ThreadServer) -> int:
@@ -207,9 +215,7 @@ def test_a_gone_subscription_is_forgotten(server: ThreadServer, service: PushSer
     leave(alice)
     bob = guest(server, "bob")
     bob.send("PRIVMSG alice :hello?")
-    process = server.process
-    assert process is not None and process.push is not None
-    pusher = process.push
+    pusher = pusher_of(server)
     wait_until(lambda: not server.call(pusher.subscribed, "alice"), what="forgotten")
     assert subscriptions_stored(server) == 0
     assert service.requests == 1  # not tried again
@@ -397,3 +403,43 @@ def test_the_vapid_key_is_made_once_and_kept_across_restarts(tmp_path: Path) -> 
     mode = stat.S_IMODE((tmp_path / KEY_FILE).stat().st_mode)
     assert mode == 0o600
     assert stat.S_IMODE((tmp_path / KEY_FILE).parent.stat().st_mode) == 0o700
+
+
+def test_a_busy_service_is_tried_a_bounded_number_of_times(
+    server: ThreadServer, service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender, "BACKOFF", 0.05)
+    alice = member(server, "alice")
+    subscribe(alice, service.subscribe("alice"))
+    service.answers["alice"] = 503
+    leave(alice)
+    bob = guest(server, "bob")
+    bob.send("PRIVMSG alice :knock knock")
+    pusher = pusher_of(server)
+    wait_until(lambda: server.call(lambda: pusher.dropped) == 1, what="given up")
+    assert service.requests == sender.ATTEMPTS
+    assert server.call(pusher.subscribed, "alice")  # busy is not gone: it stays
+
+
+def test_pushes_to_an_account_are_capped_per_minute(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = make_server(
+        lobby=None,
+        push=Push(allow_private_endpoints=True),
+        limits={"flood_enabled": False, "pushes_per_account_minute": 2},
+    )
+    alice = member(server, "alice")
+    service = PushService(vapid_of(alice))
+    try:
+        subscribe(alice, service.subscribe("alice"))
+        leave(alice)
+        bob = guest(server, "bob")
+        for i in range(5):
+            bob.send(f"PRIVMSG alice :message {i}")
+        bob.sync()
+        pusher = pusher_of(server)
+        assert server.call(lambda: pusher.dropped) == 3  # counted as they are said
+        wait_until(lambda: len(service.texts("alice")) == 2, what="two pushes")
+    finally:
+        service.close()
