@@ -141,9 +141,8 @@ def test_a_mention_in_a_channel_reaches_an_always_on_member_with_no_device(
     bob.send("PRIVMSG #tea :ALICE, tea?")
     bob.send("PRIVMSG alice :and a private word")
     wait_until(lambda: len(service.texts("alice")) == 2, what="two pushes")
-    texts = service.texts("alice")
-    assert texts[0].endswith(" PRIVMSG #tea :ALICE, tea?")
-    assert texts[1].endswith(" PRIVMSG alice :and a private word")
+    ends = sorted(t.rsplit(" PRIVMSG ", 1)[1] for t in service.texts("alice"))  # (sent apart)
+    assert ends == ["#tea :ALICE, tea?", "alice :and a private word"]
 
 
 def test_a_mention_in_a_channel_the_account_is_not_in_is_not_pushed(
@@ -443,3 +442,29 @@ def test_pushes_to_an_account_are_capped_per_minute(
         wait_until(lambda: len(service.texts("alice")) == 2, what="two pushes")
     finally:
         service.close()
+
+
+def test_a_multiline_message_is_pushed_as_one_line(
+    server: ThreadServer, service: PushService
+) -> None:
+    alice = member(server, "alice", "#tea", always_on=True)
+    subscribe(alice, service.subscribe("alice"))
+    leave(alice)
+    bob = IrcClient(server.port)
+    bob.register("bob", caps=("batch", "draft/multiline", "message-tags"), lobby=False)
+    bob.send("JOIN #tea")
+    bob.expect("366")
+    bob.send(
+        "BATCH +m draft/multiline #tea\r\n@batch=m PRIVMSG #tea :first line\r\n"
+        "@batch=m PRIVMSG #tea :then alice,\r\n"
+        "@batch=m;draft/multiline-concat PRIVMSG #tea : continued\r\nBATCH -m"
+    )
+    bob.send("BATCH +p draft/multiline alice\r\n@batch=p PRIVMSG alice :one\r\n"
+             "@batch=p PRIVMSG alice :two\r\nBATCH -p")  # fmt: skip
+    wait_until(lambda: len(service.texts("alice")) == 2, what="two pushes")
+    lines = [parse(t.encode()) for t in service.texts("alice")]
+    assert sorted(m.params for m in lines) == [
+        ("#tea", "first line then alice, continued"),
+        ("alice", "one two"),
+    ]
+    assert all(m.tags.get("msgid") for m in lines)

@@ -1,7 +1,7 @@
 """Web Push (IRCv3 draft/webpush): which messages are pushed, and to whom.
 
-How this works: after a PRIVMSG or NOTICE is applied, the messages handler asks
-`after_message`. A private message to an account, and a channel message that
+How this works: after a PRIVMSG or NOTICE (or a multi-line one) is applied, its
+handler asks `after_message`. A private message to an account, and a channel message that
 mentions a member's nick or account (as a word, whatever its case), is pushed to
 that account's subscriptions when none of its clients has a session: the account has
 no connected device (an always-on client kept with no session counts as none). The
@@ -15,13 +15,14 @@ import re
 from typing import TYPE_CHECKING, Protocol
 
 from parley.irc.casemap import fold
-from parley.server.core.outgoing import TAG_BITS, with_tags
+from parley.irc.message import encode_parts
+from parley.server.core.multiline_out import MultilineOut
+from parley.server.core.outgoing import TAG_BITS, Outgoing, with_tags
 
 if TYPE_CHECKING:
     from parley.server.core.channel import Channel
     from parley.server.core.client import Client
     from parley.server.core.context import Context
-    from parley.server.core.outgoing import Outgoing
     from parley.server.core.state import State
 
 CAP = "draft/webpush"
@@ -102,9 +103,24 @@ def mentioned(state: State, channel: Channel, text: str) -> set[str]:
 
 def payload(out: Outgoing) -> bytes:
     """The line with its tags (time, account, msgid, client tags), without CRLF; past
-    PAYLOAD_BYTES, with its msgid alone (the spec: tags may go, msgid stays)."""
+    PAYLOAD_BYTES, with its msgid alone (the spec: tags may go, msgid stays), and its
+    text cut if it is still too long (a multi-line message's can be)."""
+    if isinstance(out, MultilineOut):
+        out = _one_line(out)
     line = out.to(TAG_BITS).rstrip(b"\r\n")
     if len(line) > PAYLOAD_BYTES:
         line = with_tags(out.plain, {"msgid": out.msgid} if out.msgid else {})
-        line = line.rstrip(b"\r\n")[:PAYLOAD_BYTES]
+        line = line.rstrip(b"\r\n")
+    if len(line) > PAYLOAD_BYTES:
+        line = line[:PAYLOAD_BYTES].decode(errors="ignore").encode()  # (no half character)
     return line
+
+
+def _one_line(out: MultilineOut) -> Outgoing:
+    """A multi-line message as one line (a push holds one IRC message): its lines joined
+    by spaces, those continued by draft/multiline-concat without."""
+    text = "".join(
+        (t if concat or not i else " " + t) for i, (t, concat) in enumerate(out.lines) if t
+    )
+    line = encode_parts(out.source, out.command, (out.target, text.strip() or "..."))
+    return Outgoing(line, out.time, out.msgid, out.client_tags, out.account)
