@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import ssl
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from parley.server.config import Config, Push
 from parley.server.push import sender
 from parley.server.push.sender import WebPush
 from parley.server.push.vapid import KEY_FILE
+from parley.server.tls import ensure_certificate
 from support.accounts import logged_in
 from support.client import IrcClient
 from support.privacy import make_channel, register_account
@@ -468,3 +470,49 @@ def test_a_multiline_message_is_pushed_as_one_line(
         ("alice", "one two"),
     ]
     assert all(m.tags.get("msgid") for m in lines)
+
+
+def test_a_push_goes_over_https_with_the_certificate_checked(
+    server: ThreadServer, tmp_path: Path
+) -> None:
+    cert, key = ensure_certificate(tmp_path / "service", "push.test")
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    alice = member(server, "alice")
+    service = PushService(vapid_of(alice), tls=served)
+    try:
+        pusher = pusher_of(server)
+        trusting = ssl.create_default_context(cafile=str(cert))  # (the system's CAs, and ours)
+        server.call(setattr, pusher, "_tls", trusting)
+        subscriber = service.subscribe("alice")
+        assert subscriber.endpoint.startswith("https://127.0.0.1:")
+        subscribe(alice, subscriber)
+        leave(alice)
+        bob = guest(server, "bob")
+        bob.send("PRIVMSG alice :over TLS")
+        wait_until(lambda: service.texts("alice"), what="the push over https")
+        assert service.texts("alice")[0].endswith(" PRIVMSG alice :over TLS")
+        assert not service.refused  # the token's audience is the https origin
+    finally:
+        service.close()
+
+
+def test_a_push_to_a_service_whose_certificate_is_not_trusted_is_not_sent(
+    server: ThreadServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender, "BACKOFF", 0.05)
+    cert, key = ensure_certificate(tmp_path / "service", "push.test")
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    alice = member(server, "alice")
+    service = PushService(vapid_of(alice), tls=served)
+    try:
+        subscribe(alice, service.subscribe("alice"))
+        leave(alice)
+        bob = guest(server, "bob")
+        bob.send("PRIVMSG alice :to a stranger")
+        pusher = pusher_of(server)
+        wait_until(lambda: server.call(lambda: pusher.dropped) == 1, what="dropped")
+        assert service.texts("alice") == []
+    finally:
+        service.close()

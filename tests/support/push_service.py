@@ -5,6 +5,7 @@ and an endpoint URL here. Each POST is checked as a real push service would (RFC
 a VAPID JWT signed by the server's advertised key, for this origin, not expired),
 then decrypted with the subscription's private key (RFC 8291, aes128gcm) as the
 browser would; what it held is recorded. An endpoint can be told to answer 410.
+Given a TLS context, it speaks https.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -62,7 +64,7 @@ class Received:
 class PushService:
     """The service; `vapid_key` is the key the IRC server advertises (ISUPPORT VAPID)."""
 
-    def __init__(self, vapid_key: str) -> None:
+    def __init__(self, vapid_key: str, tls: ssl.SSLContext | None = None) -> None:
         self.vapid_key = vapid_key
         self.subscribers: dict[str, Subscriber] = {}
         self.received: list[Received] = []
@@ -85,8 +87,10 @@ class PushService:
                 return
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:  # https, as real push services are
+            self.http.socket = tls.wrap_socket(self.http.socket, server_side=True)
         self.port = int(self.http.server_address[1])
-        self.origin = f"http://127.0.0.1:{self.port}"
+        self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self.http.serve_forever, daemon=True)
         self._thread.start()
 
