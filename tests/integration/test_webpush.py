@@ -316,6 +316,11 @@ def test_the_account_deleted_takes_its_subscriptions(
     alice.send(f"PRIVMSG NickServ :DROP {PASSWORD}")
     alice.expect(lambda m: m.command == "NOTICE" and "deleted" in m.params[1].lower())
     wait_until(lambda: subscriptions_stored(server) == 0, what="the row gone")
+    pusher = pusher_of(server)
+    wait_until(lambda: not server.call(pusher.subscribed, "alice"), what="forgotten in memory")
+    alice.sync()
+    register_account(alice, PASSWORD)  # the name's next owner inherits nothing
+    assert not server.call(pusher.subscribed, "alice")
 
 
 # -- endpoints the server refuses (docs/security.md) -------------------------------------
