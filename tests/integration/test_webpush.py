@@ -521,3 +521,21 @@ def test_a_push_to_a_service_whose_certificate_is_not_trusted_is_not_sent(
         assert service.texts("alice") == []
     finally:
         service.close()
+
+
+def test_a_subscription_that_keeps_failing_is_forgotten(
+    server: ThreadServer, service: PushService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender, "FAILURES_TO_FORGET", 2)
+    alice = member(server, "alice")
+    subscribe(alice, service.subscribe("alice"))
+    service.answers["alice"] = 400  # refused, not gone: tried no more, but kept a while
+    leave(alice)
+    bob = guest(server, "bob")
+    pusher = pusher_of(server)
+    bob.send("PRIVMSG alice :one")
+    wait_until(lambda: server.call(lambda: pusher.dropped) == 1, what="the first refused")
+    assert server.call(pusher.subscribed, "alice")
+    bob.send("PRIVMSG alice :two")
+    wait_until(lambda: not server.call(pusher.subscribed, "alice"), what="forgotten")
+    assert subscriptions_stored(server) == 0 and service.requests == 2

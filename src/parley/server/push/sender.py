@@ -8,7 +8,8 @@ keys (RFC 8291, aes128gcm) and signs a VAPID token (RFC 8292) on a thread, resol
 the endpoint's host and checks its addresses again (endpoint.py), and POSTs the body
 with h11 over an asyncio connection, within a timeout. 201 and the like: delivered.
 404 or 410: the subscription is gone, and is forgotten. 429, 5xx or a network
-error: tried again a bounded number of times. Anything else: this push is dropped.
+error: tried again a bounded number of times. Anything else: this push is dropped;
+a subscription whose last FAILURES_TO_FORGET pushes all failed is forgotten.
 
 Subscriptions are read at start and kept in memory by account; registering and
 unregistering (on worker threads) write the store first, then the copy in memory,
@@ -60,6 +61,7 @@ BACKOFF = 2.0  # seconds before the second try; doubled before each next
 TOKEN_LIFETIME = 12 * 3600  # seconds a VAPID token is valid (RFC 8292: at most 24 h)
 GONE = (404, 410)  # RFC 8030 section 7.3: the subscription expired or was removed
 RETRY = (429, 500, 502, 503, 504)
+FAILURES_TO_FORGET = 20  # pushes in a row not delivered to a subscription: it is forgotten
 OK = ""  # register and unregister: done
 SUBSCRIPTION_LOST = ("INTERNAL_ERROR", "The subscription could not be saved")
 
@@ -84,6 +86,7 @@ class WebPush:
             held = self._subscriptions.get(subscription.account, ())
             self._subscriptions[subscription.account] = (*held, subscription)
         self._recent: dict[str, deque[float]] = {}  # folded account -> its pushes' times
+        self._failures: dict[str, int] = {}  # endpoint -> pushes in a row not delivered
         self._queue: asyncio.Queue[Job] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._tls = ssl.create_default_context()
@@ -229,45 +232,58 @@ class WebPush:
         assert self._queue is not None
         while True:
             job = await self._queue.get()
+            subscription = job.subscription
             try:
-                await self._deliver(job)
+                delivered = await self._deliver(job)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug must not stop the sender
-                log.exception("push to %r failed", job.subscription)
-                self.dropped += 1
+                log.exception("push to %r failed", subscription)
+                delivered = False
+            if delivered:
+                self.sent += 1
+                self._failures.pop(subscription.endpoint, None)
+                continue
+            self.dropped += 1
+            failures = self._failures[subscription.endpoint] = (
+                self._failures.get(subscription.endpoint, 0) + 1
+            )
+            if failures >= FAILURES_TO_FORGET:  # the spec: expire those that keep failing
+                log.info("push subscription %r failed %d times: forgotten", subscription, failures)
+                await self._forget(subscription)
 
-    async def _deliver(self, job: Job) -> None:
-        """Send one push, trying again while the service is busy or unreachable."""
+    async def _forget(self, subscription: Subscription) -> None:
+        self._failures.pop(subscription.endpoint, None)
+        await asyncio.to_thread(self._gone, subscription)
+
+    async def _deliver(self, job: Job) -> bool:
+        """Send one push, trying again while the service is busy or unreachable; whether
+        it was delivered."""
         wait = BACKOFF
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 status = await self._post(job)
             except EndpointRefused as exc:
                 log.warning("push to %r not sent: %s", job.subscription, exc)
-                self.dropped += 1
-                return
+                return False
             except (OSError, TimeoutError, h11.ProtocolError) as exc:
                 status = None
                 why = type(exc).__name__
             if status is not None and 200 <= status < 300:
-                self.sent += 1
-                return
+                return True
             if status in GONE:
                 log.info("push subscription %r is gone (%d): forgotten", job.subscription, status)
-                await asyncio.to_thread(self._gone, job.subscription)
-                self.dropped += 1
-                return
+                await self._forget(job.subscription)
+                return False
             if status is not None and status not in RETRY:
                 log.warning("push to %r refused with %d", job.subscription, status)
-                self.dropped += 1
-                return
+                return False
             if attempt < ATTEMPTS:
                 await asyncio.sleep(wait)
                 wait *= 2
         shown = status if status is not None else why
         log.warning("push to %r given up after %d tries (%s)", job.subscription, ATTEMPTS, shown)
-        self.dropped += 1
+        return False
 
     async def _post(self, job: Job) -> int:
         """POST the push; the answer's status."""
