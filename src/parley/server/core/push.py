@@ -41,6 +41,9 @@ class Pusher(Protocol):
     def subscribed(self, account: str) -> bool:
         """Whether `account` has a subscription (on the loop, cheap)."""
 
+    def active(self) -> bool:
+        """Whether any account has one: else channel lines are not even looked at."""
+
     def push(self, account: str, payload: bytes) -> None:
         """Send `payload` to each of `account`'s subscriptions (queued: never waits)."""
 
@@ -64,6 +67,8 @@ def after_message(
     if pusher is None or ctx.command == "TAGMSG":
         return
     if channel is not None:
+        if not pusher.active():  # (the hot path: no subscription, no scan of the text)
+            return
         for account in mentioned(ctx.state, channel, text):
             _push(ctx, pusher, account, out)
     elif recipient is not None and recipient.account is not None:

@@ -113,6 +113,9 @@ class WebPush:
     def subscribed(self, account: str) -> bool:
         return fold(account) in self._subscriptions
 
+    def active(self) -> bool:
+        return bool(self._subscriptions)
+
     def push(self, account: str, payload: bytes) -> None:
         """Queue `payload` for each of `account`'s subscriptions, within its rate."""
         key = fold(account)
