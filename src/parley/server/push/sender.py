@@ -68,6 +68,8 @@ SUBSCRIPTION_LOST = ("INTERNAL_ERROR", "The subscription could not be saved")
 
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One push to one subscription."""
+
     subscription: Subscription
     payload: bytes
 
@@ -91,6 +93,7 @@ class WebPush:
         self._tasks: list[asyncio.Task[None]] = []
         self._tls = ssl.create_default_context()
         self.sent = self.dropped = 0  # pushes delivered, and given up or refused
+        self._full = False  # the queue filled, and has not drained to half since
         self.clock: Callable[[], float] = time.monotonic
 
     # -- on the loop ------------------------------------------------------------
@@ -131,7 +134,9 @@ class WebPush:
                 self._queue.put_nowait(Job(subscription, payload))
             except asyncio.QueueFull:
                 self.dropped += 1
-                log.warning("push queue full: a push to account %s dropped", account)
+                if not self._full:  # once until it drains: a flood does not flood the log
+                    log.warning("push queue full: pushes are dropped until it drains")
+                    self._full = True
 
     def _within_rate(self, key: str) -> bool:
         """Count one push of the account's; False if it has had its minute's share."""
@@ -235,6 +240,9 @@ class WebPush:
         assert self._queue is not None
         while True:
             job = await self._queue.get()
+            if self._full and self._queue.qsize() < QUEUE_SIZE // 2:
+                self._full = False
+                log.info("push queue drained: %d pushes dropped so far", self.dropped)
             subscription = job.subscription
             try:
                 delivered = await self._deliver(job)
