@@ -15,8 +15,8 @@ from support.servers import ThreadServer, run_cli
 def sasl_plain(client: IrcClient, account: str, password: str) -> str:
     """Run an AUTHENTICATE PLAIN exchange; returns the final numeric."""
     client.send("CAP LS 302")
-    ls = client.expect("CAP")
-    assert "sasl=PLAIN,SCRAM-SHA-256" in ls.params[-1].split()
+    listed = client.collect_until_match(lambda m: m.command == "CAP" and m.params[2] != "*")
+    assert "sasl=PLAIN,SCRAM-SHA-256" in " ".join(m.params[-1] for m in listed).split()
     client.send("CAP REQ sasl")
     client.expect("CAP")
     client.send("AUTHENTICATE PLAIN")

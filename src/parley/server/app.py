@@ -16,6 +16,7 @@ import ssl
 import sys
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from parley.server.core.worker import MAIL_THREADS
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.net.worker import ThreadWorker
+from parley.server.push import make_web_push
 from parley.server.secret import load_secret
 from parley.server.store.accounts import DB_NAME, SqliteAccountStore, StoreError
 from parley.server.store.bans import SqliteBanStore
@@ -79,6 +81,10 @@ class Process:
         self.uploads = SqliteUploadStore(Path(config.data_dir) / DB_NAME, shared)
         self.uploads.clear_temp()  # what uploads cut off by a stop left
         self.uploads.prune()  # files of accounts deleted while the server was stopped
+        self.push = make_web_push(config, Path(config.data_dir) / DB_NAME)
+        config = self.config = self._with_push(config)
+        if self.push is not None:
+            self.push.config = config
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -98,10 +104,17 @@ class Process:
             registrations=self.registrations,
             uploads=self.uploads,
         )
+        self.core.push = self.push
         self.hub = Hub(self.core, loop)
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
         self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
         self.hub.sharing.worker = self.disk
+
+    def _with_push(self, config: Config) -> Config:
+        """`config` with the VAPID key in use, when Web Push is on (offered and advertised)."""
+        if self.push is None:
+            return config
+        return replace(config, push=replace(config.push, vapid_key=self.push.vapid_key))
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
@@ -111,6 +124,7 @@ class Process:
         try:
             config = self.reload() if self.reload is not None else self.config
             config = self._with_web_url(config)
+            config = self._with_push(config)
             motd = read_motd(config)
             if self.tls_context is not None:
                 cert, key = _certificate(config, make=False)  # never a new key on reload
@@ -120,6 +134,8 @@ class Process:
             log.error("rehash failed: %s", exc)
             return str(exc)
         self.config = config
+        if self.push is not None:
+            self.push.config = config  # its limits, TTL and contact (the key stays)
         self.fingerprint = fingerprint
         self.core.reconfigure(config, motd)
         log.info("configuration reloaded")
@@ -153,6 +169,8 @@ class Process:
             self._metrics = serve_metrics(self, config.metrics.host, config.metrics.port)
             port = self.metrics_port = int(self._metrics.server_port)
             print(f"parley: metrics on {config.metrics.host or '*'}:{port}/metrics", flush=True)
+        if self.push is not None:
+            self.push.start()
         print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
         self.hub.start_sweeping()
 
@@ -199,6 +217,8 @@ class Process:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
         self.disk.close()
+        if self.push is not None:
+            await self.push.close()
         self.worker.close()
         self.mailer.close()
         if self._metrics is not None:

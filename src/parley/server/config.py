@@ -124,6 +124,11 @@ class Limits:
     # grace), with no pause longer than upload_idle_timeout: slow uploads are cut off.
     upload_min_rate: int = 16 * 1024
     upload_idle_timeout: float = 20.0
+    # IRCv3 draft/webpush: subscriptions an account keeps, the longest endpoint URL, and
+    # the pushes one account may be sent in a minute (the rest are dropped).
+    push_subscriptions_per_account: int = 10
+    push_endpoint_length: int = 400
+    pushes_per_account_minute: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +190,20 @@ class Web:
 
 
 @dataclass(frozen=True, slots=True)
+class Push:
+    """Web Push (IRCv3 draft/webpush): where pushes may go, and how they are sent."""
+
+    enabled: bool = True  # offered when the `push` extra is installed
+    # Endpoints on loopback and private addresses, over http too: for tests with a
+    # local push service only (it lets clients make the server reach internal hosts).
+    allow_private_endpoints: bool = False
+    ports: tuple[int, ...] = (443,)  # endpoint ports accepted besides private ones
+    ttl: int = 86400  # seconds a push service keeps a push for an offline device
+    contact: str = ""  # the VAPID `sub`: mailto: or https: (default https://<server_name>)
+    vapid_key: str = ""  # the VAPID public key in use, set at start (not a setting)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings of one server run."""
 
@@ -211,3 +230,4 @@ class Config:
     registration: Registration = field(default_factory=Registration)
     mail: Mail = field(default_factory=Mail)
     web: Web = field(default_factory=Web)
+    push: Push = field(default_factory=Push)

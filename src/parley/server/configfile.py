@@ -28,6 +28,7 @@ from parley.server.config import (
     Limits,
     Mail,
     Oper,
+    Push,
     Registration,
     Web,
 )
@@ -49,7 +50,7 @@ _TOP_KEYS = {
     "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
-    "registration", "mail", "web",
+    "registration", "mail", "web", "push",
 }  # fmt: skip
 _DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -372,6 +373,32 @@ def _web(table: dict[str, Any]) -> Web:
     return Web(**changes)
 
 
+def _push(table: dict[str, Any]) -> Push:
+    """The [push] table: Web Push on or off, where endpoints may be, what pushes carry."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"push.{key}"
+        if key in ("enabled", "allow_private_endpoints"):
+            changes[key] = _expect(value, bool, name)
+        elif key == "ports":
+            ports = tuple(_expect(v, int, name) for v in _expect(value, list, name))
+            if not ports or any(not 0 < port < 65536 for port in ports):
+                raise ConfigError(f"{name}: a list of ports from 1 to 65535, like [443]")
+            changes[key] = ports
+        elif key == "ttl":
+            if _expect(value, int, name) < 0:
+                raise ConfigError(f"{name}: must be 0 or more, got {value!r}")
+            changes[key] = value
+        elif key == "contact":
+            contact = _expect(value, str, name)
+            if contact and not contact.startswith(("mailto:", "https://")):
+                raise ConfigError(f"{name}: a mailto: or https: address, got {contact!r}")
+            changes[key] = contact
+        else:
+            raise ConfigError(f"{name}: unknown key")
+    return Push(**changes)
+
+
 def _web_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
     """--web-listen (TLS), --websocket (plain: a local proxy, irctest) and --no-web.
     --listen alone binds only what it names, so no web listener either."""
@@ -426,6 +453,8 @@ def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
             fields["mail"] = _mail(_expect(value, dict, key), base, warn)
         elif key == "web":
             fields["web"] = _web(_expect(value, dict, key))
+        elif key == "push":
+            fields["push"] = _push(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):

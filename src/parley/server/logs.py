@@ -12,9 +12,10 @@ import sys
 import time
 
 # Commands whose arguments may be a password (PASS, OPER, AUTHENTICATE, REGISTER,
-# NickServ's IDENTIFY inside a PRIVMSG) or a private message's text.
+# NickServ's IDENTIFY inside a PRIVMSG), a private message's text, or a browser's push
+# subscription keys (WEBPUSH).
 WITHHELD = frozenset({"PASS", "OPER", "AUTHENTICATE", "REGISTER", "VERIFY", "PRIVMSG",
-                      "NOTICE", "TAGMSG"})  # fmt: skip
+                      "NOTICE", "TAGMSG", "WEBPUSH"})  # fmt: skip
 
 
 class Withheld(Exception):

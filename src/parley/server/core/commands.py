@@ -26,6 +26,7 @@ from parley.server.core.handlers import (
     services,
     verification,
     vhost,
+    webpush,
 )
 from parley.server.core.handlers import registration as reg
 
@@ -65,6 +66,7 @@ COMMANDS: dict[str, Command] = {
     "CHATHISTORY": Command(history.handle_chathistory, 1),
     "MARKREAD": Command(markread.handle_markread, 0),
     "REDACT": Command(redaction.handle_redact, 2),
+    "WEBPUSH": Command(webpush.handle_webpush, 1),
     # queries
     "WHO": Command(queries.handle_who, 0),
     "WHOIS": Command(queries.handle_whois, 1),

@@ -44,6 +44,8 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
     server.markers.forget(name)
     server.registry.account_gone(name)  # the channels it founded, its access entries
     server.worker.submit(partial(guarded, server.uploads.prune), _pruned)  # rows went with it
+    if server.push is not None:
+        server.push.forget_account(name)
 
 
 def _pruned(count: object) -> None:

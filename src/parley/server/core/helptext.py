@@ -97,6 +97,10 @@ HELP: dict[str, tuple[str, ...]] = {
     "USERHOST": ("USERHOST <nick> [nick...]", "The user@host of nicks."),
     "VERSION": ("VERSION", "The server's version and features."),
     "WALLOPS": ("WALLOPS :text", "Operators: a message to everyone with user mode +w."),
+    "WEBPUSH": (
+        "WEBPUSH REGISTER <endpoint> <keys> | WEBPUSH UNREGISTER <endpoint>",
+        "Logged in: a browser's push subscription for mentions and private messages.",
+    ),
     "WHO": ("WHO <mask or #channel> [%fields]", "Who matches a mask or is in a channel."),
     "WHOIS": ("WHOIS <nick>", "Who someone is: name, channels, account, idle time."),
     "WHOWAS": ("WHOWAS <nick>", "Who had a nick that is gone."),

@@ -34,6 +34,7 @@ from parley.server.core.login import LoginGuard
 from parley.server.core.markers import ReadMarkers
 from parley.server.core.pending import PendingRegistrations
 from parley.server.core.playback import Playback
+from parley.server.core.push import Pusher
 from parley.server.core.registry import Registry
 from parley.server.core.reservation import NickReservations
 from parley.server.core.session import Phase, Session
@@ -144,6 +145,7 @@ class Server:
         self.registry = Registry(found)  # ChanServ's registered channels
         follow_registrations(self)
         self.uploads = uploads if uploads is not None else UploadStore()  # shared files
+        self.push: Pusher | None = None  # Web Push (push.py), when the process has it
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address

@@ -35,6 +35,7 @@ CAPABILITIES: dict[str, str | None] = {
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "draft/no-implicit-names": None,
     "draft/read-marker": None,
+    "draft/webpush": None,  # offered when Web Push is on (OFFERED_IF)
     "echo-message": None,
     "extended-join": None,
     "extended-monitor": None,
@@ -71,6 +72,18 @@ CONFIGURED_CAPS: dict[str, Callable[[Config], str | None]] = {
     "draft/multiline": _multiline,
     metadata.CAP: metadata.cap_value,
 }
+
+
+# Capabilities offered only when the configuration says they work.
+OFFERED_IF: dict[str, Callable[[Config], bool]] = {
+    "draft/webpush": lambda config: bool(config.push.vapid_key),
+}
+
+
+def offered(name: str, config: Config) -> bool:
+    """Whether `name` is in CAP LS and may be requested."""
+    condition = OFFERED_IF.get(name)
+    return name in CAPABILITIES and (condition is None or condition(config))
 
 
 def cap_value(name: str, config: Config) -> str | None:
@@ -120,6 +133,7 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "TOPICLEN": limits.topic_length,
         "USERLEN": limits.user_length,
         "UTF8ONLY": None,
+        **({"VAPID": config.push.vapid_key} if config.push.vapid_key else {}),  # draft/webpush
         "WHOX": None,
         **filehost(config),
     }

@@ -274,6 +274,21 @@ MIGRATIONS: tuple[str, ...] = (
         DELETE FROM uploads WHERE id = NEW.id;
     END;
     """,
+    # IRCv3 draft/webpush: a browser's push subscription (its endpoint is its name: one
+    # registered again moves to the account that registers it), gone with the account.
+    """
+    CREATE TABLE IF NOT EXISTS push_subscriptions (
+        endpoint TEXT PRIMARY KEY, account TEXT NOT NULL,
+        p256dh TEXT NOT NULL, auth TEXT NOT NULL, created REAL NOT NULL);
+    CREATE INDEX IF NOT EXISTS push_by_account ON push_subscriptions (account);
+    CREATE TRIGGER IF NOT EXISTS push_of_deleted_account AFTER DELETE ON accounts BEGIN
+        DELETE FROM push_subscriptions WHERE account = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS push_of_deleted AFTER INSERT ON push_subscriptions
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.account) BEGIN
+        DELETE FROM push_subscriptions WHERE endpoint = NEW.endpoint;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -21,6 +21,7 @@ from parley.irc.numerics import (
 )
 from parley.server.core import events as ev
 from parley.server.core import operations as op
+from parley.server.core import push
 from parley.server.core.channel import STATUSMSG, Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
@@ -112,6 +113,7 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
                 record(ctx, out, name, text, None, channel=channel)
         elif recipient is not None:
             record(ctx, out, name, text, recipient.account, recipient.uid)
+        push.after_message(ctx, out, None if status else channel, recipient, text)
         if echo:
             ctx.send_out(out)
     if not spoke:  # to NickServ, kept for later or refused: the idle time starts again too
@@ -174,6 +176,7 @@ def _keep_for_later(
     when, msgid = server.message_time(), server.new_msgid()
     out = Outgoing(line, when, msgid, dict(tags) or None, bot=ctx.client.is_bot)
     record(ctx, out, account.name, text, account.name)
+    push.to_account(ctx, out, account.name)
     for sibling in siblings(ctx):
         sibling.conn.send(out.to(sibling.tag_mask))
     if "echo-message" in ctx.session.caps:

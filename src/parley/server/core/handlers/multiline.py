@@ -25,6 +25,7 @@ from parley.irc.numerics import (
     Numeric,
 )
 from parley.server.core import events as ev
+from parley.server.core import push
 from parley.server.core.channel import Channel
 from parley.server.core.client import Client
 from parley.server.core.context import Context
@@ -242,6 +243,7 @@ def _send(ctx: Context, batch: ClientBatch) -> None:
     )  # fmt: skip
     out = state.apply(event, ctx.session)
     text = join_text(batch.lines)
+    push.after_message(ctx, out, channel, recipient, text)
     if recipient is not None:
         record(ctx, out, name, text, recipient.account, recipient.uid, command=command)
     else:
@@ -261,6 +263,7 @@ def _keep_for_later(ctx: Context, batch: ClientBatch, target: str, why: str) -> 
         server.message_time(), server.new_msgid(), batch.tags or None, ctx.client.account,
     )  # fmt: skip
     record(ctx, out, account.name, join_text(lines), account.name, command=command)
+    push.to_account(ctx, out, account.name)
     for sibling in siblings(ctx):
         sibling.conn.send(out.to(delivery_key(sibling) & (TAG_BITS | MULTILINE)))
     _echo(ctx, out)

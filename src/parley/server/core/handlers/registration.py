@@ -54,6 +54,7 @@ from parley.server.core.support import (
     USER_MODES,
     cap_value,
     isupport_tokens,
+    offered,
 )
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ def handle_cap(ctx: Context, msg: Message) -> None:
 
 def _cap_list(version: int, config: Config) -> list[str]:
     names = []
-    for name in CAPABILITIES:
+    for name in (n for n in CAPABILITIES if offered(n, config)):
         value = cap_value(name, config) if version >= 302 else None
         names.append(f"{name}={value}" if value else name)
     return names
@@ -187,7 +188,7 @@ def _cap_req(ctx: Context, wanted: str) -> None:
     changes = wanted.split()
     for item in changes:
         name = item[1:] if item.startswith("-") else item
-        if name not in CAPABILITIES:
+        if not offered(name, ctx.server.config):
             ctx.send(Message("CAP", (ctx.nick, "NAK", wanted), ctx.server.name))
             return
     for item in changes:
