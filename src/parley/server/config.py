@@ -105,6 +105,14 @@ class Limits:
     # counted before one more is kept; and the days one may go unused before it goes.
     always_on_clients: int = 1000  # 0: none kept
     always_on_expiry_days: float = 30.0  # 0: never
+    # History search (SEARCH, /msg HistServ SEARCH): characters and words of a search,
+    # lines one answer holds at most, searches a user may run a minute, and the seconds
+    # one may take on a worker thread before it is stopped.
+    search_length: int = 300
+    search_words: int = 8
+    search_results: int = 100
+    searches_per_minute: int = 10
+    search_seconds: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)

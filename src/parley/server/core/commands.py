@@ -21,6 +21,7 @@ from parley.server.core.handlers import (
     redaction,
     rename,
     sasl,
+    search,
     services,
     verification,
     vhost,
@@ -59,6 +60,7 @@ COMMANDS: dict[str, Command] = {
     "AWAY": Command(messages.handle_away, 0),
     "BATCH": Command(multiline.handle_batch, 1),
     "CHATHISTORY": Command(history.handle_chathistory, 1),
+    "SEARCH": Command(search.handle_search, 1),
     "MARKREAD": Command(markread.handle_markread, 0),
     "REDACT": Command(redaction.handle_redact, 2),
     # queries

@@ -76,6 +76,10 @@ HELP: dict[str, tuple[str, ...]] = {
     "QUIT": ("QUIT [:reason]", "Leaves the server."),
     "REGISTER": ("REGISTER <account|*> <email|*> <password>", "Makes an account."),
     "REHASH": ("REHASH", "Operators: reloads the configuration file and certificate."),
+    "SEARCH": (
+        "SEARCH text=<words>;in=<target>;from=<nick>;limit=<n>",
+        "Searches the history you may read (soju.im/search); /msg HistServ SEARCH too.",
+    ),
     "SETMOTD": ("SETMOTD :text", "Operators: changes the message of the day."),
     "SETNAME": ("SETNAME :realname", "Changes your real name."),
     "STATS": ("STATS <letter>", "Server statistics: u uptime, k bans, l connections, m commands."),

@@ -35,6 +35,7 @@ CAPABILITIES: dict[str, str | None] = {
     "draft/multiline": None,  # its value, the configured limits (CONFIGURED_CAPS)
     "draft/no-implicit-names": None,
     "draft/read-marker": None,
+    "soju.im/search": None,
     "echo-message": None,
     "extended-join": None,
     "extended-monitor": None,

@@ -41,6 +41,8 @@ from parley.server.store.history import (
 )
 from parley.server.store.readers import Readers
 from parley.server.store.schema import connect
+from parley.server.store.search import Scope, SearchQuery
+from parley.server.store.sqlite_search import newest_kept, search_rows
 
 log = logging.getLogger("parley.history")
 
@@ -636,6 +638,19 @@ class SqliteHistory:
             .fetchone()
         )
         return _row(row) if row else None
+
+    def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
+        """The index's matches (sqlite_search.py) and the queue's, less those redacted;
+        a channel renamed but not yet written so is searched under its old names too."""
+        channels = list(scope.channels)
+        for channel in scope.channels:
+            channels += self._moved[channel][0] if channel in self._moved else ()
+        scope = replace(scope, channels=tuple(channels))
+        with self._lock:
+            recent = self._uncommitted.search(query, scope, seconds)
+        db = self._readers.get()
+        items = [_row(r) for r in search_rows(db, _COLUMNS, query, scope, seconds)]
+        return self._shown(newest_kept(items + recent, query))
 
     def conversations(
         self, reader: Reader, after: float, before: float, limit: int
