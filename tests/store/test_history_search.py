@@ -42,7 +42,9 @@ def scope(nick: str, channels: tuple[str, ...] = ("#tea",), account: str | None 
     return Scope(channels, Reader(nick, nick if account == "" else account, f"uid.{nick}", windows))
 
 
-def search(store: SqliteHistory | MemoryHistory, who: Scope, text: str = "", **kw: object) -> list[str]:
+def search(
+    store: SqliteHistory | MemoryHistory, who: Scope, text: str = "", **kw: object
+) -> list[str]:
     query = SearchQuery(words_of(text, 8, 300), **kw)  # type: ignore[arg-type]
     return [i.msgid for i in store.search(query, who, 5.0)]
 

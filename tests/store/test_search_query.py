@@ -27,9 +27,7 @@ LINES = (
 @pytest.fixture
 def fts() -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
-    db.execute(
-        "CREATE VIRTUAL TABLE t USING fts5(text, tokenize='unicode61 remove_diacritics 2')"
-    )
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize='unicode61 remove_diacritics 2')")
     db.executemany("INSERT INTO t (text) VALUES (?)", [(line,) for line in LINES])
     return db
 
