@@ -260,13 +260,14 @@ def test_histserv_searches_for_clients_without_the_extension(
     mallory = connect("mallory")
     said(alice, "mallory", "nothing about it")
     answer_ = histserv(plain, "SEARCH kettle")
-    assert answer_[0] == "3 found, newest first:" and answer_[-1] == "End of results."
+    heading = "found, newest first, times in UTC:"
+    assert answer_[0] == f"3 {heading}" and answer_[-1] == "End of results."
     assert answer_[1].endswith(" <alice → plain> a private kettle")
     assert answer_[2].endswith(" #tea <alice> kettle boiled")
     assert answer_[3].endswith(" #tea <alice> the kettle is on")
     assert answer_[3][:4].isdigit() and answer_[3][10] == " "  # `2026-11-25 23:50 #tea ...`
-    assert histserv(plain, "search KETTLE in:#tea")[0] == "2 found, newest first:"
-    assert histserv(plain, "SEARCH kettle from:alice in:plain")[0] == "1 found, newest first:"
+    assert histserv(plain, "search KETTLE in:#tea")[0] == f"2 {heading}"
+    assert histserv(plain, "SEARCH kettle from:alice in:plain")[0] == f"1 {heading}"
     nothing = histserv(mallory, "SEARCH kettle")
     assert len(nothing) == 1 and nothing[0].startswith("No messages found")
     refused = histserv(mallory, "SEARCH kettle in:#tea")
@@ -283,7 +284,7 @@ def test_histserv_lists_at_most_ten_and_is_never_stored(connect: Callable[..., I
     for n in range(12):
         said(alice, "#tea", f"tick {n}")
     answer_ = histserv(alice, "SEARCH tick")
-    assert answer_[0].startswith("10 found, newest first (the newest;")
+    assert answer_[0].startswith("10 found, newest first, times in UTC (the newest;")
     assert [a.rsplit(" ", 1)[-1] for a in answer_[1:-1]] == [str(n) for n in range(11, 1, -1)]
     bob = connect("bob", caps=CAPS)
     assert texts(bob, "text=tick") == []  # what alice asked HistServ is nobody's history

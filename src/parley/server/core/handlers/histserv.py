@@ -80,7 +80,7 @@ def _found(ctx: Context, found: Found) -> None:
              " messages are searched).")  # fmt: skip
         return
     more = " (the newest; narrow it with in:#channel or from:nick)" if len(found) >= RESULTS else ""
-    _say(ctx, f"{len(found)} found, newest first{more}:")
+    _say(ctx, f"{len(found)} found, newest first, times in UTC{more}:")
     for item in reversed(found):
         _say(ctx, result_line(item))
     _say(ctx, "End of results.")
