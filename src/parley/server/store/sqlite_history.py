@@ -41,7 +41,7 @@ from parley.server.store.history import (
 )
 from parley.server.store.readers import Readers
 from parley.server.store.schema import connect
-from parley.server.store.search import Scope, SearchQuery
+from parley.server.store.search import Scope, SearchQuery, may_find, selected
 from parley.server.store.sqlite_search import newest_kept, search_rows
 
 log = logging.getLogger("parley.history")
@@ -646,8 +646,9 @@ class SqliteHistory:
         for channel in scope.channels:
             channels += self._moved[channel][0] if channel in self._moved else ()
         scope = replace(scope, channels=tuple(channels))
-        with self._lock:
-            recent = self._uncommitted.search(query, scope, seconds)
+        with self._lock:  # (copied, then looked through without holding the writer up)
+            queued = list(self._uncommitted.items)
+        recent = [i for i in queued if selected(query, i) and may_find(scope, i)]
         db = self._readers.get()
         items = [_row(r) for r in search_rows(db, _COLUMNS, query, scope, seconds)]
         return self._shown(newest_kept(items + recent, query))
