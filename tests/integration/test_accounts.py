@@ -15,8 +15,13 @@ from support.servers import ThreadServer, run_cli
 def sasl_plain(client: IrcClient, account: str, password: str) -> str:
     """Run an AUTHENTICATE PLAIN exchange; returns the final numeric."""
     client.send("CAP LS 302")
-    ls = client.expect("CAP")
-    assert "sasl=PLAIN,SCRAM-SHA-256" in ls.params[-1].split()
+    offered: list[str] = []
+    while True:  # (CAP LS 302 goes on over several lines: `CAP * LS * :...`)
+        ls = client.expect("CAP")
+        offered += ls.params[-1].split()
+        if ls.params[2] != "*":
+            break
+    assert "sasl=PLAIN,SCRAM-SHA-256" in offered
     client.send("CAP REQ sasl")
     client.expect("CAP")
     client.send("AUTHENTICATE PLAIN")
