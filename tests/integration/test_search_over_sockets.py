@@ -304,3 +304,13 @@ def test_histserv_is_a_reserved_nick(connect: Callable[..., IrcClient]) -> None:
     assert alice.expect("433").params[1] == "HistServ"
     alice.send("NICK histserv")
     assert alice.expect("433").params[1] == "histserv"
+
+
+def test_hs_and_histserv_commands_talk_to_histserv(connect: Callable[..., IrcClient]) -> None:
+    alice = connect("alice", caps=CAPS)
+    make_channel(alice, "#tea")
+    said(alice, "#tea", "scones are ready")
+    for line in ("HS SEARCH scones", "HISTSERV search scones in:#tea"):
+        alice.send(line)
+        notices = [m.params[1] for m in alice.sync() if m.command == "NOTICE"]
+        assert notices[1].endswith("#tea <alice> scones are ready"), notices

@@ -8,6 +8,7 @@ from parley.server.core.handlers import (
     channels,
     help,
     history,
+    histserv,
     info,
     listing,
     markread,
@@ -43,6 +44,8 @@ COMMANDS: dict[str, Command] = {
     "VERIFY": Command(verification.handle_verify, 2, before_registration=True),
     "NS": Command(services.handle_ns, 0),
     "NICKSERV": Command(services.handle_ns, 0),
+    "HS": Command(histserv.handle_hs, 0),
+    "HISTSERV": Command(histserv.handle_hs, 0),
     # channels
     "JOIN": Command(channels.handle_join, 1),
     "PART": Command(channels.handle_part, 1),

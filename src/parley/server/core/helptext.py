@@ -32,6 +32,7 @@ HELP: dict[str, tuple[str, ...]] = {
     "DIE": ("DIE", "Operators: stops the server."),
     "DLINE": ("DLINE <address or CIDR> [:reason]", "Operators: bans an address from connecting."),
     "HELP": ("HELP [command]", "Shows this help; HELPOP is the same."),
+    "HS": ("HS <command> [args]", "A command to HistServ, as /msg HistServ; HISTSERV too."),
     "INFO": ("INFO", "What this server is."),
     "INVITE": (
         "INVITE <nick> <#channel> | INVITE",

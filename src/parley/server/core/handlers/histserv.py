@@ -23,6 +23,11 @@ RESULTS = 10  # lines one answer holds
 TEXT = 300  # characters of a line's text shown
 
 
+def handle_hs(ctx: Context, msg: Message) -> None:
+    """HS / HISTSERV <command...>: a line to HistServ as a command, as NS is NickServ's."""
+    histserv(ctx, " ".join(msg.params))
+
+
 def histserv(ctx: Context, text: str) -> None:
     """A line sent to HistServ: SEARCH or HELP."""
     words = text.split(None, 1)
