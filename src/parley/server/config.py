@@ -112,7 +112,7 @@ class Limits:
     search_words: int = 8
     search_results: int = 100
     searches_per_minute: int = 10
-    search_seconds: float = 2.0
+    search_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
