@@ -314,3 +314,21 @@ def test_hs_and_histserv_commands_talk_to_histserv(connect: Callable[..., IrcCli
         alice.send(line)
         notices = [m.params[1] for m in alice.sync() if m.command == "NOTICE"]
         assert notices[1].endswith("#tea <alice> scones are ready"), notices
+
+
+def test_a_renamed_channel_is_searched_under_its_new_name(
+    connect: Callable[..., IrcClient],
+) -> None:
+    caps = (*CAPS, "draft/channel-rename")
+    alice = connect("alice", caps=caps)
+    make_channel(alice, "#old", "+s")
+    bob = connect("bob", caps=caps)
+    bob.send("JOIN #old")
+    bob.expect("366")
+    said(alice, "#old", "before the rename")
+    alice.send("RENAME #old #new :tidier")
+    bob.expect("RENAME")
+    assert texts(bob, "text=rename;in=#new") == ["before the rename"]
+    assert texts(bob, "text=rename") == ["before the rename"]
+    bob.sync()
+    assert answer(bob, "text=rename;in=#old").command == "FAIL"

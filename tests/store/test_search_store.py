@@ -197,3 +197,19 @@ def test_a_search_that_runs_too_long_is_stopped(store: SqliteHistory) -> None:
     with pytest.raises(SearchTimeout):
         store.search(query, scope("bob"), 0.0)  # not in #vault: every match is looked at
     assert len(store.search(query, scope("bob", ("#vault",)), 5.0)) == 50
+
+
+def test_a_renamed_channel_is_found_under_its_new_name_at_once(store: SqliteHistory) -> None:
+    store.append(line("m1", 1.0, "#old", "kettle one"))
+    store.flush()
+    store.append(line("m2", 2.0, "#old", "kettle two"))  # on its way to the disk
+    assert store.rename("#old", "#mid", "#Mid") and store.rename("#mid", "#new", "#New")
+    store.append(line("m3", 3.0, "#new", "kettle three"))
+    for _ in range(2):  # before the writer has run, and after
+        bob = scope("bob", ("#new",))
+        query = SearchQuery(words_of("kettle", 8, 300), target="#new")
+        shown = [(i.msgid, i.target, i.conversation) for i in store.search(query, bob, 5.0)]
+        assert shown == [("m1", "#New", "#new"), ("m2", "#New", "#new"), ("m3", "#new", "#new")]
+        assert search(store, bob, "kettle") == ["m1", "m2", "m3"]
+        assert search(store, scope("bob", ("#old",)), "kettle") == []
+        store.flush()
