@@ -117,3 +117,21 @@ def test_irssi_shows_every_kind_of_one_word_text(
     }
     for what, (log, text) in shown.items():
         wait_until(lambda f=log, t=text: t in read(f), what=what)
+
+
+def test_irssi_searches_history_through_histserv(
+    irssi: Tmux, connect: Callable[..., IrcClient]
+) -> None:
+    """`/msg HistServ SEARCH words`: the results come back as NOTICEs irssi shows."""
+    bob = connect("bob")
+    bob.expect(lambda m: m.command == "JOIN" and m.source.startswith("irssiuser!"), timeout=15)
+    bob.send("PRIVMSG #lobby :the kettle is on")
+    bob.send("PRIVMSG #lobby :something else")
+    bob.sync()
+    irssi.type("/msg HistServ SEARCH kettle")
+    log = irssi.logs / "histserv.log"  # (irssi names a query's log in lower case)
+    wait_until(lambda: "#lobby <bob> the kettle is on" in read(log) + irssi.screen(),
+               what="HistServ's result in irssi")  # fmt: skip
+    assert "something else" not in read(log)
+    irssi.type("/msg HistServ SEARCH nothing-like-it")
+    wait_until(lambda: "No messages found" in read(log) + irssi.screen(), what="no results")

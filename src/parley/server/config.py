@@ -129,6 +129,14 @@ class Limits:
     push_subscriptions_per_account: int = 10
     push_endpoint_length: int = 400
     pushes_per_account_minute: int = 30
+    # History search (SEARCH, /msg HistServ SEARCH): characters and words of a search,
+    # lines one answer holds at most, searches a user may run a minute, and the seconds
+    # one may take on a worker thread before it is stopped.
+    search_length: int = 300
+    search_words: int = 8
+    search_results: int = 100
+    searches_per_minute: int = 10
+    search_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

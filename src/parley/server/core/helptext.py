@@ -36,6 +36,7 @@ HELP: dict[str, tuple[str, ...]] = {
         "Lists or deletes the files you shared; operators, anyone's.",
     ),
     "HELP": ("HELP [command]", "Shows this help; HELPOP is the same."),
+    "HS": ("HS <command> [args]", "A command to HistServ, as /msg HistServ; HISTSERV too."),
     "INFO": ("INFO", "What this server is."),
     "INVITE": (
         "INVITE <nick> <#channel> | INVITE",
@@ -85,6 +86,10 @@ HELP: dict[str, tuple[str, ...]] = {
     "QUIT": ("QUIT [:reason]", "Leaves the server."),
     "REGISTER": ("REGISTER <account|*> <email|*> <password>", "Makes an account."),
     "REHASH": ("REHASH", "Operators: reloads the configuration file and certificate."),
+    "SEARCH": (
+        "SEARCH text=<words>;in=<target>;from=<nick>;limit=<n>",
+        "Searches the history you may read (soju.im/search); /msg HistServ SEARCH too.",
+    ),
     "SETMOTD": ("SETMOTD :text", "Operators: changes the message of the day."),
     "SETNAME": ("SETNAME :realname", "Changes your real name."),
     "STATS": ("STATS <letter>", "Server statistics: u uptime, k bans, l connections, m commands."),

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 NICKSERV = "NickServ"
 NICKSERV_PREFIX = "NickServ!NickServ@services.parley"
+HISTSERV = "HistServ"  # searches history (handlers/histserv.py)
+HISTSERV_PREFIX = "HistServ!HistServ@services.parley"
+SERVICE_NICKS = frozenset(("nickserv", "chanserv", "histserv"))  # folded: never free to take
 MAX_BLOCKED = 10_000  # (address, nick) pairs refused at once, at most: the oldest go first
 
 

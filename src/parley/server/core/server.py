@@ -149,6 +149,7 @@ class Server:
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address
+        self.search_throttle = Throttle(limit=10, window=60.0)  # per user (limits tell how many)
         self.reservations = NickReservations()
         # The last account deletion acted on (deletion.py): those before this run are done.
         self.deletions_seen = max((d.serial for d in self.accounts.deletions(0)), default=0)

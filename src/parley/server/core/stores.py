@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # values the store's modules define and the core reads
     from parley.server.store.accounts import Account, AlwaysOnAccount, Deletion, Presence
     from parley.server.store.history import HistoryItem, Reader, Window
     from parley.server.store.registrations import Registration
+    from parley.server.store.search import Scope, SearchQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,11 @@ class HistoryStore(Protocol):
         ...
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None: ...
+
+    def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
+        """Up to `query.limit` messages matching it that `scope` may find, oldest first
+        (the newest such, or the oldest from `query.after`); SearchTimeout past `seconds`."""
+        ...
 
     def conversations(
         self, reader: Reader, after: float, before: float, limit: int

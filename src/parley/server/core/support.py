@@ -36,6 +36,7 @@ CAPABILITIES: dict[str, str | None] = {
     "draft/no-implicit-names": None,
     "draft/read-marker": None,
     "draft/webpush": None,  # offered when Web Push is on (OFFERED_IF)
+    "soju.im/search": None,
     "echo-message": None,
     "extended-join": None,
     "extended-monitor": None,

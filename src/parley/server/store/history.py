@@ -11,9 +11,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parley.irc.casemap import fold, is_channel
 from parley.server.core.stores import HistoryStore as HistoryStore  # (its old home)
+
+if TYPE_CHECKING:
+    from parley.server.store.search import Scope, SearchQuery
 
 # Lines every reader of history is shown; the rest (TAGMSG, and channel events such
 # as JOIN and TOPIC) only readers that asked for IRCv3 draft/event-playback.
@@ -209,6 +213,13 @@ class MemoryHistory:
             ),
             None,
         )
+
+    def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
+        from parley.server.store.search import may_find, selected  # (it imports this module)
+
+        saved = tuple(self.windows)
+        found = [i for i in self.items if selected(query, i) and may_find(scope, i, saved)]
+        return found[: query.limit] if query.oldest else found[-query.limit :]
 
     def conversations(
         self, reader: Reader, after: float, before: float, limit: int

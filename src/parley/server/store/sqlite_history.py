@@ -41,6 +41,8 @@ from parley.server.store.history import (
 )
 from parley.server.store.readers import Readers
 from parley.server.store.schema import connect
+from parley.server.store.search import Scope, SearchQuery, may_find, selected
+from parley.server.store.sqlite_search import newest_kept, search_rows
 
 log = logging.getLogger("parley.history")
 
@@ -636,6 +638,39 @@ class SqliteHistory:
             .fetchone()
         )
         return _row(row) if row else None
+
+    def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
+        """The index's matches (sqlite_search.py) and the queue's, less those redacted;
+        a channel renamed but not yet written so is searched under its old names too,
+        its lines found there shown under the new one."""
+        with self._lock:  # (the loop changes it)
+            moved = list(self._moved.items())
+        renamed = {old: (new, name) for new, (olds, name) in moved for old in olds}
+        if not renamed:
+            return self._search(query, scope, seconds)
+        mine = scope.channels
+        olds = [old for old in renamed if renamed[old][0] in mine]
+        wider = replace(scope, channels=(*mine, *olds))
+        items = self._search(query, wider, seconds)
+        for old in olds:
+            if query.target == renamed[old][0]:
+                items += self._search(replace(query, target=old), wider, seconds)
+        shown = [
+            replace(i, conversation=renamed[i.conversation][0], target=renamed[i.conversation][1])
+            if i.conversation in renamed and i.incarnation is not None
+            else i
+            for i in items
+        ]  # (a channel made since under an old name is another: its members find none of it)
+        kept = [i for i in shown if " " in i.conversation or i.conversation in mine]
+        return newest_kept(kept, query)
+
+    def _search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
+        with self._lock:  # (copied, then looked through without holding the writer up)
+            queued = list(self._uncommitted.items)
+        recent = [i for i in queued if selected(query, i) and may_find(scope, i)]
+        db = self._readers.get()
+        items = [_row(r) for r in search_rows(db, _COLUMNS, query, scope, seconds)]
+        return self._shown(newest_kept(items + recent, query))
 
     def conversations(
         self, reader: Reader, after: float, before: float, limit: int

@@ -27,6 +27,7 @@ from parley.server.core.client import Client
 from parley.server.core.context import Context
 from parley.server.core.handlers.chanserv import chanserv
 from parley.server.core.handlers.history import record
+from parley.server.core.handlers.histserv import histserv
 from parley.server.core.handlers.services import nickserv
 from parley.server.core.outgoing import Outgoing
 from parley.server.core.siblings import siblings
@@ -84,6 +85,9 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         elif fold(target) == "chanserv":
             if command == "PRIVMSG":
                 chanserv(ctx, text)
+        elif fold(target) == "histserv":  # a search, never stored
+            if command == "PRIVMSG":
+                histserv(ctx, text)
             continue
         else:
             recipient = state.client(target)

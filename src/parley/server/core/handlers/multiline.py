@@ -42,6 +42,7 @@ from parley.server.core.multiline import (
 )
 from parley.server.core.multiline_out import MultilineOut
 from parley.server.core.outgoing import MULTILINE, TAG_BITS, delivery_key, with_tags
+from parley.server.core.reservation import SERVICE_NICKS
 from parley.server.core.session import Phase, Session
 from parley.server.core.siblings import siblings
 
@@ -220,7 +221,7 @@ def _send(ctx: Context, batch: ClientBatch) -> None:
             fail(ERR_CANNOTSENDTOCHAN, channel.name, text=why)
             return
         name = channel.name
-    elif fold(target) in ("nickserv", "chanserv") or target[:1] == "$":
+    elif fold(target) in SERVICE_NICKS or target[:1] == "$":
         ctx.fail("BATCH", "MULTILINE_INVALID_TARGET", target, f"{target} takes one line at a time")
         return
     else:

@@ -47,6 +47,7 @@ from parley.server.core.handlers.info import motd_replies, send_lusers, send_mot
 from parley.server.core.handlers.presence import restore
 from parley.server.core.ids import unique_id
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
+from parley.server.core.reservation import SERVICE_NICKS
 from parley.server.core.session import Phase
 from parley.server.core.support import (
     CAPABILITIES,
@@ -83,7 +84,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
     folded = fold(nick)
     holder = ctx.state.clients.get(folded)
     session = ctx.session
-    if folded in ("nickserv", "chanserv"):  # the services pseudo-users' names are never free
+    if folded in SERVICE_NICKS:  # the services pseudo-users' names are never free
         ctx.reply(ERR_NICKNAMEINUSE, nick)
         return
     if ctx.server.reservations.refused(ctx, nick):  # re-taken after a rename off it

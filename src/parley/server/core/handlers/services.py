@@ -19,7 +19,7 @@ from parley.server.core.handlers import account_settings, verification
 from parley.server.core.handlers.device_logins import identify_attach
 from parley.server.core.handlers.sasl import log_in
 from parley.server.core.login import verify_login
-from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX
+from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX, SERVICE_NICKS
 from parley.server.core.sources import party
 from parley.server.passwords import credentials
 from parley.server.store.accounts import AccountExists, StoreError
@@ -39,7 +39,7 @@ def _register_problem(ctx: Context, name: str) -> tuple[str, str] | None:
     early = verification.early_problem(ctx)
     if early is not None:
         return early
-    service = fold(name) in ("nickserv", "chanserv")  # the pseudo-users' names
+    service = fold(name) in SERVICE_NICKS  # the pseudo-users' names
     if not valid_nick(name, ctx.server.config.limits.nick_length) or service:
         return "BAD_ACCOUNT_NAME", "Account names follow the rules of nicks"
     if fold(name) not in (fold(ctx.nick), fold(ctx.session.asked_nick or "")):
