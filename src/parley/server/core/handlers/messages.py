@@ -85,6 +85,7 @@ def handle_privmsg(ctx: Context, msg: Message) -> None:
         elif fold(target) == "chanserv":
             if command == "PRIVMSG":
                 chanserv(ctx, text)
+            continue
         elif fold(target) == "histserv":  # a search, never stored
             if command == "PRIVMSG":
                 histserv(ctx, text)
