@@ -290,19 +290,16 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     """,
     # Searching history (SEARCH, HistServ): an FTS5 index of the messages' text (not
-    # of events), kept by the database itself in step with `history` whoever writes
-    # it: a line added is indexed, one deleted (redacted, expired, trimmed, by hand)
-    # leaves the index in the same transaction. The lines already stored are indexed
+    # of events), in step with `history`: the writer indexes the lines it adds in
+    # the transaction that adds them, a few hundred at once (a trigger a row costs
+    # five times as much); a line deleted (redacted, expired, trimmed, by hand)
+    # leaves the index in the same transaction, by trigger. The lines already stored are indexed
     # here. Who may find a line is decided as for reading it (docs/privacy.md).
     """
     CREATE VIRTUAL TABLE IF NOT EXISTS history_text USING fts5(
         text, content='history', content_rowid='id',
         tokenize='unicode61 remove_diacritics 2');
     INSERT INTO history_text (rowid, text) SELECT id, text FROM history WHERE kind = 0;
-    CREATE TRIGGER IF NOT EXISTS history_text_added AFTER INSERT ON history
-        WHEN NEW.kind = 0 BEGIN
-        INSERT INTO history_text (rowid, text) VALUES (NEW.id, NEW.text);
-    END;
     CREATE TRIGGER IF NOT EXISTS history_text_removed AFTER DELETE ON history
         WHEN OLD.kind = 0 BEGIN
         INSERT INTO history_text (history_text, rowid, text) VALUES ('delete', OLD.id, OLD.text);

@@ -26,7 +26,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -139,6 +139,22 @@ class Change:
     statements: tuple[tuple[str, tuple[object, ...]], ...]
     hidden: tuple[str, str] | None = None  # redacted (conversation, msgid): hidden till done
     moved: str | None = None  # a renamed channel's folded new name: read under both till done
+
+
+_LAST_ID = "SELECT coalesce(max(id), 0) FROM history"
+# Messages (not events) added since `?`, into the search index: one statement for
+# the lot, in the transaction that added them and before any change can delete one.
+_INDEX = (
+    "INSERT INTO history_text (rowid, text) SELECT id, text FROM history WHERE id > ? AND kind = 0"
+)
+
+
+def _insert(db: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Lines added, and indexed for search."""
+    if rows:
+        (last,) = db.execute(_LAST_ID).fetchone()
+        db.executemany(_INSERT, rows)
+        db.execute(_INDEX, (last,))
 
 
 _INSERT = (
@@ -375,11 +391,11 @@ class SqliteHistory:
         db.execute("BEGIN")
         done = 0
         for n, change in changes:  # each after the items appended before it
-            db.executemany(_INSERT, rows[done:n])
+            _insert(db, rows[done:n])
             for statement, args in change.statements:
                 db.execute(statement, args)
             done = n
-        db.executemany(_INSERT, rows[done:])
+        _insert(db, rows[done:])
         db.execute("COMMIT")
 
     def redact(self, conversation: str, msgid: str) -> bool:
