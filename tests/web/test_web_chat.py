@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import expect
 
-from conftest import PASSWORD, WebUser, url_of
 from support.accounts import logged_in
+from support.browser import PASSWORD, WebUser, url_of
 from support.client import IrcClient
 from support.servers import ThreadServer
 

@@ -96,14 +96,13 @@ function start(credentials) {
   connection.addEventListener("welcome", ({ detail }) => {
     const first = !welcomed;
     welcomed = true;
-    state.welcome(detail, null);
+    state.welcome(detail, detail.time);
     if (first && rememberLogin && !credentials.register) remember(credentials);
     if (!awaitingCode) enterChat();
     emit("welcome", { nick: detail.nick });
   });
   connection.addEventListener("message", ({ detail }) => {
     const { msg } = detail;
-    if (msg.command === "001" && msg.tags.time && state.connectedAt === null) state.connectedAt = msg.tags.time;
     state.apply(msg);
     emit("line", { msg });
     if (msg.command === "JOIN" && state.isMe((msg.source.split("!")[0]))) joined(msg.params[0]);
@@ -198,16 +197,18 @@ function render() {
   renderConversations($("conversations"), state, active, select);
   updateTitle();
   if (!conv) return;
+  const list = $("messages");
+  const switched = shownVersion.key !== active;
+  // New lines the user is watching arrive read: the divider is for lines they miss.
+  const seeing = !switched && document.visibilityState === "visible" && atBottom(list);
   if (conv.divider === undefined && conv.loaded) conv.divider = conv.unread ? conv.readUpTo : null;
-  else if (conv.divider === null && conv.unread) conv.divider = conv.readUpTo;
+  else if (conv.divider === null && conv.unread && !seeing) conv.divider = conv.readUpTo;
   $("conv-title").textContent = conv.kind === "query" ? `${conv.name}` : conv.name;
   $("topic").textContent = conv.kind === "channel" ? conv.topic || "No topic" : conv.kind === "query" ? "Private conversation" : "Messages from the server";
   $("close-conversation").hidden = conv.kind === "server";
   $("close-conversation").setAttribute("aria-label", conv.kind === "channel" ? `Leave ${conv.name}` : `Close the conversation with ${conv.name}`);
   $("members-toggle").hidden = conv.kind !== "channel";
   document.body.classList.toggle("no-members", conv.kind !== "channel");
-  const list = $("messages");
-  const switched = shownVersion.key !== active;
   if (switched || shownVersion.version !== conv.version) {
     renderMessages(list, conv, ctx, { switched });
     shownVersion = { key: active, version: conv.version };

@@ -311,7 +311,7 @@ export class Connection extends EventTarget {
         this.send("REGISTER", ["*", creds.email || "*", creds.password]);
       }
       this.emit("status", { state: "online" });
-      this.emit("welcome", { nick: this.nick, caps: this.caps, offered: this.offered, isupport: this.isupport });
+      this.emit("welcome", { nick: this.nick, caps: this.caps, offered: this.offered, isupport: this.isupport, time: msg.tags.time });
       this.emit("message", { msg });
     }
   }
