@@ -128,3 +128,8 @@ export function splitText(text, limit = 400) {
 export function nowTime() {
   return new Date().toISOString();
 }
+
+/** Text without IRC formatting codes (bold, colours, italics...): shown plain. */
+export function stripFormatting(text) {
+  return text.replace(/\x03(\d{1,2}(,\d{1,2})?)?|\x04([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g, "");
+}

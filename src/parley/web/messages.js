@@ -3,6 +3,7 @@
 // Text is only ever put in with textContent and text nodes (linkify.js), never as HTML.
 
 import { linkify } from "./linkify.js";
+import { stripFormatting } from "./irc.js";
 import { messageActions, messageRenderers } from "./hooks.js";
 
 const NICK_COLOURS = 8;
@@ -47,7 +48,7 @@ export function messageElement(message, conv, ctx) {
     text.textContent = "message deleted";
     text.classList.add("redacted");
   } else {
-    text.append(linkify(message.text));
+    text.append(linkify(stripFormatting(message.text)));
   }
   body.append(text);
   row.append(body);

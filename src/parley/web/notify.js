@@ -2,6 +2,8 @@
 // Permission is asked only from a button the user presses (browsers ignore, and people
 // dislike, a request on page load); whether they are on is remembered here.
 
+import { stripFormatting } from "./irc.js";
+
 const KEY = "parley.notifications";
 
 export function supported() {
@@ -31,7 +33,7 @@ export function notifyMessage(conv, message, open) {
   if (!enabled() || document.visibilityState === "visible") return;
   if (message.self || !(message.mention || conv.kind === "query")) return;
   const title = conv.kind === "query" ? message.nick : `${message.nick} in ${conv.name}`;
-  const note = new Notification(title, { body: message.text.slice(0, 200), tag: `parley-${conv.name}` });
+  const note = new Notification(title, { body: stripFormatting(message.text).slice(0, 200), tag: `parley-${conv.name}` });
   note.addEventListener("click", () => {
     window.focus();
     open();

@@ -149,7 +149,10 @@ export class ChatState extends EventTarget {
     const key = name === "Server" && kind === "server" ? SERVER : fold(name);
     let conv = this.conversations.get(key);
     if (!conv && kind) {
-      conv = new Conversation(name, kind, this.connectedAt ?? nowTime());
+      // A channel's lines from before we came are not news; a private conversation
+      // never marked read is unread from its start.
+      const baseline = kind === "query" ? "" : this.connectedAt ?? nowTime();
+      conv = new Conversation(name, kind, baseline);
       if (this.markers.has(key)) conv.marker = this.markers.get(key);
       this.conversations.set(key, conv);
       this.changed(null);
