@@ -113,13 +113,17 @@ function start(credentials) {
 /** A refusal: before the first welcome, or one that ends the session, goes back to
  *  the form with the reason under it; later ones are said in the open conversation. */
 function failed({ text, code }) {
+  if (awaitingCode && code === "INVALID_CODE") {
+    login.showError(text, "code");
+    return;
+  }
   if (welcomed && connection && !connection.stopped) {
     state?.info(text, true);
     return;
   }
   login.show();
-  const field = ["904", "WEAK_PASSWORD"].includes(code) ? "password" : code === "INVALID_CODE" ? "code" : code === "INVALID_EMAIL" || code === "NEED_EMAIL" ? "email" : "account";
-  if (code === "INVALID_CODE" && awaitingCode) login.askCode(awaitingCode, "");
+  awaitingCode = null;
+  const field = ["904", "WEAK_PASSWORD"].includes(code) ? "password" : ["INVALID_EMAIL", "NEED_EMAIL"].includes(code) ? "email" : "account";
   login.showError(text, field);
 }
 

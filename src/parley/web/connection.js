@@ -359,9 +359,7 @@ export class Connection extends EventTarget {
       }
       const known = {
         ACCOUNT_EXISTS: "That account already exists: log in instead, or choose another name.",
-        WEAK_PASSWORD: "That password is too weak: use at least 8 characters.",
-        INVALID_EMAIL: "That e-mail address is not valid.",
-        NEED_EMAIL: "This server needs an e-mail address to create an account.",
+        WEAK_PASSWORD: "That password is too weak.",
       };
       this.fail(known[code] ? `${known[code]} (${text})` : text || code, code, !this.online);
     }
