@@ -44,7 +44,7 @@ def people(port: int) -> list[IrcClient]:
         (sam, "#lobby", "nice. release notes draft: https://example.org/notes/2.4"),
         (priya, "#lobby", "\x01ACTION brings coffee\x01"),
         (maria, "#design", "first pass of the header is up"),
-        (sam, "#lobby", "two things about the header:\nthe logo is a bit small\nthe buttons need more contrast"),
+        (sam, "#lobby", "about the header:\nthe logo is small\nthe buttons need contrast"),
     ):
         if "\n" in text:  # one message of several lines (draft/multiline)
             who.send(f"BATCH +ml draft/multiline {target}")

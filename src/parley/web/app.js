@@ -16,7 +16,7 @@ import { setupLogin, remembered, remember } from "./login.js";
 import { setupSettings } from "./settings.js";
 import { applyTheme, currentTheme, followSystem } from "./theme.js";
 import { notifyMessage } from "./notify.js";
-import { composeMakers, emit } from "./hooks.js";
+import { emit, mountCompose, on } from "./hooks.js";
 import { EXTENSIONS } from "./extensions.js";
 
 const $ = (id) => document.getElementById(id);
@@ -46,11 +46,16 @@ const ctx = {
   info: (text, error = false) => state?.info(text, error),
 };
 
-/** Send a command, telling the bus (features watch what is said). */
+/** Send a command, telling the bus (features watch what is said). Without
+ *  echo-message the server does not send our own messages back: they are shown here. */
 function send(command, params = [], tags = null) {
   if (!connection) return false;
   const sent = connection.send(command, params, tags);
   if (sent) emit("sent", { command, params, tags });
+  const said = command === "PRIVMSG" || command === "NOTICE";
+  if (sent && said && !state.caps.has("echo-message") && !tags?.batch) {
+    state.apply({ tags: {}, source: `${state.me}!me@web`, command, params });
+  }
   return sent;
 }
 
@@ -381,7 +386,8 @@ function wire() {
   });
   NARROW.addEventListener("change", closeDrawer);
   setupSettings({ sendLine: ctx.sendLine, isupport: () => connection?.isupport ?? {}, logout });
-  for (const make of composeMakers()) make($("compose-items"), ctx);
+  mountCompose($("compose-items"), ctx);
+  on("hooks-changed", () => queueRender(true));
 }
 
 /** Feature modules (extensions.js) register through hooks.js before the first render. */

@@ -21,6 +21,11 @@ export class History {
     this.pending.clear();
   }
 
+  /** Whether a request for `conv` is still unanswered. */
+  waiting(conv) {
+    return (this.pending.get(fold(conv.name))?.length ?? 0) > 0;
+  }
+
   get enabled() {
     return this.state.caps.has("draft/chathistory");
   }

@@ -5,7 +5,8 @@
 // what it adds, and is listed in extensions.js so app.js loads it.
 
 /** The bus: "line" {msg} for every line from the server, "open" {conversation},
- *  "sent" {command, params, tags}, "welcome" {nick}. */
+ *  "sent" {command, params, tags}, "welcome" {nick}; "hooks-changed" when an action
+ *  or renderer is added (the message list is drawn again). */
 export const bus = new EventTarget();
 
 /** Listen on the bus; returns a function that stops listening. */
@@ -31,17 +32,29 @@ const composeItems = [];
  */
 export function addMessageAction(action) {
   actions.push(action);
+  emit("hooks-changed");
 }
 
 /** Content under a message: render(message, conversation, container, ctx) appends
  *  elements to `container` (it is emptied before each render). */
 export function addMessageRenderer(render) {
   renderers.push(render);
+  emit("hooks-changed");
 }
 
-/** An item in the compose area: make(container, ctx) appends it (called once). */
+let composeArea = null; // {container, ctx} once the page has its compose box
+
+/** An item in the compose area: make(container, ctx) appends it (called once, when the
+ *  compose box exists). */
 export function addComposeItem(make) {
   composeItems.push(make);
+  if (composeArea) make(composeArea.container, composeArea.ctx);
+}
+
+/** app.js: the compose box is there; items registered before now are made. */
+export function mountCompose(container, ctx) {
+  composeArea = { container, ctx };
+  for (const make of composeItems) make(container, ctx);
 }
 
 export function messageActions() {
@@ -52,6 +65,3 @@ export function messageRenderers() {
   return renderers;
 }
 
-export function composeMakers() {
-  return composeItems;
-}

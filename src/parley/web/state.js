@@ -447,7 +447,7 @@ const HANDLERS = {
     if (isChannel(name) || this.isMe(name)) return;
     const conv = this.conversation(name);
     if (conv) {
-      if (conv.loaded) this.history.catchUp(conv);
+      if (conv.loaded && !this.history.waiting(conv)) this.history.catchUp(conv);
     } else {
       this.openQuery(name);
     }

@@ -1,0 +1,109 @@
+"""The page around the chat: features plugged in through hooks.js, the drawer on a
+phone-sized screen, keyboard navigation, the remembered theme, and the labels a
+screen reader reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import expect
+
+from support.browser import WebUser, url_of
+from support.client import IrcClient
+from support.servers import ThreadServer
+
+PLUGIN = """async () => {
+  const hooks = await import("/hooks.js");
+  hooks.addMessageAction({
+    id: "reply", label: "Reply",
+    available: (message) => !message.self,
+    run: (message, conversation, ctx) => { window.replied = [conversation.name, message.msgid]; },
+  });
+  hooks.addMessageRenderer((message, conversation, container) => {
+    if (!message.text.includes("thumbs")) return;
+    const span = document.createElement("span");
+    span.className = "reactions";
+    span.textContent = "+1 x2";
+    container.append(span);
+  });
+  hooks.addComposeItem((container, ctx) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.id = "upload";
+    button.textContent = "Upload";
+    button.addEventListener("click", () => ctx.send("PRIVMSG", ["#lobby", "uploaded"]));
+    container.append(button);
+  });
+  hooks.on("line", ({ msg }) => {
+    if (msg.command === "PRIVMSG") window.lines = (window.lines || 0) + 1;
+  });
+}"""
+
+
+def test_features_add_actions_content_and_compose_items(
+    web_server: ThreadServer, web_users: Callable[..., WebUser]
+) -> None:
+    tab = web_users(url_of(web_server))
+    tab.login("rita", register=True)
+    tab.in_chat()
+    tab.page.evaluate(PLUGIN)
+    sid = IrcClient(web_server.port)
+    sid.register("sid", caps=("message-tags",))
+    sid.send("PRIVMSG #lobby :thumbs up for this")
+    row = tab.page.locator("#messages .msg", has_text="thumbs up for this")
+    expect(row.locator(".extra .reactions")).to_have_text("+1 x2")
+    row.hover()
+    row.get_by_role("button", name="Reply").click()
+    replied = tab.page.evaluate("window.replied")
+    assert replied[0] == "#lobby" and replied[1]  # the message's msgid
+    assert tab.page.evaluate("window.lines") >= 1
+    tab.page.click("#upload")
+    assert sid.expect("PRIVMSG").params == ("#lobby", "uploaded")
+    mine = tab.page.locator("#messages .msg.self", has_text="uploaded")
+    expect(mine).to_have_count(1)
+    expect(mine.get_by_role("button", name="Reply")).to_have_count(0)  # not offered there
+    sid.close()
+
+
+def test_a_phone_sized_screen_keyboard_navigation_and_the_theme(
+    web_server: ThreadServer, web_users: Callable[..., WebUser]
+) -> None:
+    tab = web_users(url_of(web_server), width=390, height=844)
+    page = tab.page
+    tab.login("sam", register=True)
+    tab.in_chat()
+    tab.say("/join #second")
+    expect(page.locator("#conv-title")).to_have_text("#second")
+    sidebar = page.locator("#sidebar")
+    expect(sidebar).not_to_be_in_viewport()  # a drawer, closed
+    page.get_by_role("button", name="Conversations").click()
+    expect(sidebar).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Conversations")).to_have_attribute(
+        "aria-expanded", "true"
+    )
+    page.keyboard.press("Escape")
+    expect(sidebar).not_to_be_in_viewport()
+    expect(page.locator("#input")).to_be_focused()
+    page.get_by_role("button", name="Conversations").click()
+    page.locator("#conversations button", has_text="#lobby").click()
+    expect(page.locator("#conv-title")).to_have_text("#lobby")
+    expect(sidebar).not_to_be_in_viewport()
+
+    page.keyboard.press("Alt+ArrowDown")
+    expect(page.locator("#conv-title")).to_have_text("#second")
+    page.keyboard.press("Alt+ArrowUp")
+    expect(page.locator("#conv-title")).to_have_text("#lobby")
+    page.keyboard.press("Alt+ArrowUp")
+    expect(page.locator("#conv-title")).to_have_text("Server")
+
+    expect(page.get_by_role("log", name="Messages")).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_role("textbox", name="Message")).to_be_visible()
+    theme = page.evaluate("document.documentElement.dataset.theme")
+    page.get_by_role("button", name="Settings").click()
+    page.locator("#theme-toggle").click()
+    page.locator("#settings-close").click()
+    flipped = "dark" if theme == "light" else "light"
+    expect(page.locator("html")).to_have_attribute("data-theme", flipped)
+    page.reload()  # remembered
+    expect(page.locator("html")).to_have_attribute("data-theme", flipped)
+    expect(page.locator("#login")).to_be_visible()  # "remember me" was not ticked
