@@ -107,3 +107,47 @@ def test_a_phone_sized_screen_keyboard_navigation_and_the_theme(
     page.reload()  # remembered
     expect(page.locator("html")).to_have_attribute("data-theme", flipped)
     expect(page.locator("#login")).to_be_visible()  # "remember me" was not ticked
+
+
+FAKE_NOTIFICATIONS = """
+window.shown = [];
+window.asked = 0;
+window.hiddenTab = false;
+Object.defineProperty(Document.prototype, "visibilityState", {
+  configurable: true, get() { return window.hiddenTab ? "hidden" : "visible"; },
+});
+window.Notification = class {
+  static permission = "default";
+  static async requestPermission() { window.asked++; this.permission = "granted"; return "granted"; }
+  constructor(title, options) { window.shown.push([title, options.body]); }
+  addEventListener() {}
+  close() {}
+};
+"""
+
+
+def test_notifications_are_asked_for_by_a_button_and_shown_for_mentions_and_private_lines(
+    web_server: ThreadServer, web_users: Callable[..., WebUser]
+) -> None:
+    tab = web_users("about:blank")
+    page = tab.page
+    page.add_init_script(FAKE_NOTIFICATIONS)  # the browser's own would need a person to allow
+    page.goto(url_of(web_server))
+    tab.login("tess", register=True)
+    tab.in_chat()
+    assert page.evaluate("window.asked") == 0  # never on load
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Turn on notifications").click()
+    expect(page.get_by_role("button", name="Turn off notifications")).to_be_visible()
+    page.locator("#settings-close").click()
+    assert page.evaluate("window.asked") == 1
+    page.evaluate("window.hiddenTab = true")
+    uma = IrcClient(web_server.port)
+    uma.register("uma")
+    uma.send("PRIVMSG #lobby :nothing for anyone")
+    uma.send("PRIVMSG #lobby :tess: look at this")
+    uma.send("PRIVMSG tess :psst")
+    expect(tab.conversation("uma")).to_have_count(1)
+    shown = page.evaluate("window.shown")
+    assert shown == [["uma in #lobby", "tess: look at this"], ["uma", "psst"]]
+    uma.close()
