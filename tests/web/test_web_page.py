@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import expect
 
 from support.browser import WebUser, url_of
 from support.client import IrcClient
-from support.servers import ThreadServer
+from support.servers import ThreadServer, web_config
 
 PLUGIN = """async () => {
   const hooks = await import("/hooks.js");
@@ -118,7 +119,11 @@ Object.defineProperty(Document.prototype, "visibilityState", {
 });
 window.Notification = class {
   static permission = "default";
-  static async requestPermission() { window.asked++; this.permission = "granted"; return "granted"; }
+  static async requestPermission() {
+    window.asked++;
+    this.permission = "granted";
+    return "granted";
+  }
   constructor(title, options) { window.shown.push([title, options.body]); }
   addEventListener() {}
   close() {}
@@ -151,3 +156,50 @@ def test_notifications_are_asked_for_by_a_button_and_shown_for_mentions_and_priv
     shown = page.evaluate("window.shown")
     assert shown == [["uma in #lobby", "tess: look at this"], ["uma", "psst"]]
     uma.close()
+
+
+FAKE_PUSH = """
+export async function enablePush(vapidKey, sendLine) {
+  window.pushedWith = vapidKey;
+  sendLine("PRIVMSG #lobby :push is on");
+}
+"""
+
+
+def test_a_server_with_vapid_offers_push_through_push_js(
+    make_server: Callable[..., ThreadServer],
+    web_users: Callable[..., WebUser],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from parley.server.core.handlers import registration
+
+    tokens = registration.isupport_tokens
+    monkeypatch.setattr(
+        registration, "isupport_tokens", lambda config: {**tokens(config), "VAPID": "BPublicKey"}
+    )
+    server = make_server(web=web_config())
+    tab = web_users("about:blank")
+    page = tab.page
+    page.route(  # push.js is another module's; here, one that says it was called
+        "**/push.js",
+        lambda route: route.fulfill(body=FAKE_PUSH, content_type="text/javascript"),
+    )
+    page.goto(url_of(server))
+    tab.login("vera", register=True)
+    tab.in_chat()
+    page.get_by_role("button", name="Settings").click()
+    page.get_by_role("button", name="Enable notifications on this device").click()
+    expect(page.locator("#push-status")).to_contain_text("even when Parley is closed")
+    assert page.evaluate("window.pushedWith") == "BPublicKey"
+    page.locator("#settings-close").click()
+    expect(tab.message("push is on")).to_have_count(1)  # its sendLine reached the server
+
+
+def test_without_vapid_there_is_no_push_button(
+    web_server: ThreadServer, web_users: Callable[..., WebUser]
+) -> None:
+    tab = web_users(url_of(web_server))
+    tab.login("walt", register=True)
+    tab.in_chat()
+    tab.page.get_by_role("button", name="Settings").click()
+    expect(tab.page.locator("#push-enable")).to_be_hidden()
