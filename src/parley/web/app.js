@@ -50,7 +50,13 @@ const ctx = {
  *  echo-message the server does not send our own messages back: they are shown here. */
 function send(command, params = [], tags = null) {
   if (!connection) return false;
-  const sent = connection.send(command, params, tags);
+  let sent;
+  try {
+    sent = connection.send(command, params, tags);
+  } catch (error) {
+    state?.info(`Not sent: ${error.message}.`, true); // a control character IRC cannot carry
+    return false;
+  }
   if (sent) emit("sent", { command, params, tags });
   const said = command === "PRIVMSG" || command === "NOTICE";
   if (sent && said && !state.caps.has("echo-message") && !tags?.batch) {
@@ -118,8 +124,8 @@ function start(credentials) {
 /** A refusal: before the first welcome, or one that ends the session, goes back to
  *  the form with the reason under it; later ones are said in the open conversation. */
 function failed({ text, code }) {
-  if (awaitingCode && code === "INVALID_CODE") {
-    login.showError(text, "code");
+  if (awaitingCode && (code === "INVALID_CODE" || (connection && !connection.stopped))) {
+    login.showError(text, "code"); // still on the code form: said there
     return;
   }
   if (welcomed && connection && !connection.stopped) {
@@ -274,24 +280,31 @@ function submitCompose() {
   if (!text.trim() || !state) return;
   const conv = state.get(active);
   const current = conv ? { name: conv.name, kind: conv.kind } : null;
-  if (text.includes("\n") && !text.startsWith("/") && conv && conv.kind !== "server") {
-    for (const [command, params, tags] of linesFor(conv.name, text, state.caps, connection.offered)) send(command, params, tags);
+  const command = text.startsWith("/") && !text.startsWith("//");
+  const offline = () => {
+    state.info("Not connected: your message was not sent (it is still in the box).", true);
+  };
+  if (text.includes("\n") && !command && conv && conv.kind !== "server") {
+    if (!connection?.online) return offline();
+    for (const [verb, params, tags] of linesFor(conv.name, text, state.caps, connection.offered)) send(verb, params, tags);
     input.value = "";
     resizeInput();
     return;
   }
   const action = interpret(text.split("\n")[0], current);
-  if (!connection?.online && !action.show && !action.open) {
-    state.info("Not connected: your message was not sent (it is still in the box).", true);
-    return;
-  }
+  if (!connection?.online && (action.send || action.say !== undefined)) return offline();
   if (action.say !== undefined) {
-    for (const [command, params, tags] of linesFor(conv.name, action.say, state.caps, connection.offered)) send(command, params, tags);
+    for (const [verb, params, tags] of linesFor(conv.name, action.say, state.caps, connection.offered)) send(verb, params, tags);
   }
   if (action.send) {
-    for (const [command, params] of action.send) {
-      if (command === "JOIN") switchTo.add(fold(params[0]));
-      send(command, params);
+    for (const [verb, params] of action.send) {
+      const there = verb === "JOIN" ? state.get(fold(params[0])) : null;
+      if (there?.joined) {
+        select(fold(there.name)); // in it already: just open it
+        continue;
+      }
+      if (verb === "JOIN") switchTo.add(fold(params[0]));
+      send(verb, params);
     }
   }
   if (action.open) openQuery(action.open);
