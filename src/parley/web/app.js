@@ -168,6 +168,12 @@ function showStatus({ state: phase, retryIn }) {
     showStatus.timer = setInterval(tick, 1000);
   }
   document.body.classList.toggle("offline", phase !== "online");
+  if (!welcomed && phase !== "stopped") {
+    // Still on the login screen: say there that the server cannot be reached yet.
+    const progress = $("login-progress");
+    if (phase === "waiting") progress.textContent = `Cannot reach the server. Trying again in ${Math.ceil(retryIn / 1000)} s…`;
+    else if (phase === "connecting" && progress.textContent.startsWith("Cannot")) progress.textContent = "Connecting…";
+  }
 }
 
 /** Open a conversation. */

@@ -197,8 +197,12 @@ export class ChatState extends EventTarget {
       }
     }
     if (this.caps.has("draft/chathistory")) {
-      const since = new Date(Date.now() - 30 * 86400e3).toISOString();
-      this.sendLine("CHATHISTORY", ["TARGETS", `timestamp=${since}`, `timestamp=${nowTime()}`, "50"]);
+      // Private conversations of the last 30 days; the end is a day ahead, so a clock
+      // here behind the server's does not leave out the latest.
+      const day = 86400e3;
+      const since = new Date(Date.now() - 30 * day).toISOString();
+      const until = new Date(Date.now() + day).toISOString();
+      this.sendLine("CHATHISTORY", ["TARGETS", `timestamp=${since}`, `timestamp=${until}`, "50"]);
     }
     this.changed(null);
   }
