@@ -39,6 +39,8 @@ def test_a_restart_is_survived_and_its_gap_filled_without_duplicates(
         omar.register("omar")
         omar.send("PRIVMSG #lobby :before the restart")
         expect(tab.message("before the restart")).to_have_count(1)
+        omar.send("PRIVMSG nina :private before")
+        expect(tab.conversation("omar")).to_have_count(1)
         omar.close()
 
         server.stop()
@@ -50,6 +52,7 @@ def test_a_restart_is_survived_and_its_gap_filled_without_duplicates(
         omar.register("omar")
         for n in range(1, 4):
             omar.send(f"PRIVMSG #lobby :while you were away {n}")
+        omar.send("PRIVMSG nina :private during")
         omar.sync()
         omar.close()
         expect(status).to_contain_text("Disconnected")  # still: the lines are a gap to fill
@@ -63,6 +66,10 @@ def test_a_restart_is_survived_and_its_gap_filled_without_duplicates(
         expect(tab.message("before the restart")).to_have_count(1)
         tab.say("back again")
         expect(tab.message("back again")).to_have_count(1)
+        tab.open("omar")  # the private conversation's gap is filled too
+        expect(tab.message("private during")).to_have_count(1)
+        expect(tab.message("private before")).to_have_count(1)
+        tab.open("#lobby")
         texts = tab.page.locator("#messages .msg .text").all_inner_texts()
         said = [t for t in texts if "restart" in t or "away" in t or "back again" in t]
         assert said == ["before the restart", *(f"while you were away {n}" for n in range(1, 4)),

@@ -41,6 +41,7 @@ export class Conversation {
     this.members = new Map(); // fold(nick) -> {nick, prefixes, away}
     this.messages = []; // sorted by time
     this.byId = new Map(); // msgid -> message, for dedupe and redaction
+    this.byContent = new Map(); // time, sender and text -> message: a line sent without a msgid
     this.marker = null; // the account's read marker (server time), or null
     this.baseline = baseline; // without a marker, lines from before we came count as read
     this.joined = kind !== "channel";
@@ -91,9 +92,22 @@ export class Conversation {
     return this.messages.find((m) => m.msgid) ?? null;
   }
 
-  /** Sorted insert, skipping a msgid already here (history and live lines overlap). */
+  /** Sorted insert, skipping a line already here (history and live lines overlap): by
+   *  msgid, or for a line that came without one (a server's replay of missed private
+   *  messages) by its time, sender and text. */
   add(message) {
     if (message.msgid && this.byId.has(message.msgid)) return false;
+    const content = message.kind === "info" || message.kind === "error" ? null : `${message.time}\n${message.nick}\n${message.kind}\n${message.text}`;
+    const twin = content ? this.byContent.get(content) : null;
+    if (twin && (!twin.msgid || !message.msgid)) {
+      if (message.msgid) {
+        twin.msgid = message.msgid; // the same line, now with its id: keep that
+        this.byId.set(message.msgid, twin);
+        this.version++;
+      }
+      return false;
+    }
+    if (content) this.byContent.set(content, message);
     const list = this.messages;
     let at = list.length;
     while (at > 0 && list[at - 1].time > message.time) at--;
@@ -102,6 +116,7 @@ export class Conversation {
     if (list.length > MAX_MESSAGES) {
       const dropped = list.shift();
       if (dropped.msgid) this.byId.delete(dropped.msgid);
+      this.byContent.delete(`${dropped.time}\n${dropped.nick}\n${dropped.kind}\n${dropped.text}`);
       this.reachedStart = false;
     }
     this.version++;
