@@ -43,7 +43,10 @@ def test_two_browser_users_chat_in_the_lobby_and_privately(
     expect(alice.conversation("bob")).to_contain_text("1")  # unread, in the list
     alice.open("bob")
     expect(alice.message("just between us")).to_have_count(1)
-    alice.page.fill("#input", "line one\nline two")  # Shift+Enter's new line, as pasted
+    alice.page.locator("#input").press_sequentially("line one")
+    alice.page.press("#input", "Shift+Enter")  # a new line, not sent yet
+    alice.page.locator("#input").press_sequentially("line two")
+    expect(alice.page.locator("#input")).to_have_value("line one\nline two")
     alice.page.press("#input", "Enter")
     bob.open("alice")
     expect(bob.page.locator("#messages .msg .text", has_text="line one")).to_have_text(
