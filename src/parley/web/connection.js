@@ -295,7 +295,7 @@ export class Connection extends EventTarget {
       this.nickRefused(command, params[1] || creds.account);
       return;
     }
-    if (command === "REGISTER" || command === "VERIFY" || command === "FAIL") {
+    if (command === "REGISTER" || command === "VERIFY" || (command === "FAIL" && ["REGISTER", "VERIFY"].includes(params[0]))) {
       this.registration(msg);
       return;
     }
