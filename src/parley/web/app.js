@@ -138,6 +138,7 @@ function failed({ text, code }) {
   login.showError(text, field);
 }
 
+/** Logged in: from the login screen to the chat. */
 function enterChat() {
   login.hide();
   $("chat").hidden = false;
@@ -151,6 +152,7 @@ function joined(name) {
   if (switchTo.delete(fold(name)) || active === null || active === SERVER) select(fold(name));
 }
 
+/** The connection's state in the top bar (and the pause before the next try). */
 function showStatus({ state: phase, retryIn }) {
   const status = $("status");
   const retry = $("retry");
@@ -185,7 +187,9 @@ function select(key) {
   state.active = key;
   const conv = state.get(key);
   conv.divider = conv.loaded ? (conv.unread ? conv.readUpTo : null) : undefined;
+  const fromDrawer = document.body.classList.contains("drawer-open");
   closeDrawer();
+  if (fromDrawer) $("input").focus(); // the list it was chosen from is gone from view
   emit("open", { conversation: conv });
   queueRender(true);
 }
@@ -199,6 +203,7 @@ function selectNext(step) {
   if (next) select(next);
 }
 
+/** Draw once per frame however many lines came in it; `force` redraws the messages. */
 function queueRender(force = false) {
   if (force) shownVersion.version = -1;
   if (renderQueued) return;
@@ -272,6 +277,7 @@ function maybeLoadOlder() {
   }
 }
 
+/** Open (or make) the private conversation with `nick`. */
 function openQuery(nick) {
   if (!state || state.isMe(nick)) return;
   const conv = state.openQuery(nick);
@@ -325,6 +331,7 @@ function submitCompose() {
   resizeInput();
 }
 
+/** /close or the top bar's button: leave the channel, or forget the private conversation. */
 function closeConversation() {
   if (!state || !active || active === SERVER) return;
   state.close(active);
@@ -339,18 +346,21 @@ function resizeInput() {
   input.style.height = `${input.scrollHeight}px`;
 }
 
+/** Phones: the conversation list slides in, with focus on the open conversation. */
 function openDrawer() {
   document.body.classList.add("drawer-open");
   $("drawer-toggle").setAttribute("aria-expanded", "true");
   $("conversations").querySelector("[aria-current]")?.focus();
 }
 
+/** Phones: the conversation list slides out. */
 function closeDrawer() {
   if (!document.body.classList.contains("drawer-open")) return;
   document.body.classList.remove("drawer-open");
   $("drawer-toggle").setAttribute("aria-expanded", "false");
 }
 
+/** Log out: disconnect, forget the remembered login, back to the form. */
 function logout() {
   connection?.stop();
   connection = null;
@@ -364,6 +374,7 @@ function logout() {
   login.show();
 }
 
+/** The page's own controls and keys, wired once. */
 function wire() {
   const input = $("input");
   input.addEventListener("keydown", (event) => {

@@ -33,8 +33,8 @@ export function setupLogin({ submit, verify }) {
 
   const mode = (register) => {
     registering = register;
-    $("tab-login").setAttribute("aria-selected", String(!register));
-    $("tab-register").setAttribute("aria-selected", String(register));
+    $("tab-login").setAttribute("aria-pressed", String(!register));
+    $("tab-register").setAttribute("aria-pressed", String(register));
     $("email-row").hidden = !register;
     $("login-submit").textContent = register ? "Create account" : "Log in";
     $("password").autocomplete = register ? "new-password" : "current-password";
