@@ -6,7 +6,7 @@
 export function describe(conv) {
   const parts = [conv.kind === "query" ? `conversation with ${conv.name}` : conv.name];
   const unread = conv.kind === "server" ? 0 : conv.unread;
-  if (unread) parts.push(`${unread} unread`);
+  if (unread) parts.push(`${unread}${conv.unreadMore ? " or more" : ""} unread`);
   const mentions = conv.kind === "server" ? 0 : conv.mentions;
   if (mentions) parts.push(`${mentions} ${mentions === 1 ? "mention" : "mentions"}`);
   return parts.join(", ");
@@ -44,7 +44,7 @@ export function renderConversations(list, state, activeKey, select) {
     if (unread) {
       const badge = document.createElement("span");
       badge.className = "badge";
-      badge.textContent = unread > 99 ? "99+" : String(unread);
+      badge.textContent = unread > 99 ? "99+" : `${unread}${conv.unreadMore ? "+" : ""}`;
       button.append(badge);
     }
     button.addEventListener("click", () => select(key));

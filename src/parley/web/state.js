@@ -69,6 +69,13 @@ export class Conversation {
     return count;
   }
 
+  /** Whether there may be more unread lines than are loaded: older history not yet
+   *  fetched is all after the marker too. */
+  get unreadMore() {
+    const first = this.messages[0];
+    return !this.reachedStart && first !== undefined && first.time > this.readUpTo && this.unread > 0;
+  }
+
   /** Unread lines that name the user (or any unread line of a private conversation). */
   get mentions() {
     let count = 0;
