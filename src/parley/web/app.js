@@ -255,6 +255,11 @@ function updateTitle() {
     mentions += conv.mentions;
   }
   document.title = mentions ? `(${mentions}!) Parley` : unread ? `(${unread}) Parley` : "Parley";
+  // On a phone the list is out of sight: its button says that something is waiting.
+  const elsewhere = state.ordered().some(({ key, conv }) => key !== active && conv.kind !== "server" && conv.unread > 0);
+  const toggle = $("drawer-toggle");
+  toggle.classList.toggle("has-unread", elsewhere);
+  toggle.setAttribute("aria-label", elsewhere ? "Conversations (unread messages)" : "Conversations");
 }
 
 /** The user has seen the bottom of the open conversation: its read marker moves. */
