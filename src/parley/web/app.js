@@ -134,6 +134,7 @@ function failed({ text, code }) {
   }
   login.show();
   awaitingCode = null;
+  if (code === "904") remember(null); // a remembered password that no longer works is forgotten
   const field = ["904", "WEAK_PASSWORD"].includes(code) ? "password" : ["INVALID_EMAIL", "NEED_EMAIL"].includes(code) ? "email" : "account";
   login.showError(text, field);
 }
