@@ -227,7 +227,7 @@ function render() {
   const list = $("messages");
   const switched = shownVersion.key !== active;
   // New lines the user is watching arrive read: the divider is for lines they miss.
-  const seeing = !switched && document.visibilityState === "visible" && atBottom(list);
+  const seeing = !switched && document.visibilityState === "visible" && document.hasFocus() && atBottom(list);
   if (conv.divider === undefined && conv.loaded) conv.divider = conv.unread ? conv.readUpTo : null;
   else if (conv.divider === null && conv.unread && !seeing) conv.divider = conv.readUpTo;
   $("conv-title").textContent = conv.kind === "query" ? `${conv.name}` : conv.name;
@@ -267,7 +267,7 @@ function updateTitle() {
 function maybeMarkRead() {
   const conv = state?.get(active);
   if (!conv || conv.kind === "server" || !conv.loaded) return;
-  if (document.visibilityState !== "visible" || $("chat").hidden) return;
+  if (document.visibilityState !== "visible" || !document.hasFocus() || $("chat").hidden) return;
   if (!atBottom($("messages"))) return;
   state.markRead(conv);
 }
