@@ -31,6 +31,7 @@ let rememberLogin = false;
 let awaitingCode = null; // the account whose mailed code we wait for
 const switchTo = new Set(); // channels the user asked to join: opened when they are
 let renderQueued = false;
+let fullRender = false; // the next render rebuilds the message list
 
 /** What feature modules get (hooks.js): the ways to act and to redraw. */
 const ctx = {
@@ -206,7 +207,10 @@ function selectNext(step) {
 
 /** Draw once per frame however many lines came in it; `force` redraws the messages. */
 function queueRender(force = false) {
-  if (force) shownVersion.version = -1;
+  if (force) {
+    shownVersion.version = -1;
+    fullRender = true;
+  }
   if (renderQueued) return;
   renderQueued = true;
   requestAnimationFrame(() => {
@@ -237,7 +241,8 @@ function render() {
   $("members-toggle").hidden = conv.kind !== "channel";
   document.body.classList.toggle("no-members", conv.kind !== "channel");
   if (switched || shownVersion.version !== conv.version) {
-    renderMessages(list, conv, ctx, { switched });
+    renderMessages(list, conv, ctx, { switched, full: fullRender });
+    fullRender = false;
     shownVersion = { key: active, version: conv.version };
   }
   renderMembers($("member-list"), $("members-heading"), conv, state.me, openQuery);

@@ -88,13 +88,59 @@ export function atBottom(list) {
   return list.scrollHeight - list.scrollTop - list.clientHeight < 8;
 }
 
+/** Rows for conv.messages[from...] (with day lines and the divider) into `into`. */
+function addRows(into, conv, ctx, from) {
+  const divider = dividerIndex(conv);
+  let lastDay = from > 0 ? conv.messages[from - 1].time.slice(0, 10) : "";
+  for (let i = from; i < conv.messages.length; i++) {
+    const message = conv.messages[i];
+    const day = message.time.slice(0, 10);
+    if (day !== lastDay) {
+      const when = new Date(message.time);
+      if (!Number.isNaN(when.getTime())) into.append(el("div", "day", dayFormat.format(when)));
+      lastDay = day;
+    }
+    if (i === divider) {
+      const line = el("div", "divider", "New since you left");
+      line.setAttribute("role", "separator");
+      into.append(line);
+    }
+    into.append(messageElement(message, conv, ctx));
+  }
+}
+
+function edgeText(conv) {
+  if (conv.kind === "server") return null;
+  if (conv.reachedStart) return "The beginning of this conversation.";
+  return conv.loadingOlder ? "Loading older messages…" : "";
+}
+
+const shownLists = new WeakMap(); // list element -> what it shows, for appending only what is new
+
 /**
- * Rebuild the list for `conv`, keeping the reader's place: at the bottom it follows
- * new lines; elsewhere the first line in view stays where it was (older lines loaded
- * above it do not move it).
+ * Draw the list for `conv`, keeping the reader's place: at the bottom it follows new
+ * lines; elsewhere the first line in view stays where it was (older lines loaded above
+ * it do not move it). Lines added at the end are appended; anything else (older
+ * lines, a deletion, another conversation, `full`) rebuilds the list.
  */
-export function renderMessages(list, conv, ctx, { switched }) {
+export function renderMessages(list, conv, ctx, { switched, full = false }) {
   const follow = switched || atBottom(list);
+  const shown = shownLists.get(list);
+  const edge = edgeText(conv);
+  const count = conv.messages.length;
+  const appendOnly = !switched && !full && shown !== undefined && shown.conv === conv
+    && shown.reshaped === conv.reshaped && shown.divider === conv.divider && shown.edge === edge
+    && shown.count <= count && (shown.count === 0 || conv.messages[shown.count - 1].id === shown.lastId);
+  shownLists.set(list, {
+    conv, reshaped: conv.reshaped, divider: conv.divider, edge, count, lastId: conv.messages[count - 1]?.id,
+  });
+  if (appendOnly) {
+    const fragment = document.createDocumentFragment();
+    addRows(fragment, conv, ctx, shown.count);
+    list.append(fragment);
+    if (follow) list.scrollTop = list.scrollHeight;
+    return;
+  }
   let anchor = null;
   if (!follow) {
     for (const row of list.querySelectorAll(".msg")) {
@@ -105,27 +151,8 @@ export function renderMessages(list, conv, ctx, { switched }) {
     }
   }
   const fragment = document.createDocumentFragment();
-  if (conv.kind !== "server") {
-    const top = el("div", "history-edge");
-    top.textContent = conv.reachedStart ? "The beginning of this conversation." : conv.loadingOlder ? "Loading older messages…" : "";
-    fragment.append(top);
-  }
-  const divider = dividerIndex(conv);
-  let lastDay = "";
-  conv.messages.forEach((message, i) => {
-    const day = message.time.slice(0, 10);
-    if (day !== lastDay) {
-      const when = new Date(message.time);
-      if (!Number.isNaN(when.getTime())) fragment.append(el("div", "day", dayFormat.format(when)));
-      lastDay = day;
-    }
-    if (i === divider) {
-      const line = el("div", "divider", "New since you left");
-      line.setAttribute("role", "separator");
-      fragment.append(line);
-    }
-    fragment.append(messageElement(message, conv, ctx));
-  });
+  if (edge !== null) fragment.append(el("div", "history-edge", edge));
+  addRows(fragment, conv, ctx, 0);
   list.replaceChildren(fragment);
   if (follow) {
     const mark = switched ? list.querySelector(".divider") : null;

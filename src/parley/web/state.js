@@ -50,6 +50,7 @@ export class Conversation {
     this.loadingOlder = false;
     this.divider = undefined; // where "new since you left" goes while it is open
     this.version = 0; // bumped on every change: views re-render what moved
+    this.reshaped = 0; // bumped when a change is more than lines added at the end
   }
 
   /** How far the user has read: the marker, else when this client first saw it. */
@@ -111,6 +112,7 @@ export class Conversation {
         twin.msgid = message.msgid; // the same line, now with its id: keep that
         this.byId.set(message.msgid, twin);
         this.version++;
+        this.reshaped++;
       }
       return false;
     }
@@ -118,10 +120,12 @@ export class Conversation {
     const list = this.messages;
     let at = list.length;
     while (at > 0 && list[at - 1].time > message.time) at--;
+    if (at < list.length) this.reshaped++;
     list.splice(at, 0, message);
     if (message.msgid) this.byId.set(message.msgid, message);
     if (list.length > MAX_MESSAGES) {
       const dropped = list.shift();
+      this.reshaped++;
       if (dropped.msgid) this.byId.delete(dropped.msgid);
       this.byContent.delete(`${dropped.time}\n${dropped.nick}\n${dropped.kind}\n${dropped.text}`);
       this.reachedStart = false;
@@ -575,6 +579,7 @@ const HANDLERS = {
       if (m && (fold(conv.name) === fold(target) || conv.kind === "query")) {
         m.redacted = true;
         m.text = "";
+        conv.reshaped++;
         this.changed(conv);
       }
     }
