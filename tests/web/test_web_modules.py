@@ -18,7 +18,7 @@ PRELUDE = """async () => {
   const m = {
     irc: await import("/irc.js"), commands: await import("/commands.js"),
     linkify: await import("/linkify.js"), multiline: await import("/multiline.js"),
-    connection: await import("/connection.js"),
+    connection: await import("/connection.js"), state: await import("/state.js"),
   };
 """
 
@@ -228,3 +228,51 @@ def test_reconnect_back_off_doubles_with_jitter_up_to_a_cap(run: Callable[[str],
     assert got["high"] == [1000, 2000, 4000, 8000, 30000]
     assert got["url"] == "wss://chat.example:8097/"
     assert got["plain"] == "ws://127.0.0.1:80/"
+
+
+def test_the_state_applies_a_channel_s_lines_in_one_place(run: Callable[[str], Any]) -> None:
+    got = run(r"""
+      const sent = [];
+      const st = new m.state.ChatState((c, p) => { sent.push([c, ...p].join(" ")); return true; });
+      const caps = new Set(["draft/chathistory", "draft/read-marker", "batch"]);
+      st.welcome({nick: "me", caps, isupport: {PREFIX: "(ov)@+"}}, "2026-01-01T00:00:00.000Z");
+      const L = (line) => st.apply(m.irc.parse(line));
+      const t = (s) => `time=2026-01-01T00:00:${s}.000Z`;
+      L(":me!u@h JOIN #a");
+      L(":srv 353 me = #a :@me +bob carl");
+      L(":srv BATCH +h1 chathistory #a");
+      L(`@batch=h1;${t("01")};msgid=m1 :bob!u@h PRIVMSG #a :old one`);
+      L(`@batch=h1;${t("02")};msgid=m2 :bob!u@h PRIVMSG #a :me: new`);
+      L(":srv BATCH -h1");
+      L(":srv MARKREAD #a timestamp=2026-01-01T00:00:01.000Z");
+      L(`@${t("02")};msgid=m2 :bob!u@h PRIVMSG #a :me: new`);  // again, live: once
+      L(`@${t("03")};msgid=m3 :srv BATCH +ml draft/multiline #a`);
+      L("@batch=ml :bob!u@h PRIVMSG #a :two");
+      L("@batch=ml :bob!u@h PRIVMSG #a :lines");
+      L("@batch=ml;draft/multiline-concat :bob!u@h PRIVMSG #a : joined");
+      L(":srv BATCH -ml");
+      L(":bob!u@h AWAY :lunch");
+      L(":carl!u@h NICK carla");
+      L(":srv 352 me #a u h srv carla G :0 Carla");
+      L(`@${t("04")};msgid=m4 :bob!u@h PRIVMSG #a :\x01ACTION waves\x01`);
+      L(`@${t("05")};msgid=m5 :bob!u@h REDACT #a m4`);
+      const a = st.get("#a");
+      const snapshot = {
+        sent: [...sent],
+        unread: a.unread, mentions: a.mentions,
+        members: [...a.members.values()].map((x) => [x.nick, x.prefixes, x.away]),
+        texts: a.messages.map((x) => [x.kind, x.nick, x.text, x.redacted ?? false]),
+      };
+      L(":bob!u@h KICK #a me :bye");
+      snapshot.gone = st.get("#a") === null;
+      snapshot.told = st.get("*server").messages.map((x) => x.text);
+      return snapshot;""")
+    assert "CHATHISTORY LATEST #a * 50" in got["sent"] and "WHO #a" in got["sent"]
+    assert got["unread"] == 3 and got["mentions"] == 1  # after the marker: m2, m3 and m4
+    assert got["members"] == [["me", "@", False], ["bob", "+", True], ["carla", "", True]]
+    assert ["privmsg", "bob", "old one", False] in got["texts"]
+    assert ["privmsg", "bob", "two\nlines joined", False] in got["texts"]
+    assert sum(1 for t in got["texts"] if t[2] == "me: new") == 1
+    assert ["nick", "carl", "carl is now known as carla", False] in got["texts"]
+    assert ["action", "bob", "", True] in got["texts"]  # deleted
+    assert got["gone"] and any("You were removed from #a by bob (bye)" in t for t in got["told"])

@@ -352,11 +352,12 @@ export class ChatState extends EventTarget {
       conv.joined = false;
       conv.members.clear();
       this.conversations.delete(fold(name));
+      if (kind === "kick") this.info(`You were ${text.replace(/^removed/, "removed from " + conv.name)}.`, true, this.server);
       this.changed(null);
       return;
     }
     conv.members.delete(fold(nick));
-    this.event(conv, msg, kind, `${nick} ${text}`);
+    this.event(conv, msg, kind, `${nick} ${kind === "kick" ? "was " : ""}${text}`);
     this.changed(conv);
   }
 
@@ -507,7 +508,7 @@ const HANDLERS = {
   },
   KICK(msg) {
     const by = nickOf(msg.source);
-    this.leave(msg, msg.params[0], msg.params[1] ?? "", "kick", `was removed by ${by}${msg.params[2] ? ` (${msg.params[2]})` : ""}`);
+    this.leave(msg, msg.params[0], msg.params[1] ?? "", "kick", `removed by ${by}${msg.params[2] ? ` (${msg.params[2]})` : ""}`);
   },
   QUIT(msg) {
     const nick = nickOf(msg.source);
