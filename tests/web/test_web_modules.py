@@ -266,6 +266,13 @@ def test_the_state_applies_a_channel_s_lines_in_one_place(run: Callable[[str], A
       L(":bob!u@h KICK #a me :bye");
       snapshot.gone = st.get("#a") === null;
       snapshot.told = st.get("*server").messages.map((x) => x.text);
+      L(`@${t("06")};msgid=m6 :dee!u@h PRIVMSG me :psst`);  // a new private conversation
+      snapshot.asked = sent.slice(-2);
+      st.close("dee");
+      L(":srv CHATHISTORY TARGETS dee 2026-01-01T00:00:06.000Z");  // nothing new: stays closed
+      snapshot.closed = st.get("dee") === null;
+      L(":srv CHATHISTORY TARGETS dee 2026-01-01T00:00:07.000Z");
+      snapshot.back = st.get("dee") !== null;
       return snapshot;""")
     assert "CHATHISTORY LATEST #a * 50" in got["sent"] and "WHO #a" in got["sent"]
     assert got["unread"] == 3 and got["mentions"] == 1  # after the marker: m2, m3 and m4
@@ -276,3 +283,5 @@ def test_the_state_applies_a_channel_s_lines_in_one_place(run: Callable[[str], A
     assert ["nick", "carl", "carl is now known as carla", False] in got["texts"]
     assert ["action", "bob", "", True] in got["texts"]  # deleted
     assert got["gone"] and any("You were removed from #a by bob (bye)" in t for t in got["told"])
+    assert got["asked"] == ["MARKREAD dee", "CHATHISTORY LATEST dee * 50"]  # its earlier lines
+    assert got["closed"] and got["back"]

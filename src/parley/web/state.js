@@ -51,6 +51,7 @@ export class ChatState extends EventTarget {
     this.active = null; // the open conversation's key: answers to commands go there
     this.batches = new Map();
     this.markers = new Map(); // read markers told before their conversation was open
+    this.closed = new Map(); // private conversations the user closed -> their last line's time
     this.history = new History(this);
     this.connectedAt = null;
     this.server = this.conversation("Server", "server");
@@ -179,9 +180,10 @@ export class ChatState extends EventTarget {
       text = body.slice(7);
     }
     const name = isChannel(target) ? target : mine ? target : source;
+    const live = !this.inHistory(batch);
     const conv = this.conversation(name, isChannel(name) ? "channel" : "query");
     if (conv.kind === "query" && !mine && conv.name !== source) conv.name = source;
-    const live = !this.inHistory(batch);
+    if (conv.kind === "query" && live && !conv.loaded) this.openQuery(conv.name); // its earlier lines
     const account = msg.tags.account;
     if (!mine && account && this.account && fold(account) === fold(this.account) && !live) mine = true;
     const message = {
@@ -319,6 +321,8 @@ export class ChatState extends EventTarget {
     if (conv.kind === "channel" && conv.joined) this.sendLine("PART", [conv.name]);
     else {
       this.conversations.delete(key);
+      const last = conv.messages[conv.messages.length - 1];
+      if (conv.kind === "query") this.closed.set(key, last?.time ?? nowTime());
       this.changed(null);
     }
   }
@@ -372,10 +376,12 @@ const HANDLERS = {
     const name = msg.params[1];
     if (isChannel(name) || this.isMe(name)) return;
     const conv = this.conversation(name);
+    const latest = msg.params[2] ?? "";
+    const closedAt = this.closed.get(fold(name));
     if (conv) {
       if (conv.loaded && !this.history.waiting(conv)) this.history.catchUp(conv);
-    } else {
-      this.openQuery(name);
+    } else if (!closedAt || latest > closedAt) {
+      this.openQuery(name); // (one the user closed comes back only with something new)
     }
   },
   JOIN(msg) {
