@@ -253,7 +253,8 @@ export class Connection extends EventTarget {
           }
           wanted.push("sasl");
         }
-        this.send("CAP", ["REQ", wanted.join(" ")]);
+        if (wanted.length) this.send("CAP", ["REQ", wanted.join(" ")]);
+        else this.send("CAP", ["END"]); // nothing of ours offered: a plain connection
       } else if (sub === "ACK") {
         text.split(" ").filter(Boolean).forEach((c) => this.caps.add(c));
         if (this.awaitingAccount) return;
