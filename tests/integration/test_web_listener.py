@@ -142,7 +142,7 @@ def test_health_and_the_index_with_their_headers(web: ThreadServer) -> None:
     for needed in (b"Content-Security-Policy: ", b"X-Content-Type-Options: nosniff",
                    b"Cache-Control: no-cache", b"ETag: ", b"Content-Type: text/html"):  # fmt: skip
         assert needed in head
-    assert b"web client comes here" in body
+    assert b'<script type="module" src="app.js"></script>' in body  # the web client
 
 
 @pytest.mark.parametrize(

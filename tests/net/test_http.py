@@ -43,10 +43,10 @@ def test_health_is_json_and_never_cached() -> None:
     assert answer.cache == http.NO_STORE
 
 
-def test_the_packaged_index_says_the_web_client_comes_here() -> None:
+def test_the_packaged_index_loads_the_web_client() -> None:
     answer = get("/")
     assert answer.status == 200
-    assert b"web client comes here" in answer.body
+    assert b'<script type="module" src="app.js"></script>' in answer.body
     assert dict(answer.headers)["Content-Type"] == "text/html; charset=utf-8"
 
 
