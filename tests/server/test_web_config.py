@@ -55,3 +55,21 @@ def test_mistakes_name_their_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         load(tmp_path, toml, *flags)
+
+
+def test_public_url_from_the_file_or_the_flag(tmp_path: Path) -> None:
+    toml = '[web]\npublic_url = "https://chat.example.org:8097/"\n'
+    assert load(tmp_path, toml).web.public_url == "https://chat.example.org:8097"
+    flag = load(tmp_path, toml, "--web-url", "https://other.example.org")
+    assert flag.web.public_url == "https://other.example.org"
+    for bad in ("chat.example.org", "ftp://x", "https://a b", "https://x/path"):
+        with pytest.raises(ConfigError, match="public_url"):
+            load(tmp_path, f'[web]\npublic_url = "{bad}"\n')
+
+
+def test_upload_limits_may_be_zero_where_that_turns_them_off(tmp_path: Path) -> None:
+    toml = "[limits]\nupload_max_bytes = 0\nupload_disk_floor_bytes = 0\n"
+    limits = load(tmp_path, toml).limits
+    assert limits.upload_max_bytes == 0 and limits.upload_disk_floor_bytes == 0
+    with pytest.raises(ConfigError, match="upload_quota_bytes"):
+        load(tmp_path, "[limits]\nupload_quota_bytes = 0\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import ssl
@@ -32,6 +33,7 @@ from parley.server.store.markers import SqliteReadMarkers
 from parley.server.store.metadata import SqliteMetadataStore
 from parley.server.store.schema import check as check_database
 from parley.server.store.sqlite_history import SqliteHistory
+from parley.server.store.uploads import SqliteUploadStore, files_dir
 from parley.server.store.vhosts import SqliteVhostStore
 from parley.server.tls import TLSError
 
@@ -71,6 +73,10 @@ class Process:
         self.vhosts = SqliteVhostStore(Path(config.data_dir) / DB_NAME)
         self.metadata = SqliteMetadataStore(Path(config.data_dir) / DB_NAME)
         self.markers = SqliteReadMarkers(Path(config.data_dir) / DB_NAME)
+        shared = files_dir(config.data_dir)  # files/, 0700
+        self.uploads = SqliteUploadStore(Path(config.data_dir) / DB_NAME, shared)
+        self.uploads.clear_temp()  # what uploads cut off by a stop left
+        self.uploads.prune()  # files of accounts deleted while the server was stopped
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
@@ -87,9 +93,12 @@ class Process:
             metadata=self.metadata,
             secret=load_secret(Path(config.data_dir)),
             vhosts=self.vhosts,
+            uploads=self.uploads,
         )
         self.hub = Hub(self.core, loop)
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
+        self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
+        self.hub.sharing.worker = self.disk
 
     def rehash(self) -> str | None:
         """Reload config, MOTD and certificate; keep the old ones on any error."""
@@ -98,6 +107,7 @@ class Process:
         fingerprint = self.fingerprint
         try:
             config = self.reload() if self.reload is not None else self.config
+            config = self._with_web_url(config)
             motd = read_motd(config)
             if self.tls_context is not None:
                 cert, key = _certificate(config, make=False)  # never a new key on reload
@@ -158,6 +168,21 @@ class Process:
                 url = f"{scheme}://{_browsable(bound)}/"
                 also = f" (bound to {bound})" if bound not in url else ""
                 print(f"parley: web on {url}{also}", flush=True)
+        self.config = self._with_web_url(config)
+        self.core.reconfigure(self.config, self.core.motd)
+
+    def _with_web_url(self, config: Config) -> Config:
+        """`config` with the web listener's public URL (for the upload endpoint in
+        ISUPPORT): as configured, else its first address (a wildcard one as the server
+        name, which clients resolve)."""
+        if config.web.public_url is not None or not self.web_bound:
+            return config
+        bound, tls = self.web_bound[0]
+        host, _, port = bound.rpartition(":")
+        if host in ("0.0.0.0", "[::]"):
+            host = config.server_name
+        url = f"{'https' if tls else 'http'}://{host}:{port}"
+        return dataclasses.replace(config, web=dataclasses.replace(config.web, public_url=url))
 
     def _make_tls_context(self, config: Config) -> ssl.SSLContext:
         from parley.server.tls import certificate_fingerprint, server_context
@@ -171,6 +196,7 @@ class Process:
     async def stop(self) -> None:
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
+        self.disk.close()
         self.worker.close()
         self.mailer.close()
         if self._metrics is not None:
@@ -180,6 +206,7 @@ class Process:
         self.vhosts.close()
         self.metadata.close()
         self.markers.close()
+        self.uploads.close()
         self.accounts.close()
 
 

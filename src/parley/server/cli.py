@@ -16,6 +16,7 @@ import parley
 from parley.irc.casemap import valid_nick
 from parley.server.config import Config
 from parley.server.configfile import ConfigError, build_config
+from parley.server.files_cli import FILE_COMMANDS, files_command
 from parley.server.secretinput import exposure_warnings
 
 EXIT_USAGE = 2
@@ -28,8 +29,8 @@ def parser() -> argparse.ArgumentParser:
         description="Parley: a chat server that speaks IRC. With no command, it runs.",
         epilog="Commands: run (the default); hash-password (print an argon2id hash for the "
         "config file); create-account NAME PASSWORD, delete-account NAME, "
-        "reset-password NAME PASSWORD, list-accounts, list-always-on (work while the server "
-        "runs).",
+        "reset-password NAME PASSWORD, list-accounts, list-always-on, list-files [ACCOUNT], "
+        "delete-file ID (work while the server runs).",
     )
     p.add_argument("command", nargs="?", choices=sorted(COMMANDS), default="run")
     p.add_argument("words", nargs="*", help="the command's arguments", metavar="ARG")
@@ -62,6 +63,12 @@ def parser() -> argparse.ArgumentParser:
         help="the web listener without TLS (ws:// and http://: for a local TLS proxy or tests)",
     )
     p.add_argument("--no-web", action="store_true", help="no web listener")
+    p.add_argument(
+        "--web-url",
+        metavar="URL",
+        help="where clients reach the web listener (https://chat.example.org:8097), for the "
+        "upload endpoint in ISUPPORT (default: its address, or the server name)",
+    )
     p.add_argument("--data-dir", metavar="DIR", help="certificate and data (default: per user)")
     p.add_argument("--config", metavar="FILE", help="TOML config (see config.example.toml)")
     p.add_argument("--server-name", metavar="NAME", help="the server's name on IRC (parley.local)")
@@ -236,7 +243,7 @@ def _accounts(config: Config, command: str, words: list[str]) -> int:
 
 
 COMMANDS = {"run", "hash-password", "create-account", "delete-account", "reset-password",
-            "list-accounts", "list-always-on"}  # fmt: skip
+            "list-accounts", "list-always-on", *FILE_COMMANDS}  # fmt: skip
 
 
 def _check_tls(config: Config) -> None:
@@ -269,6 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command != "run":
         from parley.server.store.accounts import StoreError
 
+        if args.command in FILE_COMMANDS:
+            try:
+                return files_command(config, args.command, args.words)
+            except StoreError as exc:
+                return _error(str(exc))
         words = _password_argument(args.command, args.words)
         if words is None:
             return _error(f"{args.command}: no password given (on stdin, or typed)")

@@ -105,6 +105,21 @@ class Limits:
     # counted before one more is kept; and the days one may go unused before it goes.
     always_on_clients: int = 1000  # 0: none kept
     always_on_expiry_days: float = 30.0  # 0: never
+    # File sharing on the web listener (soju.im/FILEHOST): the size of one file (0 turns
+    # uploads off), what one account may keep, uploads an account may start a minute,
+    # uploads under way per address and in all, and the free space the disk keeps (an
+    # upload that would take it below is refused with 507).
+    upload_max_bytes: int = 25 * 1024 * 1024
+    upload_quota_bytes: int = 200 * 1024 * 1024
+    upload_max_files: int = 500  # files one account may keep
+    uploads_per_minute: int = 10
+    uploads_per_address: int = 2
+    uploads_at_once: int = 16
+    upload_disk_floor_bytes: int = 256 * 1024 * 1024
+    # A body comes in at this many bytes a second at least (after handshake_timeout's
+    # grace), with no pause longer than upload_idle_timeout: slow uploads are cut off.
+    upload_min_rate: int = 16 * 1024
+    upload_idle_timeout: float = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +175,9 @@ class Web:
     tls: bool = True  # plain HTTP only when configured (a local proxy, irctest)
     # Pages whose scripts may open a WebSocket, besides the server's own ("*": any).
     allowed_origins: tuple[str, ...] = ()
+    # Where clients reach the web listener (https://chat.example.org:8097), for the
+    # upload endpoint named in ISUPPORT; None: from the bound address and server name.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

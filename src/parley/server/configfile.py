@@ -66,6 +66,7 @@ _ZERO_ALLOWED = {
     "connections_per_ip", "whowas_entries", "list_modes_per_channel", "max_connections",
     "max_unregistered", "pending_registrations_per_address", "pending_registrations",
     "channel_rename_interval", "always_on_clients", "always_on_expiry_days",
+    "upload_max_bytes", "upload_disk_floor_bytes",
 }  # fmt: skip
 
 
@@ -337,6 +338,9 @@ def _mail(table: dict[str, Any], base: Path, warn: Warn | None) -> Mail:
 
 
 _ORIGIN = re.compile(r"https?://[^/\s]+")
+_PUBLIC_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:\d{1,5})?"
+)
 
 
 def _web(table: dict[str, Any]) -> Web:
@@ -357,6 +361,11 @@ def _web(table: dict[str, Any]) -> Web:
                         f"{name}: {origin!r} is not an origin (like https://chat.example.org)"
                     )
             changes[key] = origins
+        elif key == "public_url":
+            url = _expect(value, str, name).rstrip("/")
+            if not _PUBLIC_URL.fullmatch(url):
+                raise ConfigError(f"{name}: {url!r} is not a URL like https://chat.example.org")
+            changes[key] = url
         else:
             raise ConfigError(f"{name}: unknown key")
     return Web(**changes)
@@ -380,6 +389,8 @@ def _web_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         web = dataclasses.replace(web, listen=())
     if getattr(args, "no_web", False):
         web = dataclasses.replace(web, listen=())
+    if getattr(args, "web_url", None):
+        web = dataclasses.replace(web, public_url=_web({"public_url": args.web_url}).public_url)
     fields["web"] = web
 
 

@@ -196,6 +196,18 @@ class Admin:
         op.set_topic(self._process.core, channel, topic, self._by)
         return f"Topic of {channel} set"
 
+    def delete_file(self, file_id: str) -> Future[str]:
+        """Delete a shared file, as FILES DELETE does: its link leads nowhere after."""
+
+        def work() -> str:
+            found = self._process.core.uploads.delete(file_id)
+            if found is None:
+                raise op.Refusal(f"There is no file {file_id} (deleted already?)")
+            log.info("the console deleted the shared file %s of %s", file_id, found.account)
+            return f"Deleted {found.filename} of {found.account}"
+
+        return self._submit(work)
+
     def rehash(self) -> Future[str]:
         """Reload the configuration, as REHASH and SIGHUP do."""
 

@@ -75,6 +75,18 @@ class BanRow:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRow:
+    """A file shared through the web listener (store/uploads.py)."""
+
+    id: str
+    account: str
+    filename: str
+    content_type: str
+    size: int
+    created: float
+
+
+@dataclass(frozen=True, slots=True)
 class Sample:
     """One second of the charts."""
 
@@ -108,6 +120,7 @@ class Snapshot:
     channels: tuple[ChannelRow, ...]
     bans: tuple[BanRow, ...]
     samples: tuple[Sample, ...]
+    files: tuple[FileRow, ...] = ()  # the newest MAX_FILES
 
 
 def info(process: Process) -> ServerInfo:
@@ -188,6 +201,15 @@ def bans(process: Process) -> tuple[BanRow, ...]:
     )
 
 
+MAX_FILES = 500  # shared files a snapshot copies, the newest first
+
+
+def files(process: Process) -> tuple[FileRow, ...]:
+    found = process.core.uploads.listed(None, MAX_FILES)
+    return tuple(FileRow(u.id, u.account, u.filename, u.content_type, u.size, u.created)
+                 for u in found)  # fmt: skip
+
+
 def take(process: Process, samples: tuple[Sample, ...]) -> Snapshot:
     """Everything the console shows, copied (on the loop thread)."""
     return Snapshot(
@@ -198,4 +220,5 @@ def take(process: Process, samples: tuple[Sample, ...]) -> Snapshot:
         channels=channels(process),
         bans=bans(process),
         samples=samples,
+        files=files(process),
     )

@@ -147,6 +147,19 @@ class Actions:
             "Remove ban", lambda _v: self.admin.unban(ban.mask, ban.address),
         )  # fmt: skip
 
+    # -- shared files ----------------------------------------------------------------
+
+    def delete_file(self) -> None:
+        shared = self.window.files.selected()
+        if shared is None:
+            self.window.say("Select a file in the Files table first", error=True)
+            return
+        self._ask(
+            "delete_file", "Delete file", f"Delete {shared.filename} ({shared.account})? Its "
+            "link stops working for everyone it was given to.", "Delete file",
+            lambda _v: self.admin.delete_file(shared.id), danger=True,
+        )  # fmt: skip
+
     # -- everyone ------------------------------------------------------------------
 
     def notice(self) -> None:

@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from tkinter import ttk
 
 from parley.server.admin import Admin, AdminError
-from parley.server.admin.views import BanRow, ChannelRow, Snapshot, UserRow
+from parley.server.admin.views import BanRow, ChannelRow, FileRow, Snapshot, UserRow
 from parley.server.console import style
 from parley.server.console.actions import Actions
 from parley.server.console.charts import Chart
@@ -153,6 +153,10 @@ class ConsoleWindow:
             self.tabs, "Bans", "bans", BAN_COLUMNS, lambda b: b.mask,
             [("Add ban…", a.ban, False), ("Remove ban…", a.unban, True)],
         )  # fmt: skip
+        self.files: TablePage[FileRow] = TablePage(
+            self.tabs, "Files", "files", FILE_COLUMNS, lambda f: f.id,
+            [("Delete file…", a.delete_file, True)],
+        )  # fmt: skip
         self.users.table.tree.bind("<Button-3>", self._user_menu)
 
     def _user_menu(self, event: tk.Event[ttk.Treeview]) -> None:
@@ -265,6 +269,7 @@ class ConsoleWindow:
         self.users.show(snapshot.users, counters.users)
         self.channels.show(snapshot.channels, counters.channels)
         self.bans.show(snapshot.bans, len(snapshot.bans))
+        self.files.show(snapshot.files, len(snapshot.files))
         samples = snapshot.samples
         now = samples[-1].at if samples else snapshot.at
         self.charts["connections"].plot([(x.at, x.connections) for x in samples], now)
@@ -274,6 +279,16 @@ class ConsoleWindow:
 
 def _ago(at: float) -> str:
     return duration(time.time() - at)
+
+
+def _size(count: int) -> str:
+    """Bytes as people read them: 512 B, 3.4 KiB, 25.0 MiB."""
+    amount = float(count)
+    for unit in ("B", "KiB", "MiB"):
+        if amount < 1024 or unit == "MiB":
+            return f"{count} B" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{count} B"
 
 
 def _ends(expires: float | None) -> str:
@@ -296,6 +311,14 @@ CHANNEL_COLUMNS: list[Column[ChannelRow]] = [
     Column("Topic", 360, lambda c: c.topic, stretch=True),
     Column("Modes", 90, lambda c: c.modes),
 ]
+FILE_COLUMNS: list[Column[FileRow]] = [
+    Column("Name", 200, lambda f: f.filename, stretch=True),
+    Column("Account", 110, lambda f: f.account),
+    Column("Size", 90, lambda f: _size(f.size), sort=lambda f: f.size, anchor="e"),
+    Column("Type", 150, lambda f: f.content_type),
+    Column("Shared", 100, lambda f: _ago(f.created), sort=lambda f: -f.created),
+    Column("Id", 220, lambda f: f.id),
+]  # fmt: skip
 BAN_COLUMNS: list[Column[BanRow]] = [
     Column("Mask", 170, lambda b: b.mask),
     Column("Refused", 110, lambda b: "at connect" if b.address else "at registration"),

@@ -6,6 +6,7 @@ from parley.server.core.dispatch import Command
 from parley.server.core.handlers import (
     always_on,
     channels,
+    files,
     help,
     history,
     info,
@@ -90,4 +91,5 @@ COMMANDS: dict[str, Command] = {
     "CHGHOST": Command(vhost.handle_chghost, 2, oper=True),
     "ALWAYSON": Command(always_on.handle_alwayson, 1, oper=True),
     "STATS": Command(oper.handle_stats, 0),
+    "FILES": Command(files.handle_files, 1),
 }

@@ -10,11 +10,13 @@ itself (docs/privacy.md).
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 from parley.irc.message import encode
 from parley.server.core import events as ev
 from parley.server.core.reservation import services_notice
+from parley.server.core.worker import Failed, guarded
 
 if TYPE_CHECKING:
     from parley.server.core.server import Server
@@ -40,6 +42,14 @@ def account_gone(server: Server, name: str, at: float | None = None) -> None:
     state.windows[:] = [w for w in state.windows if w.account != name]
     server.history.forget_account(name)
     server.markers.forget(name)
+    server.worker.submit(partial(guarded, server.uploads.prune), _pruned)  # rows went with it
+
+
+def _pruned(count: object) -> None:
+    if isinstance(count, int) and count:
+        log.info("deleted %d shared files of deleted accounts", count)
+    elif isinstance(count, Failed):
+        log.warning("cannot delete the files of deleted accounts: %s", count.error)
 
 
 def notice_deletions(server: Server) -> None:

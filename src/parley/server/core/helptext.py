@@ -31,6 +31,10 @@ HELP: dict[str, tuple[str, ...]] = {
     ),
     "DIE": ("DIE", "Operators: stops the server."),
     "DLINE": ("DLINE <address or CIDR> [:reason]", "Operators: bans an address from connecting."),
+    "FILES": (
+        "FILES LIST [account] | FILES DELETE <id>",
+        "Lists or deletes the files you shared; operators, anyone's.",
+    ),
     "HELP": ("HELP [command]", "Shows this help; HELPOP is the same."),
     "INFO": ("INFO", "What this server is."),
     "INVITE": (

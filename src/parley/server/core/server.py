@@ -63,6 +63,7 @@ from parley.server.store.bans import MemoryBanStore
 from parley.server.store.history import MemoryHistory
 from parley.server.store.markers import MemoryReadMarkers
 from parley.server.store.metadata import MemoryMetadataStore
+from parley.server.store.uploads import UploadStore
 from parley.server.store.vhosts import MemoryVhostStore
 
 log = logging.getLogger("parley.core")
@@ -110,6 +111,7 @@ class Server:
         mailer: Worker | None = None,
         vhosts: VhostStore | None = None,
         markers: ReadMarkerStore | None = None,
+        uploads: UploadStore | None = None,
     ) -> None:
         from parley.server.core.commands import COMMANDS  # the table imports handlers
 
@@ -133,6 +135,7 @@ class Server:
         self.bans = Bans(bans if bans is not None else MemoryBanStore(), self.clock)
         self.vhosts: VhostStore = vhosts if vhosts is not None else MemoryVhostStore()
         self.markers = ReadMarkers(markers if markers is not None else MemoryReadMarkers())
+        self.uploads = uploads if uploads is not None else UploadStore()  # shared files
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address

@@ -121,4 +121,13 @@ def isupport_tokens(config: Config) -> dict[str, str | int | None]:
         "USERLEN": limits.user_length,
         "UTF8ONLY": None,
         "WHOX": None,
+        **filehost(config),
     }
+
+
+def filehost(config: Config) -> dict[str, str | int | None]:
+    """soju.im/FILEHOST: where files are uploaded, while the web listener takes them."""
+    web = config.web
+    if not web.listen or web.public_url is None or config.limits.upload_max_bytes <= 0:
+        return {}
+    return {"soju.im/FILEHOST": f"{web.public_url}/uploads"}

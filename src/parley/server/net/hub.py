@@ -18,6 +18,7 @@ from parley.server.config import Address, Config
 from parley.server.core.server import Server
 from parley.server.net.admission import Admission, Trimmer
 from parley.server.net.connection import CLOSE_GRACE, ClientConnection
+from parley.server.net.sharing import Sharing
 
 log = logging.getLogger("parley.net")
 
@@ -48,6 +49,7 @@ class Hub:
         self.dirty: list[ClientConnection] = []
         # Transports closed by us, with when to abort them if the peer has not let go.
         self._closing: deque[tuple[float, asyncio.Transport]] = deque()
+        self.sharing = Sharing()  # uploads and downloads of shared files under way
         core.state.fanout = self.fanout  # type: ignore[assignment]
 
     def fanout(

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 import h11
 
-from parley.server.net import http, websocket
+from parley.server.net import http, upload, websocket
 from parley.server.net.connection import ClientConnection
+from parley.server.net.sharing import Exchange
 
 if TYPE_CHECKING:
     from parley.server.net.hub import Hub
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 class WebConnection(ClientConnection):
     """A connection to the web listener: HTTP, then perhaps IRC over WebSocket."""
 
-    __slots__ = ("_deadline", "_head", "_socket", "_timer")
+    __slots__ = ("_deadline", "_exchange", "_head", "_socket", "_timer")
 
     def __init__(self, hub: Hub, tls: ssl.SSLContext | None) -> None:
         super().__init__(hub, tls)
@@ -35,6 +36,7 @@ class WebConnection(ClientConnection):
         self._head = b""
         self._socket: websocket.IrcWebSocket | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._exchange: Exchange | None = None  # an upload or a shared file (sharing.py)
 
     # -- before the upgrade: HTTP --------------------------------------------
 
@@ -57,7 +59,9 @@ class WebConnection(ClientConnection):
             self._timer = None
 
     def data_received(self, data: bytes) -> None:
-        if self._socket is not None:
+        if self._exchange is not None:
+            self._exchange.data(data)
+        elif self._socket is not None:
             self._frames(data)
         elif self.closing or self.handshake is not None or self._transport is None:
             super().data_received(data)  # early bytes of a TLS handshake, or nothing
@@ -79,6 +83,10 @@ class WebConnection(ClientConnection):
             self._respond(request)
         elif http.is_websocket(request):
             self._upgrade(head, request)
+        elif upload.handles(request) and self._transport is not None:
+            self._stop_timer()  # the exchange keeps its own time from here
+            self._exchange = Exchange(self, self._hub, self._transport, request)
+            self._exchange.start(head[end:])
         else:
             self._respond(http.answer(request), head_only=request.method == b"HEAD")
 
@@ -148,6 +156,17 @@ class WebConnection(ClientConnection):
             self.closing = True
             self._transport.abort()
 
+    @property
+    def writing_paused(self) -> bool:
+        return self._writing_paused
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._exchange is not None:
+            self._exchange.writable()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_timer()
+        if self._exchange is not None:
+            self._exchange.lost()
         super().connection_lost(exc)

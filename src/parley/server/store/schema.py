@@ -223,6 +223,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE accounts ADD COLUMN multiclient INTEGER NOT NULL DEFAULT 1;
     """,
+    # Files shared through the web listener (soju.im/FILEHOST): `id` names the file in
+    # the data dir's files/ and in its URL; gone with the account that uploaded it.
+    """
+    CREATE TABLE IF NOT EXISTS uploads (
+        id TEXT PRIMARY KEY, account TEXT NOT NULL, filename TEXT NOT NULL,
+        content_type TEXT NOT NULL, size INTEGER NOT NULL, created REAL NOT NULL,
+        sha256 TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS uploads_by_account ON uploads (account, created);
+    CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (created);
+    CREATE TRIGGER IF NOT EXISTS uploads_of_deleted_account AFTER DELETE ON accounts BEGIN
+        DELETE FROM uploads WHERE account = OLD.folded;
+    END;
+    CREATE TRIGGER IF NOT EXISTS upload_of_deleted AFTER INSERT ON uploads
+        WHEN NOT EXISTS (SELECT 1 FROM accounts WHERE folded = NEW.account) BEGIN
+        DELETE FROM uploads WHERE id = NEW.id;
+    END;
+    """,
 )
 VERSION = len(MIGRATIONS)
 
