@@ -57,6 +57,20 @@ export function mountCompose(container, ctx) {
   for (const make of composeItems) make(container, ctx);
 }
 
+const tagAdders = [];
+
+/** Tags added to lines the user sends (a reply's +draft/reply): add(command, params,
+ *  tags) returns the tags to send (or nothing to leave them). */
+export function addOutgoingTags(add) {
+  tagAdders.push(add);
+}
+
+/** app.js: the tags a line goes out with, after every registered adder. */
+export function outgoingTags(command, params, tags) {
+  for (const add of tagAdders) tags = add(command, params, tags) ?? tags;
+  return tags;
+}
+
 export function messageActions() {
   return actions;
 }
