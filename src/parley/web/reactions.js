@@ -85,8 +85,10 @@ on("sent", ({ command, params, tags }) => {
   received(state, { tags, source: `${state.me}!me@web`, command, params });
 });
 
+let seenState = null;
 on("welcome", () => {
-  if (!context?.state?.conversations.size) reactions.clear();
+  if (context?.state !== seenState) reactions.clear(); // another login: not its reactions
+  seenState = context?.state ?? null;
 });
 
 addMessageAction({

@@ -21,7 +21,7 @@ const REFUSALS = {
   415: "This kind of file cannot be shared here (pictures, PDF, text, audio, video and zip files can).",
   429: "Too many uploads in a short time: wait a minute and try again.",
   503: "The server is busy: try again in a moment.",
-  507: "There is no room left for that file (your share of the server's space, or its disk): delete some of your files and try again.",
+  507: "The server has no room left for files: try again later.",
 };
 
 let context = null;
@@ -80,6 +80,14 @@ function progress(name, loaded, total) {
   status.querySelector(".upload-text").textContent = `Uploading ${name}… ${percent}%`;
 }
 
+/** A refusal in plain words: the server's own reason when it gives one ("413 Payload
+ *  Too Large: Over your quota: ..."), else what the status means. */
+function refusal(request) {
+  const reason = /^\d{3} [^:\n]+: ([^\n]{1,200})/.exec(request.responseText ?? "");
+  if (reason) return `${reason[1].replace(/\.?$/, ".")}`;
+  return REFUSALS[request.status] ?? `the upload failed (${request.status} ${request.statusText}).`;
+}
+
 /** Send one file; its link goes into the compose box. */
 export function upload(file) {
   const url = endpoint();
@@ -118,7 +126,7 @@ export function upload(file) {
       insertAtCursor(input, `${before && !/\s$/.test(before) ? " " : ""}${link} `);
       say(`${name} is uploaded: its link is in the message box.`);
     } else {
-      say(`${name}: ${REFUSALS[request.status] ?? `the upload failed (${request.status} ${request.statusText}).`}`, true);
+      say(`${name}: ${refusal(request)}`, true);
     }
   });
   for (const failure of ["error", "abort", "timeout"]) {
