@@ -29,9 +29,12 @@ const composeItems = [];
  * An action on a message, shown as a button beside it:
  * {id, label, icon?, available(message, conversation, ctx) -> bool, run(message, conversation, ctx)}.
  * ctx (see app.js) has sendLine(raw), send(command, params, tags), state, rerender().
+ * An action with the id of one already there takes its place.
  */
 export function addMessageAction(action) {
-  actions.push(action);
+  const at = actions.findIndex((a) => a.id === action.id);
+  if (at >= 0) actions[at] = action;
+  else actions.push(action);
   emit("hooks-changed");
 }
 
