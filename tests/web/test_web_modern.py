@@ -259,3 +259,28 @@ def test_typing_not_renewed_expires_after_six_seconds(
         expect(typing).to_have_text("")
     finally:
         watcher.close()
+
+
+def test_the_keyboard_reaches_a_message_s_actions_from_the_compose_box(
+    web_server: ThreadServer, web_users: Callable[..., WebUser]
+) -> None:
+    alice, bob = two_users(web_server, web_users)
+    bob.say("one")
+    bob.say("two")
+    expect(row(alice, "two")).to_have_count(1)
+    page = alice.page
+    page.focus("#input")
+    for _ in range(4):  # back past the compose box's buttons (emoji, file)
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.closest('#messages') !== null"):
+            break
+    expect(row(alice, "two").get_by_role("button", name="React")).to_be_focused()  # the last
+    page.keyboard.press("Shift+Tab")
+    reply = row(alice, "two").get_by_role("button", name="Reply")
+    expect(reply).to_be_focused()
+    expect(reply).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#reply-banner")).to_contain_text("Replying to bob: two")
+    expect(page.locator("#input")).to_be_focused()
+    page.get_by_role("button", name="Cancel the reply").click()
+    expect(page.locator("#reply-banner")).to_be_hidden()

@@ -72,6 +72,8 @@ function lookUp(url, conv) {
 addMessageRenderer((message, conv, container, ctx) => {
   if (message.redacted || !["privmsg", "notice", "action"].includes(message.kind)) return;
   let shown = 0;
+  const row = document.createElement("div");
+  row.className = "previews";
   for (const piece of linkPieces(stripFormatting(message.text))) {
     if (!piece.href || shown >= MAX_PER_MESSAGE || !isOwnUpload(piece.href, ctx.state)) continue;
     const url = new URL(piece.href).href;
@@ -90,7 +92,8 @@ addMessageRenderer((message, conv, container, ctx) => {
     image.alt = info.name ? `Picture: ${info.name}` : "Shared picture";
     image.title = info.name || "";
     link.append(image);
-    container.append(link);
+    row.append(link);
     shown++;
   }
+  if (shown) container.append(row);
 });
