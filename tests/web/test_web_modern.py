@@ -36,7 +36,7 @@ def test_a_reply_quotes_the_line_on_both_sides_and_jumps_to_it(
     alice, bob = two_users(web_server, web_users)
     watcher = IrcClient(web_server.port)
     try:
-        watcher.register("watcher", caps=("message-tags",))
+        watcher.register("watcher", caps=("message-tags", "batch", "draft/multiline"))
         alice.say("tea or coffee?")
         original = row(bob, "tea or coffee?")
         expect(original).to_have_count(1)
@@ -69,6 +69,17 @@ def test_a_reply_quotes_the_line_on_both_sides_and_jumps_to_it(
         expect(theirs).to_have_text("↪ alice: tea or coffee?")
         quote.click()
         expect(row(alice, "tea or coffee?")).to_be_focused()
+
+        # Several lines (one draft/multiline batch) reply as one message.
+        original.hover()
+        original.locator("button.action-reply").click()
+        bob.page.fill("#input", "tea\nthen cake")
+        bob.page.press("#input", "Enter")
+        opened = watcher.expect(lambda m: m.command == "BATCH" and m.params[0].startswith("+"))
+        assert opened.tags.get("+draft/reply") == msgid
+        both = alice.page.locator("#messages .msg", has_text="then cake")
+        expect(both.locator(".text")).to_have_text("tea\nthen cake")
+        expect(both.locator(".reply-quote")).to_have_text("↪ alice: tea or coffee?")
 
         # A reply to a line this client never loaded says so without a link.
         watcher.send("@+draft/reply=no-such-id PRIVMSG #lobby :about something old")

@@ -99,7 +99,6 @@ addMessageAction({
     return conv.kind !== "server" && ctx.state?.caps.has("message-tags") && ["privmsg", "notice", "action"].includes(message.kind);
   },
   run(message, conv, ctx) {
-    context = ctx;
     const anchor = document.querySelector(`#messages .msg[data-msgid="${CSS.escape(message.msgid)}"] .action-react`);
     openPicker(anchor ?? document.getElementById("input"), REACTIONS, (emoji) => {
       const mine = reactions.get(message.msgid)?.get(emoji)?.has(fold(ctx.state.me));
@@ -114,7 +113,6 @@ function names(list) {
 }
 
 addMessageRenderer((message, conv, container, ctx) => {
-  context ??= ctx;
   const kinds = message.msgid && !message.redacted ? reactions.get(message.msgid) : null;
   if (!kinds) return;
   const row = document.createElement("div");

@@ -3,7 +3,7 @@
 // or the × button); what is sent then carries the tag. A message that replies to
 // another shows a quote of it, which jumps to that line when it is loaded.
 
-import { addMessageAction, addMessageRenderer, addOutgoingTags, on } from "./hooks.js";
+import { addComposeItem, addMessageAction, addMessageRenderer, addOutgoingTags, on } from "./hooks.js";
 import { fold, stripFormatting } from "./irc.js";
 
 export const REPLY_TAG = "+draft/reply";
@@ -78,13 +78,16 @@ function jumpTo(msgid) {
   setTimeout(() => row.classList.remove("highlight"), 1500);
 }
 
+addComposeItem((container, ctx) => {
+  context = ctx;
+});
+
 addMessageAction({
   id: "reply",
   label: "Reply",
   icon: "↩",
   available: (message, conv, ctx) => conv.kind !== "server" && canTag(ctx) && ["privmsg", "notice", "action"].includes(message.kind),
-  run(message, conv, ctx) {
-    context = ctx;
+  run(message, conv) {
     setTarget({ conversation: fold(conv.name), name: conv.name, msgid: message.msgid, nick: message.nick, text: excerpt(message) });
     document.getElementById("input").focus();
   },
@@ -115,7 +118,7 @@ on("welcome", () => {
   if (target && !context?.state?.get(target.conversation)) setTarget(null);
 });
 
-addMessageRenderer((message, conv, container, ctx) => {
+addMessageRenderer((message, conv, container) => {
   const replyTo = message.tags?.[REPLY_TAG];
   if (!replyTo || message.tags?.["+draft/react"] !== undefined) return;
   const original = conv.byId.get(replyTo);
@@ -130,5 +133,4 @@ addMessageRenderer((message, conv, container, ctx) => {
     quote.textContent = "↪ In reply to an earlier message";
   }
   container.prepend(quote);
-  context ??= ctx;
 });
