@@ -132,6 +132,23 @@ def test_reactions_count_who_reacted_and_are_taken_back_with_a_click(
     mine.click()
     expect(theirs.locator(".reaction-count")).to_have_text("2")
 
+    # A reaction sent privately cannot dress the channel's line; an endless "emoji" is
+    # not shown; both are said before a line that shows they have come.
+    msgid = row(alice, "the release is out").get_attribute("data-msgid")
+    mallory = IrcClient(web_server.port)
+    try:
+        mallory.register("mallory", caps=("message-tags",))
+        mallory.send(f"@+draft/react=💩;+draft/reply={msgid} TAGMSG alice")
+        mallory.send(f"@+draft/react={'x' * 300};+draft/reply={msgid} TAGMSG #lobby")
+        mallory.send(f"@+draft/react=🔥;+draft/reply={msgid} TAGMSG #lobby")
+        mallory.send("PRIVMSG alice :hi")
+        expect(alice.conversation("mallory")).to_have_count(1)
+        chips = row(alice, "the release is out").locator("button.reaction")
+        expect(chips).to_have_count(2)
+        expect(chips.nth(1)).to_have_attribute("title", "fire: mallory")
+    finally:
+        mallory.close()
+
 
 def test_typing_shows_under_the_other_side_and_goes_when_cleared_or_sent(
     web_server: ThreadServer, web_users: Callable[..., WebUser]

@@ -14,18 +14,23 @@ const MAX_REACTION_BYTES = 64; // a longer "reaction" is not shown (the tag's va
 const MAX_KINDS = 20; // distinct reactions shown on one message
 const MAX_MESSAGES = 5000; // messages whose reactions are kept, oldest forgotten first
 
-/** msgid -> Map(emoji -> Map(fold(nick) -> nick)), in the order they came */
+/** "conversation msgid" -> Map(emoji -> Map(fold(nick) -> nick)), in the order they came.
+ *  Keyed by conversation too: a reaction sent privately cannot dress a channel's line. */
 const reactions = new Map();
+
+function keyOf(conv, msgid) {
+  return `${fold(conv.name)} ${msgid}`;
+}
 let context = null;
 
-/** Apply a reaction (or its withdrawal) by `nick` to `msgid`; true when it changed anything. */
-export function applyReaction(msgid, nick, emoji, add) {
+/** Apply a reaction (or its withdrawal) by `nick` to `key`; true when it changed anything. */
+function applyReaction(key, nick, emoji, add) {
   if (!emoji || new TextEncoder().encode(emoji).length > MAX_REACTION_BYTES) return false;
-  let kinds = reactions.get(msgid);
+  let kinds = reactions.get(key);
   if (!kinds) {
     if (!add) return false;
     kinds = new Map();
-    reactions.set(msgid, kinds);
+    reactions.set(key, kinds);
     if (reactions.size > MAX_MESSAGES) reactions.delete(reactions.keys().next().value);
   }
   let who = kinds.get(emoji);
@@ -34,12 +39,12 @@ export function applyReaction(msgid, nick, emoji, add) {
     who = new Map();
     kinds.set(emoji, who);
   }
-  const key = fold(nick);
-  if (add === who.has(key)) return false;
-  if (add) who.set(key, nick);
-  else who.delete(key);
+  const person = fold(nick);
+  if (add === who.has(person)) return false;
+  if (add) who.set(person, nick);
+  else who.delete(person);
   if (!who.size) kinds.delete(emoji);
-  if (!kinds.size) reactions.delete(msgid);
+  if (!kinds.size) reactions.delete(key);
   return true;
 }
 
@@ -62,7 +67,8 @@ function received(state, msg) {
   if (!conv) return;
   const nick = nickOf(msg.source) || state.me;
   const add = tags[REACT] !== undefined;
-  if (applyReaction(msgid, nick, add ? tags[REACT] : tags[UNREACT], add) && conv.byId.has(msgid)) state.changed(conv);
+  const changed = applyReaction(keyOf(conv, msgid), nick, add ? tags[REACT] : tags[UNREACT], add);
+  if (changed && conv.byId.has(msgid)) state.changed(conv);
 }
 
 function send(ctx, conv, message, emoji, add) {
@@ -101,7 +107,7 @@ addMessageAction({
   run(message, conv, ctx) {
     const anchor = document.querySelector(`#messages .msg[data-msgid="${CSS.escape(message.msgid)}"] .action-react`);
     openPicker(anchor ?? document.getElementById("input"), REACTIONS, (emoji) => {
-      const mine = reactions.get(message.msgid)?.get(emoji)?.has(fold(ctx.state.me));
+      const mine = reactions.get(keyOf(conv, message.msgid))?.get(emoji)?.has(fold(ctx.state.me));
       send(ctx, conv, message, emoji, !mine);
     }, { label: `React to ${message.nick}'s message`, returnTo: document.getElementById("input") });
   },
@@ -113,7 +119,7 @@ function names(list) {
 }
 
 addMessageRenderer((message, conv, container, ctx) => {
-  const kinds = message.msgid && !message.redacted ? reactions.get(message.msgid) : null;
+  const kinds = message.msgid && !message.redacted ? reactions.get(keyOf(conv, message.msgid)) : null;
   if (!kinds) return;
   const row = document.createElement("div");
   row.className = "reactions";
