@@ -96,18 +96,16 @@ addMessageAction({
 // What the user sends to the conversation being replied in carries the tag: a single
 // line, or a multi-line batch's opening (its lines inherit it).
 addOutgoingTags((command, params, tags) => {
-  if (!target || tags?.batch || fold(params[0] ?? "") !== target.conversation) {
-    if (command === "BATCH" && target && String(params[0]).startsWith("+") && params[1] === "draft/multiline" && fold(params[2] ?? "") === target.conversation) {
-      return { ...tags, [REPLY_TAG]: target.msgid };
-    }
-    return tags;
-  }
-  if (command !== "PRIVMSG" && command !== "NOTICE") return tags;
-  return { ...tags, [REPLY_TAG]: target.msgid };
+  if (!target) return tags;
+  const here = fold(params[command === "BATCH" ? 2 : 0] ?? "") === target.conversation;
+  const said = (command === "PRIVMSG" || command === "NOTICE") && !tags?.batch;
+  const opens = command === "BATCH" && String(params[0]).startsWith("+") && params[1] === "draft/multiline";
+  return here && (said || opens) ? { ...tags, [REPLY_TAG]: target.msgid } : tags;
 });
 
-on("sent", ({ command, params, tags }) => {
-  if (target && tags?.[REPLY_TAG] === target.msgid && (command !== "BATCH" || String(params[0]).startsWith("+"))) setTarget(null);
+// Sent: the reply is done (a reaction to the same line, a TAGMSG, is not the reply).
+on("sent", ({ command, tags }) => {
+  if (target && command !== "TAGMSG" && tags?.[REPLY_TAG] === target.msgid) setTarget(null);
 });
 
 on("open", ({ conversation }) => {
