@@ -196,6 +196,12 @@ def test_typing_shows_under_the_other_side_and_goes_when_cleared_or_sent(
         watcher.close()
 
 
+FORGED_REDACT = """async () => {
+  const hooks = await import("/hooks.js");
+  hooks.addComposeItem((container, ctx) => ctx.send("REDACT", ["#lobby", "no-such-message"]));
+}"""
+
+
 def test_deleting_an_own_message_removes_it_for_the_other(
     web_server: ThreadServer, web_users: Callable[..., WebUser]
 ) -> None:
@@ -208,6 +214,11 @@ def test_deleting_an_own_message_removes_it_for_the_other(
     expect(other).to_have_count(1)
     other.hover()
     expect(other.locator("button.action-delete")).to_have_count(0)  # only one's own
+
+    other_tab = web_users(url_of(web_server))  # alice's other device sees it go too
+    other_tab.login("alice")
+    other_tab.in_chat()
+    expect(row(other_tab, "my password is hunter2")).to_have_count(1)
 
     asked: list[str] = []
 
@@ -226,10 +237,15 @@ def test_deleting_an_own_message_removes_it_for_the_other(
     expect(row(bob, "my password is hunter2")).to_have_count(1)
     own.locator("button.action-delete").click()
     assert asked[0] == "Delete this message for everyone?"
-    for user in (alice, bob):
+    for user in (alice, bob, other_tab):
         expect(row(user, "my password is hunter2")).to_have_count(0)
         expect(user.page.locator("#messages .msg .text.redacted")).to_have_text("message deleted")
     expect(row(bob, "I saw nothing")).to_have_count(1)
+
+    # A refusal is said where the user is.
+    alice.page.evaluate(FORGED_REDACT)
+    error = alice.page.locator("#messages .msg.kind-error").last
+    expect(error).to_contain_text("REDACT UNKNOWN_MSGID")
 
 
 def test_the_emoji_button_and_shortcodes_put_emoji_at_the_cursor(
