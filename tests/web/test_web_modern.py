@@ -192,6 +192,19 @@ def test_typing_shows_under_the_other_side_and_goes_when_cleared_or_sent(
         bob.page.press("#input", "Enter")
         expect(bob.page.locator("#messages .msg.kind-info").last).to_contain_text("alice")
         assert not [m for m in watcher.sync() if m.command == "TAGMSG"]
+
+        # Settings can keep it to oneself.
+        bob.page.click("#settings-toggle")
+        share = bob.page.get_by_label("Let others see when I am typing")
+        expect(share).to_be_checked()
+        share.uncheck()
+        bob.page.click("#settings-close")
+        watcher.sync()
+        bob.page.locator("#input").press_sequentially("quietly")
+        bob.page.press("#input", "Enter")
+        expect(row(alice, "quietly")).to_have_count(1)
+        assert not [m for m in watcher.sync() if m.command == "TAGMSG"]
+        assert bob.page.evaluate("localStorage.getItem('parley.typing')") == "off"
     finally:
         watcher.close()
 

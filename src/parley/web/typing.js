@@ -3,6 +3,7 @@
 // keystrokes, "done" when the box is cleared or the text sent. Others' notices show
 // as "nick is typing…" under that conversation's messages, each gone when renewed
 // no more (6 s after "active", 30 s after "paused"), on "done", or with their message.
+// Settings has a box to stop telling others (kept in this browser).
 
 import { addComposeItem, on } from "./hooks.js";
 import { fold, nickOf } from "./irc.js";
@@ -14,6 +15,7 @@ const PAUSE_AFTER_MS = 6000; // no keystroke for this long: "paused"
 const ACTIVE_EXPIRES_MS = 6000;
 const PAUSED_EXPIRES_MS = 30000;
 const MAX_SHOWN = 3; // names spelled out; more are "several people"
+const KEY = "parley.typing"; // "off": others are not told
 
 let context = null;
 let indicator = null;
@@ -23,9 +25,15 @@ const typists = new Map();
 let mine = null;
 let pauseTimer = null;
 
-/** Whether the server lets the typing tag through (CLIENTTAGDENY may refuse it). */
+/** Whether the user lets others see them typing (Settings). */
+function sharing() {
+  return localStorage.getItem(KEY) !== "off";
+}
+
+/** Whether typing is told: the user allows it and the server lets the tag through
+ *  (CLIENTTAGDENY may refuse it). */
 export function typingAllowed(state) {
-  if (!state?.caps.has("message-tags")) return false;
+  if (!sharing() || !state?.caps.has("message-tags")) return false;
   const deny = (state.isupport.CLIENTTAGDENY ?? "").split(",").filter(Boolean);
   if (deny.includes("typing") || deny.includes("+typing")) return false;
   return !deny.includes("*") || deny.includes("-typing") || deny.includes("-+typing");
@@ -101,7 +109,33 @@ addComposeItem((container, ctx) => {
   main.insertBefore(indicator, document.getElementById("messages").nextSibling);
   const input = document.getElementById("input");
   input.addEventListener("input", () => typed(input));
+  settingsRow();
 });
+
+/** The Settings box: tell others when I am typing (on unless turned off here). */
+function settingsRow() {
+  const logout = document.getElementById("logout")?.closest("section");
+  if (!logout) return;
+  const section = document.createElement("section");
+  const heading = document.createElement("h3");
+  heading.textContent = "Typing";
+  const label = document.createElement("label");
+  label.className = "check";
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.id = "typing-share";
+  box.checked = sharing();
+  box.addEventListener("change", () => {
+    localStorage.setItem(KEY, box.checked ? "on" : "off");
+    if (!box.checked && mine) {
+      clearTimeout(pauseTimer);
+      tell(mine.name, "done");
+    }
+  });
+  label.append(box, " Let others see when I am typing");
+  section.append(heading, label);
+  logout.before(section);
+}
 
 on("line", ({ msg }) => {
   const state = context?.state;
