@@ -16,7 +16,7 @@ import { setupLogin, remembered, remember } from "./login.js";
 import { setupSettings } from "./settings.js";
 import { applyTheme, currentTheme, followSystem } from "./theme.js";
 import { notifyMessage } from "./notify.js";
-import { emit, mountCompose, on } from "./hooks.js";
+import { emit, mountCompose, on, outgoingTags } from "./hooks.js";
 import { EXTENSIONS } from "./extensions.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,12 +45,16 @@ const ctx = {
   },
   rerender: () => queueRender(true),
   info: (text, error = false) => state?.info(text, error),
+  get credentials() {
+    return connection?.credentials ?? null; // for uploads (HTTP Basic), in memory only
+  },
 };
 
 /** Send a command, telling the bus (features watch what is said). Without
  *  echo-message the server does not send our own messages back: they are shown here. */
 function send(command, params = [], tags = null) {
   if (!connection) return false;
+  tags = outgoingTags(command, params, tags);
   let sent;
   try {
     sent = connection.send(command, params, tags);

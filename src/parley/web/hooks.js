@@ -29,9 +29,12 @@ const composeItems = [];
  * An action on a message, shown as a button beside it:
  * {id, label, icon?, available(message, conversation, ctx) -> bool, run(message, conversation, ctx)}.
  * ctx (see app.js) has sendLine(raw), send(command, params, tags), state, rerender().
+ * An action with the id of one already there takes its place.
  */
 export function addMessageAction(action) {
-  actions.push(action);
+  const at = actions.findIndex((a) => a.id === action.id);
+  if (at >= 0) actions[at] = action;
+  else actions.push(action);
   emit("hooks-changed");
 }
 
@@ -55,6 +58,20 @@ export function addComposeItem(make) {
 export function mountCompose(container, ctx) {
   composeArea = { container, ctx };
   for (const make of composeItems) make(container, ctx);
+}
+
+const tagAdders = [];
+
+/** Tags added to lines the user sends (a reply's +draft/reply): add(command, params,
+ *  tags) returns the tags to send (or nothing to leave them). */
+export function addOutgoingTags(add) {
+  tagAdders.push(add);
+}
+
+/** app.js: the tags a line goes out with, after every registered adder. */
+export function outgoingTags(command, params, tags) {
+  for (const add of tagAdders) tags = add(command, params, tags) ?? tags;
+  return tags;
 }
 
 export function messageActions() {
