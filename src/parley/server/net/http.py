@@ -35,8 +35,11 @@ SAFETY = (
     ("X-Frame-Options", "DENY"),
     ("Referrer-Policy", "no-referrer"),
 )
-REVALIDATE = "no-cache"  # pages: always asked again (an ETag makes that cheap)
-KEEP = "public, max-age=3600"  # scripts, styles, images
+# Pages, scripts and styles are always asked again (an ETag makes that cheap): their
+# names carry no version, and a page must never run with an older release's modules.
+REVALIDATE = "no-cache"
+REVALIDATED = frozenset((".html", ".js", ".css", ".json", ".webmanifest"))
+KEEP = "public, max-age=3600"  # images and icons
 NO_STORE = "no-store"  # errors and the health check
 
 
@@ -139,7 +142,7 @@ def _file(path: Path, request: h11.Request) -> Response:
         loaded = static.load(path)
     except OSError:
         return error(404)
-    cache = REVALIDATE if path.suffix == ".html" else KEEP
+    cache = REVALIDATE if path.suffix in REVALIDATED else KEEP
     gzipped = loaded.gzipped if static.accepts_gzip(header(request, b"accept-encoding")) else None
     etag = loaded.etag[:-1] + '-gz"' if gzipped is not None else loaded.etag
     vary = (("Vary", "Accept-Encoding"),) if loaded.gzipped is not None else ()
