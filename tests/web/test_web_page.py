@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 import parley.web
+from parley.server.config import Push
 from support.browser import WebUser, url_of
 from support.client import IrcClient
 from support.servers import ThreadServer, web_config
@@ -199,9 +200,10 @@ def test_a_server_with_vapid_offers_push_through_push_js(
 
 
 def test_without_vapid_there_is_no_push_button(
-    web_server: ThreadServer, web_users: Callable[..., WebUser]
+    make_server: Callable[..., ThreadServer], web_users: Callable[..., WebUser]
 ) -> None:
-    tab = web_users(url_of(web_server))
+    server = make_server(web=web_config(), push=Push(enabled=False))
+    tab = web_users(url_of(server))
     tab.login("walt", register=True)
     tab.in_chat()
     tab.page.get_by_role("button", name="Settings").click()
@@ -210,7 +212,10 @@ def test_without_vapid_there_is_no_push_button(
 
 WEB = Path(parley.web.__file__).parent
 NOT_SERVED = {"__init__.py"}
-LOADED_ON_DEMAND = {"push.js"}  # imported from settings only when the server offers VAPID
+LOADED_ON_DEMAND = {
+    "push.js",
+    "sw.js",
+}  # push.js from settings when the server offers VAPID; sw.js by it
 
 
 def test_every_file_loads_without_a_csp_violation(

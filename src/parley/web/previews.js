@@ -64,7 +64,7 @@ function lookUp(url, conv) {
     })
     .catch(() => remember(url, "", ""))
     .finally(() => {
-      if (PREVIEWABLE.has(known.get(url)?.type)) context?.state?.changed(conv);
+      if (PREVIEWABLE.has(known.get(url)?.type)) context?.state?.redraw(conv);
     });
   known.set(url, pending);
 }

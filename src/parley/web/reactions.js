@@ -68,7 +68,7 @@ function received(state, msg) {
   const nick = nickOf(msg.source) || state.me;
   const add = tags[REACT] !== undefined;
   const changed = applyReaction(keyOf(conv, msgid), nick, add ? tags[REACT] : tags[UNREACT], add);
-  if (changed && conv.byId.has(msgid)) state.changed(conv);
+  if (changed && conv.byId.has(msgid)) state.redraw(conv);
 }
 
 function send(ctx, conv, message, emoji, add) {

@@ -66,6 +66,13 @@ export class ChatState extends EventTarget {
     this.emit("change", { name: conversation ? fold(conversation.name) : null });
   }
 
+  /** Lines already shown changed (a reaction, a preview): the list is drawn anew, not
+   *  only appended to. */
+  redraw(conversation) {
+    conversation.reshaped++;
+    this.changed(conversation);
+  }
+
   /** A conversation by name, made when `kind` is given and it is not there yet. */
   conversation(name, kind = null) {
     const key = name === "Server" && kind === "server" ? SERVER : fold(name);

@@ -388,7 +388,7 @@ class SqliteHistory:
              fold(i.target), int(not i.message))
             for i in batch
         ]  # fmt: skip
-        db.execute("BEGIN")
+        db.execute("BEGIN IMMEDIATE")  # the write lock first: _insert reads before it writes
         done = 0
         for n, change in changes:  # each after the items appended before it
             _insert(db, rows[done:n])
