@@ -112,3 +112,33 @@ def test_channels_survive_a_crash_of_the_server(tmp_path: Path) -> None:
 def _channels(store: SqliteAccountStore, account: str) -> tuple[str, ...]:
     presence = store.presence(account)
     return () if presence is None else tuple(presence.channels)
+
+
+def test_a_missed_message_comes_with_the_msgid_chathistory_gives_it(tmp_path: Path) -> None:
+    """A client that asked for message-tags can tell the replayed line from the same one
+    fetched by CHATHISTORY, and not show it twice."""
+    create_account(tmp_path, "dora", "explorer-map")
+    server = start(tmp_path)
+    try:
+        bob = IrcClient(server.port())
+        bob.register("bob")
+        bob.send("PRIVMSG dora :are you there?")
+        bob.expect("301")
+        dora = IrcClient(server.port())
+        dora.send("CAP LS 302")
+        dora.send("CAP REQ :sasl server-time message-tags batch draft/chathistory")
+        dora.expect(lambda m: m.command == "CAP" and m.params[1] == "ACK")
+        dora.send("AUTHENTICATE PLAIN")
+        dora.expect("AUTHENTICATE")
+        dora.send("AUTHENTICATE " + base64.b64encode(b"\0dora\0explorer-map").decode())
+        dora.expect("903")
+        dora.send("NICK dora")
+        dora.send("USER dora 0 * :dora")
+        dora.send("CAP END")
+        missed = dora.expect(lambda m: m.command == "PRIVMSG" and m.source.startswith("bob!"))
+        assert missed.params == ("dora", "are you there?")
+        dora.send("CHATHISTORY LATEST bob * 10")
+        fetched = dora.expect(lambda m: m.command == "PRIVMSG" and m.source.startswith("bob!"))
+        assert fetched.tags["msgid"] == missed.tags["msgid"]
+    finally:
+        server.stop()

@@ -313,6 +313,15 @@ def send_past(ctx: Context, items: list[HistoryItem], to: str | None) -> None:
         ctx.stream(_past_lines(ctx, items, to))
 
 
+def _ids(mask: int, item: HistoryItem) -> dict[str, str]:
+    """The msgid and account a replayed line carries, as when it was said: a client
+    that fetches the same lines with CHATHISTORY can tell them apart."""
+    tags = {"msgid": item.msgid} if mask & WANTS_TAGS and item.msgid else {}
+    if mask & WANTS_ACCOUNT and item.account:
+        tags["account"] = item.account
+    return tags
+
+
 def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Iterator[bytes]:
     session = ctx.session
     timed = bool(session.tag_mask & WANTS_TIME)
@@ -326,7 +335,7 @@ def _past_lines(ctx: Context, items: list[HistoryItem], to: str | None) -> Itera
             continue  # (TAGMSG, events: readers without event-playback are shown none)
         target = to or item.target
         if timed:
-            tags = {"time": server_time(item.time)}
+            tags = {"time": server_time(item.time), **_ids(session.tag_mask, item)}
             if ref is not None:
                 tags["batch"] = ref
             if is_multiline(item.text):
