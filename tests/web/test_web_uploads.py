@@ -9,6 +9,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from playwright.sync_api import expect
@@ -176,3 +177,20 @@ def test_without_a_file_host_there_is_no_upload_button(
     carol.in_chat()
     expect(carol.page.locator("#emoji-button")).to_be_visible()
     expect(carol.page.locator("#upload-button")).to_be_hidden()
+
+
+def test_a_server_naming_itself_otherwise_still_takes_files_from_its_own_page(
+    make_server: Callable[..., ThreadServer], web_users: Callable[..., WebUser]
+) -> None:
+    """Listening on every interface, the server names its upload endpoint by its server
+    name, which is not the address the browser used: the page uploads to that path on
+    its own origin, the server that served it."""
+    web = replace(web_config(), public_url="https://chat.example.org:8097")
+    server = make_server(web=web, limits={"flood_enabled": False})
+    alice, _bob = two_users(server, web_users)
+    alice.page.set_input_files(
+        "#upload-file", files=[{"name": "red.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    expect(alice.page.locator("#upload-status")).to_contain_text("red.png is uploaded")
+    box = alice.page.locator("#input")
+    expect(box).to_have_value(re.compile(rf"^{re.escape(url_of(server))}uploads/\S+ $"))

@@ -31,10 +31,10 @@ export function isOwnUpload(href, state = context?.state) {
   const value = state?.isupport?.[TOKEN];
   if (!value) return false;
   try {
-    const base = new URL(value, window.location.href);
+    const base = new URL(value, window.location.href); // its path, on this page's origin (upload.js)
     const url = new URL(href);
     const prefix = base.pathname.endsWith("/") ? base.pathname : `${base.pathname}/`;
-    return url.origin === window.location.origin && base.origin === url.origin && url.pathname.startsWith(prefix) && url.pathname.length > prefix.length && !url.search;
+    return url.origin === window.location.origin && url.pathname.startsWith(prefix) && url.pathname.length > prefix.length && !url.search;
   } catch {
     return false;
   }

@@ -29,14 +29,17 @@ let button = null;
 let status = null;
 let busy = 0;
 
-/** The upload endpoint, when the server names one this page may reach (its CSP allows
- *  only its own origin); null otherwise. */
+/** The upload endpoint when the server names one: its path on this page's own origin.
+ *  The page and its WebSocket come from the same server, which may name itself by
+ *  another address (its server name when it listens on every interface); the CSP lets
+ *  the page reach only its own origin anyway. */
 export function endpoint(state = context?.state) {
   const value = state?.isupport?.[TOKEN];
   if (!value) return null;
   try {
-    const url = new URL(value, window.location.href);
-    return url.origin === window.location.origin ? url : null;
+    const named = new URL(value, window.location.href);
+    if (named.protocol !== "https:" && named.protocol !== "http:") return null;
+    return new URL(named.pathname, window.location.origin);
   } catch {
     return null;
   }
