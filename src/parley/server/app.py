@@ -183,12 +183,15 @@ class Process:
         if web.listen and web.tls:
             context = self.tls_context or self._make_tls_context(config)
         scheme = "https" if context is not None else "http"
+        urls: dict[str, list[str]] = {}  # one line a URL: IPv4 and IPv6 give the same one
         for address in web.listen:
             for bound in await self.hub.listen(address, context, WebConnection):
                 self.web_bound.append((bound, context is not None))
-                url = f"{scheme}://{_browsable(bound)}/"
-                also = f" (bound to {bound})" if bound not in url else ""
-                print(f"parley: web on {url}{also}", flush=True)
+                urls.setdefault(f"{scheme}://{_browsable(bound)}/", []).append(bound)
+        for url, bound_to in urls.items():
+            also = [b for b in bound_to if b not in url]
+            said = f" (bound to {', '.join(also)})" if also else ""
+            print(f"parley: web on {url}{said}", flush=True)
         self.config = self.core.config = self._with_web_url(config)  # (no client yet)
 
     def _with_web_url(self, config: Config) -> Config:
