@@ -236,3 +236,36 @@ def test_tab_cycles_and_keys_move_between_conversations(
     press(alice, "<Return>", field)
     assert alice.current == "#cake" and "switch" not in alice.dialogs
     assert int(alice.users.cget("highlightthickness")) >= 1  # focus is seen on the lists
+
+
+def test_ctrl_f_finds_in_the_conversation_and_esc_closes(
+    open_as: Callable[[str], ChatWindow], raw: Callable[[str], IrcClient]
+) -> None:
+    alice = open_as("alice")
+    bob = raw("bob")
+    for text in ("apple one", "banana", "apple two", "an APPLE three"):
+        bob.send(f"PRIVMSG #lobby :{text}")
+    pump([alice.root], said(alice, "#lobby", "APPLE three"))
+    press(alice, "<Control-f>")
+    bar = alice.find_bar
+    assert bar.frame.winfo_ismapped() and alice.root.focus_get() is bar.field
+    bar.field.insert(0, "apple")
+    alice.root.update()
+    text = alice.conversations["#lobby"].text
+    assert len(text.tag_ranges("find")) == 6  # three matches, any case
+    assert bar.count.get() == "3 of 3"  # the newest first
+    assert text.get(*text.tag_ranges("find-current")) == "APPLE"
+    press(alice, "<Return>", bar.field)
+    assert bar.count.get() == "1 of 3"  # round to the first
+    press(alice, "<Shift-Return>", bar.field)
+    press(alice, "<Shift-Return>", bar.field)
+    assert bar.count.get() == "2 of 3"
+    assert "apple two" in text.get(f"{text.tag_ranges('find-current')[0]} linestart",
+                                   f"{text.tag_ranges('find-current')[0]} lineend")  # fmt: skip
+    bar.field.delete(0, "end")
+    bar.field.insert(0, "cherry")
+    alice.root.update()
+    assert bar.count.get() == "no match" and not text.tag_ranges("find")
+    press(alice, "<Escape>", bar.field)
+    assert not bar.frame.winfo_ismapped() and not text.tag_ranges("find")
+    assert alice.root.focus_get() is alice.entry

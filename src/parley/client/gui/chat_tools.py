@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
+from tkinter import ttk
 
 from parley.client.chat_commands import CloseConversation, Search, SetTheme, search_lines
 from parley.client.commands import OpenQuery, Send
 from parley.client.completion import Completer
 from parley.client.connection import Connection
 from parley.client.gui import quick_switch, search_view
+from parley.client.gui.find_bar import FindBar
 from parley.client.gui.message_view import Conversation
 from parley.client.gui.theme import Palette
 from parley.client.search_results import SearchResults
@@ -37,6 +39,7 @@ class ChatTools:
     conversations: dict[str, Conversation]
     dialogs: dict[str, tk.Toplevel]
     palette: Palette
+    stack: ttk.Frame
 
     def select(self, name: str) -> None:
         raise NotImplementedError  # ChatWindow's
@@ -64,6 +67,8 @@ class ChatTools:
     def _init_tools(self) -> None:
         self.completer = Completer()
         self.searched = ""  # the words of the last /search, for its heading
+        self.find_bar = FindBar(self.entry.master, self.stack, self._text_on_screen,
+                                lambda: self.palette, self.entry.focus_set)  # fmt: skip
         users = self.users
         users.bind("<Double-Button-1>", self._user_double_click)
         users.bind("<Return>", lambda _e: self._query_selected())
@@ -72,8 +77,12 @@ class ChatTools:
             widget.bind("<Control-Prior>", lambda _e: self.switch_by(-1))
             widget.bind("<Control-Next>", lambda _e: self.switch_by(1))
             widget.bind("<Control-k>", lambda _e: self.open_switcher())
+            widget.bind("<Control-f>", lambda _e: self.find_bar.open())
             for n in range(1, 10):
                 widget.bind(f"<Alt-Key-{n}>", self._number_key(n))
+
+    def _text_on_screen(self) -> tk.Text:
+        return self.conversations[fold(self.current)].text
 
     def _perform_tool(self, action: object) -> None:
         """The actions of chat_commands that are not lines to send as they are."""
