@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable, Iterator
+from tkinter import font as tkfont
 from tkinter import ttk
 
 import pytest
 
 from conftest import pump
 from parley.client import state as cs
-from parley.client.connection import Connection
+from parley.client.connection import Connection, Disconnected
+from parley.client.gui.layout import MIN_SIZE
+from parley.client.gui.theme import PALETTES
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.servers import ThreadServer
@@ -269,3 +272,51 @@ def test_ctrl_f_finds_in_the_conversation_and_esc_closes(
     press(alice, "<Escape>", bar.field)
     assert not bar.frame.winfo_ismapped() and not text.tag_ranges("find")
     assert alice.root.focus_get() is alice.entry
+
+
+def test_theme_scale_small_windows_and_folding_panels(
+    open_as: Callable[[str], ChatWindow],
+) -> None:
+    alice = open_as("alice")
+    type_line(alice, "/theme dark")
+    dark = PALETTES["dark"]
+    assert alice.conversations["#lobby"].text.cget("background") == dark.background
+    assert alice.users.cget("background") == dark.surface
+    assert alice.entry.cget("background") == dark.field
+    type_line(alice, "/theme light")
+    assert alice.users.cget("background") != dark.surface
+
+    def size_of(widget: tk.Misc) -> int:
+        return int(tkfont.Font(root=alice.root, font=widget.cget("font")).actual("size"))
+
+    before = (size_of(alice.entry), size_of(alice.users), size_of(alice.tabs))
+    default = tkfont.nametofont("TkDefaultFont", root=alice.root).actual("size")
+    press(alice, "<Control-equal>")
+    press(alice, "<Control-plus>")
+    after = (size_of(alice.entry), size_of(alice.users), size_of(alice.tabs))
+    assert after == tuple(b + 2 for b in before)
+    assert tkfont.nametofont("TkDefaultFont", root=alice.root).actual("size") > default  # ttk
+    text = alice.conversations["#lobby"].text
+    assert tkfont.Font(root=alice.root, font=text.cget("font")).actual("size") == after[0]
+    press(alice, "<Control-minus>")
+    assert size_of(alice.entry) == before[0] + 1
+
+    alice.root.geometry("300x200")
+    alice.handle(Disconnected("the server went away " + "and said much more " * 20, 30.0))
+    pump([alice.root], lambda: alice.reconnect_button.winfo_ismapped())
+    root = alice.root
+    pump([root], lambda: root.winfo_width() >= MIN_SIZE[0])  # not smaller than it holds
+    button = alice.reconnect_button
+    assert button.winfo_rootx() + button.winfo_width() <= root.winfo_rootx() + root.winfo_width()
+    assert button.winfo_width() >= button.winfo_reqwidth()  # whole, not squeezed
+
+    users_panel = alice.users.master
+    alice.panel_buttons["People"].invoke()
+    pump([root], lambda: not users_panel.winfo_ismapped())
+    assert str(alice.panel_buttons["People"].cget("text")) == "Show people"
+    alice.panel_buttons["Conversations"].invoke()
+    pump([root], lambda: not alice.tabs.winfo_ismapped())
+    alice.panel_buttons["People"].invoke()
+    alice.panel_buttons["Conversations"].invoke()
+    pump([root], lambda: users_panel.winfo_ismapped() and alice.tabs.winfo_ismapped())
+    assert alice.tabs.winfo_rootx() < alice.stack.winfo_rootx() < alice.users.winfo_rootx()

@@ -50,8 +50,8 @@ class ChatTools:
     def user_list(self) -> list[str]:
         raise NotImplementedError  # ChatWindow's
 
-    def apply_theme(self, name: str | None = None) -> None:
-        raise NotImplementedError  # ChatWindow's
+    def restyle(self, theme: str | None = None) -> None:
+        raise NotImplementedError  # Layout's
 
     def _close(self, name: str) -> None:
         raise NotImplementedError  # ChatWindow's
@@ -97,7 +97,7 @@ class ChatTools:
             else:
                 self._close(action.name)
         elif isinstance(action, SetTheme):
-            self.apply_theme(action.name)
+            self.restyle(action.name)
 
     # -- the nick list ----------------------------------------------------------
 

@@ -29,6 +29,7 @@ from parley.client.connection import (
 from parley.client.gui import dialogs
 from parley.client.gui.chat_tools import ChatTools
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
+from parley.client.gui.layout import Layout
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
@@ -45,7 +46,7 @@ ACCOUNT_EVENTS = (
 )  # fmt: skip
 
 
-class ChatWindow(MessageFeatures, ChatTools):
+class ChatWindow(MessageFeatures, Layout, ChatTools):
     """The main window for one server connection."""
 
     def __init__(self, root: tk.Tk, connection: Connection, theme: str = "light") -> None:
@@ -71,6 +72,7 @@ class ChatWindow(MessageFeatures, ChatTools):
         self._build()
         self._open(SERVER_TAB)
         self._init_tools()
+        self._init_layout()
         self._poll_id = self.root.after(POLL_MS, self._poll)
 
     # -- layout ---------------------------------------------------------------
