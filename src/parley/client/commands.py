@@ -22,7 +22,8 @@ HELP = """Commands:
 /voice nick            /mode [target] modes  /notice target text
 /invite nick [#chan]   /motd                 /close           /quote RAW LINE
 /search words [in:#channel]                  /theme light|dark
-Right-click a message to reply to it, react to it or delete it."""
+Right-click a message to reply to it, react to it or delete it.
+Keys: Tab completes, Ctrl+K switches, Ctrl+PgUp/PgDn and Alt+1..9 move, Ctrl+F finds."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,7 +212,8 @@ class ChatTools:
         found = len(event.results)
         said = f"{found} found" if found else "nothing found"
         self._quiet(self.current, f"Search for “{self.searched}”: {said}.")
-        search_view.show(self.root, self.dialogs, self.searched, event.results, self.open_found)
+        search_view.show(self.root, self.dialogs, self.searched, event.results, self.open_found,
+                         self.palette)  # fmt: skip
 
     def open_found(self, conversation: str, msgid: str | None) -> None:
         """Open the conversation of a result, at its line when that line is loaded."""

@@ -9,6 +9,7 @@ from tkinter import ttk
 
 from parley.client.gui.dialogs import Dialog
 from parley.client.gui.formatting import local_time
+from parley.client.gui.theme import Palette
 from parley.client.search_results import Found
 
 COLUMNS = (("time", "Time", 120), ("where", "Where", 120), ("who", "Who", 110),
@@ -29,7 +30,14 @@ def when(time: str | None) -> str:
 def show(
     root: tk.Misc, open_dialogs: dict[str, tk.Toplevel], words: str,
     results: tuple[Found, ...], open_found: Callable[[str, str | None], None],
+    palette: Palette,
 ) -> ttk.Treeview:  # fmt: skip
+    style = ttk.Style(root)
+    style.configure("Treeview", background=palette.field, fieldbackground=palette.field,
+                    foreground=palette.text)  # fmt: skip
+    style.map("Treeview", background=[("selected", palette.accent)],
+              foreground=[("selected", palette.on_accent)])  # fmt: skip
+    style.configure("Treeview.Heading", background=palette.surface, foreground=palette.text)
     dialog = Dialog(root, open_dialogs, "search", f"Search: {words}")
     count = len(results)
     dialog.text(f"{count} line{'s' if count != 1 else ''} with “{words}”, newest first. "
