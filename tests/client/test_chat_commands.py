@@ -160,3 +160,26 @@ def test_away_users_are_known_from_who_and_away_notify() -> None:
     # a WHO the user typed is shown, not taken
     (shown,) = state.receive(parse(":irc.test 352 alice #other x h irc.test dave H :0 D"))
     assert isinstance(shown, cs.ServerText)
+
+
+def test_a_multi_line_message_found_is_one_result_not_a_new_message() -> None:
+    state = cs.ClientState("alice")
+    lines = [
+        ":irc.test BATCH +s soju.im/search",
+        "@batch=s;time=2026-01-02T03:04:05.000Z;msgid=ml1 :bob!b@h BATCH +m draft/multiline #tea",
+        "@batch=m :bob!b@h PRIVMSG #tea :the kettle",
+        "@batch=m :bob!b@h PRIVMSG #tea :is on",
+        "@batch=m;draft/multiline-concat :bob!b@h PRIVMSG #tea : again",
+        ":irc.test BATCH -m",
+        ":irc.test BATCH -s",
+    ]
+    events = [e for line in lines for e in state.receive(parse(line))]
+    assert events == [SearchResults((
+        Found("2026-01-02T03:04:05.000Z", "#tea", "bob", "the kettle\nis on again", "ml1"),
+    ))]  # fmt: skip
+    # a search batch left with an inner batch open does not keep it
+    lines = [":irc.test BATCH +t soju.im/search",
+             "@batch=t :bob!b@h BATCH +n draft/multiline #tea",
+             ":irc.test BATCH -t"]  # fmt: skip
+    assert [e for line in lines for e in state.receive(parse(line))] == [SearchResults(())]
+    assert state.searches.inner == {} and state.searches.open == {}
