@@ -17,6 +17,7 @@ from parley.client.gui.layout import MIN_SIZE
 from parley.client.gui.theme import PALETTES
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
+from support.scripted import ScriptedServer
 from support.servers import ThreadServer
 
 
@@ -320,3 +321,25 @@ def test_theme_scale_small_windows_and_folding_panels(
     alice.panel_buttons["Conversations"].invoke()
     pump([root], lambda: users_panel.winfo_ismapped() and alice.tabs.winfo_ismapped())
     assert alice.tabs.winfo_rootx() < alice.stack.winfo_rootx() < alice.users.winfo_rootx()
+
+
+def test_search_without_the_capability_asks_histserv_and_shows_its_answer(
+    make_root: Callable[[], tk.Tk],
+) -> None:
+    server = ScriptedServer("server-time echo-message")
+    connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("alice"))
+    window = ChatWindow(make_root(), connection)
+    connection.start()
+    try:
+        pump([window.root], lambda: "#lobby" in window.conversations)
+        type_line(window, "/search kettle in:#tea")
+        (asked,) = server.wait_for("PRIVMSG")
+        assert asked.params == ("HistServ", "SEARCH kettle in:#tea")
+        assert window.current == "HistServ"
+        notice = ":HistServ!s@x NOTICE alice :"
+        server.send(f"{notice}1 line with kettle:")
+        server.send(f"{notice}2026-11-25 23:50 #tea <bob> the kettle")
+        pump([window.root], said(window, "HistServ", "#tea <bob> the kettle"))
+    finally:
+        connection.close()
+        server.close()
