@@ -183,3 +183,14 @@ def test_a_multi_line_message_found_is_one_result_not_a_new_message() -> None:
              ":irc.test BATCH -t"]  # fmt: skip
     assert [e for line in lines for e in state.receive(parse(line))] == [SearchResults(())]
     assert state.searches.inner == {} and state.searches.open == {}
+
+
+def test_an_away_user_who_renames_stays_away_and_one_who_quits_is_forgotten() -> None:
+    state = cs.ClientState("alice")
+    state.receive(parse(":alice!a@h JOIN #tea"))
+    state.receive(parse(":irc.test 353 alice = #tea :@alice bob"))
+    state.receive(parse(":bob!b@h AWAY :lunch"))
+    (_membership, users) = state.receive(parse(":bob!b@h NICK robert"))
+    assert isinstance(users, cs.UsersChanged) and users.away == ("robert",)
+    state.receive(parse(":robert!b@h QUIT :bye"))
+    assert state.away == set()

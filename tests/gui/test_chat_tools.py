@@ -109,6 +109,9 @@ def test_moderation_commands_reach_the_server_and_unknown_ones_point_to_help(
     assert alice.current == "carol"
     type_line(alice, "/close")
     assert "carol" not in alice.conversations and alice.current != "carol"
+    type_line(alice, "/close *server*")
+    assert "*server*" in alice.conversations
+    pump([alice.root], said(alice, alice.current, "tab stays open"))
 
 
 def result_rows(window: ChatWindow) -> tuple[ttk.Treeview, list[tuple[str, ...]]]:

@@ -73,6 +73,11 @@ class Presence:
             self.away.discard(key)
         return True
 
+    def _rename_away(self, old: str, new: str) -> None:
+        """An away user who changes nick is still away."""
+        if self._set_away(old, False):
+            self._set_away(new, True)
+
     def _on_away(self, msg: Message) -> list[Event]:
         """away-notify: AWAY :reason (gone), or AWAY alone (back)."""
         nick = (msg.source or "").split("!", 1)[0]

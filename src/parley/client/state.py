@@ -465,6 +465,7 @@ class ClientState(Extensions, Presence):
         reason = msg.params[0] if msg.params else ""
         self.metadata.pop(fold(nick), None)
         self.bots.discard(fold(nick))
+        self.away.discard(fold(nick))
         events: list[Event] = []
         for view in self.channels.values():
             if nick in view.users:
@@ -477,6 +478,7 @@ class ClientState(Extensions, Presence):
         if self._is_me(old):
             self.nick = new
         self._rename_metadata(old, new)
+        self._rename_away(old, new)
         if fold(old) in self.bots:
             self.bots.discard(fold(old))
             self.bots.add(fold(new))

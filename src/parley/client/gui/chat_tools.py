@@ -25,6 +25,7 @@ from parley.irc.message import Message
 
 SEARCH_CAP = "soju.im/search"
 PREFIXES = "~&@%+"
+SERVER_TAB = "*server*"  # the name of the server's own tab
 
 
 class ChatTools:
@@ -92,7 +93,9 @@ class ChatTools:
             if not self._has(SEARCH_CAP):
                 self.perform(OpenQuery("HistServ"))  # its answer comes there, as text
         elif isinstance(action, CloseConversation):
-            if is_channel(action.name) and fold(action.name) in self.conversations:
+            if fold(action.name) == fold(SERVER_TAB):
+                self._quiet(self.current, "The server's tab stays open; /quit leaves.")
+            elif is_channel(action.name) and fold(action.name) in self.conversations:
                 self.perform(Send((Message.of("PART", action.name),)))  # it closes when left
             else:
                 self._close(action.name)

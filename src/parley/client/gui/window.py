@@ -27,7 +27,7 @@ from parley.client.connection import (
     Lag,
 )
 from parley.client.gui import dialogs
-from parley.client.gui.chat_tools import ChatTools
+from parley.client.gui.chat_tools import SERVER_TAB, ChatTools
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.layout import Layout
 from parley.client.gui.message_features import MessageFeatures
@@ -38,7 +38,6 @@ from parley.irc.casemap import fold, is_channel
 
 POLL_MS = 50
 VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
-SERVER_TAB = "*server*"
 ACCOUNT_EVENTS = (
     cs.NickRefused, cs.LoggedIn, cs.AccountCreated, cs.LoginFailed, cs.PasswordRefused,
     cs.VerificationRequired,
