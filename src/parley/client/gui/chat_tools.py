@@ -172,8 +172,8 @@ class ChatTools:
         """Tab: the next match for the word before the cursor."""
         nicks = [u.lstrip(PREFIXES) for u in self.user_list()]
         channels = [c.name for c in self.conversations.values() if is_channel(c.name)]
-        if not is_channel(self.current) and fold(self.current) in self.conversations:
-            nicks.append(self.current)
+        if not is_channel(self.current) and self.current != SERVER_TAB:
+            nicks.append(self.current)  # the other person of a private conversation
         done = self.completer.complete(self.entry.get(), self.entry.index("insert"), nicks,
                                        channels)  # fmt: skip
         if done is not None:
