@@ -3,10 +3,12 @@
 refusal (connect-dialog.png, connect-dialog-error.png), the window's IRCv3 features
 (client-ircv3.png: replies, reactions, a bot, typing, a deleted and a multi-line
 message, display names and initials, from a scripted server that sends the
-specifications' lines), and the server console (console.png).
+specifications' lines), the server console (console.png) and the results of a
+history search (client-search.png).
 
 Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
-Run from the project root: `.venv/bin/python scripts/screenshots.py [client] [ircv3] [console]`
+Run from the project root:
+`.venv/bin/python scripts/screenshots.py [client] [ircv3] [console] [search]`
 (all when none is named). The console picture comes from a server where a few
 people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from PIL import ImageGrab
 
 from parley.client import state as cs
+from parley.client.commands import interpret
 from parley.client.connection import Connection
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import ConnectSettings
@@ -97,7 +100,7 @@ IRCV3_LINES = (
     ":carol!c@h REDACT #lobby e1 :spam",
     "@msgid=m1 :bob!b@h BATCH +ml draft/multiline #lobby",
     "@batch=ml :bob!b@h PRIVMSG #lobby :found it, the link needs the version:",
-    "@batch=ml :bob!b@h PRIVMSG #lobby :    notes_url = f\"{base}/notes/{version}\"",
+    '@batch=ml :bob!b@h PRIVMSG #lobby :    notes_url = f"{base}/notes/{version}"',
     "@batch=ml :bob!b@h PRIVMSG #lobby :    return notes_url",
     "BATCH -ml",
     "@msgid=r4;+draft/reply=m1;+draft/react=✔ :carol!c@h TAGMSG #lobby",
@@ -242,8 +245,52 @@ def console_shot() -> None:
         thread.join(10)
 
 
+SEARCH_LINES = (
+    ("bob", "#lobby", "who has the kettle key? the office one is locked"),
+    ("carol", "#lobby", "morning! build is green"),
+    ("carol", "#kitchen", "the kettle descaler is under the sink"),
+    ("dave", "#kitchen", "new kettle ordered, arrives Thursday"),
+    ("bob", "alice", "I put the spare kettle in your drawer"),
+    ("dave", "#lobby", "kettle's on, anyone want tea?"),
+)
+
+
+def shoot_search(out: Path) -> None:
+    """/search kettle: the results window over the chat window."""
+    with tempfile.TemporaryDirectory() as data:
+        quiet = {"flood_enabled": False}
+        server = ThreadServer(test_config(Path(data) / "search", limits=quiet)).start()
+        connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("alice"))
+        root = tk.Tk()
+        window = ChatWindow(root, connection, "light")
+        root.geometry("980x560+0+0")
+        connection.start()
+        settle(root, 1.5)
+        window.perform(interpret("/join #kitchen", None))
+        settle(root, 0.5)
+        friends: dict[str, IrcClient] = {}
+        for nick, where, line in SEARCH_LINES:
+            if nick not in friends:
+                friends[nick] = IrcClient(server.port)
+                friends[nick].register(nick)
+                friends[nick].send("JOIN #kitchen")
+            friends[nick].send(f"PRIVMSG {where} :{line}")
+            settle(root, 0.3)
+        window.select("#lobby")
+        window.perform(interpret("/search kettle", "#lobby"))
+        settle(root, 1.5)
+        window.dialogs["search"].geometry("+110+140")
+        settle(root, 1.0)
+        ImageGrab.grab(bbox=(0, 0, 980, 560), xdisplay=DISPLAY).save(out)
+        connection.close()
+        root.destroy()
+        for friend in friends.values():
+            friend.close()
+        server.stop()
+
+
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console"}
+    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console", "search"}
     xvfb = subprocess.Popen(
         ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
          "-nolisten", "tcp"],
@@ -259,6 +306,8 @@ def main() -> int:
             shoot_ircv3(DOCS / "client-ircv3.png")
         if "console" in wanted:
             console_shot()
+        if "search" in wanted:
+            shoot_search(DOCS / "client-search.png")
     finally:
         xvfb.terminate()
         xvfb.wait()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from parley.irc.casemap import is_channel
 from parley.irc.message import Message
+
+if TYPE_CHECKING:
+    from parley.client.chat_commands import MoreAction
 
 MAX_TEXT = 400  # bytes of text per line, leaving room for the prefix the server adds
 
@@ -14,7 +18,12 @@ HELP = """Commands:
 /me action             /nick newnick         /topic [text]    /away [reason]
 /back                  /whois nick           /names           /list
 /typing on|off         /quit [reason]        /help
-Right-click a message to reply to it, react to it or delete it."""
+/kick nick [reason]    /ban nick             /op nick         /deop nick
+/voice nick            /mode [target] modes  /notice target text
+/invite nick [#chan]   /motd                 /close           /quote RAW LINE
+/search words [in:#channel]                  /theme light|dark
+Right-click a message to reply to it, react to it or delete it.
+Keys: Tab completes, Ctrl+K switches, Ctrl+PgUp/PgDn and Alt+1..9 move, Ctrl+F finds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,7 @@ def _say(target: str, text: str, action: bool = False) -> Send:
     return Send(tuple(Message.of("PRIVMSG", target, p) for p in pieces))
 
 
-def interpret(line: str, current: str | None) -> Action:
+def interpret(line: str, current: str | None) -> Action | MoreAction:
     """The action for one typed line; `current` is the open channel or query, if any."""
     if not line.startswith("/") or line.startswith("//"):
         text = line[1:] if line.startswith("//") else line
@@ -121,4 +130,9 @@ def interpret(line: str, current: str | None) -> Action:
         return QuitApp(rest or "Leaving")
     if command == "help":
         return ShowText(HELP)
-    return ShowText(f"Unknown command /{command}, or it needs more words.\n{HELP}")
+    from parley.client.chat_commands import more_commands  # they build on the actions above
+
+    more = more_commands(command, rest, current)
+    if more is not None:
+        return more
+    return ShowText(f"Unknown command /{command}, or it needs more words: /help lists them.")

@@ -169,6 +169,7 @@ class UsersChanged:
     channel: str
     users: tuple[str, ...] = ()
     bots: tuple[str, ...] = ()  # the nicks among them the server marked as bots
+    away: tuple[str, ...] = ()  # the nicks among them who are away
 
 
 @dataclass(frozen=True, slots=True)

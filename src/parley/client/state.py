@@ -42,6 +42,8 @@ from parley.client.events import (
     VerificationRequired,
 )
 from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
+from parley.client.presence import Presence
+from parley.client.search_results import SearchBatches
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -97,6 +99,7 @@ WANTED_CAPS = (
     "draft/message-redaction",
     "draft/multiline",
     "draft/read-marker",
+    "soju.im/search",
 )
 PREFIX_ORDER = "~&@%+"  # sorted ranks: owners and ops first, voices after
 HISTORY_LINES = 50  # fetched on joining a channel
@@ -133,7 +136,7 @@ class ChannelView:
 _SILENT = frozenset(  # shown otherwise; 768-772: metadata keys unset, subscriptions made
     {"004", "005", "329", "333", "366", "768", "770", "771", "772", "900", "903", "908"}
 )
-_SAID_WHERE_TYPED = frozenset({"REDACT", "BATCH", "TAGMSG", "PRIVMSG", "NOTICE"})  # FAILs
+_SAID_WHERE_TYPED = frozenset({"REDACT", "BATCH", "TAGMSG", "PRIVMSG", "NOTICE", "SEARCH"})  # FAILs
 _ERRORS = frozenset(  # errors the user should see where they are typing
     {"401", "403", "404", "405", "421", "432", "433", "442", "471", "473", "474", "475", "482"}
 )
@@ -147,7 +150,7 @@ def verify_line(account: str, code: str) -> Message | None:
     return Message.of("VERIFY", account, code)
 
 
-class ClientState(Extensions):
+class ClientState(Extensions, Presence):
     """One connection's protocol state."""
 
     def __init__(
@@ -183,6 +186,8 @@ class ClientState(Extensions):
         self.last_seen: dict[str, str] = {}
         self.bots: set[str] = set()  # folded nicks of the bots seen
         self._init_extensions()
+        self.searches = SearchBatches()
+        self._init_presence()
 
     # -- out -----------------------------------------------------------------
 
@@ -208,6 +213,9 @@ class ClientState(Extensions):
 
     def receive(self, msg: Message) -> list[Event]:
         """Update from one server message; the events the UI should show."""
+        searched = self.searches.take(msg, self.nick)
+        if searched is not None:
+            return searched  # type: ignore[return-value]
         handler = _HANDLERS.get(msg.command)
         if handler is not None:
             events = handler(self, msg)
@@ -383,6 +391,8 @@ class ClientState(Extensions):
                 view.topic = text
                 return [TopicChanged(view.name, text, None)]
             return []
+        if code in ("352", "315") and self._who_answer(params):
+            return [self._users(view) for view in self._who_done(code, params)]
         if code == "761":
             return self._on_keyvalue(params)
         if code == "766":  # RPL_KEYNOTSET: a key has no value (any more)
@@ -398,9 +408,13 @@ class ClientState(Extensions):
         # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
         return [ServerText(" ".join(params[1:]))]
 
+    def _channels_with(self, nick: str) -> list[ChannelView]:
+        return [view for view in self.channels.values() if nick in view.users]
+
     def _users(self, view: ChannelView) -> UsersChanged:
         bots = tuple(nick for nick in view.users if fold(nick) in self.bots)
-        return UsersChanged(view.name, tuple(view.sorted_users()), bots)
+        away = tuple(nick for nick in view.users if fold(nick) in self.away)
+        return UsersChanged(view.name, tuple(view.sorted_users()), bots, away)
 
     def _end_account_step(self) -> None:
         if self._awaiting_account:
@@ -418,11 +432,13 @@ class ClientState(Extensions):
                 self.outbox.append(
                     Message.of("CHATHISTORY", "LATEST", name, ref, str(HISTORY_LINES))
                 )
+            self._ask_who(name)
             return [Joined(name)]
         view = self.channel(name)
         if view is None:
             return []
         view.users[nick] = ""
+        self._set_away(nick, False)  # away-notify says so next, if they are
         return [Membership(view.name, nick, "join"), self._users(view)]
 
     def _leave(self, name: str, nick: str, kind: str, detail: str) -> list[Event]:
@@ -449,6 +465,7 @@ class ClientState(Extensions):
         reason = msg.params[0] if msg.params else ""
         self.metadata.pop(fold(nick), None)
         self.bots.discard(fold(nick))
+        self.away.discard(fold(nick))
         events: list[Event] = []
         for view in self.channels.values():
             if nick in view.users:
@@ -461,6 +478,7 @@ class ClientState(Extensions):
         if self._is_me(old):
             self.nick = new
         self._rename_metadata(old, new)
+        self._rename_away(old, new)
         if fold(old) in self.bots:
             self.bots.discard(fold(old))
             self.bots.add(fold(new))
@@ -555,4 +573,5 @@ _HANDLERS = {
     "REDACT": ClientState._on_redact,
     "MARKREAD": ClientState._on_markread,
     "METADATA": ClientState._on_metadata,
+    "AWAY": ClientState._on_away,
 }

@@ -27,15 +27,17 @@ from parley.client.connection import (
     Lag,
 )
 from parley.client.gui import dialogs
+from parley.client.gui.chat_tools import SERVER_TAB, ChatTools
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
+from parley.client.gui.layout import Layout
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
+from parley.client.search_results import SearchResults
 from parley.irc.casemap import fold, is_channel
 
 POLL_MS = 50
 VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
-SERVER_TAB = "*server*"
 ACCOUNT_EVENTS = (
     cs.NickRefused, cs.LoggedIn, cs.AccountCreated, cs.LoginFailed, cs.PasswordRefused,
     cs.VerificationRequired,
@@ -43,7 +45,7 @@ ACCOUNT_EVENTS = (
 )  # fmt: skip
 
 
-class ChatWindow(MessageFeatures):
+class ChatWindow(MessageFeatures, Layout, ChatTools):
     """The main window for one server connection."""
 
     def __init__(self, root: tk.Tk, connection: Connection, theme: str = "light") -> None:
@@ -54,6 +56,7 @@ class ChatWindow(MessageFeatures):
         self.conversations: dict[str, Conversation] = {}
         self.channel_users: dict[str, tuple[str, ...]] = {}  # by folded channel, from events
         self.channel_bots: dict[str, frozenset[str]] = {}
+        self.channel_away: dict[str, frozenset[str]] = {}
         self.topics: dict[str, str] = {}
         self.nick = ""
         self.lag: float | None = None
@@ -67,6 +70,8 @@ class ChatWindow(MessageFeatures):
         self._init_features()
         self._build()
         self._open(SERVER_TAB)
+        self._init_tools()
+        self._init_layout()
         self._poll_id = self.root.after(POLL_MS, self._poll)
 
     # -- layout ---------------------------------------------------------------
@@ -134,7 +139,8 @@ class ChatWindow(MessageFeatures):
         for listbox in (self.tabs, self.users):
             listbox.configure(
                 background=p.surface, foreground=p.text, selectbackground=p.accent,
-                selectforeground=p.on_accent, highlightthickness=0, borderwidth=0,
+                selectforeground=p.on_accent, highlightthickness=1, borderwidth=0,
+                highlightcolor=p.accent, highlightbackground=p.surface,  # focus is seen
                 font=("TkDefaultFont", self.font_size), relief="flat",
             )  # fmt: skip
         self.entry.configure(
@@ -235,8 +241,13 @@ class ChatWindow(MessageFeatures):
         self.users.delete(0, "end")
         people = self.user_list()
         bots = self.channel_bots.get(fold(self.current), frozenset())
+        away = self.channel_away.get(fold(self.current), frozenset())
         for entry in people:
-            self.users.insert("end", entry + ("  · bot" if entry.lstrip("~&@%+") in bots else ""))
+            nick = entry.lstrip("~&@%+")
+            gone = "  (away)" if nick in away else ""
+            self.users.insert("end", entry + ("  · bot" if nick in bots else "") + gone)
+            if gone:
+                self.users.itemconfigure("end", foreground=self.palette.quiet)
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
     def _close(self, name: str) -> None:
@@ -327,6 +338,8 @@ class ChatWindow(MessageFeatures):
         """One event from the connection thread, applied to the widgets."""
         if isinstance(event, cs.ChatLine):
             self._chat(event)
+        elif isinstance(event, SearchResults):
+            self.show_search_results(event)
         elif self._feature_event(event):
             pass
         elif isinstance(event, cs.Membership):
@@ -334,6 +347,7 @@ class ChatWindow(MessageFeatures):
         elif isinstance(event, cs.UsersChanged):
             self.channel_users[fold(event.channel)] = event.users
             self.channel_bots[fold(event.channel)] = frozenset(event.bots)
+            self.channel_away[fold(event.channel)] = frozenset(event.away)
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
@@ -513,6 +527,8 @@ class ChatWindow(MessageFeatures):
             self.connection.close(action.reason)
             self.root.after_cancel(self._poll_id)
             self.root.destroy()
+        else:
+            self._perform_tool(action)
 
     def _recall(self, step: int) -> str:
         if not self.sent:
@@ -521,21 +537,6 @@ class ChatWindow(MessageFeatures):
         self.entry.delete(0, "end")
         if self._history_pos < len(self.sent):
             self.entry.insert(0, self.sent[self._history_pos])
-        return "break"
-
-    def _complete(self, _event: object) -> str:
-        """Tab completes the nick being typed from the current channel's people."""
-        text = self.entry.get()
-        cursor = self.entry.index("insert")
-        start = text.rfind(" ", 0, cursor) + 1
-        partial = text[start:cursor]
-        if partial:
-            names = [u.lstrip("~&@%+") for u in self.user_list()]
-            matches = [n for n in names if fold(n).startswith(fold(partial))]
-            if matches:
-                suffix = ": " if start == 0 else " "
-                self.entry.delete(start, cursor)
-                self.entry.insert(start, matches[0] + suffix)
         return "break"
 
     def _set_focus(self, focused: bool) -> None:
