@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from tkinter import ttk
@@ -25,6 +26,7 @@ from parley.client.connection import (
     Disconnected,
 )
 from parley.client.gui import dialogs
+from parley.client.gui.lan_list import LanList, LanSource
 from parley.client.gui.settings import (
     ConnectSettings,
     account_key,
@@ -37,6 +39,7 @@ from parley.client.gui.theme import PALETTES, style_ttk
 from parley.client.gui.window import POLL_MS, ChatWindow
 from parley.client.pins import PinStore
 from parley.irc.casemap import valid_nick
+from parley.irc.dnssd import Found
 
 WELCOME_TIMEOUT_MS = 30_000  # from connecting to the server's welcome
 MIN_ACCOUNT_PASSWORD = 8  # what Parley asks of a new account's password
@@ -106,8 +109,17 @@ class Login:
 class ConnectDialog:
     """The form; then, while connecting, what happens; then the chat window."""
 
-    def __init__(self, root: tk.Tk, settings: ConnectSettings, folder: Path) -> None:
+    def __init__(
+        self,
+        root: tk.Tk,
+        settings: ConnectSettings,
+        folder: Path,
+        lan: Callable[[], LanSource | None] | None = None,
+    ) -> None:
+        """`lan` starts the search for servers on the local network (None: no list)."""
         self.root, self.folder, self.settings = root, folder, settings
+        self.lan: LanList | None = None
+        self.announced: Found | None = None  # the LAN server chosen, while the form is its
         self.window: ChatWindow | None = None
         self.connection: Connection | None = None
         self.login: Login | None = None
@@ -133,6 +145,9 @@ class ConnectDialog:
         self.message = tk.StringVar(root, "")
         style_ttk(root, PALETTES[settings.theme])
         self._build()
+        if lan is not None:
+            self.lan = LanList(self.frame, lan(), self._lan_chosen)
+            self.lan.frame.grid(row=1, column=2, rowspan=11, sticky="nsew")
         root.title("Parley: connect")
         root.bind("<Return>", lambda _e: self.connect())
 
@@ -200,6 +215,19 @@ class ConnectDialog:
             self.port.set(port)
             self.server_password.set(stored_secret(server_key(host, int(port))) or "")
             self.password.set(stored_secret(account_key(host, self.nick.get())) or "")
+
+    def _lan_chosen(self, found: Found) -> None:
+        """A server from the local network's list: its address, port and TLS in the form."""
+        self.announced = found
+        self.host.set(found.address)
+        self.port.set(str(found.port))
+        self.tls.set(found.tls)
+        self.server_password.set(stored_secret(server_key(found.address, found.port)) or "")
+        self.password.set(stored_secret(account_key(found.address, self.nick.get())) or "")
+        certificate = found.description.fingerprint
+        said = f" Its certificate, as announced: SHA-256 {certificate}." if certificate else ""
+        self.show(f"{found.name}: {found.description.server or 'a chat server'} at "
+                  f"{found.address}:{found.port}.{said}", error=False)  # fmt: skip
 
     def _tls_toggled(self) -> None:
         """The usual port follows TLS, unless the user chose another."""
@@ -391,6 +419,8 @@ class ConnectDialog:
         connection, self.connection = self.connection, None
         assert connection is not None and self.login is not None
         self._stop_timers()
+        if self.lan is not None:
+            self.lan.close()
         settings = self.settings
         account = self.login.account or self.login.nick
         store_secret(account_key(settings.host, account), self.login.password or "")
