@@ -141,12 +141,14 @@ async def announce(
         log.info("not announced on the local network: no network interface besides loopback")
         return None
     host = host_label()
-    announcer = Announcer(addresses)
+    announcer = None
     try:
+        announcer = Announcer(addresses)
         for service in services(ports, description, host):
             await announcer.register(service, host)
-    except Exception as exc:  # the network's trouble must not stop the server
+    except Exception as exc:  # the network's trouble (no multicast...) must not stop the server
         log.warning("announcing on the local network failed: %s", exc)
-        await announcer.close()
+        if announcer is not None:
+            await announcer.close()
         return None
     return announcer
