@@ -24,6 +24,7 @@ from parley.irc.dnssd import (
     txt_record,
 )
 from parley.server.announce import announce, lan_addresses, services, wildcard_ports
+from parley.server.config import Address
 from parley.server.configfile import ConfigError
 from support.configs import load
 from support.servers import ThreadServer, new_event_loop
@@ -95,8 +96,47 @@ def test_announce_is_on_by_default_and_off_by_flag_or_file(tmp_path: Path) -> No
 def test_a_loopback_server_announces_nothing(tmp_path: Path) -> None:
     server = ThreadServer(server_config(tmp_path, tls=True)).start()
     try:
-        assert server.process is not None and server.process.announcer is None
+        process = server.process
+        assert process is not None and process._announcing is not None
+        wait_until(process._announcing.done, what="the announcement decided")
+        assert process.announcer is None
     finally:
+        server.stop()
+
+
+def test_a_server_on_every_interface_is_seen_with_its_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole path from Process.start; the announcement kept to loopback, where a
+    test may send (the machine's real addresses are what lan_addresses gives)."""
+    pytest.importorskip("zeroconf")
+    from parley.client.discovery import LanBrowser
+    from parley.server import announce as announce_module
+
+    monkeypatch.setattr(announce_module, "lan_addresses", lambda _candidates: ["127.0.0.1"])
+    every = (Address(None, 0),)
+    config = server_config(tmp_path, tls=True)
+    config = dataclasses.replace(config, listen=every, tls_listen=every, network_name="Room12")
+    server = ThreadServer(config).start()
+    browser = LanBrowser(["127.0.0.1"])
+    seen: list[Found | Gone] = []
+    try:
+        process = server.process
+        assert process is not None
+
+        def found() -> bool:
+            while not browser.events.empty():
+                seen.append(browser.events.get_nowait())
+            return any(s.port == server.tls_port for s in servers(seen))
+
+        wait_until(found, timeout=30, what="the server's TLS service")
+        (mine,) = [s for s in servers(seen) if s.port == server.tls_port]
+        assert mine.tls and mine.name.startswith("Room12 on ")
+        assert mine.description.fingerprint == process.fingerprint
+        assert mine.description.server == "test.parley"
+        assert mine.description.tls_port == server.tls_port
+    finally:
+        browser.close()
         server.stop()
 
 

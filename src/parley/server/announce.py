@@ -8,6 +8,7 @@ says so once in the log and runs on, unannounced.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import socket
@@ -151,4 +152,8 @@ async def announce(
         if announcer is not None:
             await announcer.close()
         return None
+    except asyncio.CancelledError:  # the server stops while still probing
+        if announcer is not None:
+            await announcer.close()
+        raise
     return announcer

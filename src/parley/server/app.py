@@ -68,6 +68,7 @@ class Process:
         self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
         self.announcer: Any = None  # the mDNS/DNS-SD announcement, when there is one
+        self._announcing: asyncio.Future[None] | None = None
         self.announce_addresses: list[str] | None = None  # None: this machine's LAN ones
         private_dir(Path(config.data_dir))  # 0700; looser modes found are tightened and logged
         took = check_database(Path(config.data_dir) / DB_NAME)  # damaged pages: refuse to start
@@ -173,8 +174,8 @@ class Process:
             print(f"parley: metrics on {config.metrics.host or '*'}:{port}/metrics", flush=True)
         if self.push is not None:
             self.push.start()
-        if config.announce:
-            await self._announce(config)
+        if config.announce:  # probing the network takes a second or two: not before "ready"
+            self._announcing = asyncio.ensure_future(self._announce(config))
         print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
         self.hub.start_sweeping()
 
@@ -236,6 +237,10 @@ class Process:
         return self.tls_context
 
     async def stop(self) -> None:
+        if self._announcing is not None and not self._announcing.done():
+            self._announcing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._announcing
         if self.announcer is not None:
             await self.announcer.close()
         self.core.shutdown(self.stop_reason)
