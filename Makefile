@@ -9,11 +9,11 @@ ARGS ?=
 $(BIN)/parley-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[speed,push]'
+	$(BIN)/pip install --quiet -e '.[speed,push,lan]'
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/parley-server
-	$(BIN)/pip install --quiet -e '.[speed,push,dev]'
+	$(BIN)/pip install --quiet -e '.[speed,push,lan,dev]'
 	@touch $@
 
 run: $(BIN)/parley-server

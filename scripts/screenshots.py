@@ -3,12 +3,14 @@
 refusal (connect-dialog.png, connect-dialog-error.png), the window's IRCv3 features
 (client-ircv3.png: replies, reactions, a bot, typing, a deleted and a multi-line
 message, display names and initials, from a scripted server that sends the
-specifications' lines), the server console (console.png) and the results of a
-history search (client-search.png).
+specifications' lines), the server console (console.png), the results of a
+history search (client-search.png), and the connect dialog's list of servers on
+the local network (connect-dialog-lan.png, filled as the mDNS browser fills it,
+with two servers as a classroom would see them).
 
 Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
 Run from the project root:
-`.venv/bin/python scripts/screenshots.py [client] [ircv3] [console] [search]`
+`.venv/bin/python scripts/screenshots.py [client] [ircv3] [console] [search] [lan]`
 (all when none is named). The console picture comes from a server where a few
 people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
@@ -152,6 +154,42 @@ def shoot_dialog(theme: str, port: int, out: Path, refused: bool) -> None:
     root.destroy()
 
 
+def shoot_lan(out: Path) -> None:
+    """The connect dialog with servers seen on the local network, one chosen."""
+    import queue
+
+    from parley.client.discovery import Sighting
+    from parley.irc.dnssd import Description, Found
+
+    class Announced:
+        def __init__(self) -> None:
+            self.events: queue.Queue[Sighting] = queue.Queue()
+
+        def close(self) -> None:
+            pass
+
+    source = Announced()
+    print_ = ":".join(f"{(i * 37 + 11) % 256:02X}" for i in range(32))
+    classroom = Description("parley.local", "Parley", 6697, print_, "https://room-12.local:8097/")
+    source.events.put(Found("Parley on room-12", "192.168.1.20", 6697, True, classroom))
+    source.events.put(Found("Chess club on lab-3", "192.168.1.31", 6667, False,
+                            Description("chess.local", "Chess club")))  # fmt: skip
+    root = tk.Tk()
+    root.geometry("+0+0")
+    with tempfile.TemporaryDirectory() as folder:
+        settings = ConnectSettings("localhost", 6697, True, "alice", "light")
+        dialog = ConnectDialog(root, settings, Path(folder), lan=lambda: source)
+        settle(root, 1.0)
+        assert dialog.lan is not None
+        tree = dialog.lan.tree
+        tree.selection_set(next(r for r in tree.get_children() if "room-12" in str(
+            tree.item(r, "values")[0])))  # fmt: skip
+        settle(root, 0.5)
+        width, height = root.winfo_width(), root.winfo_height()
+        ImageGrab.grab(bbox=(0, 0, width, height), xdisplay=DISPLAY).save(out)
+    root.destroy()
+
+
 def drain(clients: list[IrcClient]) -> None:
     """Read what the clients were sent, so the server never drops them as slow readers."""
     for client in clients:
@@ -290,7 +328,7 @@ def shoot_search(out: Path) -> None:
 
 
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console", "search"}
+    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console", "search", "lan"}
     xvfb = subprocess.Popen(
         ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
          "-nolisten", "tcp"],
@@ -308,6 +346,8 @@ def main() -> int:
             console_shot()
         if "search" in wanted:
             shoot_search(DOCS / "client-search.png")
+        if "lan" in wanted:
+            shoot_lan(DOCS / "connect-dialog-lan.png")
     finally:
         xvfb.terminate()
         xvfb.wait()

@@ -125,7 +125,9 @@ def test_banned_address_is_refused_on_reconnect_until_the_ban_is_removed(
     console.select_user("visitor")
     console.window.users.buttons["Ban…"].invoke()
     dialog = console.dialog("ban")
-    assert dialog.values()["kind"] == "address" and dialog.values()["mask"] == OTHER
+    assert dialog.values()["kind"] == "hostmask" and dialog.values()["mask"] == "visitor!*@*"
+    dialog.set("kind", "address")  # the user's address instead, filled in for it
+    assert dialog.values()["mask"] == OTHER
     dialog.set("duration", "15 minutes")
     dialog.set("reason", "flooding")
     dialog.buttons()["Ban"].invoke()

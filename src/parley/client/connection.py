@@ -107,13 +107,26 @@ class CertificateChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateUnknown:
+    """First TLS connection to this server and `ask_first`: the user must decide."""
+
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
 class Disconnected:
     reason: str
     retry_in: float | None  # seconds until the next try, or None if it will not retry
 
 
 ConnectionEvent = (
-    Connecting | Connected | CertificatePinned | CertificateChanged | Disconnected | Lag
+    Connecting
+    | Connected
+    | CertificatePinned
+    | CertificateChanged
+    | CertificateUnknown
+    | Disconnected
+    | Lag
 )
 
 
@@ -129,12 +142,14 @@ class Connection:
         pins: PinStore | None = None,
         reconnect: bool = True,
         retry_first: bool = True,  # False: a first connection that fails ends here
+        ask_first: bool = False,  # True: an unknown certificate waits for trust(), not pinned
     ) -> None:
         self.host, self.port, self.tls = host, port, tls
         self.make_state = make_state
         self.pins = pins
         self.reconnect = reconnect
         self.retry_first = retry_first
+        self.ask_first = ask_first
         self.registered_once = False  # reached the welcome at least once
         self.lag_interval = LAG_INTERVAL
         self.connect_timeout = CONNECT_TIMEOUT
@@ -183,7 +198,7 @@ class Connection:
         self._loop.call_soon_threadsafe(self._write, [Message.of("NICK", nick)])
 
     def trust(self, new_fingerprint: str) -> None:
-        """The user accepts a changed certificate: pin it and connect again."""
+        """The user accepts a new or changed certificate: pin it and connect again."""
         if self.pins is not None:
             self.pins.pin(self.host, self.port, new_fingerprint)
         self.reconnect_now()
@@ -292,7 +307,7 @@ class Connection:
             print_ = fingerprint(der) if der else None
             if not self._check_pin(print_):
                 writer.close()
-                return "the server's certificate changed", False
+                return "the server's certificate is not trusted", False
         self._writer = writer
         previous = self.state
         self.state = state = self.make_state()
@@ -352,6 +367,9 @@ class Connection:
         if self.pins is None or print_ is None:
             return True
         pinned = self.pins.get(self.host, self.port)
+        if pinned is None and self.ask_first:
+            self.events.put(CertificateUnknown(print_))
+            return False
         if pinned is None:
             self.pins.pin(self.host, self.port, print_)
             self.events.put(CertificatePinned(print_))

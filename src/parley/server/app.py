@@ -67,6 +67,9 @@ class Process:
         self.metrics_port: int | None = None
         self.fingerprint: str | None = None  # the TLS certificate's SHA-256, when there is one
         self._metrics: Any = None  # the metrics HTTP server, when there is one
+        self.announcer: Any = None  # the mDNS/DNS-SD announcement, when there is one
+        self._announcing: asyncio.Future[None] | None = None
+        self.announce_addresses: list[str] | None = None  # None: this machine's LAN ones
         private_dir(Path(config.data_dir))  # 0700; looser modes found are tightened and logged
         took = check_database(Path(config.data_dir) / DB_NAME)  # damaged pages: refuse to start
         log.info("database checked (PRAGMA quick_check) in %.2f s", took)
@@ -171,8 +174,28 @@ class Process:
             print(f"parley: metrics on {config.metrics.host or '*'}:{port}/metrics", flush=True)
         if self.push is not None:
             self.push.start()
+        if config.announce:  # probing the network takes a second or two: not before "ready"
+            self._announcing = asyncio.ensure_future(self._announce(config))
         print(f"parley: server {config.server_name} ready, data in {config.data_dir}", flush=True)
         self.hub.start_sweeping()
+
+    async def _announce(self, config: Config) -> None:
+        """Announce the listeners on the local network (announce.py says which);
+        `config` is as configured, before the web URL was made from an address."""
+        from parley.irc.dnssd import Description
+        from parley.server.announce import WILDCARDS, announce, host_label
+
+        web = config.web.public_url
+        if web is None and self.web_bound:
+            bound, tls = self.web_bound[0]
+            host, _, port = bound.rpartition(":")
+            if host in WILDCARDS:  # every interface: reached at this machine's mDNS name
+                web = f"{'https' if tls else 'http'}://{host_label()}.local:{port}/"
+            else:
+                web = self.config.web.public_url
+        description = Description(config.server_name, config.network_name, None,
+                                  self.fingerprint, web)  # fmt: skip
+        self.announcer = await announce(self.bound, description, self.announce_addresses)
 
     async def _start_web(self, config: Config) -> None:
         """The web listener: IRC over WebSocket, the web client and /health."""
@@ -217,6 +240,12 @@ class Process:
         return self.tls_context
 
     async def stop(self) -> None:
+        if self._announcing is not None and not self._announcing.done():
+            self._announcing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._announcing
+        if self.announcer is not None:
+            await self.announcer.close()
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
         self.disk.close()

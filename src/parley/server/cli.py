@@ -93,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--motd-file", metavar="FILE", help="message of the day, reread on REHASH")
     p.add_argument("--lobby", metavar="NAME", help="channel joined on connect (default #lobby)")
     p.add_argument("--no-lobby", action="store_true", help="do not join anyone anywhere")
+    p.add_argument(
+        "--no-announce",
+        action="store_true",
+        help="do not announce the server on the local network (mDNS/DNS-SD, needs the lan "
+        "extra; only listeners on every interface are announced)",
+    )
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
     p.add_argument("--log-format", choices=["text", "json"], help="log lines as text or JSON")
     p.add_argument(

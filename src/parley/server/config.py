@@ -233,6 +233,7 @@ class Config:
     log_format: str = "text"  # text, or json: one object a line
     config_file: Path | None = None  # where this came from, for REHASH
     metrics: Address | None = None  # Prometheus endpoint, off unless given
+    announce: bool = True  # on the local network over mDNS/DNS-SD (the `lan` extra)
     limits: Limits = field(default_factory=Limits)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
     registration: Registration = field(default_factory=Registration)

@@ -50,7 +50,7 @@ _TOP_KEYS = {
     "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
-    "registration", "mail", "web", "push",
+    "registration", "mail", "web", "push", "announce",
 }  # fmt: skip
 _DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -455,6 +455,8 @@ def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
             fields["web"] = _web(_expect(value, dict, key))
         elif key == "push":
             fields["push"] = _push(_expect(value, dict, key))
+        elif key == "announce":
+            fields[key] = _expect(value, bool, key)
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):
@@ -502,6 +504,8 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
             raise ConfigError("--history-replay: must be 0 or more")
         policy = fields.get("history", HistoryPolicy())
         fields["history"] = dataclasses.replace(policy, replay_lines=args.history_replay)
+    if getattr(args, "no_announce", False):
+        fields["announce"] = False
     if args.no_flood_limit:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
     _registration_flags(args, fields)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import queue
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from tkinter import ttk
@@ -20,23 +21,28 @@ from tkinter import ttk
 from parley.client import state as cs
 from parley.client.connection import (
     CertificateChanged,
+    CertificateUnknown,
     Connection,
     ConnectionEvent,
     Disconnected,
 )
 from parley.client.gui import dialogs
+from parley.client.gui.lan_list import LanList, LanSource
 from parley.client.gui.settings import (
     ConnectSettings,
     account_key,
+    keyring_problem,
     save_settings,
     server_key,
     store_secret,
     stored_secret,
 )
 from parley.client.gui.theme import PALETTES, style_ttk
+from parley.client.gui.trust_dialog import changed_warning, first_certificate
 from parley.client.gui.window import POLL_MS, ChatWindow
 from parley.client.pins import PinStore
 from parley.irc.casemap import valid_nick
+from parley.irc.dnssd import Found
 
 WELCOME_TIMEOUT_MS = 30_000  # from connecting to the server's welcome
 MIN_ACCOUNT_PASSWORD = 8  # what Parley asks of a new account's password
@@ -106,8 +112,17 @@ class Login:
 class ConnectDialog:
     """The form; then, while connecting, what happens; then the chat window."""
 
-    def __init__(self, root: tk.Tk, settings: ConnectSettings, folder: Path) -> None:
+    def __init__(
+        self,
+        root: tk.Tk,
+        settings: ConnectSettings,
+        folder: Path,
+        lan: Callable[[], LanSource | None] | None = None,
+    ) -> None:
+        """`lan` starts the search for servers on the local network (None: no list)."""
         self.root, self.folder, self.settings = root, folder, settings
+        self.lan: LanList | None = None
+        self.announced: Found | None = None  # the LAN server chosen, while the form is its
         self.window: ChatWindow | None = None
         self.connection: Connection | None = None
         self.login: Login | None = None
@@ -133,6 +148,9 @@ class ConnectDialog:
         self.message = tk.StringVar(root, "")
         style_ttk(root, PALETTES[settings.theme])
         self._build()
+        if lan is not None:
+            self.lan = LanList(self.frame, lan(), self._lan_chosen)
+            self.lan.frame.grid(row=1, column=2, rowspan=11, sticky="nsew")
         root.title("Parley: connect")
         root.bind("<Return>", lambda _e: self.connect())
 
@@ -183,6 +201,9 @@ class ConnectDialog:
         self.dark_box.grid(row=13, column=0, sticky="w")
         self.button = ttk.Button(f, text="Connect", command=self.connect, style="Accent.TButton")
         self.button.grid(row=13, column=1, sticky="e")
+        self.keyring_note = ttk.Label(f, text=keyring_problem() or "", style="Quiet.TLabel",
+                                      wraplength=580, justify="left")  # fmt: skip
+        self.keyring_note.grid(row=14, column=0, columnspan=2, sticky="w", pady=(10, 0))
         self.fields["nick" if self.settings.nick == "" else "password"].focus_set()
 
     def _row(self, row: int, label: str, widget: ttk.Widget, hint: str = "") -> None:
@@ -198,8 +219,24 @@ class ConnectDialog:
         if host and port.isdigit():
             self.host.set(host)
             self.port.set(port)
+            known = self.settings.recent_tls
+            if isinstance(known, dict) and f"{host}:{port}" in known:
+                self.tls.set(bool(known[f"{host}:{port}"]))
             self.server_password.set(stored_secret(server_key(host, int(port))) or "")
             self.password.set(stored_secret(account_key(host, self.nick.get())) or "")
+
+    def _lan_chosen(self, found: Found) -> None:
+        """A server from the local network's list: its address, port and TLS in the form."""
+        self.announced = found
+        self.host.set(found.address)
+        self.port.set(str(found.port))
+        self.tls.set(found.tls)
+        self.server_password.set(stored_secret(server_key(found.address, found.port)) or "")
+        self.password.set(stored_secret(account_key(found.address, self.nick.get())) or "")
+        certificate = found.description.fingerprint
+        said = f" Its certificate, as announced: SHA-256 {certificate}." if certificate else ""
+        self.show(f"{found.name}: {found.description.server or 'a chat server'} at "
+                  f"{found.address}:{found.port}.{said}", error=False)  # fmt: skip
 
     def _tls_toggled(self) -> None:
         """The usual port follows TLS, unless the user chose another."""
@@ -258,8 +295,7 @@ class ConnectDialog:
         settings = self.settings
         settings.host, settings.port = self.host.get().strip(), int(self.port.get())
         settings.tls, settings.nick = self.tls.get(), self.nick.get()
-        settings.remember()
-        save_settings(self.folder, settings)
+        save_settings(self.folder, settings)  # the recent list only once it is reached
         nick, password = settings.nick, self.password.get() or None
         account = self.renamed[1] if self.renamed and self.renamed[0] == nick else None
         self.login = Login(nick, password, self.server_password.get() or None,
@@ -269,7 +305,7 @@ class ConnectDialog:
         self.verifying = False
         self.connection = Connection(
             settings.host, settings.port, settings.tls, self.login.new_state,
-            PinStore(self.folder / "pins.json"), retry_first=False,
+            PinStore(self.folder / "pins.json"), retry_first=False, ask_first=True,
         )  # fmt: skip
         self._set_busy(True)
         self.show(f"Connecting to {settings.host}:{settings.port}…", error=False)
@@ -293,6 +329,11 @@ class ConnectDialog:
         if isinstance(event, cs.NickRefused):
             self._nick_refused(event)
             return
+        if isinstance(event, CertificateUnknown):
+            self._certificate_unknown(event)
+            return
+        if isinstance(event, Disconnected) and "certificate" in self.dialogs:
+            return  # the session that waits for the user's answer
         refusal = self._refusal(event)
         if refusal is not None:
             self._end_attempt(*refusal)
@@ -309,8 +350,6 @@ class ConnectDialog:
             self.registered = True
         elif isinstance(event, cs.Closed):
             self.closed_reason = event.reason
-        elif isinstance(event, CertificateChanged):
-            self._certificate_changed(event)
         if self.registered and (self.logged_in or login.password is None or self.verifying):
             self._open_window()
         elif self.registered and not login.create_account:
@@ -326,6 +365,9 @@ class ConnectDialog:
             return "The server password is wrong.", "server_password"
         if isinstance(event, cs.Banned):
             return f"The server refused you: {event.text}", None
+        if isinstance(event, CertificateChanged):
+            where = f"{self.settings.host}:{self.settings.port}"
+            return changed_warning(where, event.old, event.new, self.folder / "pins.json"), None
         if isinstance(event, cs.LoginFailed):
             return login_problem(event, self.login.account or self.login.nick), "password"
         if isinstance(event, cs.AccountRefused):
@@ -354,15 +396,29 @@ class ConnectDialog:
             self._end_attempt(f"The server does not accept {event.nick} as a nickname. "
                               "Try one with plain letters and digits.", "nick")  # fmt: skip
 
-    def _certificate_changed(self, event: CertificateChanged) -> None:
+    def _certificate_unknown(self, event: CertificateUnknown) -> None:
+        """The first TLS connection to this server: the user compares and decides."""
         connection = self.connection
         assert connection is not None
-        dialogs.certificate_changed(
-            self.root, self.dialogs, event.old, event.new,
-            trust=lambda: connection.trust(event.new),
+        settings, announced = self.settings, self.announced
+        same = announced is not None and (announced.address, announced.port) == (
+            settings.host, settings.port)  # fmt: skip
+        said = announced.description.fingerprint if same and announced is not None else None
+
+        def trust() -> None:
+            self.kept.clear()  # what the untrusted session said is not the window's
+            connection.trust(event.fingerprint)
+            self._timers.append(self.root.after(WELCOME_TIMEOUT_MS, self._no_welcome))
+            self.show(f"Connecting to {settings.host}:{settings.port}…", error=False)
+
+        first_certificate(
+            self.root, self.dialogs, f"{settings.host}:{settings.port}", event.fingerprint,
+            said, trust,
             refuse=lambda: self._end_attempt("Not connected: the server's certificate was "
                                              "not trusted.", None),
         )  # fmt: skip
+        self.show("Is this the server's certificate? Compare its fingerprint with the one "
+                  "the server printed when it started.", error=False)  # fmt: skip
 
     def _no_welcome(self) -> None:
         if self.connection is not None and "certificate" not in self.dialogs:
@@ -391,7 +447,11 @@ class ConnectDialog:
         connection, self.connection = self.connection, None
         assert connection is not None and self.login is not None
         self._stop_timers()
+        if self.lan is not None:
+            self.lan.close()
         settings = self.settings
+        settings.remember()  # reached: a recent server from now on, with its TLS setting
+        save_settings(self.folder, settings)
         account = self.login.account or self.login.nick
         store_secret(account_key(settings.host, account), self.login.password or "")
         store_secret(server_key(settings.host, settings.port), self.login.server_password or "")

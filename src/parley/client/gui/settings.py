@@ -21,11 +21,14 @@ class ConnectSettings:
     nick: str = ""
     theme: str = "light"
     recent: list[str] = field(default_factory=list)  # "host:port", newest first
+    recent_tls: dict[str, bool] = field(default_factory=dict)  # "host:port" -> TLS on
 
     def remember(self) -> None:
-        """Put the current server first in the recent list."""
+        """Put the current server, just reached, first in the recent list, with its TLS."""
         entry = f"{self.host}:{self.port}"
         self.recent = [entry, *[r for r in self.recent if r != entry]][:RECENT_KEPT]
+        tls = {**self.recent_tls, entry: self.tls} if isinstance(self.recent_tls, dict) else {}
+        self.recent_tls = {r: bool(tls[r]) for r in self.recent if r in tls}
 
 
 def account_key(host: str, nick: str) -> str:
@@ -61,6 +64,25 @@ def store_secret(key: str, value: str) -> bool:
     except Exception:
         return False
     return True
+
+
+def keyring_problem() -> str | None:
+    """Why passwords will not be remembered, in words; None when the OS keyring works."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except ImportError:
+        return ("Passwords are not remembered: the keyring package is not installed "
+                "(pip install 'parley[client]').")  # fmt: skip
+    try:
+        backend = keyring.get_keyring()
+    except Exception as exc:
+        return f"Passwords are not remembered: the keyring does not work ({exc})."
+    empty_chain = type(backend).__name__ == "ChainerBackend" and not getattr(backend, "backends", 1)
+    if isinstance(backend, fail.Keyring) or empty_chain:
+        return ("Passwords are not remembered: no keyring service is running on this "
+                "desktop (such as GNOME Keyring or KWallet).")  # fmt: skip
+    return None
 
 
 def config_dir() -> Path:

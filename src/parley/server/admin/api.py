@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
+from parley.server.admin import accounts as acc
 from parley.server.admin import views
 from parley.server.admin.feed import EventFeed
 from parley.server.core import operations as op
@@ -208,6 +209,53 @@ class Admin:
 
         return self._submit(work)
 
+    # -- accounts, and who a ban would hit ------------------------------------------
+
+    def ban_hits(self, mask: str, address: bool = False) -> Future[acc.Hits]:
+        """Who `mask` would disconnect now; fails with the reason if it is no valid ban."""
+        return self._submit(lambda: acc.ban_hits(self._process, mask, address))
+
+    def accounts(self) -> Future[tuple[tuple[acc.AccountRow, ...], int]]:
+        """The accounts (at most MAX_ACCOUNTS_SHOWN) and how many there are."""
+        return self._submit(lambda: (acc.accounts(self._process), acc.account_count(self._process)))
+
+    def create_account(self, name: str, password: str) -> Future[str]:
+        return self._hashed(name, password, lambda h: acc.create(self._process, name, h))
+
+    def reset_password(self, name: str, password: str) -> Future[str]:
+        return self._hashed(name, password, lambda h: acc.reset_password(self._process, name, h))
+
+    def delete_account(self, name: str) -> Future[str]:
+        return self._submit(lambda: acc.delete(self._process, name))
+
+    def _hashed(
+        self, name: str, password: str, work: Callable[[tuple[str, str]], str]
+    ) -> Future[str]:
+        """Check, hash the password in a thread of its own (slow on purpose), then `work`
+        on the loop with the hash."""
+        outer: Future[str] = Future()
+        try:
+            acc.check_name(self._process, name)
+            acc.check_password(password)
+        except op.Refusal as refusal:
+            outer.set_exception(AdminError(refusal.text))
+            return outer
+
+        def hash_then_work() -> None:
+            from parley.server.passwords import credentials
+
+            try:
+                hashed = credentials(password)
+            except Exception as exc:  # a bug must not reach the window as a traceback
+                log.exception("hashing a password failed")
+                outer.set_exception(AdminError(f"Internal error: {type(exc).__name__}"))
+                return
+            inner = self._submit(lambda: work(hashed))
+            inner.add_done_callback(lambda f: _copy(f, outer))
+
+        threading.Thread(target=hash_then_work, name="parley-console-hash", daemon=True).start()
+        return outer
+
     def rehash(self) -> Future[str]:
         """Reload the configuration, as REHASH and SIGHUP do."""
 
@@ -227,3 +275,11 @@ class Admin:
             return "Shutting down"
 
         return self._submit(work)
+
+
+def _copy(source: Future[str], target: Future[str]) -> None:
+    error = source.exception()
+    if error is not None:
+        target.set_exception(error)
+    else:
+        target.set_result(source.result())

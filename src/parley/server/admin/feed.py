@@ -18,6 +18,7 @@ from parley.server.core import events as ev
 from parley.server.core import observed as obs
 
 CAPACITY = 2000
+NICK_SHOWN = 64  # characters of a nick asked for before registering (it may be refused)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +43,10 @@ def describe(happening: object) -> tuple[str, str] | None:
         case obs.Registered(nick, user, host, account):
             logged_in = f", logged in as {account}" if account else ""
             return "register", f"{nick} ({user}@{host}) registered{logged_in}"
-        case obs.Closed(host, reason):
-            return "closed", f"{host} left before registering: {reason}"
+        case obs.Closed(host, reason, nick):
+            shown = "".join(ch for ch in (nick or "")[:NICK_SHOWN] if ch.isprintable())
+            asked = f" as {shown}" if shown else ""  # (asked for, maybe refused: any text)
+            return "closed", f"{host} left before registering{asked}: {reason}"
         case ev.Joined(nick, channel):
             return "join", f"{nick} joined {channel}"
         case ev.Parted(nick, channel, reason):

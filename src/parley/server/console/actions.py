@@ -9,19 +9,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from tkinter import ttk
 from typing import TYPE_CHECKING
 
+from parley.server.admin import AdminError
 from parley.server.console.dialogs import Dialog
 
 if TYPE_CHECKING:
     from parley.server.admin import Admin
+    from parley.server.admin.accounts import Hits
     from parley.server.admin.views import UserRow
     from parley.server.console.window import ConsoleWindow
 
+PREVIEW_MS = 300  # after the last keystroke in the ban dialog, ask who it would hit
+NICKS_PREVIEWED = 12  # named in the preview; the rest are counted
 DURATIONS = {"15 minutes": 15, "1 hour": 60, "1 day": 1440, "1 week": 10080, "until removed": 0}
 ADDRESS, HOSTMASK = "address", "hostmask"
 
 Work = Callable[[dict[str, str]], "Future[str]"]
+
+
+def hits_text(hits: Hits) -> str:
+    """Who a ban would disconnect now, in words."""
+    named = ", ".join(hits.nicks[:NICKS_PREVIEWED])
+    more = len(hits.nicks) - NICKS_PREVIEWED
+    parts = [named + (f" and {more} more" if more > 0 else "")] if hits.nicks else []
+    if hits.unregistered:
+        s = "s" * (hits.unregistered != 1)
+        parts.append(f"{hits.unregistered} connection{s} not yet registered")
+    if not parts:
+        return "Nobody connected now matches."
+    count = len(hits.nicks) + hits.unregistered
+    return f"Would disconnect now ({count}): " + "; ".join(parts)
 
 
 def minutes(text: str) -> int:
@@ -124,18 +143,58 @@ class Actions:
             "ban ends. Bans are kept in the data dir and listed under Bans.", "Ban", work, True,
         )  # fmt: skip
         kinds = [(ADDRESS, "IP address or network"), (HOSTMASK, "hostmask (nick!user@host)")]
-        dialog.options("kind", "Ban by", kinds, ADDRESS)
-        dialog.entry("mask", "Address or mask", user.host if user else "")
+        # A user's own mask by default: an address is often shared (a school, a NAT).
+        dialog.options("kind", "Ban by", kinds, HOSTMASK if user else ADDRESS)
+        dialog.entry("mask", "Address or mask", f"{user.nick}!*@*" if user else "")
         dialog.choice("duration", "Duration", list(DURATIONS), "1 day")
         dialog.entry("reason", "Reason", "")
+        preview = dialog.note("")
         if user is not None:
-            suggested = {ADDRESS: user.host, HOSTMASK: f"*!*@{user.host}"}
+            suggested = {ADDRESS: user.host, HOSTMASK: f"{user.nick}!*@*"}
 
             def kind_changed(*_: object) -> None:
                 if dialog.values()["mask"] in suggested.values():
                     dialog.set("mask", suggested[dialog.values()["kind"]])
 
             dialog.fields["kind"].trace_add("write", kind_changed)
+        self._preview_hits(dialog, preview)
+
+    def _preview_hits(self, dialog: Dialog, preview: ttk.Label) -> None:
+        """Keep `preview` saying who the ban would disconnect, asked PREVIEW_MS after a change."""
+        root = self.window.root
+        pending: list[str] = []
+
+        def show(future: Future[Hits]) -> None:
+            if dialog.closed:
+                return
+            if not future.done():
+                pending.append(root.after(50, show, future))
+                return
+            try:
+                text, style = hits_text(future.result()), "Quiet.TLabel"
+            except AdminError as exc:
+                text, style = str(exc), "Error.TLabel"
+            preview.configure(text=text, style=style)
+
+        def ask() -> None:
+            pending.clear()
+            if dialog.closed:
+                return
+            values = dialog.values()
+            if not values["mask"].strip():
+                preview.configure(text="", style="Quiet.TLabel")
+                return
+            show(self.admin.ban_hits(values["mask"], values["kind"] == ADDRESS))
+
+        def changed(*_: object) -> None:
+            for timer in pending:
+                root.after_cancel(timer)
+            pending.clear()
+            pending.append(root.after(PREVIEW_MS, ask))
+
+        for name in ("kind", "mask"):
+            dialog.fields[name].trace_add("write", changed)
+        ask()
 
     def unban(self) -> None:
         ban = self.window.bans.selected()
@@ -158,6 +217,57 @@ class Actions:
             "delete_file", "Delete file", f"Delete {shared.filename} ({shared.account})? Its "
             "link stops working for everyone it was given to.", "Delete file",
             lambda _v: self.admin.delete_file(shared.id), danger=True,
+        )  # fmt: skip
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def create_account(self) -> None:
+        def work(v: dict[str, str]) -> Future[str]:
+            if v["password"] != v["again"]:
+                raise ValueError("The two passwords differ")
+            return self.admin.create_account(v["name"].strip(), v["password"])
+
+        dialog = self._ask(
+            "create_account", "Create an account", "Create an account: its owner logs in with "
+            "this name and password (and keeps the nick of that name).", "Create account", work,
+        )  # fmt: skip
+        dialog.entry("name", "Name", "")
+        dialog.password("password", "Password")
+        dialog.password("again", "Password again")
+        dialog.note("At least 8 characters. Tell its owner the password another way than "
+                    "chat, and ask them to change it.")  # fmt: skip
+
+    def reset_password(self) -> None:
+        account = self.window.accounts.selected()
+        if account is None:
+            self.window.say("Select an account in the Accounts table first", error=True)
+            return
+
+        def work(v: dict[str, str]) -> Future[str]:
+            if v["password"] != v["again"]:
+                raise ValueError("The two passwords differ")
+            return self.admin.reset_password(account.name, v["password"])
+
+        dialog = self._ask(
+            "reset_password", f"New password for {account.name}", f"Give the account "
+            f"{account.name} a new password? The old one stops working at once.",
+            "Set password", work,
+        )  # fmt: skip
+        dialog.password("password", "New password")
+        dialog.password("again", "Password again")
+
+    def delete_account(self) -> None:
+        account = self.window.accounts.selected()
+        if account is None:
+            self.window.say("Select an account in the Accounts table first", error=True)
+            return
+        online = f" {', '.join(account.online)} (logged in now) will be logged out." if (
+            account.online) else ""  # fmt: skip
+        self._ask(
+            "delete_account", "Delete account", f"Delete the account {account.name}? Its "
+            f"password, settings, private history and channel registrations go; this cannot be "
+            f"undone.{online}", "Delete account",
+            lambda _v: self.admin.delete_account(account.name), danger=True,
         )  # fmt: skip
 
     # -- everyone ------------------------------------------------------------------

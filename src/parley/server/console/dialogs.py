@@ -112,11 +112,17 @@ class Dialog:
         self.texts[name] = widget
         self._row += 1
 
-    def note(self, text: str) -> None:
-        ttk.Label(self.body, text=text, style="Quiet.TLabel", wraplength=440).grid(
-            row=self._row, column=0, columnspan=2, sticky="w", pady=(2, 4)
-        )
+    def note(self, text: str) -> ttk.Label:
+        label = ttk.Label(self.body, text=text, style="Quiet.TLabel", wraplength=440)
+        label.grid(row=self._row, column=0, columnspan=2, sticky="w", pady=(2, 4))
         self._row += 1
+        return label
+
+    def password(self, name: str, label: str) -> ttk.Entry:
+        """An entry that shows dots, not the password."""
+        widget = self.entry(name, label)
+        widget.configure(show="•")
+        return widget
 
     # -- using -------------------------------------------------------------------
 

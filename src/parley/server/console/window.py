@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from tkinter import ttk
 
 from parley.server.admin import Admin, AdminError
+from parley.server.admin.accounts import AccountRow
 from parley.server.admin.views import BanRow, ChannelRow, FileRow, Snapshot, UserRow
 from parley.server.console import style
 from parley.server.console.actions import Actions
@@ -157,6 +158,14 @@ class ConsoleWindow:
             self.tabs, "Files", "files", FILE_COLUMNS, lambda f: f.id,
             [("Delete file…", a.delete_file, True)],
         )  # fmt: skip
+        self.accounts: TablePage[AccountRow] = TablePage(
+            self.tabs, "Accounts", "accounts", ACCOUNT_COLUMNS, lambda r: r.name.casefold(),
+            [("Create account…", a.create_account, False), ("New password…", a.reset_password,
+             True), ("Delete account…", a.delete_account, True)],
+        )  # fmt: skip
+        self._accounts_future: Future[tuple[tuple[AccountRow, ...], int]] | None = None
+        self._accounts_again = False
+        self.tabs.bind("<<NotebookTabChanged>>", lambda _e: self.refresh_accounts(), add="+")
         self.users.table.tree.bind("<Button-3>", self._user_menu)
 
     def _user_menu(self, event: tk.Event[ttk.Treeview]) -> None:
@@ -189,6 +198,17 @@ class ConsoleWindow:
     def refresh(self) -> None:
         """Ask for a new snapshot at the next poll (after an action)."""
         self._asked_at = 0.0
+        self.refresh_accounts()
+
+    def refresh_accounts(self) -> None:
+        """The Accounts table is read when shown and after an action, not every second."""
+        shown = str(self.tabs.tk.call(str(self.tabs), "select")) == str(self.accounts.page)
+        if not shown:
+            return
+        if self._accounts_future is None:
+            self._accounts_future = self.admin.accounts()
+        else:
+            self._accounts_again = True  # the read under way may predate the change
 
     def close(self) -> None:
         """The server has stopped: the window goes too."""
@@ -211,6 +231,7 @@ class ConsoleWindow:
         try:
             self.events.add(self.admin.feed.take())
             self._settle()
+            self._accounts_read()
             if self.admin.stopped.is_set():
                 self.close()
                 return
@@ -235,6 +256,17 @@ class ConsoleWindow:
                 dialog.close()
             self.say(done)
             self.refresh()
+
+    def _accounts_read(self) -> None:
+        future = self._accounts_future
+        if future is not None and future.done():
+            self._accounts_future = None
+            with contextlib.suppress(AdminError):  # stopping: the next poll closes the window
+                rows, total = future.result()
+                self.accounts.show(rows, total)
+            if self._accounts_again:
+                self._accounts_again = False
+                self.refresh_accounts()
 
     def _snapshots(self) -> None:
         future = self._snapshot_future
@@ -325,4 +357,9 @@ BAN_COLUMNS: list[Column[BanRow]] = [
     Column("Reason", 220, lambda b: b.reason, stretch=True),
     Column("Set by", 110, lambda b: b.set_by),
     Column("Ends", 110, lambda b: _ends(b.expires), sort=lambda b: b.expires or float("inf")),
+]  # fmt: skip
+ACCOUNT_COLUMNS: list[Column[AccountRow]] = [
+    Column("Account", 200, lambda r: r.name),
+    Column("Logged in now as", 300, lambda r: " ".join(r.online), sort=lambda r: len(r.online),
+           stretch=True),
 ]  # fmt: skip

@@ -36,6 +36,7 @@ class Closed:
 
     host: str
     reason: str
+    nick: str | None = None  # the nick it asked for, if it got that far
 
 
 @dataclass(frozen=True, slots=True)

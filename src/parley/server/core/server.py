@@ -320,7 +320,7 @@ class Server:
         registered = session.client is not None
         self.state.apply(ev.SessionEnded(session.id, reason), origin=session)  # (QUIT if last)
         if not registered and self.state.observers:
-            self.tell(obs.Closed(session.conn.host, reason))
+            self.tell(obs.Closed(session.conn.host, reason, session.nick or session.asked_nick))
         session.conn.close(error)
         if self.on_quit is not None:
             self.on_quit(session)
