@@ -415,14 +415,22 @@ class ChatWindow(MessageFeatures):
         elif isinstance(event, CertificateChanged):
             self._certificate_warning(event)
         elif isinstance(event, Disconnected):
+            self.reconnect_button.configure(text="Reconnect now")
             if event.retry_in is not None:
                 self.status.set(
                     f"disconnected, reconnecting in {event.retry_in:g} s. {event.reason}"
                 )
                 self.reconnect_button.pack(side="right")
+            elif event.waiting:  # killed or banned: no retrying on its own, but on request
+                self.status.set(f"disconnected. {event.reason}")
+                self.reconnect_button.configure(text="Reconnect")
+                self.reconnect_button.pack(side="right")
             else:
                 self.status.set(f"disconnected. {event.reason}")
             self._server(f"Disconnected: {event.reason}", error=True)
+            if self.current != SERVER_TAB:  # said where the user is looking, too
+                self.write(self.current, [self._stamp(None), (
+                    f"Disconnected: {event.reason}", ("error",))], count=False)  # fmt: skip
 
     def _reconnect(self) -> None:
         self.reconnect_button.pack_forget()
