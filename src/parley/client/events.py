@@ -191,6 +191,15 @@ class Left:
 
 
 @dataclass(frozen=True, slots=True)
+class Kicked:
+    """This client was kicked: the channel's tab stays (greyed), offering to rejoin."""
+
+    channel: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorReply:
     """A numeric error the user should see (e.g. 401, 404, 482)."""
 
@@ -232,6 +241,7 @@ Event = (
     | TopicChanged
     | Joined
     | Left
+    | Kicked
     | ErrorReply
     | Closed
     | Pong

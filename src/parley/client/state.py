@@ -23,6 +23,7 @@ from parley.client.events import (
     ErrorReply,
     Event,
     Joined,
+    Kicked,
     Left,
     LoggedIn,
     LoginFailed,
@@ -59,6 +60,7 @@ __all__ = [
     "ErrorReply",
     "Event",
     "Joined",
+    "Kicked",
     "Left",
     "LoggedIn",
     "LoginFailed",
@@ -442,7 +444,10 @@ class ClientState(Extensions):
     def _on_kick(self, msg: Message) -> list[Event]:
         reason = msg.params[2] if len(msg.params) > 2 else ""
         by = self._source_nick(msg)
-        return self._leave(msg.params[0], msg.params[1], "kick", f"by {by}: {reason}")
+        events = self._leave(msg.params[0], msg.params[1], "kick", f"by {by}: {reason}")
+        if events and self._is_me(msg.params[1]):  # the tab stays, with who and why
+            events[-1] = Kicked(msg.params[0], by, reason)
+        return events
 
     def _on_quit(self, msg: Message) -> list[Event]:
         nick = self._source_nick(msg)

@@ -30,8 +30,10 @@ from parley.client.gui import dialogs
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
+from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.irc.casemap import fold, is_channel
+from parley.irc.message import Message
 
 POLL_MS = 50
 VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
@@ -102,6 +104,8 @@ class ChatWindow(MessageFeatures):
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
         self.stack.columnconfigure(0, weight=1)
+        self.rejoin_bar = RejoinBar(middle, lambda name: self.perform(Send((
+            Message.of("JOIN", name),))))  # fmt: skip
         self.entry.bind("<Return>", self._submit)
         self.entry.bind("<Up>", lambda _e: self._recall(-1))
         self.entry.bind("<Down>", lambda _e: self._recall(1))
@@ -201,6 +205,7 @@ class ChatWindow(MessageFeatures):
         self._refresh_tabs()
         self._refresh_users()
         self.topic.set(self.topics.get(fold(name), ""))
+        self.rejoin_bar.show_for(self.current, self.stack)
 
     def _tab_selected(self, _event: object) -> None:
         chosen: tuple[int, ...] = self.tabs.curselection()  # type: ignore[no-untyped-call]
@@ -337,8 +342,12 @@ class ChatWindow(MessageFeatures):
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
+            if self.rejoin_bar.rejoined(event.channel):
+                self._open(event.channel).text.tag_remove(GONE_TAG, "1.0", "end")
             self._open(event.channel)
             self.select(event.channel)
+        elif isinstance(event, cs.Kicked):
+            self._kicked(event)
         elif isinstance(event, cs.Left):
             self.channel_users.pop(fold(event.channel), None)
             self.channel_bots.pop(fold(event.channel), None)
@@ -361,6 +370,18 @@ class ChatWindow(MessageFeatures):
             self._account_event(event)
         else:
             self._connection_event(event)
+
+    def _kicked(self, event: cs.Kicked) -> None:
+        """Kicked: the conversation stays, greyed, saying who and why, with Rejoin."""
+        self.channel_users.pop(fold(event.channel), None)
+        self.rejoin_bar.kick(event.channel, event.by, event.reason)
+        text = self._open(event.channel).text
+        text.tag_configure(GONE_TAG, foreground=self.palette.quiet)
+        text.tag_add(GONE_TAG, "1.0", "end")
+        text.tag_raise(GONE_TAG)
+        if fold(self.current) == fold(event.channel):
+            self._refresh_users()
+            self.rejoin_bar.show_for(self.current, self.stack)
 
     def _account_event(self, event: object) -> None:
         """Who this is, told in the server tab; a nick taken while reconnecting asks again."""
