@@ -73,6 +73,7 @@ class ServerText:
     """Welcome, MOTD and other server text for the server tab."""
 
     text: str
+    here: bool = False  # a reply to what the user did, or news: shown where they are too
 
 
 @dataclass(frozen=True, slots=True)

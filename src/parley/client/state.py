@@ -43,6 +43,8 @@ from parley.client.events import (
     VerificationRequired,
 )
 from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
+from parley.client.mentions import mentions
+from parley.client.replies import readable
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -184,6 +186,7 @@ class ClientState(Extensions):
         # server-time of the last line seen per conversation: history fetched after it
         self.last_seen: dict[str, str] = {}
         self.bots: set[str] = set()  # folded nicks of the bots seen
+        self.welcomed = False  # the MOTD is over: server text from now on answers the user
         self._init_extensions()
 
     # -- out -----------------------------------------------------------------
@@ -320,7 +323,7 @@ class ClientState(Extensions):
             return [AccountRefused(code, text)]
         if command in _SAID_WHERE_TYPED:  # a deletion, paste or reaction refused: say so there
             return [ErrorReply(text)]
-        return [ServerText(f"{command}: {text}")]
+        return [ServerText(f"{command}: {text}", self.welcomed)]
 
     def _on_batch(self, msg: Message) -> list[Event]:
         """Track chathistory batches (their lines are past) and gather multi-line messages."""
@@ -394,11 +397,13 @@ class ClientState(Extensions):
         if code in _ERRORS:
             return [ErrorReply(" ".join(params[1:]))]
         if code == "301":
-            return [ServerText(f"{params[1]} is away: {text}")]
+            return [ServerText(f"{params[1]} is away: {text}", self.welcomed)]
         if code in _SILENT:
             return []
         # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
-        return [ServerText(" ".join(params[1:]))]
+        said = ServerText(readable(code, params) or " ".join(params[1:]), self.welcomed)
+        self.welcomed = self.welcomed or code in ("376", "422")  # the end of the MOTD
+        return [said]
 
     def _users(self, view: ChannelView) -> UsersChanged:
         bots = tuple(nick for nick in view.users if fold(nick) in self.bots)
@@ -505,7 +510,9 @@ class ClientState(Extensions):
 
     def _on_notice(self, msg: Message) -> list[Event]:
         if not msg.source or "!" not in msg.source:  # from the server itself
-            return [ServerText(msg.params[-1])]
+            return [ServerText(msg.params[-1], self.welcomed)]
+        if msg.params[0].startswith("$") and len(msg.params) > 1:  # an operator's, to all
+            return [ServerText(f"{self._source_nick(msg)} to everyone: {msg.params[1]}", True)]
         return self._chat(msg, notice=True)
 
     def _chat(self, msg: Message, notice: bool) -> list[Event]:
@@ -523,7 +530,9 @@ class ClientState(Extensions):
             text = text[8:-1]
         elif text.startswith("\x01"):
             return []  # other CTCP: not shown
-        mention = not own and fold(self.nick) in fold(text)
+        mention = not own and (
+            mentions(self.nick, text) or not (notice or is_channel(target.lstrip("~&@%+")))
+        )
         past = msg.tags.get("batch") in self._history_batches
         time = msg.tags.get("time")
         if time is not None and time > self.last_seen.get(fold(conversation), ""):

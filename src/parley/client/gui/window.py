@@ -32,6 +32,7 @@ from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
+from parley.client.mentions import mentions
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -317,6 +318,14 @@ class ChatWindow(MessageFeatures):
         self.write(SERVER_TAB, [self._stamp(None), (text, ("error",) if error else ())],
                    count=False)  # fmt: skip
 
+    def _told(self, text: str, tags: tuple[str, ...], here: bool) -> None:
+        """Server text: in the server tab (counted unread when it answers the user), and
+        where the user is looking when it answers what they did."""
+        parts = [self._stamp(None), (text, tags)]
+        self.write(SERVER_TAB, parts, count=here, mention=here and mentions(self.nick, text))
+        if here and fold(self.current) != fold(SERVER_TAB):
+            self.write(self.current, parts, count=False)
+
     # -- events from the connection -------------------------------------------
 
     def _poll(self) -> None:
@@ -359,9 +368,9 @@ class ChatWindow(MessageFeatures):
             if fold(event.channel) == fold(self.current):
                 self.topic.set(event.topic)
         elif isinstance(event, cs.ServerText):
-            self._server(event.text)
+            self._told(event.text, (), event.here)
         elif isinstance(event, cs.ErrorReply):
-            self.write(self.current, [self._stamp(None), (event.text, ("error",))], count=False)
+            self._told(event.text, ("error",), True)
         elif isinstance(event, cs.Registered):
             self.nick = event.nick
             self.root.title(f"Parley: {event.nick}")
