@@ -63,3 +63,13 @@ def test_mentions_are_whole_words_and_private_messages_always_count() -> None:
         ("hi @al, [al] and al-bert", True),
         ("psst", True),
     ]
+
+
+def test_a_nick_change_is_told_once_with_whose_it_is() -> None:
+    harness = Harness()
+    alice, bob = Wire(harness, "alice"), Wire(harness, "bob")
+    bob.send([Message.of("NICK", "robert")])
+    alice.pump()
+    assert cs.Renamed("bob", "robert", False) in alice.events
+    assert cs.Renamed("bob", "robert", True) in bob.events
+    assert bob.state.nick == "robert"

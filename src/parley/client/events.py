@@ -192,6 +192,15 @@ class Left:
 
 
 @dataclass(frozen=True, slots=True)
+class Renamed:
+    """Someone changed nick (`own`: this client did): titles and private tabs follow."""
+
+    old: str
+    new: str
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Kicked:
     """This client was kicked: the channel's tab stays (greyed), offering to rejoin."""
 
@@ -243,6 +252,7 @@ Event = (
     | Joined
     | Left
     | Kicked
+    | Renamed
     | ErrorReply
     | Closed
     | Pong

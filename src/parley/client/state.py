@@ -36,6 +36,7 @@ from parley.client.events import (
     ReadMarker,
     Redacted,
     Registered,
+    Renamed,
     ServerText,
     TopicChanged,
     Typing,
@@ -76,6 +77,7 @@ __all__ = [
     "ReadMarker",
     "Redacted",
     "Registered",
+    "Renamed",
     "ServerText",
     "TopicChanged",
     "Typing",
@@ -468,13 +470,16 @@ class ClientState(Extensions):
 
     def _on_nick(self, msg: Message) -> list[Event]:
         old, new = self._source_nick(msg), msg.params[0]
-        if self._is_me(old):
+        own = self._is_me(old)
+        if own:
             self.nick = new
+        elif fold(old) in self.last_seen and fold(new) not in self.last_seen:  # the query's
+            self.last_seen[fold(new)] = self.last_seen.pop(fold(old))
         self._rename_metadata(old, new)
         if fold(old) in self.bots:
             self.bots.discard(fold(old))
             self.bots.add(fold(new))
-        events: list[Event] = []
+        events: list[Event] = [Renamed(old, new, own)]
         for view in self.channels.values():
             if old in view.users:
                 view.users[new] = view.users.pop(old)

@@ -357,6 +357,8 @@ class ChatWindow(MessageFeatures):
             self.select(event.channel)
         elif isinstance(event, cs.Kicked):
             self._kicked(event)
+        elif isinstance(event, cs.Renamed):
+            self._renamed(event)
         elif isinstance(event, cs.Left):
             self.channel_users.pop(fold(event.channel), None)
             self.channel_bots.pop(fold(event.channel), None)
@@ -379,6 +381,26 @@ class ChatWindow(MessageFeatures):
             self._account_event(event)
         else:
             self._connection_event(event)
+
+    def _renamed(self, event: cs.Renamed) -> None:
+        """A new nick: the title and status bar follow this client's, a private tab the other's."""
+        if event.own:
+            self.nick = event.new
+            self.root.title(f"Parley: {event.new}")
+            self._set_status()
+            self._told(f"You are now known as {event.new}", (), True)
+            return
+        old, new = fold(event.old), fold(event.new)
+        conversation = self.conversations.get(old)
+        if conversation is None:
+            return
+        if new not in self.conversations:  # the tab keeps its place in the list
+            self.conversations = {new if k == old else k: v for k, v in self.conversations.items()}
+            conversation.name = event.new
+            if fold(self.current) == old:
+                self.current = event.new
+        self._quiet(conversation.name, f"{event.old} is now known as {event.new}")
+        self._refresh_tabs()
 
     def _kicked(self, event: cs.Kicked) -> None:
         """Kicked: the conversation stays, greyed, saying who and why, with Rejoin."""
