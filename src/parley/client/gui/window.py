@@ -30,6 +30,7 @@ from parley.client.gui import dialogs
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
+from parley.client.gui.notify import Notifier
 from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.client.mentions import mentions
@@ -68,6 +69,7 @@ class ChatWindow(MessageFeatures):
         self.focused = True
         self.dialogs: dict[str, tk.Toplevel] = {}
         self._init_features()
+        self.notifier = Notifier(root)
         self._build()
         self._open(SERVER_TAB)
         self._poll_id = self.root.after(POLL_MS, self._poll)
@@ -289,8 +291,7 @@ class ChatWindow(MessageFeatures):
         elif count and self.focused and fold(name) == fold(self.current):
             self._mark_read_soon(name)
         if mention and not past and not self.focused:
-            self.root.bell()
-            self.root.title(f"* Parley: {name}")
+            self.notifier.tell(conversation.name, conversation.history[-1])
 
     def _stamp(self, server_time: str | None) -> tuple[str, tuple[str, ...]]:
         return (f"{local_time(server_time)} ", ("time",))
