@@ -7,6 +7,7 @@ where, and the bell rings. Notifying never blocks the Tk thread.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import threading
@@ -34,8 +35,6 @@ class Notifier:
 
 
 def _run(command: list[str]) -> None:
-    try:
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):  # the title still says it
         subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=TIMEOUT, check=False)  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
-        pass  # no daemon, or a stuck one: the title still says it
