@@ -34,6 +34,7 @@ from parley.client.gui.notify import Notifier
 from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.client.mentions import mentions
+from parley.client.places import Places
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
 
@@ -70,6 +71,7 @@ class ChatWindow(MessageFeatures):
         self.dialogs: dict[str, tk.Toplevel] = {}
         self._init_features()
         self.notifier = Notifier(root)
+        self.places = Places()
         self._build()
         self._open(SERVER_TAB)
         self._poll_id = self.root.after(POLL_MS, self._poll)
@@ -201,6 +203,7 @@ class ChatWindow(MessageFeatures):
         if left is not None and left is not conversation:
             self._drop_new_marker(left)  # seen: where the new lines began no longer matters
         self.current = conversation.name
+        self.places.seen(conversation.name)
         conversation.unread_lines.read()
         conversation.text.tkraise()
         self._mark_read_soon(conversation.name)
@@ -247,12 +250,15 @@ class ChatWindow(MessageFeatures):
             self.users.insert("end", entry + ("  · bot" if entry.lstrip("~&@%+") in bots else ""))
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
+    def _names(self) -> list[str]:
+        return [c.name for c in self.conversations.values()]
+
     def _close(self, name: str) -> None:
         conversation = self.conversations.pop(fold(name), None)
         if conversation is not None:
             conversation.text.destroy()
-            if fold(self.current) == fold(name):
-                self.select(SERVER_TAB)
+            if fold(self.current) == fold(name):  # back to where the user was before
+                self.select(self.places.back_from(name, self._names(), SERVER_TAB))
             else:
                 self._refresh_tabs()
 
@@ -352,10 +358,12 @@ class ChatWindow(MessageFeatures):
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
+            new = fold(event.channel) not in self.conversations
             if self.rejoin_bar.rejoined(event.channel):
                 self._open(event.channel).text.tag_remove(GONE_TAG, "1.0", "end")
             self._open(event.channel)
-            self.select(event.channel)
+            if self.places.wanted(event.channel, new):  # a rejoin on reconnecting is not
+                self.select(event.channel)
         elif isinstance(event, cs.Kicked):
             self._kicked(event)
         elif isinstance(event, cs.Renamed):
@@ -554,6 +562,10 @@ class ChatWindow(MessageFeatures):
 
     def perform(self, action: object) -> None:
         if isinstance(action, Send):
+            there = self.places.join(action.lines, self.channel_users)
+            if there is not None:  # in it already: shown, not joined again
+                self.select(there)
+                return
             for message in action.lines:
                 if not self.connection.send(message):
                     self.write(self.current, [self._stamp(None), (
