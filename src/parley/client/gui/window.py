@@ -32,6 +32,7 @@ from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
 from parley.client.gui.notify import Notifier
 from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
+from parley.client.gui.scrolling import ScrollKeeper, at_bottom
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.client.mentions import mentions
 from parley.client.places import Places
@@ -109,6 +110,7 @@ class ChatWindow(MessageFeatures):
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
         self.stack.columnconfigure(0, weight=1)
+        self.scroller = ScrollKeeper(self.stack, self._older)
         self.rejoin_bar = RejoinBar(middle, lambda name: self.perform(Send((
             Message.of("JOIN", name),))))  # fmt: skip
         self.entry.bind("<Return>", self._submit)
@@ -191,6 +193,7 @@ class ChatWindow(MessageFeatures):
             self._style_text(text)
             conversation = self.conversations[key] = Conversation(name, text)
             text.bind("<Button-3>", self._message_menu(conversation))
+            self.scroller.attach(text)
             self._refresh_tabs()
             if len(self.conversations) == 1:
                 self.select(name)
@@ -206,6 +209,7 @@ class ChatWindow(MessageFeatures):
         self.places.seen(conversation.name)
         conversation.unread_lines.read()
         conversation.text.tkraise()
+        self.scroller.show(conversation.name, conversation.text)
         self._mark_read_soon(conversation.name)
         self._show_typing()
         self._refresh_tabs()
@@ -250,6 +254,9 @@ class ChatWindow(MessageFeatures):
             self.users.insert("end", entry + ("  · bot" if entry.lstrip("~&@%+") in bots else ""))
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
+    def _older(self, name: str) -> None:
+        """Scrolled to the top of a conversation: older lines, if the server keeps them."""
+
     def _names(self) -> list[str]:
         return [c.name for c in self.conversations.values()]
 
@@ -271,6 +278,7 @@ class ChatWindow(MessageFeatures):
         """Append a line to a conversation; count it unread if it is not on screen."""
         conversation = self._open(name)
         text = conversation.text
+        bottom = at_bottom(text)
         text.configure(state="normal")
         unread = conversation.unread_lines
         unseen = fold(name) != fold(self.current) and count and unread.counts(time)
@@ -289,7 +297,7 @@ class ChatWindow(MessageFeatures):
         if shown is not None:
             conversation.index.end(shown)
         text.configure(state="disabled")
-        text.see("end")
+        self.scroller.wrote(conversation.name, text, bottom)
         conversation.history.append("".join(p for p, _ in parts if p != AVATAR))
         if unseen:
             conversation.unread_lines.add(time, mention)
