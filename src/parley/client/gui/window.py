@@ -26,7 +26,9 @@ from parley.client.connection import (
     Disconnected,
     Lag,
 )
+from parley.client.flow import Flow
 from parley.client.gui import dialogs
+from parley.client.gui.flow_view import grouped, style_flow_tags, write_day
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
@@ -73,6 +75,7 @@ class ChatWindow(MessageFeatures):
         self._init_features()
         self.notifier = Notifier(root)
         self.places = Places()
+        self.flows: dict[str, Flow] = {}  # folded conversation -> its last line's sender, time
         self._build()
         self._open(SERVER_TAB)
         self._poll_id = self.root.after(POLL_MS, self._poll)
@@ -176,6 +179,7 @@ class ChatWindow(MessageFeatures):
         text.tag_configure("underline", underline=True)
         text.tag_configure("url", foreground=p.link, underline=True)
         self._style_feature_tags(text, p, size)
+        style_flow_tags(text, p, size)
         for i, colour in enumerate(MIRC_COLOURS):
             text.tag_configure(f"fg{i}", foreground=colour)
             text.tag_configure(f"bg{i}", background=colour)
@@ -282,8 +286,10 @@ class ChatWindow(MessageFeatures):
         text.configure(state="normal")
         unread = conversation.unread_lines
         unseen = fold(name) != fold(self.current) and count and unread.counts(time)
-        if unseen and not unread.count and not text.tag_ranges("new-marker"):
-            text.insert("end", "new messages\n", ("new-marker",))
+        left = past and time is not None and unread.marker is not None and time > unread.marker
+        if (unseen or left) and not unread.count and not text.tag_ranges("new-marker"):
+            said = "new since you left" if left else "new messages"  # (left: read markers)
+            text.insert("end", f"{said}\n", ("new-marker",))
         start = text.index("end-1c")
         for piece, tags in parts:
             if piece == AVATAR:
@@ -320,13 +326,24 @@ class ChatWindow(MessageFeatures):
         parts, shown = chat_parts(line, conversation.index, tag)
         parts = [*parts[:1], self._stamp(line.time), *parts[1:]]  # the quote, if any, first
         name = line.display or line.sender
+        plain = not (line.action or line.notice or line.reply_to)
+        flow = self.flows.setdefault(fold(line.conversation), Flow())
+        day, joins = flow.place(line.sender, line.time, plain)
+        if day is not None:
+            bottom = at_bottom(conversation.text)
+            write_day(conversation.text, day)
+            if bottom:
+                conversation.text.see("end")
+        if joins:
+            parts = grouped(parts)
         self.write(line.conversation, parts, not line.own, line.mention, line.past, line.time,
-                   shown, (line.sender, name))  # fmt: skip
+                   shown, None if joins else (line.sender, name))  # fmt: skip
 
     def _avatar(self, text: tk.Text, sender: str, name: str) -> tk.Canvas:
         return avatar(text, self.palette, self.font_size, sender, name)
 
     def _quiet(self, name: str, text: str) -> None:
+        self.flows.get(fold(name), Flow()).broken()
         self.write(name, [self._stamp(None), (text, ("quiet",))], count=False)
 
     def _server(self, text: str, error: bool = False) -> None:
@@ -337,6 +354,7 @@ class ChatWindow(MessageFeatures):
         """Server text: in the server tab (counted unread when it answers the user), and
         where the user is looking when it answers what they did."""
         parts = [self._stamp(None), (text, tags)]
+        self.flows.get(fold(self.current), Flow()).broken()
         self.write(SERVER_TAB, parts, count=here, mention=here and mentions(self.nick, text))
         if here and fold(self.current) != fold(SERVER_TAB):
             self.write(self.current, parts, count=False)
