@@ -31,10 +31,12 @@ class ScrollKeeper:
         self.below: dict[str, int] = {}  # folded conversation -> lines come in below the view
         self.name = ""
         self.text: tk.Text | None = None
+        self.unpinned: set[str] = set()  # texts the user scrolled up in, by widget name
 
     def attach(self, text: tk.Text) -> None:
         """A new conversation's text reports its scrolling here."""
         text.configure(yscrollcommand=lambda first, last: self._moved(text, first, last))
+        text.bind("<Configure>", lambda _e: self._resized(text), add="+")
 
     def show(self, name: str, text: tk.Text) -> None:
         """`text` is now on screen: the scrollbar moves it, the button counts for it."""
@@ -60,7 +62,16 @@ class ScrollKeeper:
         self.below.pop(fold(self.name), None)
         self._update()
 
+    def _resized(self, text: tk.Text) -> None:
+        """A new size (the window laid out, or resized): a view at the bottom stays there."""
+        if str(text) not in self.unpinned:
+            text.yview_moveto(1.0)
+
     def _moved(self, text: tk.Text, first: float | str, last: float | str) -> None:
+        if float(last) >= BOTTOM:
+            self.unpinned.discard(str(text))
+        elif text.winfo_ismapped():
+            self.unpinned.add(str(text))
         if text is not self.text:  # only the conversation on screen is scrolled
             return
         self.scrollbar.set(first, last)

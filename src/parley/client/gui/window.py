@@ -12,6 +12,7 @@ import queue
 import tkinter as tk
 import webbrowser
 from collections.abc import Callable
+from dataclasses import replace
 from tkinter import ttk
 
 from parley.client import compose
@@ -37,6 +38,7 @@ from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
 from parley.client.gui.scrolling import ScrollKeeper, at_bottom
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
 from parley.client.mentions import mentions
+from parley.client.older import Scrollback
 from parley.client.places import Places
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
@@ -75,6 +77,8 @@ class ChatWindow(MessageFeatures):
         self._init_features()
         self.notifier = Notifier(root)
         self.places = Places()
+        self.scrollback = Scrollback()
+        self._older_at: dict[str, int] = {}  # folded conversation -> where older lines go in
         self.flows: dict[str, Flow] = {}  # folded conversation -> its last line's sender, time
         self._build()
         self._open(SERVER_TAB)
@@ -260,6 +264,34 @@ class ChatWindow(MessageFeatures):
 
     def _older(self, name: str) -> None:
         """Scrolled to the top of a conversation: older lines, if the server keeps them."""
+        line = self.scrollback.request(name) if self._has("draft/chathistory") else None
+        if line is None or name == SERVER_TAB or not self.connection.send(line):
+            return
+        text = self.conversations[fold(name)].text
+        text.mark_set("older", "1.0")  # the page goes here, in its order
+        text.mark_gravity("older", "right")
+        text.mark_set("view-top", "@0,0")  # and this line stays at the top of the view
+        text.mark_gravity("view-top", "right")
+        self._older_at[fold(name)] = 0
+
+    def _prepend(self, conversation: Conversation, line: cs.ChatLine, tag: str) -> None:
+        """A line older than any shown goes on top; the lines on screen stay on screen."""
+        text = conversation.text
+        parts, _ = chat_parts(replace(line, msgid=None, reply_to=None), conversation.index, tag)
+        parts = [self._stamp(line.time), *parts[1:]]
+        text.configure(state="normal")
+        for piece, tags in parts:
+            if piece == AVATAR:
+                face = self._avatar(text, line.sender, line.display or line.sender)
+                text.window_create("older", window=face, padx=2)
+            else:
+                text.insert("older", piece, tags)
+        text.insert("older", "\n")
+        text.configure(state="disabled")
+        text.yview("view-top")
+        at = self._older_at.get(fold(conversation.name), 0)
+        conversation.history.insert(at, "".join(p for p, _ in parts if p != AVATAR))
+        self._older_at[fold(conversation.name)] = at + 1
 
     def _names(self) -> list[str]:
         return [c.name for c in self.conversations.values()]
@@ -321,6 +353,10 @@ class ChatWindow(MessageFeatures):
         colour = nick_colour(self.palette, line.sender)
         conversation = self._open(line.conversation)
         conversation.text.tag_configure(tag, foreground=colour)
+        older = self.scrollback.is_older(line.conversation, line.time, line.msgid, line.past)
+        if older and "older" in conversation.text.mark_names():
+            self._prepend(conversation, line, tag)
+            return
         self.typing_board.spoke(line.conversation, line.sender)
         self._show_typing()
         parts, shown = chat_parts(line, conversation.index, tag)
