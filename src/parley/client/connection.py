@@ -289,6 +289,7 @@ class Connection:
 
     async def _session(self, rejoin: list[str]) -> tuple[str, bool]:
         """One connection, until it ends; (why it ended, whether the certificate was trusted)."""
+        self.farewell = None  # a try that fails to connect is retried, not held as a ban
         try:
             reader, writer = await self._open()
         except ConnectFailure as exc:
@@ -302,7 +303,6 @@ class Connection:
                 writer.close()
                 return "the server's certificate changed", False
         self._writer = writer
-        self.farewell = None
         banned = False
         previous = self.state
         self.state = state = self.make_state()
