@@ -9,8 +9,9 @@ the local network (connect-dialog-lan.png, filled as the mDNS browser fills it,
 with two servers as a classroom would see them).
 
 Needs Xvfb and Pillow (`pip install pillow`). Starts its own servers on loopback.
+(client-history.png: a day separator, grouped lines and the "new since you left" divider.)
 Run from the project root:
-`.venv/bin/python scripts/screenshots.py [client] [ircv3] [console] [search] [lan]`
+`.venv/bin/python scripts/screenshots.py [client] [ircv3] [history] [console] [search] [lan]`
 (all when none is named). The console picture comes from a server where a few
 people chat for CONSOLE_SECONDS, so its five-minute charts have something to show.
 """
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import tkinter as tk
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -124,6 +126,51 @@ def shoot_ircv3(out: Path) -> None:
         settle(root, 0.1)
     window.select("#lobby")
     window.entry.insert(0, "thanks, merging")
+    settle(root, 1.0)
+    ImageGrab.grab(bbox=(0, 0, 980, 560), xdisplay=DISPLAY).save(out)
+    connection.close()
+    root.destroy()
+    server.close()
+
+
+def history_lines() -> list[str]:
+    """Yesterday's and today's lines of #lobby as a chathistory batch, read up to a marker."""
+    now = datetime.now(UTC).replace(microsecond=0)
+
+    def at(ago: timedelta) -> str:
+        return (now - ago).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    said = [
+        (timedelta(days=1, minutes=40), "bob", "anyone around for the 0.4 release notes?"),
+        (timedelta(days=1, minutes=39), "bob", "I drafted the part on history search"),
+        (timedelta(days=1, minutes=30), "carol", "looks good, I'll add the screenshots tomorrow"),
+        (timedelta(minutes=50), "dave", "morning! coffee is on"),
+        (timedelta(minutes=49), "dave", "the build went green overnight"),
+        (timedelta(minutes=20), "bob", "the screenshots are in"),
+        (timedelta(minutes=19), "bob", "one shows the day separators"),
+        (timedelta(minutes=19), "bob", "and the divider where you stopped reading"),
+        (timedelta(minutes=5), "carol", "merged, thanks all"),
+    ]
+    lines = [f"@time={at(timedelta(minutes=45))} :srv MARKREAD #lobby timestamp="
+             f"{at(timedelta(minutes=45))}", "BATCH +h chathistory #lobby"]  # fmt: skip
+    for i, (ago, nick, text) in enumerate(said):
+        lines.append(f"@batch=h;msgid=h{i};time={at(ago)} :{nick}!u@h PRIVMSG #lobby :{text}")
+    return [*lines, "BATCH -h"]
+
+
+def shoot_history(out: Path) -> None:
+    """A day separator, grouped lines and the divider where reading stopped (read marker)."""
+    server = ScriptedServer(IRCV3_CAPS + " draft/chathistory", names="bob carol dave")
+    connection = Connection("127.0.0.1", server.port, False, lambda: cs.ClientState("alice"))
+    root = tk.Tk()
+    window = ChatWindow(root, connection, "light")
+    root.geometry("980x560+0+0")
+    connection.start()
+    settle(root, 1.5)
+    for line in history_lines():
+        server.send(line)
+        settle(root, 0.05)
+    window.select("#lobby")
     settle(root, 1.0)
     ImageGrab.grab(bbox=(0, 0, 980, 560), xdisplay=DISPLAY).save(out)
     connection.close()
@@ -328,7 +375,7 @@ def shoot_search(out: Path) -> None:
 
 
 def main() -> int:
-    wanted = set(sys.argv[1:]) or {"client", "ircv3", "console", "search", "lan"}
+    wanted = set(sys.argv[1:]) or {"client", "ircv3", "history", "console", "search", "lan"}
     xvfb = subprocess.Popen(
         ["Xvfb", DISPLAY, "-screen", "0", f"{CONSOLE_WIDTH}x{CONSOLE_HEIGHT + 60}x24",
          "-nolisten", "tcp"],
@@ -342,6 +389,8 @@ def main() -> int:
             client_shots()
         if "ircv3" in wanted:
             shoot_ircv3(DOCS / "client-ircv3.png")
+        if "history" in wanted:
+            shoot_history(DOCS / "client-history.png")
         if "console" in wanted:
             console_shot()
         if "search" in wanted:

@@ -150,8 +150,8 @@ def test_whois_replies_are_shown_as_server_text() -> None:
     alice, _bob = Wire(harness, "alice"), Wire(harness, "bob")
     alice.send([Message.of("WHOIS", "bob")])
     texts = [e.text for e in alice.of(cs.ServerText)]
-    assert any(t.startswith("bob bob ") for t in texts)  # 311: nick, user, host, real name
-    assert any("End of /WHOIS" in t for t in texts)
+    assert any(t.startswith("bob is bob@") for t in texts)  # 311: nick, user, host, real name
+    assert "End of WHOIS for bob" in texts
 
 
 def test_creating_an_account_registers_the_nick_and_logs_in() -> None:

@@ -87,7 +87,7 @@ def test_names_initials_bot_badge_multiline_and_a_deleted_message(
     assert "<Alice Liddell (alice)> \ndef f():\n    return 42\n" in shown  # one message
     assert "<robo> BOT build #12 passed" in shown
     assert "<bob> message deleted" in shown and "cheap watches" not in shown
-    assert avatar_initials(window, "#lobby") == ["AL", "AL", "R", "B"]
+    assert avatar_initials(window, "#lobby") == ["AL", "R", "B"]  # alice's 2nd line: grouped
     assert window.users.get(0, "end") == ("@me", "alice", "bob", "robo  · bot")
     assert "buy cheap" in window.conversations["#lobby"].history[-1]  # the log keeps it
 

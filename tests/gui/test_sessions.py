@@ -57,7 +57,7 @@ def test_logging_in_brings_back_channels_history_and_missed_messages(
     assert "#garden" in back.conversations  # rejoined by the server
     assert said(back, "#garden", "<carol> the roses are out") == 1  # the channel's history
     assert said(back, "#garden", "<bob> lovely") == 1
-    assert "bob (1)" in back.tab_labels()  # the missed message waits, unread
+    assert "bob (1) @" in back.tab_labels()  # the missed private message waits, a mention
     bob.close()
 
 

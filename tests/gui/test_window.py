@@ -94,7 +94,7 @@ def test_unread_counts_and_mentions_on_other_tabs(
     alice.select("#lobby")
     assert "#lobby" in alice.tab_labels()
     bob.send("PRIVMSG alice :a private word")
-    pump([alice.root], lambda: "bob (1)" in alice.tab_labels())
+    pump([alice.root], lambda: "bob (1) @" in alice.tab_labels())  # a private word is a mention
     assert on_screen(alice) is alice.conversations["#lobby"].text  # not covered by the new tab
 
 

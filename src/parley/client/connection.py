@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from parley.client import state as cs
+from parley.client.farewell import Farewell, farewell
 from parley.client.pins import PinStore, fingerprint
 from parley.irc.message import Message, ProtocolError, encode, parse
 
@@ -117,6 +118,7 @@ class CertificateUnknown:
 class Disconnected:
     reason: str
     retry_in: float | None  # seconds until the next try, or None if it will not retry
+    waiting: bool = False  # no retry on its own (a kill, a ban): the user may ask for one
 
 
 ConnectionEvent = (
@@ -151,6 +153,7 @@ class Connection:
         self.retry_first = retry_first
         self.ask_first = ask_first
         self.registered_once = False  # reached the welcome at least once
+        self.farewell: Farewell | None = None  # the server's last words on this connection
         self.lag_interval = LAG_INTERVAL
         self.connect_timeout = CONNECT_TIMEOUT
         self.backoff = BACKOFF
@@ -259,6 +262,11 @@ class Connection:
             if not self.reconnect or not (self.registered_once or self.retry_first):
                 self.events.put(Disconnected(reason, None))
                 return
+            if self.farewell is not None and self.farewell.final:  # killed or banned
+                self.events.put(Disconnected(reason, None, waiting=True))
+                self._retry_now.clear()
+                await self._retry_now.wait()
+                continue
             delay = self.backoff[min(attempt, len(self.backoff) - 1)]
             attempt = (
                 0
@@ -296,6 +304,7 @@ class Connection:
 
     async def _session(self, rejoin: list[str]) -> tuple[str, bool]:
         """One connection, until it ends; (why it ended, whether the certificate was trusted)."""
+        self.farewell = None  # a try that fails to connect is retried, not held as a ban
         try:
             reader, writer = await self._open()
         except ConnectFailure as exc:
@@ -309,6 +318,7 @@ class Connection:
                 writer.close()
                 return "the server's certificate is not trusted", False
         self._writer = writer
+        banned = False
         previous = self.state
         self.state = state = self.make_state()
         if previous is not None:
@@ -323,6 +333,8 @@ class Connection:
             while True:
                 line = await reader.readline()
                 if not line:
+                    if self.farewell is not None:
+                        return self.farewell.text, True
                     return self._closed_reason(heard), True
                 heard = True
                 try:
@@ -333,8 +345,12 @@ class Connection:
                     if isinstance(event, cs.Pong) and event.token.startswith("lag:"):
                         sent = float(event.token[4:])
                         self.events.put(Lag(max(0.0, self._loop.time() - sent)))
-                    else:
-                        self.events.put(event)
+                        continue
+                    if isinstance(event, cs.Banned):
+                        banned = True
+                    elif isinstance(event, cs.Closed):
+                        self.farewell = farewell(event.reason, banned)
+                    self.events.put(event)
                 self._write(state.take_outbox())
                 if state.phase is cs.Phase.REGISTERED:
                     self.registered_once = True

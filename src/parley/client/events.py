@@ -73,6 +73,7 @@ class ServerText:
     """Welcome, MOTD and other server text for the server tab."""
 
     text: str
+    here: bool = False  # a reply to what the user did, or news: shown where they are too
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,24 @@ class Left:
 
 
 @dataclass(frozen=True, slots=True)
+class Renamed:
+    """Someone changed nick (`own`: this client did): titles and private tabs follow."""
+
+    old: str
+    new: str
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Kicked:
+    """This client was kicked: the channel's tab stays (greyed), offering to rejoin."""
+
+    channel: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ErrorReply:
     """A numeric error the user should see (e.g. 401, 404, 482)."""
 
@@ -233,6 +252,8 @@ Event = (
     | TopicChanged
     | Joined
     | Left
+    | Kicked
+    | Renamed
     | ErrorReply
     | Closed
     | Pong

@@ -23,6 +23,7 @@ from parley.client.events import (
     ErrorReply,
     Event,
     Joined,
+    Kicked,
     Left,
     LoggedIn,
     LoginFailed,
@@ -35,6 +36,7 @@ from parley.client.events import (
     ReadMarker,
     Redacted,
     Registered,
+    Renamed,
     ServerText,
     TopicChanged,
     Typing,
@@ -42,7 +44,9 @@ from parley.client.events import (
     VerificationRequired,
 )
 from parley.client.extensions import BOT_TAGS, MAX_METADATA_USERS, Extensions
+from parley.client.mentions import mentions
 from parley.client.presence import Presence
+from parley.client.replies import readable
 from parley.client.search_results import SearchBatches
 from parley.irc.casemap import fold, is_channel
 from parley.irc.message import Message
@@ -61,6 +65,7 @@ __all__ = [
     "ErrorReply",
     "Event",
     "Joined",
+    "Kicked",
     "Left",
     "LoggedIn",
     "LoginFailed",
@@ -74,6 +79,7 @@ __all__ = [
     "ReadMarker",
     "Redacted",
     "Registered",
+    "Renamed",
     "ServerText",
     "TopicChanged",
     "Typing",
@@ -185,6 +191,7 @@ class ClientState(Extensions, Presence):
         # server-time of the last line seen per conversation: history fetched after it
         self.last_seen: dict[str, str] = {}
         self.bots: set[str] = set()  # folded nicks of the bots seen
+        self.welcomed = False  # the MOTD is over: server text from now on answers the user
         self._init_extensions()
         self.searches = SearchBatches()
         self._init_presence()
@@ -326,7 +333,7 @@ class ClientState(Extensions, Presence):
             return [AccountRefused(code, text)]
         if command in _SAID_WHERE_TYPED:  # a deletion, paste or reaction refused: say so there
             return [ErrorReply(text)]
-        return [ServerText(f"{command}: {text}")]
+        return [ServerText(f"{command}: {text}", self.welcomed)]
 
     def _on_batch(self, msg: Message) -> list[Event]:
         """Track chathistory batches (their lines are past) and gather multi-line messages."""
@@ -402,11 +409,13 @@ class ClientState(Extensions, Presence):
         if code in _ERRORS:
             return [ErrorReply(" ".join(params[1:]))]
         if code == "301":
-            return [ServerText(f"{params[1]} is away: {text}")]
+            return [ServerText(f"{params[1]} is away: {text}", self.welcomed)]
         if code in _SILENT:
             return []
         # Everything else (WHOIS, LIST, LUSERS, MOTD...): readable text for the server tab.
-        return [ServerText(" ".join(params[1:]))]
+        said = ServerText(readable(code, params) or " ".join(params[1:]), self.welcomed)
+        self.welcomed = self.welcomed or code in ("376", "422")  # the end of the MOTD
+        return [said]
 
     def _channels_with(self, nick: str) -> list[ChannelView]:
         return [view for view in self.channels.values() if nick in view.users]
@@ -458,7 +467,10 @@ class ClientState(Extensions, Presence):
     def _on_kick(self, msg: Message) -> list[Event]:
         reason = msg.params[2] if len(msg.params) > 2 else ""
         by = self._source_nick(msg)
-        return self._leave(msg.params[0], msg.params[1], "kick", f"by {by}: {reason}")
+        events = self._leave(msg.params[0], msg.params[1], "kick", f"by {by}: {reason}")
+        if events and self._is_me(msg.params[1]):  # the tab stays, with who and why
+            events[-1] = Kicked(msg.params[0], by, reason)
+        return events
 
     def _on_quit(self, msg: Message) -> list[Event]:
         nick = self._source_nick(msg)
@@ -475,14 +487,17 @@ class ClientState(Extensions, Presence):
 
     def _on_nick(self, msg: Message) -> list[Event]:
         old, new = self._source_nick(msg), msg.params[0]
-        if self._is_me(old):
+        own = self._is_me(old)
+        if own:
             self.nick = new
+        elif fold(old) in self.last_seen and fold(new) not in self.last_seen:  # the query's
+            self.last_seen[fold(new)] = self.last_seen.pop(fold(old))
         self._rename_metadata(old, new)
         self._rename_away(old, new)
         if fold(old) in self.bots:
             self.bots.discard(fold(old))
             self.bots.add(fold(new))
-        events: list[Event] = []
+        events: list[Event] = [Renamed(old, new, own)]
         for view in self.channels.values():
             if old in view.users:
                 view.users[new] = view.users.pop(old)
@@ -518,7 +533,9 @@ class ClientState(Extensions, Presence):
 
     def _on_notice(self, msg: Message) -> list[Event]:
         if not msg.source or "!" not in msg.source:  # from the server itself
-            return [ServerText(msg.params[-1])]
+            return [ServerText(msg.params[-1], self.welcomed)]
+        if msg.params[0].startswith("$") and len(msg.params) > 1:  # an operator's, to all
+            return [ServerText(f"{self._source_nick(msg)} to everyone: {msg.params[1]}", True)]
         return self._chat(msg, notice=True)
 
     def _chat(self, msg: Message, notice: bool) -> list[Event]:
@@ -536,7 +553,9 @@ class ClientState(Extensions, Presence):
             text = text[8:-1]
         elif text.startswith("\x01"):
             return []  # other CTCP: not shown
-        mention = not own and fold(self.nick) in fold(text)
+        mention = not own and (
+            mentions(self.nick, text) or not (notice or is_channel(target.lstrip("~&@%+")))
+        )
         past = msg.tags.get("batch") in self._history_batches
         time = msg.tags.get("time")
         if time is not None and time > self.last_seen.get(fold(conversation), ""):

@@ -12,6 +12,7 @@ import queue
 import tkinter as tk
 import webbrowser
 from collections.abc import Callable
+from dataclasses import replace
 from tkinter import ttk
 
 from parley.client import compose
@@ -26,15 +27,24 @@ from parley.client.connection import (
     Disconnected,
     Lag,
 )
+from parley.client.flow import Flow
 from parley.client.gui import dialogs
 from parley.client.gui.chat_tools import SERVER_TAB, ChatTools
+from parley.client.gui.flow_view import grouped, style_flow_tags, write_day
 from parley.client.gui.formatting import MIRC_COLOURS, local_time
 from parley.client.gui.layout import Layout
 from parley.client.gui.message_features import MessageFeatures
 from parley.client.gui.message_view import AVATAR, Conversation, Shown, avatar, chat_parts
+from parley.client.gui.notify import Notifier
+from parley.client.gui.rejoin_bar import GONE_TAG, RejoinBar
+from parley.client.gui.scrolling import ScrollKeeper, at_bottom
 from parley.client.gui.theme import PALETTES, Palette, nick_colour, style_ttk
+from parley.client.mentions import mentions
+from parley.client.older import Scrollback
+from parley.client.places import Places
 from parley.client.search_results import SearchResults
 from parley.irc.casemap import fold, is_channel
+from parley.irc.message import Message
 
 POLL_MS = 50
 VERBS = {"join": "joined", "part": "left", "kick": "was kicked", "nick": "is now known as"}
@@ -68,6 +78,11 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         self.focused = True
         self.dialogs: dict[str, tk.Toplevel] = {}
         self._init_features()
+        self.notifier = Notifier(root)
+        self.places = Places()
+        self.scrollback = Scrollback()
+        self._older_at: dict[str, int] = {}  # folded conversation -> where older lines go in
+        self.flows: dict[str, Flow] = {}  # folded conversation -> its last line's sender, time
         self._build()
         self._open(SERVER_TAB)
         self._init_tools()
@@ -107,6 +122,9 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         self.stack.pack(fill="both", expand=True)
         self.stack.rowconfigure(0, weight=1)
         self.stack.columnconfigure(0, weight=1)
+        self.scroller = ScrollKeeper(self.stack, self._older)
+        self.rejoin_bar = RejoinBar(middle, lambda name: self.perform(Send((
+            Message.of("JOIN", name),))))  # fmt: skip
         self.entry.bind("<Return>", self._submit)
         self.entry.bind("<Up>", lambda _e: self._recall(-1))
         self.entry.bind("<Down>", lambda _e: self._recall(1))
@@ -171,6 +189,7 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         text.tag_configure("underline", underline=True)
         text.tag_configure("url", foreground=p.link, underline=True)
         self._style_feature_tags(text, p, size)
+        style_flow_tags(text, p, size)
         for i, colour in enumerate(MIRC_COLOURS):
             text.tag_configure(f"fg{i}", foreground=colour)
             text.tag_configure(f"bg{i}", background=colour)
@@ -188,6 +207,7 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
             self._style_text(text)
             conversation = self.conversations[key] = Conversation(name, text)
             text.bind("<Button-3>", self._message_menu(conversation))
+            self.scroller.attach(text)
             self._refresh_tabs()
             if len(self.conversations) == 1:
                 self.select(name)
@@ -200,13 +220,16 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         if left is not None and left is not conversation:
             self._drop_new_marker(left)  # seen: where the new lines began no longer matters
         self.current = conversation.name
+        self.places.seen(conversation.name)
         conversation.unread_lines.read()
         conversation.text.tkraise()
+        self.scroller.show(conversation.name, conversation.text)
         self._mark_read_soon(conversation.name)
         self._show_typing()
         self._refresh_tabs()
         self._refresh_users()
         self.topic.set(self.topics.get(fold(name), ""))
+        self.rejoin_bar.show_for(self.current, self.stack)
 
     def _tab_selected(self, _event: object) -> None:
         chosen: tuple[int, ...] = self.tabs.curselection()  # type: ignore[no-untyped-call]
@@ -250,12 +273,46 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
                 self.users.itemconfigure("end", foreground=self.palette.quiet)
         self.users_heading.set(f"People ({len(people)})" if is_channel(self.current) else "")
 
+    def _older(self, name: str) -> None:
+        """Scrolled to the top of a conversation: older lines, if the server keeps them."""
+        line = self.scrollback.request(name) if self._has("draft/chathistory") else None
+        if line is None or name == SERVER_TAB or not self.connection.send(line):
+            return
+        text = self.conversations[fold(name)].text
+        text.mark_set("older", "1.0")  # the page goes here, in its order
+        text.mark_gravity("older", "right")
+        text.mark_set("view-top", "@0,0")  # and this line stays at the top of the view
+        text.mark_gravity("view-top", "right")
+        self._older_at[fold(name)] = 0
+
+    def _prepend(self, conversation: Conversation, line: cs.ChatLine, tag: str) -> None:
+        """A line older than any shown goes on top; the lines on screen stay on screen."""
+        text = conversation.text
+        parts, _ = chat_parts(replace(line, msgid=None, reply_to=None), conversation.index, tag)
+        parts = [self._stamp(line.time), *parts[1:]]
+        text.configure(state="normal")
+        for piece, tags in parts:
+            if piece == AVATAR:
+                face = self._avatar(text, line.sender, line.display or line.sender)
+                text.window_create("older", window=face, padx=2)
+            else:
+                text.insert("older", piece, tags)
+        text.insert("older", "\n")
+        text.configure(state="disabled")
+        text.yview("view-top")
+        at = self._older_at.get(fold(conversation.name), 0)
+        conversation.history.insert(at, "".join(p for p, _ in parts if p != AVATAR))
+        self._older_at[fold(conversation.name)] = at + 1
+
+    def _names(self) -> list[str]:
+        return [c.name for c in self.conversations.values()]
+
     def _close(self, name: str) -> None:
         conversation = self.conversations.pop(fold(name), None)
         if conversation is not None:
             conversation.text.destroy()
-            if fold(self.current) == fold(name):
-                self.select(SERVER_TAB)
+            if fold(self.current) == fold(name):  # back to where the user was before
+                self.select(self.places.back_from(name, self._names(), SERVER_TAB))
             else:
                 self._refresh_tabs()
 
@@ -268,11 +325,14 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         """Append a line to a conversation; count it unread if it is not on screen."""
         conversation = self._open(name)
         text = conversation.text
+        bottom = at_bottom(text)
         text.configure(state="normal")
         unread = conversation.unread_lines
         unseen = fold(name) != fold(self.current) and count and unread.counts(time)
-        if unseen and not unread.count and not text.tag_ranges("new-marker"):
-            text.insert("end", "new messages\n", ("new-marker",))
+        left = past and time is not None and unread.marker is not None and time > unread.marker
+        if (unseen or left) and not unread.count and not text.tag_ranges("new-marker"):
+            said = "new since you left" if left else "new messages"  # (left: read markers)
+            text.insert("end", f"{said}\n", ("new-marker",))
         start = text.index("end-1c")
         for piece, tags in parts:
             if piece == AVATAR:
@@ -286,7 +346,7 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         if shown is not None:
             conversation.index.end(shown)
         text.configure(state="disabled")
-        text.see("end")
+        self.scroller.wrote(conversation.name, text, bottom)
         conversation.history.append("".join(p for p, _ in parts if p != AVATAR))
         if unseen:
             conversation.unread_lines.add(time, mention)
@@ -294,8 +354,7 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         elif count and self.focused and fold(name) == fold(self.current):
             self._mark_read_soon(name)
         if mention and not past and not self.focused:
-            self.root.bell()
-            self.root.title(f"* Parley: {name}")
+            self.notifier.tell(conversation.name, conversation.history[-1])
 
     def _stamp(self, server_time: str | None) -> tuple[str, tuple[str, ...]]:
         return (f"{local_time(server_time)} ", ("time",))
@@ -305,23 +364,47 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         colour = nick_colour(self.palette, line.sender)
         conversation = self._open(line.conversation)
         conversation.text.tag_configure(tag, foreground=colour)
+        older = self.scrollback.is_older(line.conversation, line.time, line.msgid, line.past)
+        if older and "older" in conversation.text.mark_names():
+            self._prepend(conversation, line, tag)
+            return
         self.typing_board.spoke(line.conversation, line.sender)
         self._show_typing()
         parts, shown = chat_parts(line, conversation.index, tag)
         parts = [*parts[:1], self._stamp(line.time), *parts[1:]]  # the quote, if any, first
         name = line.display or line.sender
+        plain = not (line.action or line.notice or line.reply_to)
+        flow = self.flows.setdefault(fold(line.conversation), Flow())
+        day, joins = flow.place(line.sender, line.time, plain)
+        if day is not None:
+            bottom = at_bottom(conversation.text)
+            write_day(conversation.text, day)
+            if bottom:
+                conversation.text.see("end")
+        if joins:
+            parts = grouped(parts)
         self.write(line.conversation, parts, not line.own, line.mention, line.past, line.time,
-                   shown, (line.sender, name))  # fmt: skip
+                   shown, None if joins else (line.sender, name))  # fmt: skip
 
     def _avatar(self, text: tk.Text, sender: str, name: str) -> tk.Canvas:
         return avatar(text, self.palette, self.font_size, sender, name)
 
     def _quiet(self, name: str, text: str) -> None:
+        self.flows.get(fold(name), Flow()).broken()
         self.write(name, [self._stamp(None), (text, ("quiet",))], count=False)
 
     def _server(self, text: str, error: bool = False) -> None:
         self.write(SERVER_TAB, [self._stamp(None), (text, ("error",) if error else ())],
                    count=False)  # fmt: skip
+
+    def _told(self, text: str, tags: tuple[str, ...], here: bool) -> None:
+        """Server text: in the server tab (counted unread when it answers the user), and
+        where the user is looking when it answers what they did."""
+        parts = [self._stamp(None), (text, tags)]
+        self.flows.get(fold(self.current), Flow()).broken()
+        self.write(SERVER_TAB, parts, count=here, mention=here and mentions(self.nick, text))
+        if here and fold(self.current) != fold(SERVER_TAB):
+            self.write(self.current, parts, count=False)
 
     # -- events from the connection -------------------------------------------
 
@@ -351,8 +434,16 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
             if fold(event.channel) == fold(self.current):
                 self._refresh_users()
         elif isinstance(event, cs.Joined):
+            new = fold(event.channel) not in self.conversations
+            if self.rejoin_bar.rejoined(event.channel):
+                self._open(event.channel).text.tag_remove(GONE_TAG, "1.0", "end")
             self._open(event.channel)
-            self.select(event.channel)
+            if self.places.wanted(event.channel, new):  # a rejoin on reconnecting is not
+                self.select(event.channel)
+        elif isinstance(event, cs.Kicked):
+            self._kicked(event)
+        elif isinstance(event, cs.Renamed):
+            self._renamed(event)
         elif isinstance(event, cs.Left):
             self.channel_users.pop(fold(event.channel), None)
             self.channel_bots.pop(fold(event.channel), None)
@@ -364,9 +455,9 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
             if fold(event.channel) == fold(self.current):
                 self.topic.set(event.topic)
         elif isinstance(event, cs.ServerText):
-            self._server(event.text)
+            self._told(event.text, (), event.here)
         elif isinstance(event, cs.ErrorReply):
-            self.write(self.current, [self._stamp(None), (event.text, ("error",))], count=False)
+            self._told(event.text, ("error",), True)
         elif isinstance(event, cs.Registered):
             self.nick = event.nick
             self.root.title(f"Parley: {event.nick}")
@@ -375,6 +466,38 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
             self._account_event(event)
         else:
             self._connection_event(event)
+
+    def _renamed(self, event: cs.Renamed) -> None:
+        """A new nick: the title and status bar follow this client's, a private tab the other's."""
+        if event.own:
+            self.nick = event.new
+            self.root.title(f"Parley: {event.new}")
+            self._set_status()
+            self._told(f"You are now known as {event.new}", (), True)
+            return
+        old, new = fold(event.old), fold(event.new)
+        conversation = self.conversations.get(old)
+        if conversation is None:
+            return
+        if new not in self.conversations:  # the tab keeps its place in the list
+            self.conversations = {new if k == old else k: v for k, v in self.conversations.items()}
+            conversation.name = event.new
+            if fold(self.current) == old:
+                self.current = event.new
+        self._quiet(conversation.name, f"{event.old} is now known as {event.new}")
+        self._refresh_tabs()
+
+    def _kicked(self, event: cs.Kicked) -> None:
+        """Kicked: the conversation stays, greyed, saying who and why, with Rejoin."""
+        self.channel_users.pop(fold(event.channel), None)
+        self.rejoin_bar.kick(event.channel, event.by, event.reason)
+        text = self._open(event.channel).text
+        text.tag_configure(GONE_TAG, foreground=self.palette.quiet)
+        text.tag_add(GONE_TAG, "1.0", "end")
+        text.tag_raise(GONE_TAG)
+        if fold(self.current) == fold(event.channel):
+            self._refresh_users()
+            self.rejoin_bar.show_for(self.current, self.stack)
 
     def _account_event(self, event: object) -> None:
         """Who this is, told in the server tab; a nick taken while reconnecting asks again."""
@@ -429,14 +552,22 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
         elif isinstance(event, CertificateChanged):
             self._certificate_warning(event)
         elif isinstance(event, Disconnected):
+            self.reconnect_button.configure(text="Reconnect now")
             if event.retry_in is not None:
                 self.status.set(
                     f"disconnected, reconnecting in {event.retry_in:g} s. {event.reason}"
                 )
                 self.reconnect_button.pack(side="right")
+            elif event.waiting:  # killed or banned: no retrying on its own, but on request
+                self.status.set(f"disconnected. {event.reason}")
+                self.reconnect_button.configure(text="Reconnect")
+                self.reconnect_button.pack(side="right")
             else:
                 self.status.set(f"disconnected. {event.reason}")
             self._server(f"Disconnected: {event.reason}", error=True)
+            if self.current != SERVER_TAB:  # said where the user is looking, too
+                self.write(self.current, [self._stamp(None), (
+                    f"Disconnected: {event.reason}", ("error",))], count=False)  # fmt: skip
 
     def _reconnect(self) -> None:
         self.reconnect_button.pack_forget()
@@ -507,6 +638,10 @@ class ChatWindow(MessageFeatures, Layout, ChatTools):
 
     def perform(self, action: object) -> None:
         if isinstance(action, Send):
+            there = self.places.join(action.lines, self.channel_users)
+            if there is not None:  # in it already: shown, not joined again
+                self.select(there)
+                return
             for message in action.lines:
                 if not self.connection.send(message):
                     self.write(self.current, [self._stamp(None), (
