@@ -27,8 +27,9 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# Two workers, the two cores CI has: every test waits on conditions, never on time.
 test: $(VENV)/.dev deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
