@@ -122,7 +122,7 @@ def test_a_registration_is_shown_outlives_closing_and_is_dropped(running: Runnin
     admin.create_account("ada", PASSWORD).result(TIMEOUT)
     ada = logged_in(running.port, "ada", "ada", PASSWORD)
     ada.send("JOIN #club")
-    ada.expect("366")
+    ada.expect(lambda m: m.command == "366" and m.params[1] == "#club")
     assert "registered to your account" in chanserv(ada, "REGISTER #club")[0]
     assert rows(running)["#club"].founder == "ada" and rows(running)["#lobby"].founder is None
     admin.set_modes("#club", Modes("imnt", None, None)).result(TIMEOUT)  # kept by ChanServ
