@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, TypeVar
 
 from parley.server.admin import accounts as acc
+from parley.server.admin import channels as chan
 from parley.server.admin import views
 from parley.server.admin.feed import EventFeed
 from parley.server.core import operations as op
@@ -196,6 +197,20 @@ class Admin:
     def _topic(self, channel: str, topic: str) -> str:
         op.set_topic(self._process.core, channel, topic, self._by)
         return f"Topic of {channel} set"
+
+    # -- channel tools ---------------------------------------------------------------
+
+    def set_modes(self, channel: str, modes: chan.Modes) -> Future[str]:
+        """Set a channel's flags, key and limit to `modes`: one MODE from the server."""
+        return self._submit(lambda: chan.set_modes(self._process, channel, modes))
+
+    def close_channel(self, channel: str, reason: str) -> Future[str]:
+        """Kick everyone (KICK from the server): the channel is gone, a registration stays."""
+        return self._submit(lambda: chan.close(self._process, channel, reason))
+
+    def drop_registration(self, channel: str) -> Future[str]:
+        """End a channel's ChanServ registration, as DROP does."""
+        return self._submit(lambda: chan.drop_registration(self._process, channel))
 
     def delete_file(self, file_id: str) -> Future[str]:
         """Delete a shared file, as FILES DELETE does: its link leads nowhere after."""

@@ -62,6 +62,10 @@ class ChannelRow:
     members: int
     topic: str
     modes: str
+    flags: str = ""  # the flag modes set (FLAG_MODES letters)
+    key: str | None = None  # shown to the operator, as MODE shows it to members
+    limit: int | None = None
+    founder: str | None = None  # the founding account of a registered (ChanServ) channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +179,16 @@ def user_row(client: Client, now: float) -> UserRow:
     )
 
 
-def channel_row(channel: Channel) -> ChannelRow:
+def channel_row(channel: Channel, founder: str | None = None) -> ChannelRow:
     return ChannelRow(
         name=channel.name,
         members=len(channel.members),
         topic=channel.topic,
         modes=" ".join(channel.mode_string(show_key=False)),
+        flags="".join(sorted(channel.flags)),
+        key=channel.key,
+        limit=channel.limit,
+        founder=founder,
     )
 
 
@@ -191,7 +199,20 @@ def users(process: Process) -> tuple[UserRow, ...]:
 
 
 def channels(process: Process) -> tuple[ChannelRow, ...]:
-    return tuple(channel_row(c) for c in islice(process.core.state.channels.values(), MAX_ROWS))
+    """The channels with members, then the registered ones nobody is in (as they would
+    come back), each with its founder if registered."""
+    core = process.core
+    registry, live = core.registry, core.state.channels
+    rows = [
+        channel_row(c, r.founder if (r := registry.get(c.name)) else None)
+        for c in islice(live.values(), MAX_ROWS)
+    ]
+    now = core.clock.now()
+    for r in islice((r for f, r in registry.by_name.items() if f not in live), MAX_ROWS):
+        sketch = registry.sketch(r.name, now)
+        if sketch is not None:
+            rows.append(channel_row(sketch, r.founder))
+    return tuple(rows[:MAX_ROWS])
 
 
 def bans(process: Process) -> tuple[BanRow, ...]:

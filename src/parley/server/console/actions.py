@@ -13,18 +13,27 @@ from tkinter import ttk
 from typing import TYPE_CHECKING
 
 from parley.server.admin import AdminError
+from parley.server.admin.channels import Modes, parse_limit
 from parley.server.console.dialogs import Dialog
 
 if TYPE_CHECKING:
     from parley.server.admin import Admin
     from parley.server.admin.accounts import Hits
-    from parley.server.admin.views import UserRow
+    from parley.server.admin.views import ChannelRow, UserRow
     from parley.server.console.window import ConsoleWindow
 
 PREVIEW_MS = 300  # after the last keystroke in the ban dialog, ask who it would hit
 NICKS_PREVIEWED = 12  # named in the preview; the rest are counted
 DURATIONS = {"15 minutes": 15, "1 hour": 60, "1 day": 1440, "1 week": 10080, "until removed": 0}
 ADDRESS, HOSTMASK = "address", "hostmask"
+FLAGS = [
+    ("n", "+n  no messages from outside"),
+    ("t", "+t  only operators set the topic"),
+    ("i", "+i  invite only"),
+    ("m", "+m  moderated: only voiced and operators speak"),
+    ("s", "+s  secret: not listed"),
+    ("C", "+C  no CTCP but ACTION"),
+]
 
 Work = Callable[[dict[str, str]], "Future[str]"]
 
@@ -305,6 +314,63 @@ class Actions:
             self.window.say("Select a channel in the Channels table first", error=True)
             return
         self._topic_dialog(channel.name, lambda v: self.admin.set_topic(channel.name, v["topic"]))
+
+    def _channel(self) -> ChannelRow | None:
+        channel = self.window.channels.selected()
+        if channel is None:
+            self.window.say("Select a channel in the Channels table first", error=True)
+        return channel
+
+    def modes(self) -> None:
+        channel = self._channel()
+        if channel is None:
+            return
+        name = channel.name
+
+        def work(v: dict[str, str]) -> Future[str]:
+            flags = "".join(f for f, _ in FLAGS if v[f"flags:{f}"])
+            key = v["key"].strip() or None
+            return self.admin.set_modes(name, Modes(flags, key, parse_limit(v["limit"])))
+
+        dialog = self._ask(
+            "modes", f"Modes of {name}", f"Modes of {name} now: {channel.modes or 'none'}. "
+            "Everyone in it sees the change, from the server.", "Set modes", work,
+        )  # fmt: skip
+        dialog.checks("flags", "Flags", FLAGS, channel.flags)
+        dialog.entry("key", "Key (+k)", channel.key or "")
+        dialog.entry("limit", "Limit (+l)", "" if channel.limit is None else str(channel.limit))
+        dialog.note("A blank key or limit removes it. The key is the password to join.")
+
+    def close_channel(self) -> None:
+        channel = self._channel()
+        if channel is None:
+            return
+        name = channel.name
+        kept = (f" {name} is registered to {channel.founder}: the registration stays, and the "
+                "channel comes back with its topic and modes when someone joins.") if (
+            channel.founder) else ""  # fmt: skip
+        dialog = self._ask(
+            "close_channel", f"Close {name}", f"Close {name}? Its {channel.members} members "
+            f"are kicked by the server with the reason, and the channel is gone; anyone may "
+            f"join it again.{kept}", "Close channel",
+            lambda v: self.admin.close_channel(name, v["reason"]), danger=True,
+        )  # fmt: skip
+        dialog.entry("reason", "Reason", "Channel closed")
+
+    def drop_registration(self) -> None:
+        channel = self._channel()
+        if channel is None:
+            return
+        if channel.founder is None:
+            self.window.say(f"{channel.name} is not registered", error=True)
+            return
+        name = channel.name
+        self._ask(
+            "drop_registration", "Drop registration", f"Drop the ChanServ registration of "
+            f"{name} (founder {channel.founder})? Its topic, modes and access list are no "
+            "longer kept, and ChanServ makes nobody operator; the channel itself stays as it "
+            "is.", "Drop registration", lambda _v: self.admin.drop_registration(name), True,
+        )  # fmt: skip
 
     def _topic_dialog(self, name: str, work: Work) -> None:
         snapshot = self.window.snapshot

@@ -101,6 +101,17 @@ class Dialog:
             )
         self._row += 1
 
+    def checks(self, name: str, label: str, options: Sequence[tuple[str, str]], on: str) -> None:
+        """Check boxes: (key, text) pairs; the field's value is the keys ticked, in order,
+        and fields `name:key` hold "1" or "" for each."""
+        self._label(label)
+        row = ttk.Frame(self.body)
+        row.grid(row=self._row, column=1, sticky="w", pady=4)
+        for key, text in options:
+            var = self.fields[f"{name}:{key}"] = tk.StringVar(value="1" if key in on else "")
+            ttk.Checkbutton(row, text=text, variable=var, onvalue="1", offvalue="").pack(anchor="w")
+        self._row += 1
+
     def text(self, name: str, label: str, value: str = "", height: int = 8) -> None:
         self._label(label)
         family = font.nametofont("TkFixedFont").actual("family")  # IRC clients show it so

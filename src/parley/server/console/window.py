@@ -148,7 +148,9 @@ class ConsoleWindow:
         )  # fmt: skip
         self.channels: TablePage[ChannelRow] = TablePage(
             self.tabs, "Channels", "channels", CHANNEL_COLUMNS, lambda c: c.name.casefold(),
-            [("Set topic…", a.topic, True)],
+            [("Set topic…", a.topic, True), ("Modes…", a.modes, True),
+             ("Close channel…", a.close_channel, True),
+             ("Drop registration…", a.drop_registration, True)],
         )  # fmt: skip
         self.bans: TablePage[BanRow] = TablePage(
             self.tabs, "Bans", "bans", BAN_COLUMNS, lambda b: b.mask,
@@ -342,6 +344,7 @@ CHANNEL_COLUMNS: list[Column[ChannelRow]] = [
     Column("Members", 90, lambda c: str(c.members), sort=lambda c: c.members, anchor="e"),
     Column("Topic", 360, lambda c: c.topic, stretch=True),
     Column("Modes", 90, lambda c: c.modes),
+    Column("Registered", 110, lambda c: c.founder or ""),
 ]
 FILE_COLUMNS: list[Column[FileRow]] = [
     Column("Name", 200, lambda f: f.filename, stretch=True),

@@ -175,6 +175,14 @@ class Registry:
             log.info("registered channels saved again")
             self.failing = False
 
+    def drop(self, r: Registration) -> None:
+        """End a registration (ChanServ DROP, the console); StoreError if it cannot be
+        written, and then it stays."""
+        self.store.drop(self.renamed_from.get(r.folded, r.folded))
+        self.by_name.pop(r.folded, None)
+        self.unsaved.discard(r.folded)
+        self.renamed_from.pop(r.folded, None)
+
     # -- accounts going ------------------------------------------------------------
 
     def account_gone(self, account: str) -> None:

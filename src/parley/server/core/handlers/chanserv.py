@@ -121,16 +121,12 @@ def _drop(ctx: Context, args: list[str]) -> None:
     if not _is_founder(ctx, r) and not ctx.client.is_oper:
         _say(ctx, f"Only the founder of {r.name} (or a server operator) may drop it.")
         return
-    registry = ctx.server.registry
     try:
-        registry.store.drop(registry.renamed_from.get(r.folded, r.folded))
+        ctx.server.registry.drop(r)
     except StoreError as exc:
         log.error("%s", exc)
         _say(ctx, f"{r.name} could not be dropped now (it cannot be saved); try later.")
         return
-    registry.by_name.pop(r.folded, None)
-    registry.unsaved.discard(r.folded)
-    registry.renamed_from.pop(r.folded, None)
     log.info("%s dropped the registration of %s", ctx.nick, r.name)
     _say(ctx, f"{r.name} is no longer registered.")
 
