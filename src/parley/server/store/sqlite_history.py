@@ -438,12 +438,13 @@ class SqliteHistory:
             self._wake.set()
         return True
 
-    def _shown(self, items: list[HistoryItem]) -> list[HistoryItem]:
-        """`items` but those redacted whose deletion is not committed yet."""
-        if not self._hidden:
+    @staticmethod
+    def _shown(items: list[HistoryItem], hidden: set[tuple[str, str]]) -> list[HistoryItem]:
+        """`items` but those redacted whose deletion was not committed yet. `hidden` is
+        copied before the database is read: a deletion committed after the copy is
+        still in it, one committed before is already out of what the read finds."""
+        if not hidden:
             return items
-        with self._lock:  # (the writer changes it)
-            hidden = set(self._hidden)
         return [i for i in items if (i.conversation, i.msgid) not in hidden]
 
     def _retain(self, db: sqlite3.Connection, touched: set[str]) -> None:
@@ -509,6 +510,7 @@ class SqliteHistory:
         with self._lock:
             version = self._version
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
+            hidden = set(self._hidden)
         if is_channel(conversation):
             items = self._channel_items(conversation, after, before, limit, newest, reader)
         else:
@@ -529,7 +531,7 @@ class SqliteHistory:
         if recent:  # the queue is newer than the database; an item may be in both briefly
             seen = {i.msgid for i in recent}
             items = _kept([i for i in items if i.msgid not in seen] + recent, limit, newest)
-        return self._shown(items)
+        return self._shown(items, hidden)
 
     def _found_empty(self, conversation: str, version: int) -> None:
         """Remember that `conversation` has no history, unless something was appended
@@ -683,10 +685,11 @@ class SqliteHistory:
     def _search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
         with self._lock:  # (copied, then looked through without holding the writer up)
             queued = list(self._uncommitted.items)
+            hidden = set(self._hidden)
         recent = [i for i in queued if selected(query, i) and may_find(scope, i)]
         db = self._readers.get()
         items = [_row(r) for r in search_rows(db, _COLUMNS, query, scope, seconds)]
-        return self._shown(newest_kept(items + recent, query))
+        return self._shown(newest_kept(items + recent, query), hidden)
 
     def conversations(
         self, reader: Reader, after: float, before: float, limit: int
@@ -718,6 +721,7 @@ class SqliteHistory:
     def missed(self, account: str, since: float, limit: int) -> list[HistoryItem]:
         with self._lock:
             recent = self._uncommitted.missed(account, since, limit)
+            hidden = set(self._hidden)
         rows = (
             self._readers.get()
             .execute(
@@ -729,7 +733,8 @@ class SqliteHistory:
         )
         items = [_row(r) for r in rows]
         seen = {i.msgid for i in items}
-        return self._shown(_kept(items + [i for i in recent if i.msgid not in seen], limit, False))
+        kept = _kept(items + [i for i in recent if i.msgid not in seen], limit, False)
+        return self._shown(kept, hidden)
 
     def save_windows(self, windows: list[Window]) -> None:
         rows = [(w.channel, w.incarnation, w.account, w.joined, w.left) for w in windows]
