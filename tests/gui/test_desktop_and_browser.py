@@ -3,18 +3,16 @@ Parley ships, each showing what the other said, once."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from test_sessions import log_in, said
 from test_window import type_line
 
 from conftest import pump
 from parley.client.gui.connect_dialog import ConnectDialog
-from support.browser import TIMEOUT_MS, WebUser, url_of
+from support.browser import TIMEOUT_MS, WebUser, debian_chromium, url_of
 from support.servers import ThreadServer, web_config
 
 
@@ -26,14 +24,8 @@ def server(make_server: Callable[..., ThreadServer]) -> ThreadServer:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    binary = shutil.which("chromium")
-    if binary is None:
-        pytest.fail("chromium is not installed: apt-get install chromium (scripts/test-deps)")
-    with sync_playwright() as p:
-        args = ["--no-sandbox"] if os.getuid() == 0 else []
-        launched = p.chromium.launch(executable_path=binary, args=args)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_a_desktop_user_and_a_browser_user_chat(

@@ -3,9 +3,14 @@ finding conversations and messages. The fixtures are in tests/web/conftest.py.""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from support.servers import ThreadServer
 
@@ -52,3 +57,18 @@ class WebUser:
 
 def url_of(server: ThreadServer) -> str:
     return f"http://127.0.0.1:{server.web_port}/"
+
+
+@contextmanager
+def debian_chromium() -> Iterator[Browser]:
+    """Debian's chromium under Playwright (`--no-sandbox` as root, as on these machines)."""
+    binary = shutil.which("chromium")
+    if binary is None:
+        pytest.fail("chromium is not installed: apt-get install chromium (scripts/test-deps)")
+    with sync_playwright() as p:
+        args = ["--no-sandbox"] if os.getuid() == 0 else []
+        launched = p.chromium.launch(executable_path=binary, args=args)
+        try:
+            yield launched
+        finally:
+            launched.close()

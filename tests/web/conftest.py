@@ -4,27 +4,19 @@ check that no page logged an error (a CSP violation is one)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from support.browser import TIMEOUT_MS, WebUser
+from support.browser import TIMEOUT_MS, WebUser, debian_chromium
 from support.servers import ThreadServer, web_config
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    binary = shutil.which("chromium")
-    if binary is None:
-        pytest.fail("chromium is not installed: apt-get install chromium (scripts/test-deps)")
-    with sync_playwright() as p:
-        args = ["--no-sandbox"] if os.getuid() == 0 else []
-        launched = p.chromium.launch(executable_path=binary, args=args)
+    with debian_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
