@@ -8,7 +8,6 @@ import os
 import select
 import shutil
 import subprocess
-import time
 import tkinter as tk
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -76,19 +75,6 @@ def make_root(display: str) -> Iterator[Callable[[], tk.Tk]]:
     gc.collect()  # Tk variables must be freed here, in the Tk thread, not by a later GC elsewhere
 
 
-def pump(roots: list[tk.Tk], until: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Run the Tk event loops until `until()` holds, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        for root in roots:
-            root.update()
-        if until():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {until}")
-        time.sleep(0.01)
-
-
 @pytest.fixture
 def open_dialog(
     make_root: Callable[[], tk.Tk], tmp_path: Path
@@ -109,16 +95,3 @@ def open_dialog(
         for connection in (dialog.connection, dialog.window and dialog.window.connection):
             if connection is not None:
                 connection.close()
-
-
-def attempt(dialog: ConnectDialog) -> str:
-    """Press Connect and wait for the outcome: the window opens ("") or the dialog says why."""
-    dialog.button.invoke()
-    pump([dialog.root], lambda: dialog.window is not None or dialog.connection is None)
-    if dialog.window is not None:
-        window = dialog.window
-        pump([dialog.root], lambda: "#lobby" in window.conversations)
-        return ""
-    assert str(dialog.button.cget("text")) == "Connect"  # usable again
-    assert str(dialog.message_label.cget("style")) == "Error.TLabel"
-    return dialog.message.get()

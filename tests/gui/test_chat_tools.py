@@ -10,7 +10,6 @@ from tkinter import ttk
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection, Disconnected
 from parley.client.gui.layout import MIN_SIZE
@@ -19,6 +18,7 @@ from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.scripted import ScriptedServer
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 
 @pytest.fixture

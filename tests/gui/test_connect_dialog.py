@@ -12,7 +12,6 @@ from tkinter import ttk
 import keyring
 from keyring.backend import KeyringBackend
 
-from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import load_settings
 from parley.server.config import Mail as MailConfig
@@ -22,6 +21,7 @@ from parley.server.store.bans import Ban
 from support.client import IrcClient
 from support.servers import ThreadServer
 from support.smtp_sink import SmtpSink
+from support.tkpump import attempt, pump
 
 
 class MemoryKeyring(KeyringBackend):

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from conftest import pump
 from parley.server.admin import Admin
 from parley.server.admin.thread import ServerThread
 from parley.server.console.dialogs import Dialog
@@ -21,6 +20,7 @@ from parley.server.console.window import ConsoleWindow
 from support.client import IrcClient
 from support.servers import ProcessServer
 from support.servers import test_config as server_config
+from support.tkpump import pump
 
 OTHER = "127.0.0.2"  # a second loopback address, to ban without banning the test itself
 

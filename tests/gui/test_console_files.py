@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pump
 from parley.server.admin import Admin
 from parley.server.admin.thread import ServerThread
 from parley.server.console.window import ConsoleWindow
 from parley.server.passwords import credentials
 from support.servers import test_config as server_config
 from support.servers import web_config
+from support.tkpump import pump
 from support.uploads import PNG, file_path, get, upload
 
 LIMITS = {"upload_max_bytes": 1 << 20, "upload_disk_floor_bytes": 0}

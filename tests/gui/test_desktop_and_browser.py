@@ -10,10 +10,10 @@ from playwright.sync_api import Browser
 from test_sessions import log_in, said
 from test_window import type_line
 
-from conftest import pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from support.browser import TIMEOUT_MS, WebUser, debian_chromium, url_of
 from support.servers import ThreadServer, web_config
+from support.tkpump import pump
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import pytest
 from keyring.backends import fail
 from test_connect_dialog import MemoryKeyring, closed_port
 
-from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.settings import ConnectSettings, keyring_problem, load_settings
 from parley.client.pins import PinStore
 from parley.irc.dnssd import Description, Found
 from support.servers import ThreadServer
+from support.tkpump import attempt, pump
 
 
 def texts(top: tk.Misc) -> str:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.flow_view import DAY_TAG, GROUPED_TAG
 from parley.client.gui.window import ChatWindow
 from parley.irc.casemap import fold
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import attempt, pump
 
 
 def type_line(window: ChatWindow, text: str) -> None:

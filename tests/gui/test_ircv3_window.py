@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.commands import interpret
 from parley.client.connection import Connection
@@ -19,6 +18,7 @@ from parley.client.typing_status import TypingOut
 from support.client import IrcClient
 from support.scripted import ScriptedServer
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 CAPS = (
     "server-time echo-message batch message-tags draft/message-redaction "

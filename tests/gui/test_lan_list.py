@@ -8,13 +8,13 @@ import tkinter as tk
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import attempt, pump
 from parley.client.discovery import Gone, Sighting
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.lan_list import MAX_SIGHTINGS, short_fingerprint
 from parley.client.gui.settings import ConnectSettings
 from parley.irc.dnssd import Description, Found
 from support.servers import ThreadServer
+from support.tkpump import attempt, pump
 
 FP = ":".join(f"{i:02X}" for i in range(32))
 

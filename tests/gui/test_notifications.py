@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 STUB = """#!/bin/sh
 for word in "$@"; do printf '%s|' "$word" >> "{out}"; done

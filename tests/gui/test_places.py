@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import ChatWindow
 from parley.server.config import Address
 from support.servers import ThreadServer
 from support.servers import test_config as server_config
+from support.tkpump import pump
 
 
 def type_line(window: ChatWindow, text: str) -> None:

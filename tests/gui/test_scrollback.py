@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import pytest
 
-from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import attempt, pump
 
 LINES = 130  # more than two pages
 

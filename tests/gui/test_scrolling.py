@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import ChatWindow
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 
 @pytest.fixture

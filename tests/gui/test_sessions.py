@@ -10,7 +10,6 @@ from pathlib import Path
 
 from test_window import lines, type_line
 
-from conftest import attempt, pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from parley.client.gui.window import ChatWindow
 from parley.server.config import Address
@@ -18,6 +17,7 @@ from parley.server.passwords import credentials
 from support.client import IrcClient
 from support.servers import ThreadServer
 from support.servers import test_config as server_config
+from support.tkpump import attempt, pump
 
 
 def log_in(open_dialog: Callable[..., ConnectDialog], port: int, **fields: object) -> ChatWindow:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import SERVER_TAB, ChatWindow
@@ -15,6 +14,7 @@ from parley.server.config import Oper
 from parley.server.passwords import hash_password
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from test_sessions import log_in, said
 from test_window import type_line
 
-from conftest import pump
 from parley.client.gui.connect_dialog import ConnectDialog
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.tkpump import pump
 
 
 def test_two_windows_on_one_account_are_in_step(

@@ -10,7 +10,6 @@ from tkinter import ttk
 
 import pytest
 
-from conftest import pump
 from parley.client import state as cs
 from parley.client.connection import Connection
 from parley.client.gui.window import SERVER_TAB, ChatWindow
@@ -19,6 +18,7 @@ from parley.server.config import Address
 from support.client import IrcClient
 from support.servers import ThreadServer
 from support.servers import test_config as server_config
+from support.tkpump import pump
 
 
 @pytest.fixture

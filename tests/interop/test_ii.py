@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require, wait_until
+from support.binaries import require
 from support.client import IrcClient
 from support.one_word import CHANNEL, op_of_channel, say_one_word_lines
 from support.servers import ThreadServer
+from support.waiting import wait_until
 
 
 @pytest.fixture

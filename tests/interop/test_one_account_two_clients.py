@@ -13,9 +13,10 @@ import pytest
 from test_irssi import IRSSI_CONFIG, Tmux, read
 from test_weechat import start_weechat
 
-from conftest import require, wait_until
+from support.binaries import require
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.waiting import wait_until
 
 ACCOUNT, PASSWORD = "pat", "two-devices"
 
