@@ -109,7 +109,6 @@ def test_a_server_on_every_interface_is_seen_with_its_fingerprint(
 ) -> None:
     """The whole path from Process.start; the announcement kept to loopback, where a
     test may send (the machine's real addresses are what lan_addresses gives)."""
-    pytest.importorskip("zeroconf")
     from parley.client.discovery import LanBrowser
     from parley.server import announce as announce_module
 
@@ -160,7 +159,6 @@ def test_servers_keeps_one_entry_a_server_and_forgets_those_gone() -> None:
 
 
 def test_a_browser_on_loopback_sees_the_announcement_with_its_txt() -> None:
-    pytest.importorskip("zeroconf")
     from parley.client.discovery import LanBrowser
 
     loop = new_event_loop()

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 
 from support.servers import ThreadServer, web_config
-
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
 
 def b64url(data: bytes) -> str:
@@ -24,18 +20,17 @@ def b64url(data: bytes) -> str:
 
 
 @pytest.fixture
-def page(make_server: Callable[..., ThreadServer]) -> Iterator[Any]:
-    """A page of the server's own web listener (http on loopback: a secure context)."""
+def page(make_server: Callable[..., ThreadServer], browser: Browser) -> Iterator[Any]:
+    """A page of the server's own web listener (http on loopback: a secure context), in
+    the module's browser (tests/web/conftest.py)."""
     server = make_server(lobby=None, web=web_config())
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            context = browser.new_context()
-            page = context.new_page()
-            page.goto(f"http://127.0.0.1:{server.web_port}/")
-            yield page
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.web_port}/")
+        yield page
+    finally:
+        context.close()
 
 
 def test_the_keys_are_formatted_as_webpush_register_takes_them(page: Any) -> None:
