@@ -109,10 +109,9 @@ class State:
         # Whether a client whose last session ended stays online (core/always_on.py).
         self.keeps: Callable[[Client], bool] | None = None
         # Registered channels (core/registry.py): a channel made by a JOIN takes its saved
-        # state (True: registered, so coming first makes nobody operator), and the
-        # registration follows its topic, modes and name as they change.
+        # state (True: registered, so coming first makes nobody operator); the
+        # registration follows its topic, modes and name as an observer.
         self.seed: Callable[[Channel], bool] | None = None
-        self.follow: Callable[[ev.Event], None] | None = None
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -544,8 +543,6 @@ class State:
         self._event(out)
         self._keep(channel, out, e.by, "MODE", *modes, public=was_public)
         self._to_channel(out, channel, origin)
-        if self.follow is not None:
-            self.follow(e)
         return out
 
     def _user_mode_changed(self, e: ev.UserModeChanged, origin: Session | None) -> Outgoing:
@@ -572,8 +569,6 @@ class State:
         self._event(out)
         self._keep(channel, out, e.by, "TOPIC", e.topic)
         self._to_channel(out, channel, origin)
-        if self.follow is not None:
-            self.follow(e)
         return out
 
     def _invited(self, e: ev.Invited, origin: Session | None) -> Outgoing:
@@ -701,8 +696,6 @@ class State:
         self.windows[:] = [
             replace(w, channel=channel.folded) if w.channel == old_key else w for w in self.windows
         ]
-        if self.follow is not None:
-            self.follow(e)
         out = self._by(e.by, "RENAME", old, e.new, e.reason)
         # IRCv3 channel-rename: RENAME to those with the capability; the others see
         # themselves part and join again (not for a change of case only).

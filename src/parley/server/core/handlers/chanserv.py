@@ -362,7 +362,7 @@ def follow_registrations(server: Server) -> None:
     to registered channels are saved (a failed save is told to whoever made it)."""
     state, registry = server.state, server.registry
     state.seed = registry.seed
-    state.follow = partial(_follow, server)
+    state.observers.append(partial(_follow, server))  # after every event but messages
 
     def unsaved(name: str, by: str) -> None:
         client = state.client(by)
