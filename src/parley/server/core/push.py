@@ -12,6 +12,7 @@ could read (docs/privacy.md). The Pusher does the sending, off the loop.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from parley.irc.casemap import fold
@@ -69,7 +70,7 @@ def after_message(
     if channel is not None:
         if not pusher.active():  # (the hot path: no subscription, no scan of the text)
             return
-        for account in mentioned(ctx.state, channel, text):
+        for account in mentioned(ctx.state, channel, text, pusher.subscribed):
             _push(ctx, pusher, account, out)
     elif recipient is not None and recipient.account is not None:
         _push(ctx, pusher, recipient.account, out)
@@ -92,17 +93,22 @@ def connected(state: State, account: str) -> bool:
     return next(state.by_account.sessions(account), None) is not None
 
 
-def mentioned(state: State, channel: Channel, text: str) -> set[str]:
-    """The accounts of members whose nick or account is a word of `text`."""
+def mentioned(
+    state: State, channel: Channel, text: str, wanted: Callable[[str], bool] = lambda _a: True
+) -> set[str]:
+    """The `wanted` accounts of members whose nick or account is a word of `text` (a word
+    naming no wanted account costs a dict lookup or two: this runs per channel line)."""
     found: set[str] = set()
     members = channel.members
     for word in {fold(w) for w in _WORD.findall(text)}:
         client = state.clients.get(word)
-        if client is not None and client.account is not None and client in members:
-            found.add(client.account)
-        for holder in state.by_account.clients(word):
-            if holder.account is not None and holder in members:
-                found.add(holder.account)
+        account = client.account if client is not None else None
+        if account is not None and wanted(account) and client in members:
+            found.add(account)
+        if wanted(word):
+            for holder in state.by_account.clients(word):
+                if holder.account is not None and holder in members:
+                    found.add(holder.account)
     return found
 
 

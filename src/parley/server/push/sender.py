@@ -156,22 +156,31 @@ class WebPush:
             self._subscriptions.pop(fold(account), None)
             self._recent.pop(fold(account), None)
 
+    def _holds_most(self, key: str, endpoint: str, most: int) -> bool:
+        """Whether the account holds `most` subscriptions besides this endpoint's."""
+        with self._lock:
+            held = self._subscriptions.get(key, ())
+        return sum(s.endpoint != endpoint for s in held) >= most
+
     # -- on worker threads --------------------------------------------------------
 
     def register(self, account: str, endpoint: str, p256dh: str, auth: str) -> tuple[str, str]:
-        """Check the endpoint (its host resolved), then keep the subscription."""
+        """Check the count and the endpoint (its host resolved: the count first, so a full
+        account makes no lookups), then keep the subscription."""
         config = self.config
+        key = fold(account)
+        most = config.limits.push_subscriptions_per_account
+        if self._holds_most(key, endpoint, most):
+            return "MAX_REGISTRATIONS", f"An account has at most {most} push subscriptions"
         try:
             resolve(parse_endpoint(endpoint, config), config)
         except EndpointRefused as exc:
             return "INVALID_PARAMS", str(exc)
-        key = fold(account)
         subscription = Subscription(key, endpoint, p256dh, auth)
         with self._lock:
             held = self._subscriptions.get(key, ())
             others = tuple(s for s in held if s.endpoint != endpoint)
-            most = config.limits.push_subscriptions_per_account
-            if len(others) >= most:
+            if len(others) >= most:  # (again: another session may have added one meanwhile)
                 return "MAX_REGISTRATIONS", f"An account has at most {most} push subscriptions"
             try:
                 self._store.add(subscription)
