@@ -553,6 +553,9 @@ class Exchange:
         if login is None:
             self._answer(upload.unauthorized())
             return
+        if self.store.get(file_id) is None:  # no file: no password check spent on it
+            self._answer(http.error(404))
+            return
         started = check_account_password(
             self.hub.core, login[0], login[1], self.conn.ip, partial(self._delete_as, file_id)
         )
