@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import sys
 import threading
 from pathlib import Path
 
@@ -139,7 +140,11 @@ def test_a_server_on_every_interface_is_seen_with_its_fingerprint(
         server.stop()
 
 
-def test_without_a_wildcard_listener_zeroconf_is_not_needed() -> None:
+def test_without_a_wildcard_listener_zeroconf_is_not_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("zeroconf", "zeroconf.asyncio"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it now fails
     loop = new_event_loop()
     try:
         done = loop.run_until_complete(announce([("127.0.0.1:1", False)], DESCRIPTION, None))
