@@ -15,7 +15,7 @@ from pathlib import Path
 
 MIN_GZIP = 1024  # smaller bodies aren't worth the header
 TEXT_KINDS = ("application/javascript", "application/json", "image/svg+xml")
-MAX_FILE = 4 << 20  # a file past this is served from disk, not kept
+MAX_FILE = 4 << 20  # a file past this is read again each time, not kept nor gzipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,8 @@ def load(path: Path) -> StaticFile:
     text = kind.startswith("text/") or kind in TEXT_KINDS
     if text:
         kind += "; charset=utf-8"
-    gzipped = gzip.compress(body, 6, mtime=0) if text and len(body) >= MIN_GZIP else None
+    packed = text and MIN_GZIP <= len(body) <= MAX_FILE
+    gzipped = gzip.compress(body, 6, mtime=0) if packed else None
     loaded = StaticFile(stamp, kind, f'"{stamp[0]:x}-{stamp[1]:x}"', body, gzipped)
     if len(body) <= MAX_FILE:
         _cache[path] = loaded
