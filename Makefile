@@ -13,7 +13,7 @@ $(BIN)/parley-server: pyproject.toml
 	@touch $@
 
 $(VENV)/.dev: $(BIN)/parley-server
-	$(BIN)/pip install --quiet -e '.[speed,push,lan,dev]'
+	$(BIN)/pip install --quiet -e '.[speed,push,lan,cluster,dev]'
 	@touch $@
 
 run: $(BIN)/parley-server

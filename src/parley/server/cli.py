@@ -99,6 +99,12 @@ def parser() -> argparse.ArgumentParser:
         help="do not announce the server on the local network (mDNS/DNS-SD, needs the lan "
         "extra; only listeners on every interface are announced)",
     )
+    p.add_argument(
+        "--cluster",
+        metavar="URLS",
+        help="cluster mode: nats://HOST:PORT[,nats://...] of the NATS servers (docs/cluster.md)",
+    )
+    p.add_argument("--node-name", metavar="NAME", help="this node's name in the cluster")
     p.add_argument("--no-flood-limit", action="store_true", help="turn flood control off")
     p.add_argument("--log-format", choices=["text", "json"], help="log lines as text or JSON")
     p.add_argument(

@@ -212,6 +212,22 @@ class Push:
 
 
 @dataclass(frozen=True, slots=True)
+class Cluster:
+    """Cluster mode (docs/cluster.md): this node, and the NATS servers it shares state through."""
+
+    servers: tuple[str, ...] = ()  # nats://host:port URLs; empty: one process, no cluster
+    node_name: str = ""  # unique in the cluster; empty: the machine's host name
+    replicas: int = 0  # copies of each stream and bucket; 0: 3 with 3+ servers given, else 1
+    heartbeat: float = 1.0  # seconds between a node's heartbeats
+    dead_after: float = 5.0  # a node silent this long is gone: its users quit
+    grace: float = 30.0  # cut off from NATS this long, a node drops its clients
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.servers)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """All settings of one server run."""
 
@@ -240,3 +256,4 @@ class Config:
     mail: Mail = field(default_factory=Mail)
     web: Web = field(default_factory=Web)
     push: Push = field(default_factory=Push)
+    cluster: Cluster = field(default_factory=Cluster)

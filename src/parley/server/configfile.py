@@ -23,6 +23,7 @@ from platformdirs import user_data_dir
 from parley.irc.casemap import valid_channel
 from parley.server.config import (
     Address,
+    Cluster,
     Config,
     HistoryPolicy,
     Limits,
@@ -50,7 +51,7 @@ _TOP_KEYS = {
     "oper", "limits",
     "history", "metrics",
     "password_file", "oper_file",
-    "registration", "mail", "web", "push", "announce",
+    "registration", "mail", "web", "push", "announce", "cluster",
 }  # fmt: skip
 _DESCRIPTION_LENGTH = 200
 _LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -399,6 +400,61 @@ def _push(table: dict[str, Any]) -> Push:
     return Push(**changes)
 
 
+NODE_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def cluster_servers(text: str, name: str) -> tuple[str, ...]:
+    """`nats://a:4222,nats://b:4222` as a tuple of URLs."""
+    urls = tuple(u.strip() for u in text.split(",") if u.strip())
+    for url in urls:
+        if not url.startswith(("nats://", "tls://")) or "@" in url:
+            raise ConfigError(f"{name}: nats://HOST:PORT URLs (no password in them), got {url!r}")
+    if not urls:
+        raise ConfigError(f"{name}: at least one nats://HOST:PORT")
+    return urls
+
+
+def _cluster(table: dict[str, Any]) -> Cluster:
+    """The [cluster] table: the NATS servers, this node's name, failure timings."""
+    changes: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"cluster.{key}"
+        if key == "servers":
+            texts = value if isinstance(value, list) else [value]
+            changes[key] = cluster_servers(",".join(_expect(v, str, name) for v in texts), name)
+        elif key == "node_name":
+            changes[key] = node_name(_expect(value, str, name), name)
+        elif key == "replicas":
+            if _expect(value, int, name) not in (0, 1, 3, 5):
+                raise ConfigError(f"{name}: 1, 3 or 5 (0: from the servers given), got {value!r}")
+            changes[key] = value
+        elif key in ("heartbeat", "dead_after", "grace"):
+            number = _expect(value, (int, float), name)
+            if not 0 < number <= 3600:
+                raise ConfigError(f"{name}: seconds, more than 0, got {value!r}")
+            changes[key] = float(number)
+        else:
+            raise ConfigError(f"{name}: unknown key")
+    return Cluster(**changes)
+
+
+def node_name(text: str, name: str) -> str:
+    """A node's name: letters, digits, '-' and '_' (it goes into NATS subjects)."""
+    if not NODE_NAME.fullmatch(text):
+        raise ConfigError(f"{name}: 1 to 32 letters, digits, '-' or '_', got {text!r}")
+    return text
+
+
+def _cluster_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
+    """--cluster URLS and --node-name NAME."""
+    cluster = fields.get("cluster", Cluster())
+    if getattr(args, "cluster", None):
+        cluster = dataclasses.replace(cluster, servers=cluster_servers(args.cluster, "--cluster"))
+    if getattr(args, "node_name", None):
+        cluster = dataclasses.replace(cluster, node_name=node_name(args.node_name, "--node-name"))
+    fields["cluster"] = cluster
+
+
 def _web_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
     """--web-listen (TLS), --websocket (plain: a local proxy, irctest) and --no-web.
     --listen alone binds only what it names, so no web listener either."""
@@ -457,6 +513,8 @@ def read_toml(path: Path, warn: Warn | None = None) -> dict[str, Any]:
             fields["push"] = _push(_expect(value, dict, key))
         elif key == "announce":
             fields[key] = _expect(value, bool, key)
+        elif key == "cluster":
+            fields["cluster"] = _cluster(_expect(value, dict, key))
         elif key in ("data_dir", "motd_file"):
             fields[key] = _path(value, key, base)
         elif key in ("lobby", "motd", "password"):
@@ -510,6 +568,7 @@ def _flag_fields(args: argparse.Namespace, fields: dict[str, Any]) -> None:
         fields["limits"] = dataclasses.replace(fields.get("limits", Limits()), flood_enabled=False)
     _registration_flags(args, fields)
     _web_flags(args, fields)
+    _cluster_flags(args, fields)
 
 
 def _registration_flags(args: argparse.Namespace, fields: dict[str, Any]) -> None:
