@@ -112,6 +112,13 @@ class Process:
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
         self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
         self.hub.sharing.worker = self.disk
+        self.link: Any = None  # cluster mode's link to its peers (cluster/link.py)
+        if config.cluster.enabled:
+            from parley.server.cluster.link import Link
+
+            self.link = Link(config, self.core, loop)
+            self.core.cluster = self.link
+            self.core.state.relay = self.link.relay
 
     def _with_push(self, config: Config) -> Config:
         """`config` with the VAPID key in use, when Web Push is on (offered and advertised)."""
@@ -150,6 +157,10 @@ class Process:
 
     async def start(self) -> None:
         config = self.config
+        if self.link is not None:  # caught up with the cluster before any client comes
+            await self.link.start()
+            print(f"parley: cluster node {self.link.node}, "
+                  f"{len(self.link.origins)} other nodes", flush=True)  # fmt: skip
         for address in config.listen:
             for bound in await self.hub.listen(address, None):
                 self.bound.append((bound, False))
@@ -246,6 +257,8 @@ class Process:
                 await self._announcing
         if self.announcer is not None:
             await self.announcer.close()
+        if self.link is not None:  # the peers hear of it first: this node's users quit
+            self.link.say_bye(self.stop_reason)
         self.core.shutdown(self.stop_reason)
         await self.hub.close()
         self.disk.close()
@@ -255,6 +268,8 @@ class Process:
         self.mailer.close()
         if self._metrics is not None:
             self._metrics.shutdown()
+        if self.link is not None:  # (after the last writes: they go to the peers too)
+            await self.link.close()
         self.history.close()  # commits what is still queued
         self.bans.close()
         self.vhosts.close()

@@ -22,6 +22,7 @@ from parley.server.core.always_on import AlwaysOn
 from parley.server.core.bans import Bans, refuse_if_banned
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock, SystemClock
+from parley.server.core.cluster import Cluster
 from parley.server.core.connection import Connection
 from parley.server.core.context import Context
 from parley.server.core.deletion import notice_deletions
@@ -146,6 +147,7 @@ class Server:
         follow_registrations(self)
         self.uploads = uploads if uploads is not None else UploadStore()  # shared files
         self.push: Pusher | None = None  # Web Push (push.py), when the process has it
+        self.cluster: Cluster | None = None  # cluster mode (core/cluster.py), from app.py
         self._last_message_time = 0.0
         self.logins = LoginGuard()  # password tries, counted before the hash (login.py)
         self.register_throttle = Throttle(limit=3, window=600.0)  # new accounts per address

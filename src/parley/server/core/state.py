@@ -112,6 +112,8 @@ class State:
         # state (True: registered, so coming first makes nobody operator); the
         # registration follows its topic, modes and name as an observer.
         self.seed: Callable[[Channel], bool] | None = None
+        # Cluster mode: every event applied here, with its line, for the peers (cluster/).
+        self.relay: Callable[[ev.Event, Outgoing], None] | None = None
         self._appliers: dict[type, Callable[[Any, Session | None], Outgoing]] = {
             ev.Joined: self._joined,
             ev.Parted: self._parted,
@@ -160,6 +162,8 @@ class State:
         if self.observers and type(event) is not ev.Messaged:
             for observer in self.observers:
                 observer(event)
+        if self.relay is not None:
+            self.relay(event, out)
         return out
 
     def _line(self, source: str, command: str, *params: str) -> Outgoing:

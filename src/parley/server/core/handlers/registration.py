@@ -11,6 +11,7 @@ import hmac
 import re
 import time
 import weakref
+from functools import partial
 from typing import TYPE_CHECKING
 
 import parley
@@ -44,6 +45,7 @@ from parley.server.core.handlers.attach import attach, shares_account, show_chan
 from parley.server.core.handlers.channels import join_channel
 from parley.server.core.handlers.device_logins import login_may_follow, may_attach, pass_login
 from parley.server.core.handlers.info import motd_replies, send_lusers, send_motd
+from parley.server.core.handlers.nick_claims import claim_first
 from parley.server.core.handlers.presence import restore
 from parley.server.core.ids import unique_id
 from parley.server.core.outgoing import WANTS_TIME, tag_mask
@@ -106,6 +108,14 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if nick == client.nick:
         return
+    if holder is None and claim_first(ctx, nick, client.uid, partial(_renamed, nick=nick)):
+        return  # (cluster mode: once the nick is claimed across the cluster)
+    _renamed(ctx, nick)
+
+
+def _renamed(ctx: Context, nick: str) -> None:
+    """NICK's second half: the nick is free (and claimed, in cluster mode)."""
+    client, session = ctx.client, ctx.session
     # A K-line names a nick too: it cannot be taken later (InspIRCd's Q-line).
     ban = ctx.server.bans.on_hostmask(
         f"{nick}!{client.user}@{client.host}", f"{nick}!{client.user}@{client.real_host}"
@@ -267,7 +277,10 @@ def try_register(ctx: Context) -> None:
         ctx.server.end_session(session, "Bad password", "Bad password")
         return
     holder = ctx.state.client(session.nick)
-    if holder is not None and not shares_account(session, holder):
+    cluster = ctx.server.cluster
+    if holder is not None and (
+        not shares_account(session, holder) or (cluster is not None and cluster.is_remote(holder))
+    ):  # (a device of a user on another node: not in this version, docs/cluster.md)
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
         return
@@ -287,6 +300,16 @@ def try_register(ctx: Context) -> None:
         show_channels(ctx)
         ctx.server.always_on.attached(ctx)  # a kept always-on client is back (always_on.py)
         return
+    uid = unique_id()
+    if claim_first(ctx, session.nick, uid, partial(_register_new, uid=uid)):
+        return  # (cluster mode: once the nick is claimed across the cluster)
+    _register_new(ctx, uid)
+
+
+def _register_new(ctx: Context, uid: str) -> None:
+    """Registration's second half: a new user with its first session."""
+    session, config = ctx.session, ctx.server.config
+    assert session.nick is not None and session.user is not None
     account, address = session.account, session.conn.host
     no_history, host = False, address
     if account is not None:
@@ -295,7 +318,7 @@ def try_register(ctx: Context) -> None:
         host = ctx.server.vhosts.get(account) or address  # the host kept for the account
     event = ev.Registered(
         session.id, session.nick, session.user, host, address, session.realname, account,
-        no_history, unique_id(), metadata_ops.adopted(ctx, account),
+        no_history, uid, metadata_ops.adopted(ctx, account),
     )  # fmt: skip
     ctx.state.apply(event, session)
     client = ctx.client
