@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold
 from parley.server.cluster import codec
-from parley.server.cluster.remote import RELAYED, ChannelState, Peers, Snapshot
+from parley.server.cluster.remote import RELAYED, Peers, Snapshot
 from parley.server.core import events as ev
 from parley.server.core.cluster import Claim
 
@@ -52,8 +52,6 @@ SNAPSHOT_USERS = 2000  # users per snapshot reply
 CLAIM_TIMEOUT = 5.0  # seconds a claim may take before the nick is "temporarily unavailable"
 PUBLISH_TIMEOUT = 2.0
 SEQ_FILE = "cluster-seq"  # the last stream sequence applied, in the data dir
-
-codec.register(ChannelState, Snapshot)
 
 
 def default_node_name() -> str:

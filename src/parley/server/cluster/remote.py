@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold, is_channel
+from parley.server.cluster import codec
 from parley.server.core import events as ev
 from parley.server.core.channel import STATUSMSG, ListEntry
 from parley.server.core.outgoing import Outgoing
@@ -69,6 +70,9 @@ class Snapshot:
 
     users: tuple[ev.Event, ...]  # Registered, then what each user has set since
     channels: tuple[ChannelState, ...]
+
+
+codec.register(ChannelState, Snapshot)
 
 
 class _Stamped:
