@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from parley.server.core.cluster import ClusterStatus
 from parley.server.store.history import WRITER_STATES
 
 if TYPE_CHECKING:
@@ -69,6 +70,33 @@ class ServerCollector:
         for name in WRITER_STATES:
             state.add_metric([name], 1 if writer.state == name else 0)
         yield state
+        if core.cluster is not None:
+            yield from _cluster(core.cluster.status())
+
+
+def _cluster(status: ClusterStatus) -> Iterator[Any]:
+    """Cluster mode: this node, its peers, and how far behind the stream it is."""
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    node = GaugeMetricFamily("parley_cluster_node", "This node (1), by name", labels=["node"])
+    node.add_metric([status.node], 1)
+    yield node
+    peers = GaugeMetricFamily("parley_cluster_peer", "Other nodes heard from", labels=["node"])
+    for peer in status.peers:
+        peers.add_metric([peer], 1)
+    yield peers
+    yield GaugeMetricFamily(
+        "parley_cluster_connected", "1 while connected to a NATS server", value=status.connected
+    )
+    yield GaugeMetricFamily(
+        "parley_cluster_lag_messages", "Stream messages not yet applied here", value=status.lag
+    )
+    for name, text, value in (
+        ("parley_cluster_published", "Batches published to the stream", status.published),
+        ("parley_cluster_received", "Peers' batches applied", status.received),
+        ("parley_cluster_dropped", "Peers' events that no longer fitted", status.dropped),
+    ):
+        yield CounterMetricFamily(name, text, value=value)
 
 
 def serve_metrics(process: Process, host: str | None, port: int) -> Any:

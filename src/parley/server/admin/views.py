@@ -12,6 +12,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 import parley
+from parley.server.core.cluster import ClusterStatus
 from parley.server.core.session import Phase
 from parley.server.store.history import WriterStatus
 
@@ -113,6 +114,7 @@ class Counters:
     handler_errors: int
     loop_lag: float  # seconds
     history: WriterStatus | None = None  # the history writer's health
+    cluster: ClusterStatus | None = None  # cluster mode: the node and its peers
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,7 @@ def counters(process: Process) -> Counters:
         handler_errors=core.stats.handler_errors,
         loop_lag=hub.loop_lag,
         history=process.history.status(),
+        cluster=core.cluster.status() if core.cluster is not None else None,
     )
 
 

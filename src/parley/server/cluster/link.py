@@ -27,7 +27,7 @@ from parley.irc.casemap import fold
 from parley.server.cluster import codec
 from parley.server.cluster.remote import RELAYED, Peers, Snapshot
 from parley.server.core import events as ev
-from parley.server.core.cluster import Claim
+from parley.server.core.cluster import Claim, ClusterStatus
 
 if TYPE_CHECKING:
     import nats.aio.client
@@ -100,6 +100,7 @@ class Link:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.published = 0  # batches acknowledged by the stream
         self.received = 0  # peers' batches applied
+        self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
         self.nc: nats.aio.client.Client | None = None
         self.kv: nats.js.kv.KeyValue | None = None
 
@@ -112,6 +113,17 @@ class Link:
         if self.cut_since is not None:
             return "this server lost its link to the cluster"
         return None
+
+    def status(self) -> ClusterStatus:
+        return ClusterStatus(
+            node=self.node,
+            peers=tuple(sorted({o.rpartition(".")[0] for o in self.origins})),
+            connected=self.nc is not None and self.nc.is_connected,
+            lag=max(0, self.stream_last - self.applied),
+            published=self.published,
+            received=self.received,
+            dropped=self.peers.dropped,
+        )
 
     def claim(self, nick: str, uid: str) -> Claim:
         """(A worker thread.) Claim `nick` on the loop and wait for the answer."""
@@ -285,6 +297,9 @@ class Link:
             if self.nc.is_connected:
                 with contextlib.suppress(Exception):
                     await self.nc.publish(f"{HEARTBEAT}.{self.node}", self.origin.encode())
+                with contextlib.suppress(Exception):
+                    info = await self.nc.jetstream().stream_info(STREAM)
+                    self.stream_last = info.state.last_seq
             now = time.monotonic()
             for origin, peer in list(self.origins.items()):
                 if now - peer.heard > dead:

@@ -7,6 +7,7 @@ import tkinter as tk
 from dataclasses import dataclass
 from tkinter import font, ttk
 
+from parley.server.core.cluster import ClusterStatus
 from parley.server.store.history import WriterStatus
 
 
@@ -112,6 +113,17 @@ def history_note(writer: WriterStatus | None) -> str:
     }
     dropped = f", {writer.dropped} messages not stored" if writer.dropped else ""
     return f" · {words.get(writer.state, writer.state)}{dropped}"
+
+
+def cluster_note(status: ClusterStatus | None) -> str:
+    """What the header says of cluster mode: the node, its peers, how far behind it is."""
+    if status is None:
+        return ""
+    if not status.connected:
+        return f" · node {status.node}: CUT OFF from the cluster"
+    peers = ", ".join(status.peers) or "none"
+    behind = f", {status.lag} behind" if status.lag else ""
+    return f" · node {status.node} (peers: {peers}{behind})"
 
 
 def rate(value: float, unit: str = "") -> str:

@@ -25,7 +25,7 @@ from parley.server.console.actions import Actions
 from parley.server.console.charts import Chart
 from parley.server.console.dialogs import Dialog
 from parley.server.console.eventlog import EventLog
-from parley.server.console.style import PALETTE, duration, history_note, rate
+from parley.server.console.style import PALETTE, cluster_note, duration, history_note, rate
 from parley.server.console.tables import Column, TablePage
 
 log = logging.getLogger("parley.console")
@@ -290,7 +290,8 @@ class ConsoleWindow:
         self.title.configure(text=f"{info.name}")
         up = duration(time.time() - info.started)
         self.about.configure(text=f"{info.network} network · Parley {info.version} · up {up}"
-                             f"{history_note(counters.history)}")  # fmt: skip
+                             f"{history_note(counters.history)}"
+                             f"{cluster_note(counters.cluster)}")  # fmt: skip
         self.listening.configure(text="    ".join(
             f"{x.address}{' (TLS)' if x.tls else ''}" for x in info.listeners))  # fmt: skip
         self.fingerprint.set(info.fingerprint or "no TLS listener")

@@ -6,11 +6,35 @@ these methods, as it hands it stores.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
+
+
+# Commands refused while a node is cut off from the cluster: they would change what
+# the other nodes show, and the other nodes could not hear of it (docs/cluster.md).
+# (NICK is not here: its claim answers 437 when the cluster can't be asked.)
+SHARED_COMMANDS = frozenset((
+    "PRIVMSG", "NOTICE", "TAGMSG", "JOIN", "PART", "KICK", "TOPIC", "MODE", "INVITE",
+    "AWAY", "SETNAME", "REDACT", "RENAME", "METADATA", "BATCH", "REGISTER",
+    "NICKSERV", "NS", "CHANSERV", "CS", "KLINE", "DLINE", "WALLOPS",
+))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterStatus:
+    """A node's view of its cluster, for the console and metrics."""
+
+    node: str
+    peers: tuple[str, ...]  # the other nodes heard from
+    connected: bool  # to a NATS server
+    lag: int  # stream messages not yet applied here
+    published: int  # batches this node published, acknowledged
+    received: int  # peers' batches applied
+    dropped: int  # peers' events that no longer fitted
 
 
 class Claim(Enum):
@@ -34,3 +58,6 @@ class Cluster(Protocol):
 
     def down(self) -> str | None:
         """Why shared state can't change now (cut off from the cluster), or None."""
+
+    def status(self) -> ClusterStatus:
+        """How the node stands in its cluster."""

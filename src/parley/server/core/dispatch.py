@@ -23,6 +23,7 @@ from parley.irc.numerics import (
     ERR_UNKNOWNCOMMAND,
     ERR_UNKNOWNERROR,
 )
+from parley.server.core.cluster import SHARED_COMMANDS
 from parley.server.core.context import Context
 from parley.server.core.logbudget import LogBudget
 from parley.server.core.observed import HandlerFailed
@@ -53,6 +54,16 @@ class Command:
     oper: bool = False
 
 
+def _cut_off(ctx: Context, server: Server, message: Message) -> bool:
+    """Cluster mode, cut off from the others: a change they would not hear of is refused."""
+    assert server.cluster is not None
+    why = server.cluster.down()
+    if why is None or message.command not in SHARED_COMMANDS:
+        return False
+    ctx.fail(message.command, "TEMPORARILY_UNAVAILABLE", f"Not now: {why}", notice=True)
+    return True
+
+
 def dispatch(server: Server, session: Session, message: Message, table: dict[str, Command]) -> None:
     """Check `message` against the table, run its handler, flush the replies."""
     label = (
@@ -72,6 +83,8 @@ def dispatch(server: Server, session: Session, message: Message, table: dict[str
         ctx.reply(ERR_NEEDMOREPARAMS, message.command)
     elif command.oper and not (session.client and session.client.is_oper):
         ctx.reply(ERR_NOPRIVILEGES)
+    elif server.cluster is not None and _cut_off(ctx, server, message):
+        pass
     else:
         try:
             command.handler(ctx, message)
