@@ -61,7 +61,12 @@ def default_node_name() -> str:
 
 def nick_key(nick: str) -> str:
     """A nick's key in the bucket: any folded nick, in the characters keys allow."""
-    return fold(nick).encode().hex()
+    return "n" + fold(nick).encode().hex()
+
+
+def account_key(name: str) -> str:
+    """An account's key in the same bucket: claimed once, for the account's life."""
+    return "a" + fold(name).encode().hex()
 
 
 @dataclass
@@ -134,6 +139,17 @@ class Link:
             future.cancel()
             return Claim.UNAVAILABLE
 
+    def claim_account(self, name: str) -> Claim:
+        """(A worker thread.) Claim an account's name on the loop and wait for the answer."""
+        future = asyncio.run_coroutine_threadsafe(
+            self._claim(name, name, key=account_key(name)), self.loop
+        )
+        try:
+            return future.result(CLAIM_TIMEOUT)
+        except Exception:
+            future.cancel()
+            return Claim.UNAVAILABLE
+
     def release(self, nick: str, uid: str) -> None:
         self.loop.call_soon_threadsafe(self._spawn, self._release(nick, uid=uid))
 
@@ -161,6 +177,11 @@ class Link:
     def emit(self, store: str, method: str, args: tuple[Any, ...]) -> None:
         """A store write for the peers; from any thread."""
         record = codec.dumps(["d", store, method, args])
+        if store == "accounts" and method == "delete" and args:  # the name is free again
+            name = str(args[0])
+            self.loop.call_soon_threadsafe(
+                self._spawn, self._release(name, uid=name, key=account_key(name))
+            )
         if self._on_loop():
             self._add(record)
         else:
@@ -361,12 +382,15 @@ class Link:
 
     # -- claims ----------------------------------------------------------------------
 
-    async def _claim(self, nick: str, uid: str) -> Claim:
+    async def _claim(self, nick: str, uid: str, key: str | None = None) -> Claim:
+        """Claim `nick` for `uid` (or, with `key`, an account's name, which never goes
+        stale: only a nick's holder can be gone)."""
         if self.kv is None or self.cut_since is not None:
             return Claim.UNAVAILABLE
         from nats.js.errors import KeyWrongLastSequenceError
 
-        key = nick_key(nick)
+        nick_claim = key is None
+        key = key or nick_key(nick)
         value = codec.dumps([self.origin, uid, time.time()])
         async with self._lock(key):
             try:
@@ -378,7 +402,7 @@ class Link:
             holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
             if held_by == uid:
                 return Claim.OURS
-            stale = holder != self.origin and holder not in self.origins
+            stale = nick_claim and holder != self.origin and holder not in self.origins
             if stale and time.time() - float(since) > self.settings.dead_after:
                 try:  # the holder's node is gone: the claim is free
                     await self.kv.update(key, value, last=entry.revision)
@@ -387,11 +411,13 @@ class Link:
                     return Claim.TAKEN
             return Claim.TAKEN
 
-    async def _release(self, nick: str, holder: str | None = None, uid: str | None = None) -> None:
-        """Give back `nick` if `holder` (a node's run) or `uid` still holds it."""
+    async def _release(
+        self, nick: str, holder: str | None = None, uid: str | None = None, key: str | None = None
+    ) -> None:
+        """Give back `nick` (or `key`) if `holder` (a node's run) or `uid` still holds it."""
         if self.kv is None:
             return
-        key = nick_key(nick)
+        key = key or nick_key(nick)
         async with self._lock(key):
             with contextlib.suppress(Exception):
                 entry = await self.kv.get(key)

@@ -53,6 +53,9 @@ class Cluster(Protocol):
         """Take `nick` for the user `uid` across the cluster, atomically; called on a
         worker thread (it waits for NATS)."""
 
+    def claim_account(self, name: str) -> Claim:
+        """Take an account's name across the cluster, atomically (a worker thread)."""
+
     def release(self, nick: str, uid: str) -> None:
         """Give back a nick claimed for a user that never came to be."""
 

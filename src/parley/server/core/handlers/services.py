@@ -8,11 +8,13 @@ clients already know how to talk to: `/msg NickServ REGISTER <password>`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 
 from parley.irc.casemap import fold, valid_nick
 from parley.irc.message import Message
 from parley.server.core import events as ev
+from parley.server.core.cluster import Claim, Cluster
 from parley.server.core.context import Context
 from parley.server.core.deletion import account_gone
 from parley.server.core.handlers import account_settings, verification
@@ -23,6 +25,8 @@ from parley.server.core.reservation import NICKSERV, NICKSERV_PREFIX, SERVICE_NI
 from parley.server.core.sources import party
 from parley.server.passwords import credentials
 from parley.server.store.accounts import AccountExists, StoreError
+
+Keys = tuple[str, str]  # a password's argon2id hash and SCRAM keys (passwords.py)
 
 log = logging.getLogger("parley.core")
 
@@ -62,17 +66,40 @@ def _create(ctx: Context, name: str, password: str, email: str | None, then: Cre
     e-mail address to confirm, hold it and mail the code); `then` is told how it ended."""
     host = party(ctx.session.conn.host)
     ctx.server.register_throttle.fail(host, ctx.state.clock.monotonic())  # counted as it begins
+    job: Callable[[], Keys | Claim] = partial(credentials, password)
+    cluster = ctx.server.cluster
+    if cluster is not None:  # the name is claimed across the cluster first (docs/cluster.md)
+        job = partial(_claimed_credentials, cluster, name, password)
     if email is None:
-        ctx.defer(partial(credentials, password), partial(_store_account, name, then))
+        ctx.defer(job, partial(_store_account, name, then))
     else:
-        ctx.defer(partial(credentials, password), partial(_hold, name, email, then))
+        ctx.defer(job, partial(_hold, name, email, then))
 
 
-def _hold(name: str, email: str, then: Created, ctx: Context, keys: tuple[str, str]) -> None:
+def _claimed_credentials(cluster: Cluster, name: str, password: str) -> Keys | Claim:
+    """(The worker.) The account's name claimed across the cluster, then its keys."""
+    claim = cluster.claim_account(name)
+    return credentials(password) if claim is Claim.OURS else claim
+
+
+def _refused(then: Created, ctx: Context, claim: Claim) -> None:
+    if claim is Claim.TAKEN:
+        then(ctx, "ACCOUNT_EXISTS", "That name is taken")
+    else:
+        then(ctx, "TEMPORARILY_UNAVAILABLE", "The network could not be asked; try again later")
+
+
+def _hold(name: str, email: str, then: Created, ctx: Context, keys: Keys | Claim) -> None:
+    if isinstance(keys, Claim):
+        _refused(then, ctx, keys)
+        return
     verification.hold(ctx, name, email, keys, then)
 
 
-def _store_account(name: str, then: Created, ctx: Context, keys: tuple[str, str]) -> None:
+def _store_account(name: str, then: Created, ctx: Context, keys: Keys | Claim) -> None:
+    if isinstance(keys, Claim):
+        _refused(then, ctx, keys)
+        return
     try:
         account = ctx.server.accounts.create(name, *keys)
     except AccountExists:
