@@ -107,6 +107,7 @@ class NatsServers:
         return self.directory(i) / "nats.conf"
 
     def store_dir(self, i: int) -> Path:
+        """Where server `i` keeps its streams (nats-server adds the last part itself)."""
         return self.directory(i) / "jetstream"
 
     def log_path(self, i: int) -> Path:
@@ -141,7 +142,7 @@ class NatsServers:
             f'listen: "127.0.0.1:{ports.client}"',
             f'http: "127.0.0.1:{ports.monitor}"',
             "jetstream {",
-            f"  store_dir: {json.dumps(str(self.store_dir(i)))}",
+            f"  store_dir: {json.dumps(str(self.directory(i)))}",
             "  max_memory_store: 256MB",
             "  max_file_store: 2GB",
             "}",
