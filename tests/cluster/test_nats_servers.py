@@ -108,7 +108,6 @@ def test_three_servers_are_one_jetstream_cluster(nats3: NatsServers) -> None:
 
 def test_acked_messages_outlive_a_killed_stream_leader(fresh_nats3: NatsServers) -> None:
     servers = fresh_nats3
-    names = [servers.name(i) for i in range(3)]
 
     async def scenario() -> None:
         client = await connect(servers)
@@ -117,7 +116,7 @@ def test_acked_messages_outlive_a_killed_stream_leader(fresh_nats3: NatsServers)
         for n in range(10):
             await publish_acked(js, "log.a", f"before-{n}".encode())
 
-        leader = names.index((await js.stream_info("LOG")).cluster.leader)
+        leader = servers.index((await js.stream_info("LOG")).cluster.leader)
         pid = servers.pid(leader)
         servers.kill(leader)
         assert not servers.running(leader) and pid is not None
@@ -149,6 +148,40 @@ def test_acked_messages_outlive_a_killed_stream_leader(fresh_nats3: NatsServers)
         await client.close()
 
     run(scenario)
+
+
+def test_a_whole_cluster_stopped_and_started_keeps_its_streams(fresh_nats3: NatsServers) -> None:
+    servers = fresh_nats3
+
+    async def write() -> None:
+        client = await connect(servers)
+        js = client.jetstream()
+        await js.add_stream(StreamConfig(name="KEEP", subjects=["keep.>"], num_replicas=3))
+        for n in range(5):
+            await publish_acked(js, "keep.a", f"kept-{n}".encode())
+        await client.close()
+
+    async def read() -> None:
+        client = await connect(servers)
+        js = client.jetstream()
+
+        async def back() -> bool:
+            try:
+                return bool((await js.stream_info("KEEP")).state.messages == 5)
+            except (NatsTimeout, NoRespondersError, APIError):
+                return False  # its leader is being elected
+
+        await wait_for(back, "the stream after the restart")
+        assert await all_payloads(js, "KEEP", 5) == [f"kept-{n}".encode() for n in range(5)]
+        await client.close()
+
+    run(write)
+    ports = list(servers.ports)
+    servers.stop()
+    servers.start()
+    assert servers.ports == ports
+    run(read)
+    assert "Server Exiting" in servers.log_path(0).read_text()  # the first run's lines stay
 
 
 def test_stop_leaves_no_server_behind(tmp_path: Path) -> None:

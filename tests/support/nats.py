@@ -94,11 +94,16 @@ class NatsServers:
         self.ports: list[Ports] = list(ports) if ports is not None else self._pick_ports()
         self._procs: list[subprocess.Popen[bytes] | None] = [None] * count
         self._logs: list[IO[bytes] | None] = [None] * count
+        self._log_from = [0] * count  # where the running process's lines start
 
     # -- where things are
 
     def name(self, i: int) -> str:
         return f"nats-{i + 1}"
+
+    def index(self, name: str) -> int:
+        """The index of the server called `name` (as a stream's leader is named)."""
+        return [self.name(i) for i in range(self.count)].index(name)
 
     def directory(self, i: int) -> Path:
         return self.root / self.name(i)
@@ -162,11 +167,12 @@ class NatsServers:
             ]
         return "\n".join(lines) + "\n"
 
-    def _launch(self, i: int, fresh_log: bool) -> None:
+    def _launch(self, i: int) -> None:
         self.directory(i).mkdir(parents=True, exist_ok=True)
         self.config_path(i).write_text(self._config(i))
-        log = self.log_path(i).open("wb" if fresh_log else "ab")
+        log = self.log_path(i).open("ab")  # every run's lines, one after the other
         self._logs[i] = log
+        self._log_from[i] = log.tell()
         # A session of its own: a Ctrl+C in the terminal reaches whoever started it,
         # which stops the servers in order.
         self._procs[i] = subprocess.Popen(
@@ -178,10 +184,11 @@ class NatsServers:
         )
 
     def start(self) -> NatsServers:
-        """Start every server and wait until JetStream is ready on all of them."""
+        """Start every server and wait until JetStream is ready on all of them; after
+        `stop()`, the whole cluster again on its ports and data."""
         for attempt in range(START_ATTEMPTS):
             for i in range(self.count):
-                self._launch(i, fresh_log=True)
+                self._launch(i)
             try:
                 self.wait_ready()
                 return self
@@ -198,7 +205,7 @@ class NatsServers:
         if self.running(i):
             raise RuntimeError(f"{self.name(i)} is still running")
         self._close_log(i)
-        self._launch(i, fresh_log=False)
+        self._launch(i)
         self.wait_ready([i])
 
     # -- ending
@@ -286,9 +293,11 @@ class NatsServers:
             time.sleep(0.1)  # polling the condition above, not waiting on time
 
     def log_tail(self, i: int, lines: int = LOG_TAIL) -> str:
-        """The last lines server `i` logged."""
+        """The last lines server `i` logged since it was last started."""
         try:
-            text = self.log_path(i).read_text(errors="replace")
+            with self.log_path(i).open("rb") as log:
+                log.seek(self._log_from[i])
+                text = log.read().decode(errors="replace")
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
