@@ -1,10 +1,11 @@
-# Parley: `make run` starts a server with its defaults; `make test` runs every test.
+# Parley: `make run` starts a server with its defaults; `make test` runs every test;
+# `make cluster` starts a local cluster to try.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test lint deps irctest clean
+.PHONY: run test lint deps irctest clean cluster
 
 $(BIN)/parley-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,11 @@ $(VENV)/.dev: $(BIN)/parley-server
 
 run: $(BIN)/parley-server
 	$(BIN)/parley-server $(ARGS)
+
+# A local cluster to try: 3 NATS servers and 3 Parley nodes on loopback, data in .cluster/
+# (scripts/cluster --help); Ctrl+C stops them all.
+cluster: $(VENV)/.dev
+	$(BIN)/python scripts/cluster $(ARGS)
 
 deps:
 	scripts/test-deps

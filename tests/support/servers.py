@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import re
 import signal
 import subprocess
@@ -137,9 +138,18 @@ class ThreadServer:
 
 
 class ProcessServer:
-    """`python -m parley.server` as a child process, for signals and the CLI."""
+    """`python -m parley.server` as a child process, for signals and the CLI.
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
+    A thread reads its output, so waiting for it to be ready keeps to `timeout` even
+    when the child goes quiet.
+    """
+
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        timeout: float = STARTUP_TIMEOUT,
+    ) -> None:
         self.args = [sys.executable, "-m", "parley.server", *args]
         self.proc = subprocess.Popen(
             self.args,
@@ -152,16 +162,35 @@ class ProcessServer:
         self.ports: list[tuple[int, bool]] = []
         self.web_urls: list[str] = []  # as printed: scheme://host:port/
         self.fingerprint: str | None = None
-        self._wait_ready()
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+    def _read(self) -> None:
+        """Keep the child's output; hand lines over until it is ready, then only keep."""
         assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("server exited:\n" + "".join(self.output))
+        for line in self.proc.stdout:
             self.output.append(line)
+            if not self._ready.is_set():
+                self._lines.put(line)
+        self._lines.put(None)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(
+                    "server did not become ready:\n" + "".join(self.output)
+                ) from None
+            if line is None:
+                raise RuntimeError("server exited:\n" + "".join(self.output))
             found = re.search(r"listening on .*:(\d+)( \(TLS\))?", line)
             if found:
                 self.ports.append((int(found.group(1)), bool(found.group(2))))
@@ -172,14 +201,8 @@ class ProcessServer:
             if fp:
                 self.fingerprint = fp.group(1)
             if "ready" in line:
-                threading.Thread(target=self._drain, daemon=True).start()
+                self._ready.set()
                 return
-        raise TimeoutError("server did not become ready")
-
-    def _drain(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.output.append(line)
 
     def port(self, tls: bool = False) -> int:
         return next(p for p, t in self.ports if t == tls)
