@@ -18,6 +18,7 @@ import re
 import secrets
 import socket
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +93,7 @@ class Link:
         self.seq_file = Path(config.data_dir) / SEQ_FILE
         self.apply_record: Callable[[str, str, tuple[Any, ...]], None] | None = None
         self.origins: dict[str, Origin] = {}
+        self.dead: deque[str] = deque(maxlen=1000)  # peers' runs known to have ended
         self.outbox: list[bytes] = []  # encoded records not yet published
         self.wake = asyncio.Event()
         self.batches = 0
@@ -305,6 +307,7 @@ class Link:
     def _gone(self, origin: str, reason: str) -> None:
         """A peer's run ended (stopped, died, restarted): its users quit here."""
         self.origins.pop(origin, None)
+        self.dead.append(origin)  # (its claims are free to take)
         for client in self.peers.users_of(origin):
             self._spawn(self._release(client.nick, holder=origin))
         count = self.peers.node_gone(origin, reason)
@@ -323,8 +326,12 @@ class Link:
                     self.stream_last = info.state.last_seq
             now = time.monotonic()
             for origin, peer in list(self.origins.items()):
-                if now - peer.heard > dead:
-                    self._gone(origin, f"{origin.rpartition('.')[0]} lost")
+                if now - peer.heard > dead:  # (told to all first: every node acts at once)
+                    reason = f"{origin.rpartition('.')[0]} lost"
+                    with contextlib.suppress(Exception):
+                        await self.nc.publish(BYE, codec.dumps([origin, reason]))
+                        await self.nc.flush(timeout=1)
+                    self._gone(origin, reason)
             cut = self.cut_since
             if cut is not None and now - cut > self.settings.grace:
                 self._drop_clients()
@@ -402,8 +409,12 @@ class Link:
             holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
             if held_by == uid:
                 return Claim.OURS
-            stale = nick_claim and holder != self.origin and holder not in self.origins
-            if stale and time.time() - float(since) > self.settings.dead_after:
+            stale = holder in self.dead or (
+                holder != self.origin
+                and holder not in self.origins
+                and time.time() - float(since) > self.settings.dead_after
+            )
+            if nick_claim and stale:
                 try:  # the holder's node is gone: the claim is free
                     await self.kv.update(key, value, last=entry.revision)
                     return Claim.OURS
