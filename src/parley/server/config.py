@@ -220,7 +220,7 @@ class Cluster:
     replicas: int = 0  # copies of each stream and bucket; 0: 3 with 3+ servers given, else 1
     heartbeat: float = 1.0  # seconds between a node's heartbeats
     dead_after: float = 5.0  # a node silent this long is gone: its users quit
-    grace: float = 30.0  # cut off from NATS this long, a node drops its clients
+    grace: float = 10.0  # cut off from NATS this long, a node drops its clients
 
     @property
     def enabled(self) -> bool:
