@@ -157,8 +157,9 @@ def _insert(db: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
         db.execute(_INDEX, (last,))
 
 
-_INSERT = (
-    f"INSERT INTO history ({_COLUMNS}, sender, recipient, kind) VALUES ({', '.join('?' * 17)})"
+_INSERT = (  # (OR IGNORE: a line a peer sent twice is stored once, schema.py)
+    f"INSERT OR IGNORE INTO history ({_COLUMNS}, sender, recipient, kind)"
+    f" VALUES ({', '.join('?' * 17)})"
 )
 
 
@@ -419,8 +420,10 @@ class SqliteHistory:
         written), in order with the lines around them; reads find them under it at once."""
         change = Change(
             (
-                ("UPDATE history SET conversation = ?, target = ? WHERE conversation = ?"
-                 " AND incarnation IS NOT NULL", (new, name, old)),
+                # (OR IGNORE: an event kept under both names with one msgid, a QUIT
+                # say, stays where it is rather than failing the writer's batch)
+                ("UPDATE OR IGNORE history SET conversation = ?, target = ?"
+                 " WHERE conversation = ? AND incarnation IS NOT NULL", (new, name, old)),
                 ("UPDATE channel_members SET channel = ? WHERE channel = ?", (new, old)),
             ),
             moved=new,
@@ -741,7 +744,7 @@ class SqliteHistory:
         db = self._db
         db.execute("BEGIN")
         try:
-            db.executemany("INSERT INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR IGNORE INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
         except BaseException:
             db.execute("ROLLBACK")
             raise
