@@ -46,6 +46,7 @@ from parley.server.cluster.wrappers import (
     copied,
 )
 from parley.server.core.stores import (
+    AccountStore,
     Ban,
     BanStore,
     HistoryStore,
@@ -115,13 +116,14 @@ class Replication:
         self.local = local
         self.outbox = out = Outbox(emit)
         self.recent = Recent()  # lines stored lately, whoever wrote them
-        self.accounts = ReplicatedAccounts(local.accounts, out)
-        self.history = ReplicatedHistory(local.history, out, self.recent)
-        self.bans = ReplicatedBans(local.bans, out)
-        self.vhosts = ReplicatedVhosts(local.vhosts, out)
-        self.metadata = ReplicatedMetadata(local.metadata, out)
-        self.markers = ReplicatedMarkers(local.markers, out)
-        self.registrations = ReplicatedRegistrations(local.registrations, out)
+        # (typed as the core's Protocols: mypy checks that the wrappers are what it needs)
+        self.accounts: AccountStore = ReplicatedAccounts(local.accounts, out)
+        self.history: HistoryStore = ReplicatedHistory(local.history, out, self.recent)
+        self.bans: BanStore = ReplicatedBans(local.bans, out)
+        self.vhosts: VhostStore = ReplicatedVhosts(local.vhosts, out)
+        self.metadata: MetadataStore = ReplicatedMetadata(local.metadata, out)
+        self.markers: ReadMarkerStore = ReplicatedMarkers(local.markers, out)
+        self.registrations: RegistrationStore = ReplicatedRegistrations(local.registrations, out)
 
     def quiet(self) -> AbstractContextManager[None]:
         """Writes made on this thread meanwhile are not sent (while a peer's events are

@@ -420,10 +420,14 @@ class SqliteHistory:
         written), in order with the lines around them; reads find them under it at once."""
         change = Change(
             (
-                # (OR IGNORE: an event kept under both names with one msgid, a QUIT
-                # say, stays where it is rather than failing the writer's batch)
+                # (OR IGNORE: a line whose msgid the new name has already stays, rather
+                # than failing the writer's batch: an event kept in both channels, or a
+                # line a peer sent again after the rename, which then goes)
                 ("UPDATE OR IGNORE history SET conversation = ?, target = ?"
                  " WHERE conversation = ? AND incarnation IS NOT NULL", (new, name, old)),
+                ("DELETE FROM history WHERE conversation = ? AND incarnation IS NOT NULL"
+                 " AND EXISTS (SELECT 1 FROM history n WHERE n.msgid = history.msgid"
+                 " AND n.conversation = ? AND n.incarnation = history.incarnation)", (old, new)),
                 ("UPDATE channel_members SET channel = ? WHERE channel = ?", (new, old)),
             ),
             moved=new,
