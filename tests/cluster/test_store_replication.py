@@ -6,6 +6,7 @@ A does. Real SQLite files in two data dirs (and the in-memory stores, likewise).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from parley.server.cluster.shapes import RecordError
 from parley.server.cluster.stores import WRITES, Replication, Stores, apply_record
 from parley.server.core.stores import Ban
 from parley.server.passwords import credentials, verify_password
+from parley.server.store import schema
 from parley.server.store.accounts import (
     AccountExists,
     MemoryAccountStore,
@@ -394,3 +396,36 @@ def test_a_write_with_wrong_arguments_is_refused_untouched(
     settle(b)
     assert answers(b) == before
     assert b.accounts.get("x") is None
+
+
+def test_a_database_from_before_keeps_one_of_a_line_stored_twice(tmp_path: Path) -> None:
+    """The unique indexes are made on databases that may hold a line or a stay twice."""
+    path = tmp_path / "parley.db"
+    old = sqlite3.connect(path)
+    for script in schema.MIGRATIONS[:-1]:
+        for statement in schema.statements(script):
+            old.execute(statement)
+    old.execute("INSERT INTO accounts (folded, name, password_hash, created) VALUES"
+                " ('alice', 'alice', 'h', 1.0)")  # fmt: skip
+    for msgid, conversation in [("m1", "#c"), ("m1", "#c"), ("m1", "#d"), ("m2", "#c")]:
+        old.execute(
+            "INSERT INTO history (msgid, time, conversation, target, source, command, text,"
+            " tags, sender, recipient, public) VALUES (?, 1.0, ?, ?, 'a!u@h', 'PRIVMSG',"
+            " 'hello', '[]', 'a', ?, 1)",
+            (msgid, conversation, conversation, conversation),
+        )
+    old.execute("INSERT INTO history_text (rowid, text) SELECT id, text FROM history")  # (writer)
+    for _ in range(2):
+        old.execute("INSERT INTO channel_members VALUES ('#c', 'i1', 'alice', 1.0, 2.0)")
+    old.execute(f"PRAGMA user_version={len(schema.MIGRATIONS) - 1}")
+    old.commit()
+    old.close()
+    db = schema.connect(path)
+    try:
+        rows = db.execute("SELECT msgid, conversation FROM history ORDER BY id").fetchall()
+        assert rows == [("m1", "#c"), ("m1", "#d"), ("m2", "#c")]
+        assert db.execute("SELECT count(*) FROM channel_members").fetchone() == (1,)
+        found = db.execute("SELECT rowid FROM history_text WHERE history_text MATCH 'hello'")
+        assert len(found.fetchall()) == 3  # (the search index lost the copy too)
+    finally:
+        db.close()
