@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold
 from parley.server.cluster import codec
-from parley.server.cluster.shapes import RecordError, conform
+from parley.server.cluster.shapes import RecordError, conform_all
 from parley.server.cluster.wrappers import (
     AccountReplica,
     Emit,
@@ -161,10 +161,7 @@ def checked_args(store: Any, method: Any, args: Any) -> tuple[Any, ...]:
         raise RecordError(f"{store}.{method}: arguments are a list, not a {type(args).__name__}")
     if len(args) != len(hints):
         raise RecordError(f"{store}.{method}: {len(hints)} arguments expected, not {len(args)}")
-    return tuple(
-        conform(a, hint, f"{store}.{method} argument {i + 1}")
-        for i, (a, hint) in enumerate(zip(args, hints, strict=True))
-    )
+    return conform_all(args, hints, f"{store}.{method}")
 
 
 def _write(local: Stores, store: str, method: str, a: tuple[Any, ...]) -> None:
