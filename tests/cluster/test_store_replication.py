@@ -429,3 +429,22 @@ def test_a_database_from_before_keeps_one_of_a_line_stored_twice(tmp_path: Path)
         assert len(found.fetchall()) == 3  # (the search index lost the copy too)
     finally:
         db.close()
+
+
+def test_values_come_back_as_the_stores_take_them(sqlite_node: Node) -> None:
+    """Whole numbers where times are meant, tuples where lists are: the stores get floats
+    and lists (what a peer's JSON may hold, and what the codec makes of lists)."""
+    b = sqlite_node("b")
+    peer = replication(b)[0]
+    b.accounts.create("alice", *BOB_SECRET)
+    ban = json.dumps([{"mask": "*!*@x", "reason": "r", "set_by": "o", "set_at": 5,
+                       "expires": None, "@": "Ban"}])  # fmt: skip
+    assert apply_record(peer, "bans", "add", codec.loads(ban.encode()))
+    [stored] = b.bans.all()
+    assert type(stored.set_at) is float and stored.set_at == 5.0
+    r = Registration("#c", "alice", 1, lists={"b": [("*!*@x", "alice", 2)]})
+    args = codec.loads(codec.dumps((r, None)))
+    assert args[0].lists == {"b": (("*!*@x", "alice", 2),)}  # (as the codec gives it)
+    apply_record(peer, "registrations", "save", args)
+    [saved] = b.registrations.all()
+    assert saved.lists == {"b": [("*!*@x", "alice", 2.0)]} and saved.registered == 1.0
