@@ -91,7 +91,10 @@ class Link:
         self.loop = loop
         self.peers = Peers(server, self.origin)
         self.seq_file = Path(config.data_dir) / SEQ_FILE
-        self.apply_record: Callable[[str, str, tuple[Any, ...]], None] | None = None
+        self.apply_record: Callable[[str, str, tuple[Any, ...]], object] | None = None
+        # While a peer's events are applied, the store writes they cause are not sent
+        # (they are that peer's own, sent by it): the replicated stores' quiet().
+        self.quiet: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
         self.origins: dict[str, Origin] = {}
         self.dead: deque[str] = deque(maxlen=1000)  # peers' runs known to have ended
         self.outbox: list[bytes] = []  # encoded records not yet published
@@ -242,6 +245,8 @@ class Link:
 
     async def _on_batch(self, msg: nats.aio.msg.Msg) -> None:
         seq = msg.metadata.sequence.stream
+        if seq <= self.applied:
+            return  # (delivered again: it was applied, and writes made since must stand)
         try:
             origin, records = _batch(msg.data)
         except codec.CodecError as exc:
@@ -269,16 +274,17 @@ class Link:
         self.received += 1
 
     def _apply(self, origin: str, records: list[Any]) -> None:
-        for record in records:
-            try:
-                if record[0] == "e":
-                    _, event, stamp, extra = record
-                    self.peers.apply(origin, event, tuple(stamp) if stamp else None, extra)
-                elif record[0] == "d" and self.apply_record is not None:
-                    _, store, method, args = record
-                    self.apply_record(store, method, tuple(args))
-            except Exception:
-                log.exception("a record from %s could not be applied", origin)
+        with self.quiet():
+            for record in records:
+                try:
+                    if record[0] == "e":
+                        _, event, stamp, extra = record
+                        self.peers.apply(origin, event, tuple(stamp) if stamp else None, extra)
+                    elif record[0] == "d" and self.apply_record is not None:
+                        _, store, method, args = record
+                        self.apply_record(store, method, args)
+                except Exception:
+                    log.exception("a record from %s could not be applied", origin)
 
     # -- peers coming and going ----------------------------------------------------
 
