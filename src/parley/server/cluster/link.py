@@ -111,6 +111,7 @@ class Link:
         self.published = 0  # batches acknowledged by the stream
         self.received = 0  # peers' batches applied
         self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
+        self.measuring = False
         self.nc: nats.aio.client.Client | None = None
         self.kv: nats.js.kv.KeyValue | None = None
 
@@ -327,22 +328,32 @@ class Link:
             if self.nc.is_connected:
                 with contextlib.suppress(Exception):
                     await self.nc.publish(f"{HEARTBEAT}.{self.node}", self.origin.encode())
-                with contextlib.suppress(Exception):
-                    info = await self.nc.jetstream().stream_info(STREAM)
-                    self.stream_last = info.state.last_seq
+                if not self.measuring:  # (a slow answer while NATS elects delays nothing)
+                    self.measuring = True
+                    self._spawn(self._measure_lag())
             now = time.monotonic()
             for origin, peer in list(self.origins.items()):
                 if now - peer.heard > dead:  # (told to all first: every node acts at once)
                     reason = f"{origin.rpartition('.')[0]} lost"
                     with contextlib.suppress(Exception):
                         await self.nc.publish(BYE, codec.dumps([origin, reason]))
-                        await self.nc.flush(timeout=1)
                     self._gone(origin, reason)
             cut = self.cut_since
             if cut is not None and now - cut > self.settings.grace:
                 self._drop_clients()
             self._save_seq()
             await asyncio.sleep(beat)
+
+    async def _measure_lag(self) -> None:
+        """The stream's last sequence, for how far behind this node is."""
+        assert self.nc is not None
+        try:
+            info = await self.nc.jetstream().stream_info(STREAM)
+            self.stream_last = info.state.last_seq
+        except Exception:
+            pass
+        finally:
+            self.measuring = False
 
     def _drop_clients(self) -> None:
         """Cut off past the grace period: clients go, to reach a node that is not."""
