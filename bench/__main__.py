@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", default="docs/performance.md", help="the report to write")
 
     clu = sub.add_parser("cluster", help="two nodes on NATS against one server; a section of --out")
-    clu.add_argument("--scenarios", default="fanout,latency,registrations,nicks")
+    clu.add_argument("--scenarios", default="fanout,latency,registrations,nicks,memory")
     clu.add_argument("--runs", type=int, default=1, help="runs of each scenario per system")
     clu.add_argument("--nats", type=int, choices=(1, 3), default=1, help="NATS servers")
     clu.add_argument(

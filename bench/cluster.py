@@ -129,7 +129,11 @@ def nats_rates(nats: int, seconds: float) -> list[Result]:
     out = []
     with System("nats-only", nats, nodes=0) as system:
         for replicas in sorted({1, nats}):
-            out.append(run_loop(rate(system.nats.urls, replicas, seconds)))
+            try:
+                out.append(run_loop(rate(system.nats.urls, replicas, seconds)))
+            except Exception as exc:  # (nats-py's errors have no common base to name)
+                out.append({"replicas": replicas, "error": str(exc) or repr(exc)})
+                print(f"bench: NATS R{replicas}: {exc!r}", file=sys.stderr, flush=True)
     return out
 
 
@@ -178,6 +182,7 @@ HEADLINES = {
     "latency": ("other_p99_ms", "ms p99 to the other node"),
     "registrations": ("registrations_per_s", "registrations/s"),
     "nicks": ("nick_changes_per_s", "nick changes/s"),
+    "memory": ("remote_kb_per_user", "kB per user on another node"),
 }
 
 
@@ -185,8 +190,11 @@ def headline(scenario: str, result: Result) -> str:
     if "error" in result:
         return f"error: {result['error']}"
     key, unit = HEADLINES[scenario]
-    if scenario == "latency" and result.get(key) is None:
-        key, unit = "same_p99_ms", "ms p99"
+    if result.get(key) is None:  # (one server: no other node)
+        key, unit = {
+            "latency": ("same_p99_ms", "ms p99"),
+            "memory": ("local_kb_per_user", "kB per user"),
+        }.get(scenario, (key, unit))
     lost = result.get("lost")
     return f"{result.get(key)} {unit}" + (f", lost {lost}" if lost else "")
 
@@ -208,4 +216,5 @@ def main(
     write(out, summary, results, rates, info, command, nats)
     print(table(summary, rates))
     errors = sum(f.get("errors", 0) for s in summary.values() for f in s.values())
+    errors += sum(1 for r in rates if "error" in r)
     return 1 if errors else 0

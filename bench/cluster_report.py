@@ -30,6 +30,8 @@ ROWS = [
     ("registrations", "registrations_per_s", "registrations/s, 10 at a time"),
     ("nicks", "nick_changes_per_s", "nick changes/s, 10 clients one at a time"),
     ("nicks", "refused", "nick changes refused"),
+    ("memory", "local_kb_per_user", "kB RSS per user on its own node (10 to a channel)"),
+    ("memory", "remote_kb_per_user", "kB RSS per user on another node (10 to a channel)"),
 ]
 PROCESSES = ("parley", "n1", "n2", "nats1", "nats2", "nats3")
 

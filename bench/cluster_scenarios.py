@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from bench.link import Link
-from bench.probe import Meter, cpu_seconds
+from bench.probe import Meter, cpu_seconds, rss_bytes
 from bench.scenarios import (
     Result,
     Settings,
@@ -24,12 +24,14 @@ from bench.scenarios import (
     connect_many,
     delivery_check,
     drain,
+    in_parallel,
     join_all,
     percentiles,
     settle,
 )
 from bench.traffic import Audit, Traffic
 
+ROOM = 10  # memory: users to a channel (a million in 100,000 channels)
 CONVERGE_TIMEOUT = 60.0  # seconds for every node to see every member of a room
 NICK_TOKENS = (b" NICK ", b" 432 ", b" 433 ", b" 436 ", b" 437 ")
 _NAMES = re.compile(rb" 353 [^ ]+ [=*@] [^ ]+ :([^\r\n]*)")
@@ -272,10 +274,49 @@ async def nicks(targets: Sequence[Target], settings: Settings, pids: dict[str, i
     }
 
 
+async def memory(targets: Sequence[Target], settings: Settings, pids: dict[str, int]) -> Result:
+    """`idle` users on the first node, ten to a channel: the RSS each costs the node they
+    are on (`local_kb_per_user`) and every other node, which holds them too (`remote_`)."""
+    await asyncio.sleep(0.5)
+    before = [rss_bytes(t.pid) if t.pid else None for t in targets]
+    links, _ = await connect_many(
+        targets[0], "m", settings.idle, settings.bulk, opening=settings.opening
+    )
+    probes: list[Link] = []
+    try:
+        await in_parallel(
+            len(links), settings.concurrency, lambda i: links[i].join(f"#m{i // ROOM}")
+        )
+        if len(targets) > 1:  # the last join is the last in the stream: all came before it
+            await links[0].join("#mend")
+            probes, _ = await connect_spread(targets[1:], "mp", len(targets) - 1, 1)
+            await converge(probes, "#mend", 1)
+        await settle(links)
+        await asyncio.sleep(1.0)
+        after = [rss_bytes(t.pid) if t.pid else None for t in targets]
+    finally:
+        close_all(links + probes)
+
+    def per_user(i: int) -> float | None:
+        old, new = (before[i], after[i]) if i < len(targets) else (None, None)
+        if old is None or new is None:
+            return None
+        return round((new - old) / len(links) / 1024, 2)
+
+    return {
+        "users": len(links),
+        "channels": (len(links) + ROOM - 1) // ROOM,
+        "local_kb_per_user": per_user(0),
+        "remote_kb_per_user": per_user(1),
+        "rss_mb": [None if r is None else round(r / 2**20, 1) for r in after],
+    }
+
+
 Scenario = Callable[[Sequence[Target], Settings, dict[str, int]], Coroutine[Any, Any, Result]]
 CLUSTER_SCENARIOS: dict[str, Scenario] = {
     "fanout": fanout,
     "latency": latency,
     "registrations": registrations,
     "nicks": nicks,
+    "memory": memory,
 }

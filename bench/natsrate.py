@@ -26,7 +26,7 @@ async def rate(urls: Sequence[str], replicas: int, seconds: float) -> dict[str, 
 
     nc = await nats.connect(servers=list(urls), connect_timeout=5)
     try:
-        js = nc.jetstream(timeout=10)
+        js = nc.jetstream(timeout=30)  # (a busy machine elects a stream's leader slowly)
         await js.add_stream(
             name=STREAM, subjects=[SUBJECT], num_replicas=replicas, storage=StorageType.FILE
         )

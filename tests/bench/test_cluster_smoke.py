@@ -2,7 +2,8 @@
 
 No timings are asserted (the machine may be busy): every message reaches every member
 on both nodes exactly once, latency is measured apart for the other node, nick changes
-go through the cluster's claims, and NATS's own rate and the report are written.
+go through the cluster's claims, each node's memory is read, and NATS's own rate and
+the report are written.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT = 300.0
-SIZES = {"clients": 20, "seconds": 0.5, "warmup": 0.2, "timed": 40, "concurrency": 4}
+SIZES = {"clients": 20, "seconds": 0.5, "warmup": 0.2, "timed": 40, "concurrency": 4, "idle": 100}
 
 
 def test_two_nodes_lose_nothing_and_the_report_is_written(tmp_path: Path) -> None:
@@ -23,7 +24,8 @@ def test_two_nodes_lose_nothing_and_the_report_is_written(tmp_path: Path) -> Non
     out.write_text("# Performance\n\nWritten by hand.\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "cluster", "--quick", "--scenarios", "fanout,latency,nicks",
+        [sys.executable, "-m", "bench", "cluster", "--quick",
+         "--scenarios", "fanout,latency,nicks,memory",
          "--settings", json.dumps(SIZES), "--out", str(out)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False,
     )  # fmt: skip
@@ -31,7 +33,7 @@ def test_two_nodes_lose_nothing_and_the_report_is_written(tmp_path: Path) -> Non
     report = json.loads((tmp_path / "performance-cluster.json").read_text())
     for system in ("single", "cluster"):
         medians = report["medians"][system]
-        for scenario in ("fanout", "latency", "nicks"):
+        for scenario in ("fanout", "latency", "nicks", "memory"):
             assert medians[scenario]["errors"] == 0, report["runs"][system][scenario]
         for scenario in ("fanout", "latency"):
             figures = medians[scenario]
@@ -41,6 +43,8 @@ def test_two_nodes_lose_nothing_and_the_report_is_written(tmp_path: Path) -> Non
             assert figures["audit_gaps"] == 0 and figures["audit_disorder"] == 0
         assert medians["nicks"]["nick_changes"] > 0 and medians["nicks"]["refused"] == 0
     cluster = report["medians"]["cluster"]
+    assert cluster["memory"]["users"] == SIZES["idle"]  # and both nodes' RSS was read:
+    assert "local_kb_per_user" in cluster["memory"] and "remote_kb_per_user" in cluster["memory"]
     assert cluster["latency"]["other_p50_ms"] > 0 and cluster["latency"]["same_p50_ms"] > 0
     assert "other_p50_ms" not in report["medians"]["single"]["latency"]  # one node: no other
     assert cluster["fanout"]["cpu_n1"] > 0 and cluster["fanout"]["cpu_n2"] > 0
