@@ -22,6 +22,11 @@ ROWS = [
     ("fanout", "deliveries_per_s", "fanout deliveries/s"),
     ("fanout", "lost", "fanout lost"),
     ("fanout", "extra", "fanout extra"),
+    (
+        "fanout",
+        "servers_cpu_us_per_message",
+        "fanout: Parley CPU per channel message, µs (all nodes)",
+    ),
     ("latency", "same_p50_ms", "latency p50 ms, receiver on the sender's node"),
     ("latency", "same_p99_ms", "latency p99 ms, receiver on the sender's node"),
     ("latency", "other_p50_ms", "latency p50 ms, receiver on the other node"),

@@ -60,6 +60,12 @@ class Processes:
         return out
 
 
+def cpu_per_message(shares: Result, rate: float) -> float | None:
+    """The CPU all Parley processes together spent per channel message, in µs."""
+    used = [v for k, v in shares.items() if not k.startswith("cpu_nats") and v is not None]
+    return round(sum(used) / rate * 1e6, 1) if used and rate else None
+
+
 def deal(targets: Sequence[Target], links: Sequence[Link]) -> list[list[Link]]:
     """The links of each target, in the order they were dealt out (i % n)."""
     n = len(targets)
@@ -183,6 +189,9 @@ async def fanout(targets: Sequence[Target], settings: Settings, pids: dict[str, 
         await traffic.stop()
         received = await drain(links, (len(links) - 1) * traffic.total_sent)
         result = {"deliveries_per_s": round(during / usage["seconds"]), **usage, **shares}
+        result["servers_cpu_us_per_message"] = cpu_per_message(
+            shares, during / (len(links) - 1) / usage["seconds"]
+        )
         result.update(delivery_check(links, traffic, received, audits))
         return result
     finally:
