@@ -11,6 +11,7 @@ process) share the machine, and the CPU of each is recorded.
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
 import shutil
 import sys
@@ -211,7 +212,9 @@ def main(
     from bench.cluster_report import table, write
 
     info = machine()
+    load = os.getloadavg()[0]
     results, rates = run_all(scenarios, runs, settings, nats, fresh)
+    info["load"] = f"{load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     summary = medians(results)
     write(out, summary, results, rates, info, command, nats)
     print(table(summary, rates))

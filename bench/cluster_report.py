@@ -12,8 +12,14 @@ from typing import Any
 
 from bench.report import fmt
 
-BEGIN = "<!-- bench:cluster:begin (written by python -m bench cluster) -->"
-END = "<!-- bench:cluster:end -->"
+
+def markers(nats: int) -> tuple[str, str]:
+    """Where a run's figures go: one NATS server and three each have their own place."""
+    name = "cluster" if nats == 1 else f"cluster-nats{nats}"
+    return f"<!-- bench:{name}:begin (written by python -m bench cluster) -->", (
+        f"<!-- bench:{name}:end -->"
+    )
+
 
 Summary = dict[str, dict[str, dict[str, Any]]]
 
@@ -114,15 +120,18 @@ def write(
 ) -> None:
     """`doc`'s cluster section, and every run beside it in `<doc>-cluster.json`."""
     doc.parent.mkdir(parents=True, exist_ok=True)
-    json_path = doc.with_name(doc.stem + "-cluster.json")
+    begin, end = markers(nats)
+    suffix = "" if nats == 1 else f"-nats{nats}"
+    json_path = doc.with_name(f"{doc.stem}-cluster{suffix}.json")
     record = {"machine": info, "command": command, "medians": summary, "runs": runs}
     json_path.write_text(json.dumps({**record, "nats": rates}, indent=1) + "\n")
     count = max((f.get("runs", 0) for s in summary.values() for f in s.values()), default=0)
     section = "\n".join(
         [
-            BEGIN,
+            begin,
             f"Measured {info.get('date')} on {info.get('cpu') or 'an unknown CPU'} "
-            f"({info.get('cores')} cores, shared with other work), Linux {info.get('kernel')}, "
+            f"({info.get('cores')} cores; load average {info.get('load', '?')}), "
+            f"Linux {info.get('kernel')}, "
             f"Python {info.get('python')}; {nats} NATS server{'s' if nats > 1 else ''}. "
             f"Medians of {count} run{'s' if count > 1 else ''} each, with:",
             "",
@@ -131,13 +140,18 @@ def write(
             table(summary, rates),
             "",
             f"Every run's figures: [{json_path.name}]({json_path.name}).",
-            END,
+            end,
         ]
     )
-    text = doc.read_text() if doc.exists() else f"# Performance\n\n## Cluster\n\n{BEGIN}\n{END}\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
+    text = doc.read_text() if doc.exists() else "# Performance\n"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + section + rest.split(end, 1)[1]
+    elif "\n## Cluster\n" in text:  # after the section's last results, or its heading
+        head, tail = text.split("\n## Cluster\n", 1)
+        at = tail.find("\n## ")
+        body, rest = (tail, "") if at < 0 else (tail[: at + 1], tail[at + 1 :])
+        text = f"{head}\n## Cluster\n{body.rstrip()}\n\n{section}\n" + (f"\n{rest}" if rest else "")
     else:
         text = text.rstrip("\n") + "\n\n## Cluster\n\n" + section + "\n"
     doc.write_text(text)
