@@ -27,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--settings", default="{}", help="sizes as JSON, e.g. '{\"clients\": 100}'")
 
     sub.add_parser("hotpath", help="the server's CPU per message and per delivery, no sockets")
+    sub.add_parser("cluster-hotpath", help="what cluster mode adds to a message's CPU, no NATS")
 
     cmp = sub.add_parser("compare", help="servers side by side; writes docs/performance.md")
     cmp.add_argument(
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.hotpath import main as hotpath_main
 
         return hotpath_main()
+    if args.command == "cluster-hotpath":
+        from bench.cluster_hotpath import main as cluster_hotpath_main
+
+        return cluster_hotpath_main()
     from bench.generator import QUICK, settings_from
 
     try:
