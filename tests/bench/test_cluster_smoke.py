@@ -53,3 +53,15 @@ def test_two_nodes_lose_nothing_and_the_report_is_written(tmp_path: Path) -> Non
     text = out.read_text()
     assert "Written by hand." in text and "## Cluster" in text
     assert "| latency p99 ms, receiver on the other node |" in text
+
+
+def test_the_cluster_hotpath_serves_the_peers_members_too() -> None:
+    from bench.cluster_hotpath import split
+
+    figures = split(3, 4, senders=2, batch=8, rounds=2)
+    origin_bytes, peer_bytes = figures["bytes_out"]
+    assert figures["messages"] == 2 * 8 * 2
+    assert origin_bytes > 0 and peer_bytes > 0  # the peer's four members got the lines
+    assert figures["origin_us_per_message"] > 0 and figures["peer_us_per_message"] > 0
+    alone = split(3, 0, senders=2, batch=8, rounds=2)
+    assert alone["bytes_out"][1] == 0  # a peer with nobody in the room sends nothing
