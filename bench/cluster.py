@@ -53,7 +53,8 @@ def nats_servers(root: Path, count: int) -> Any:
 
 
 class System:
-    """What one run measures: one server, or NATS and `nodes` nodes; stopped on exit."""
+    """What one run measures: one server (`single`), or NATS and `nodes` nodes (any other
+    kind; no nodes for NATS alone); stopped on exit."""
 
     def __init__(self, kind: str, nats: int = 1, nodes: int = NODES) -> None:
         self.kind = kind
@@ -120,7 +121,7 @@ def run_on(system: System, scenario: str, settings: Settings) -> Result:
         result = run_loop(CLUSTER_SCENARIOS[scenario](system.targets, settings, system.pids))
         if system.nats is not None:
             result.update(run_loop(stream_state(system.nats.urls)))
-    except (OSError, RuntimeError, TimeoutError) as exc:
+    except Exception as exc:  # refused, timed out, reset: this run's error, the next goes on
         return {"error": str(exc).splitlines()[0] if str(exc) else repr(exc)}
     return result
 
