@@ -11,6 +11,7 @@ from pathlib import Path
 from bench.scenarios import SCENARIOS, Target
 
 EXIT_USAGE = 2
+CLUSTER_QUICK = {"timed": 200, "seconds": 1.0}  # with --quick: registrations, nick changes
 
 
 def parser() -> argparse.ArgumentParser:
@@ -26,6 +27,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--settings", default="{}", help="sizes as JSON, e.g. '{\"clients\": 100}'")
 
     sub.add_parser("hotpath", help="the server's CPU per message and per delivery, no sockets")
+    sub.add_parser("cluster-hotpath", help="what cluster mode adds to a message's CPU, no NATS")
 
     cmp = sub.add_parser("compare", help="servers side by side; writes docs/performance.md")
     cmp.add_argument(
@@ -46,6 +48,18 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--settings", default="{}", help="sizes as JSON, as for run")
     cmp.add_argument("--no-pin", action="store_true", help="do not pin to cores with taskset")
     cmp.add_argument("--out", default="docs/performance.md", help="the report to write")
+
+    clu = sub.add_parser("cluster", help="two nodes on NATS against one server; a section of --out")
+    clu.add_argument("--scenarios", default="fanout,latency,registrations,nicks,memory")
+    clu.add_argument("--runs", type=int, default=1, help="runs of each scenario per system")
+    clu.add_argument("--nats", type=int, choices=(1, 3), default=1, help="NATS servers")
+    clu.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes, and each system started once a round for all its scenarios",
+    )
+    clu.add_argument("--settings", default="{}", help="sizes as JSON, as for run")
+    clu.add_argument("--out", default="docs/performance.md", help="the report to write")
     return p
 
 
@@ -55,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.hotpath import main as hotpath_main
 
         return hotpath_main()
+    if args.command == "cluster-hotpath":
+        from bench.cluster_hotpath import main as cluster_hotpath_main
+
+        return cluster_hotpath_main()
     from bench.generator import QUICK, settings_from
 
     try:
@@ -63,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         print(f"bench: error: --settings: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "cluster":
+        return cluster(args, values)
     if args.command == "run":
         if args.host not in ("127.0.0.1", "::1", "localhost") and not args.host.startswith("127."):
             print("bench: error: the benchmark only targets loopback addresses", file=sys.stderr)
@@ -71,6 +91,30 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_main(args.scenario, Target(args.host, args.port, args.pid), settings)
     return compare(args, values)
+
+
+def cluster(args: argparse.Namespace, values: dict[str, object]) -> int:
+    from bench.cluster import main as cluster_main
+    from bench.cluster_scenarios import CLUSTER_SCENARIOS
+    from bench.generator import settings_from
+
+    scenarios = [s for s in args.scenarios.split(",") if s]
+    unknown = [s for s in scenarios if s not in CLUSTER_SCENARIOS]
+    if unknown or args.runs < 1:
+        print(
+            f"bench: error: unknown scenario: {', '.join(unknown)}"
+            if unknown
+            else "bench: error: --runs must be at least 1",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.quick:
+        values = {**CLUSTER_QUICK, **values}
+    settings = settings_from(values)
+    command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return cluster_main(
+        scenarios, args.runs, settings, args.nats, Path(args.out), command, fresh=not args.quick
+    )
 
 
 def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
