@@ -107,6 +107,7 @@ class Link:
         self.cut_since: float | None = None
         self.stopping = False
         self.locks: dict[str, asyncio.Lock] = {}  # per nick key: claims and releases in turn
+        self.fresh: set[str] = set()  # nicks claimed for a NICK not yet applied
         self.tasks: set[asyncio.Task[Any]] = set()
         self.published = 0  # batches acknowledged by the stream
         self.received = 0  # peers' batches applied
@@ -175,8 +176,11 @@ class Link:
             self._spawn(self._release(event.nick, holder=self.origin))
         elif type(event) is ev.NickChanged and fold(event.old) != fold(event.new):
             self._spawn(self._release(event.old, holder=self.origin))
+            key = nick_key(event.new)
             client = self.server.state.client(event.new)
-            if client is not None:  # (NICK claimed it already; a forced rename did not)
+            if key in self.fresh:
+                self.fresh.discard(key)  # (NICK claimed it just now)
+            elif client is not None:  # a forced rename (a guest nick) claims it now
                 self._spawn(self._claim(event.new, client.uid))
         self._add(codec.dumps(["e", event, stamp, extra]))
 
@@ -315,8 +319,9 @@ class Link:
         """A peer's run ended (stopped, died, restarted): its users quit here."""
         self.origins.pop(origin, None)
         self.dead.append(origin)  # (its claims are free to take)
-        for client in self.peers.users_of(origin):
-            self._spawn(self._release(client.nick, holder=origin))
+        if self.origin == min((self.origin, *self.origins)):  # one node frees its nicks
+            for client in self.peers.users_of(origin):
+                self._spawn(self._release(client.nick, holder=origin))
         count = self.peers.node_gone(origin, reason)
         log.info("cluster: %s gone (%s), %d users quit", origin, reason, count)
 
@@ -411,33 +416,50 @@ class Link:
         stale: only a nick's holder can be gone)."""
         if self.kv is None or self.cut_since is not None:
             return Claim.UNAVAILABLE
-        from nats.js.errors import KeyWrongLastSequenceError
-
         nick_claim = key is None
         key = key or nick_key(nick)
         value = codec.dumps([self.origin, uid, time.time()])
         async with self._lock(key):
-            try:
-                await self.kv.create(key, value)
-                return Claim.OURS
-            except KeyWrongLastSequenceError:
-                pass
-            entry = await self.kv.get(key)
-            holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
-            if held_by == uid:
-                return Claim.OURS
-            stale = holder in self.dead or (
-                holder != self.origin
-                and holder not in self.origins
-                and time.time() - float(since) > self.settings.dead_after
-            )
-            if nick_claim and stale:
-                try:  # the holder's node is gone: the claim is free
-                    await self.kv.update(key, value, last=entry.revision)
-                    return Claim.OURS
-                except KeyWrongLastSequenceError:
-                    return Claim.TAKEN
+            for _ in range(3):  # (again when its holder let it go meanwhile)
+                claim = await self._try_claim(key, value, uid, nick_claim)
+                if claim is not None:
+                    if claim is Claim.OURS and nick_claim and len(self.fresh) < 10_000:
+                        self.fresh.add(key)
+                    return claim
             return Claim.TAKEN
+
+    async def _try_claim(self, key: str, value: bytes, uid: str, nick_claim: bool) -> Claim | None:
+        """One try at a claim; None when the key changed under it (try again)."""
+        from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
+
+        assert self.kv is not None
+        try:
+            await self.kv.create(key, value)
+            return Claim.OURS
+        except KeyWrongLastSequenceError:
+            pass
+        try:
+            entry = await self.kv.get(key)
+        except (KeyNotFoundError, KeyDeletedError):
+            return None  # (released just now)
+        holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
+        if held_by == uid:
+            return Claim.OURS
+        peer = self.origins.get(holder)
+        silent = peer is not None and time.monotonic() - peer.heard > self.settings.dead_after
+        unknown = holder != self.origin and peer is None
+        stale = (
+            holder in self.dead
+            or silent
+            or (unknown and time.time() - float(since) > self.settings.dead_after)
+        )
+        if not (nick_claim and stale):
+            return Claim.TAKEN
+        try:  # the holder's node is gone: the claim is free
+            await self.kv.update(key, value, last=entry.revision)
+            return Claim.OURS
+        except KeyWrongLastSequenceError:
+            return None
 
     async def _release(
         self, nick: str, holder: str | None = None, uid: str | None = None, key: str | None = None
