@@ -48,6 +48,7 @@ NICKS = "parley_nicks"  # bucket: hex of the folded nick -> who holds it
 HEARTBEAT = "parley.hb"  # .<node>: plain NATS, once per `heartbeat` seconds
 BYE = "parley.bye"  # a node stopping: its users quit at once
 SYNC = "parley.sync"  # .<origin>: a snapshot of that node's own users, on request
+TAKEOVER = "parley.takeover"  # .<origin>: hand over a kept always-on user
 MAX_BATCH = 512 * 1024  # bytes of records in one stream message (NATS allows 1 MiB)
 SNAPSHOT_USERS = 2000  # users per snapshot reply
 CLAIM_TIMEOUT = 5.0  # seconds a claim may take before the nick is "temporarily unavailable"
@@ -110,6 +111,8 @@ class Link:
         self.fresh: set[str] = set()  # nicks claimed for a NICK not yet applied
         self.tasks: set[asyncio.Task[Any]] = set()
         self.published = 0  # batches acknowledged by the stream
+        self.acked = 0  # the stream sequence of this node's last acknowledged batch
+        self.sending = False  # a batch is being published
         self.received = 0  # peers' batches applied
         self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
         self.measuring = False
@@ -159,6 +162,52 @@ class Link:
 
     def release(self, nick: str, uid: str) -> None:
         self.loop.call_soon_threadsafe(self._spawn, self._release(nick, uid=uid))
+
+    def take_over(self, nick: str, account: str) -> bool:
+        """(A worker thread.) Ask the node keeping `nick` (an always-on user of `account`
+        with no device connected) to let it go here; True once it is gone here too."""
+        future = asyncio.run_coroutine_threadsafe(self._take_over(nick, account), self.loop)
+        try:
+            return bool(future.result(CLAIM_TIMEOUT * 2))
+        except Exception:
+            future.cancel()
+            return False
+
+    async def _take_over(self, nick: str, account: str) -> bool:
+        client = self.server.state.client(nick)
+        owner = self.peers.owner.get(client) if client is not None else None
+        if owner is None or self.nc is None:
+            return client is None
+        reply = await self.nc.request(
+            f"{TAKEOVER}.{owner}", codec.dumps([nick, account]), timeout=CLAIM_TIMEOUT
+        )
+        given, seq = codec.loads(reply.data)
+        if not given:
+            return False
+        while self.applied < int(seq) and self.server.state.client(nick) is client:
+            await asyncio.sleep(0.01)  # (until its QUIT, and where it was, are applied here)
+        return self.server.state.client(nick) is not client
+
+    async def _on_take_over(self, msg: nats.aio.msg.Msg) -> None:
+        """A peer's user logs into an always-on account kept here with no device: it
+        quits here (its channels saved, as for any quit) and the peer takes it from the
+        stream position this answers with."""
+        nick, account = codec.loads(msg.data)
+        client = self.server.state.client(str(nick))
+        always_on = self.server.always_on
+        if (
+            client is None or client in self.peers.owner or client.sessions
+            or client.account != account or client not in always_on.kept
+        ):  # fmt: skip
+            await msg.respond(codec.dumps([False, 0]))
+            return
+        always_on.end(client, "Moved to another server")  # (where it was, and since when)
+        await self._release(str(nick), holder=self.origin)
+        for _ in range(int(PUBLISH_TIMEOUT * 100)):
+            if not self.outbox and not self.sending:
+                break
+            await asyncio.sleep(0.01)
+        await msg.respond(codec.dumps([True, self.acked]))
 
     # -- what this node does, to its peers ---------------------------------------
 
@@ -224,9 +273,11 @@ class Link:
                     size, count = size + len(record) + 1, count + 1
                 records, self.outbox = self.outbox[:count], self.outbox[count:]
                 self.batches += 1
+                self.sending = True
                 payload = b'{"o":"%s","k":[%s]}' % (self.origin.encode(), b",".join(records))
                 headers = {"Nats-Msg-Id": f"{self.origin}.{self.batches}"}
                 await self._publish(js, subject, payload, headers)
+                self.sending = False
 
     async def _publish(
         self, js: Any, subject: str, payload: bytes, headers: dict[str, str]
@@ -234,8 +285,9 @@ class Link:
         delay = 0.05
         while True:
             try:
-                await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers)
+                ack = await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers)
                 self.published += 1
+                self.acked = max(self.acked, ack.seq)
                 return
             except asyncio.CancelledError:
                 raise
@@ -508,6 +560,7 @@ class Link:
         if self.applied >= self.tip:
             self.caught_up.set()
         await self.nc.subscribe(f"{SYNC}.{self.origin}", cb=self._on_sync)
+        await self.nc.subscribe(f"{TAKEOVER}.{self.origin}", cb=self._on_take_over)
         await self.nc.subscribe(f"{HEARTBEAT}.*", cb=self._on_heartbeat)
         await self.nc.subscribe(BYE, cb=self._on_bye)
         policy, first = DeliverPolicy.ALL, None
