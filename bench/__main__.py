@@ -122,8 +122,7 @@ def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
     )
     summary = cmp.medians(runs)
     for transport in transports:
-        print(report.table(summary, transport))
-        print()
+        print(f"{report.TITLES[transport]}:\n\n{report.table(summary, transport)}\n")
     print(report.targets_table(summary))
     return 0
 

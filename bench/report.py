@@ -140,7 +140,9 @@ def targets(summary: Summary) -> list[Target]:
                 )
             )
     for name, label in (("kb_per_registered", "idle"), ("kb_per_joined", "joined")):
-        out += _at_most_ngircd(summary, key("idle", "tls"), name, f"kB per TLS conn, {label}", "kB")
+        out += _at_most_ngircd(
+            summary, key("idle", "tls"), name, f"kB per connection, {label}", "kB"
+        )
     reg = get(p, "idle", "registrations_per_s")
     if reg is not None:
         out.append(
