@@ -65,6 +65,7 @@ class Traffic:
     ) -> None:
         self.links = list(senders)
         self.piece = piece  # bytes a write may hold at most (whole lines), None: no bound
+        self.stamps: list[int] | None = None  # paced: when each line was sent, if a list
         self.channel = channel.encode()
         self.window = window
         self.sent = [0] * len(senders)
@@ -130,7 +131,10 @@ class Traffic:
                 await asyncio.sleep(delay)
             index = k % count
             self.sent[index] += 1
-            self.links[index].send(self.line(index, self.sent[index], now_us()))
+            stamp = now_us()
+            if self.stamps is not None:
+                self.stamps.append(stamp)
+            self.links[index].send(self.line(index, self.sent[index], stamp))
             k += 1
 
     async def stop(self) -> None:
