@@ -25,18 +25,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench.report import key as run_key
 from bench.servers import RunningServer, ServerSpec
 from bench.tls import Certificate, make_certificate
 
 SERVER_CORE = 0
 GENERATOR_TIMEOUT = 600.0
 TRANSPORTS = ("plain", "tls")
-TLS_SUFFIX = "/tls"
-
-
-def run_key(scenario: str, transport: str) -> str:
-    """Where a scenario's runs are kept: `fanout`, or `fanout/tls` over TLS."""
-    return scenario + TLS_SUFFIX if transport == "tls" else scenario
 
 
 def generator_cores() -> str | None:
@@ -106,11 +101,12 @@ def run_all(
             for round_no in range(runs):
                 shift = round_no % len(specs)
                 for spec in [*specs[shift:], *specs[:shift]]:
+                    started = time.perf_counter()
                     result = one_run(spec, scenario, transport, settings, pin, certificate)
                     results[spec.name][where].append(result)
                     print(
                         f"bench: {where} run {round_no + 1}/{runs} {spec.name}: "
-                        f"{headline(scenario, result)} ({result.pop('_took', 0):.0f} s)",
+                        f"{headline(scenario, result)} ({time.perf_counter() - started:.0f} s)",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -127,15 +123,13 @@ def one_run(
     pin: bool,
     certificate: Certificate,
 ) -> dict[str, Any]:
-    """One server started fresh, one scenario against it; `_took` is the seconds it took."""
-    started = time.perf_counter()
+    """One server started fresh, one scenario against it."""
     try:
         with RunningServer(spec, SERVER_CORE if pin else None, certificate) as server:
             cores = generator_cores() if pin else None
             result = generate(scenario, server, settings, cores, transport)
     except (OSError, RuntimeError, TimeoutError) as exc:
         result = {"error": str(exc).splitlines()[0]}
-    result["_took"] = time.perf_counter() - started
     return result
 
 

@@ -52,6 +52,7 @@ TITLES = {"plain": "Plain TCP", "tls": "TLS 1.3"}
 
 
 def key(scenario: str, transport: str) -> str:
+    """Where a scenario's runs are kept: `fanout`, or `fanout/tls` over TLS."""
     return scenario + TLS if transport == "tls" else scenario
 
 

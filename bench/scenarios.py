@@ -105,23 +105,33 @@ async def connect_many(
     first: int = 0,
     limit: float | None = None,
     opening: int | None = None,
+    strict: bool = True,
 ) -> tuple[list[Link], float]:
     """`count` registered links (fewer if `limit` seconds ran out) and the seconds it took.
 
     With `opening`, at most that many connections are being accepted at a time (each
     is open once the server answered a PING), however many are registering: a server
-    with a short listen backlog (ngircd) is not handed more than it can take.
+    with a short listen backlog (ngircd) is not handed more than it can take. Unless
+    `strict`, a connection the server refuses or drops is left out, not raised.
     """
     links: list[Link | None] = [None] * count
     accepting = asyncio.Semaphore(opening or workers)
 
     async def one(index: int) -> None:
-        async with accepting:
-            link = await target.open(f"{prefix}{first + index}", first + index)
-            links[index] = link
-            if opening is not None:
-                await link.knock()
-        await link.register()
+        try:
+            async with accepting:
+                link = await target.open(f"{prefix}{first + index}", first + index)
+                links[index] = link
+                if opening is not None:
+                    await link.knock()
+            await link.register()
+        except (OSError, Refused):
+            if strict:
+                raise
+            dropped = links[index]
+            links[index] = None
+            if dropped is not None:
+                dropped.close()
 
     started = time.perf_counter()
     until = None if limit is None else asyncio.get_running_loop().time() + limit
@@ -377,7 +387,7 @@ async def scale(target: Target, settings: Settings) -> Result:
     pid = target.pid
     baseline = rss_bytes(pid) if pid else None
     links, seconds = await connect_many(
-        target, "s", settings.scale, settings.bulk, opening=settings.opening
+        target, "s", settings.scale, settings.bulk, opening=settings.opening, strict=False
     )
     try:
         talkers = links[: settings.scale_room]
@@ -398,6 +408,7 @@ async def scale(target: Target, settings: Settings) -> Result:
         held = sum(1 for link in links if not link.closed.done())
         result = {
             "connections": settings.scale,
+            "connect_failed": settings.scale - len(links),  # refused or dropped while opening
             "held": held,
             "connects_per_s": round(settings.scale / seconds),
             "rss_mb": None if rss is None else round(rss / 2**20, 1),
