@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -113,6 +114,10 @@ def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
         return 1
     command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     info = cmp.machine()
+
+    # Stopped with SIGTERM (a timeout, a CI limit): unwind, so the server running is stopped
+    # and its directory removed rather than left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
     def write(runs: cmp.Runs) -> None:
         report.write(Path(args.out), cmp.medians(runs), runs, info, command.strip())
