@@ -116,6 +116,9 @@ class RunningServer:
         self.log = open(self.dir / "server.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             words,
+            # A core file lands in its own directory and goes with it: InspIRCd 3 has
+            # crashed on SIGTERM with ssl_gnutls loaded, once the figures were taken.
+            cwd=self.dir,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
