@@ -73,6 +73,7 @@ class Member:
 
 
 async def announce(target: Target, settings: Settings) -> Result:
+    """Fill the channel, then let its first member talk while all the others listen."""
     members = settings.announce_members
     links, _ = await connect_many(target, "a", members, settings.bulk, opening=settings.opening)
     try:
@@ -84,6 +85,7 @@ async def announce(target: Target, settings: Settings) -> Result:
 
 
 async def _talk(target: Target, settings: Settings, links: list[Link]) -> Result:
+    """The measured part: lines at a fixed rate, each timed until its last member had it."""
     arrivals = Arrivals(int(settings.announce_rate * settings.announce_seconds) * 2 + 16)
     receivers = links[1:]
     sinks = [Member(arrivals) for _ in receivers]

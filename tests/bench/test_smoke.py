@@ -62,6 +62,7 @@ def test_quick_comparison_runs_every_scenario_and_loses_nothing(tmp_path: Path) 
         assert announce["messages"] > 0 and announce["lost"] == 0 and announce["extra"] == 0
         assert announce["served"] == announce["receivers"] == announce["members"] - 1
         assert announce["messages_to_all"] == announce["messages"]
+        assert announce["mismatched"] == 0  # every member got the lines in order
         assert announce["max_ms"] >= announce["p99_ms"] > 0
         history = medians["history" + suffix]
         assert history["queries"] > 0 and history["failed"] == 0
