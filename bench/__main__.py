@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="loopback only (127.0.0.1 or ::1)")
     run.add_argument("--port", type=int, required=True)
     run.add_argument("--pid", type=int, help="the server's process, for its RSS and CPU")
+    run.add_argument("--tls", action="store_true", help="the port speaks TLS (1.3 is required)")
     run.add_argument("--quick", action="store_true", help="small sizes, about a second each")
     run.add_argument("--settings", default="{}", help="sizes as JSON, e.g. '{\"clients\": 100}'")
 
@@ -43,6 +45,11 @@ def parser() -> argparse.ArgumentParser:
         help="another server: its start command, with {port} (and {dir}) in it",
     )
     cmp.add_argument("--scenarios", default=",".join(SCENARIOS))
+    cmp.add_argument(
+        "--transports",
+        default="plain,tls",
+        help="run each scenario over plain TCP, TLS or both (plain,tls)",
+    )
     cmp.add_argument("--runs", type=int, default=3, help="runs of each scenario per server")
     cmp.add_argument("--quick", action="store_true", help="small sizes, for a look")
     cmp.add_argument("--settings", default="{}", help="sizes as JSON, as for run")
@@ -89,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         from bench.generator import main as run_main
 
-        return run_main(args.scenario, Target(args.host, args.port, args.pid), settings)
+        target = Target(args.host, args.port, args.pid, tls=args.tls)
+        return run_main(args.scenario, target, settings)
     return compare(args, values)
 
 
@@ -123,12 +131,14 @@ def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
     from bench.servers import BUILTIN, parse_server
 
     scenarios = [s for s in args.scenarios.split(",") if s]
+    transports = [t for t in args.transports.split(",") if t]
     unknown = [s for s in scenarios if s not in SCENARIOS]
+    unknown += [t for t in transports if t not in cmp.TRANSPORTS] or ([] if transports else ["''"])
     names = [s for s in args.servers.split(",") if s]
     missing = [s for s in names if s not in BUILTIN]
     if unknown or missing or args.runs < 1:
         print(
-            f"bench: error: unknown scenario or server: {', '.join(unknown + missing)}"
+            f"bench: error: unknown scenario, transport or server: {', '.join(unknown + missing)}"
             if unknown or missing
             else "bench: error: --runs must be at least 1",
             file=sys.stderr,
@@ -149,13 +159,19 @@ def compare(args: argparse.Namespace, values: dict[str, object]) -> int:
     command = "python -m bench " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     info = cmp.machine()
 
+    # Stopped with SIGTERM (a timeout, a CI limit): unwind, so the server running is stopped
+    # and its directory removed rather than left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
     def write(runs: cmp.Runs) -> None:
         report.write(Path(args.out), cmp.medians(runs), runs, info, command.strip())
 
-    runs = cmp.run_all(specs, scenarios, args.runs, values, pin=not args.no_pin, done=write)
+    runs = cmp.run_all(
+        specs, scenarios, args.runs, values, pin=not args.no_pin, done=write, transports=transports
+    )
     summary = cmp.medians(runs)
-    print(report.table(summary))
-    print()
+    for transport in transports:
+        print(f"{report.TITLES[transport]}:\n\n{report.table(summary, transport)}\n")
     print(report.targets_table(summary))
     return 0
 
