@@ -29,6 +29,7 @@ from bench.natsrate import rate
 from bench.probe import raise_nofile
 from bench.scenarios import Result, Settings, Target
 from bench.servers import RunningServer, ServerSpec
+from bench.tls import make_certificate
 
 ROOT = Path(__file__).resolve().parent.parent
 NODES = 2
@@ -62,13 +63,16 @@ class System:
         self.nats: Any = None
         self.root = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
         try:
+            # (plain TCP: the cluster's figures are about NATS, not TLS; the servers
+            # take a certificate all the same)
+            certificate = make_certificate(self.root)
             if kind == "single":
-                self.servers.append(RunningServer(SINGLE, None))
+                self.servers.append(RunningServer(SINGLE, None, certificate))
                 return
             self.nats = nats_servers(self.root, nats).start()
             for i in range(nodes):
                 spec = node_spec(f"n{i + 1}", self.nats.url_list())
-                self.servers.append(RunningServer(spec, None))
+                self.servers.append(RunningServer(spec, None, certificate))
         except BaseException:
             self.stop()
             raise
