@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NODES = 2
 COMMAND = (
     f"{shlex.quote(sys.executable)} -m parley.server --config {{config}} --data-dir {{dir}}"
-    " --listen 127.0.0.1:{port} --no-tls --no-flood-limit --no-web --no-announce"
+    " --listen 127.0.0.1:{port} --tls-listen 127.0.0.1:{tls_port} --no-flood-limit --no-web"
+    " --no-announce"
 )
 SINGLE = ServerSpec("parley", COMMAND, "parley.toml")
 SYSTEMS = ("single", "cluster")
