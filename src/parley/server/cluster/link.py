@@ -461,6 +461,9 @@ class Link:
         )  # fmt: skip
         js = self.nc.jetstream(timeout=10)
         await _ensure_stream(js, replicas, StorageType.FILE)
+        from parley.server.cluster.snapshots import retain
+
+        await retain(js, self.settings.keep_days)  # older records: in snapshots (snapshots.py)
         self.kv = await _ensure_bucket(js, replicas)
         self.tip = (await js.stream_info(STREAM)).state.last_seq
         self.applied = self._load_seq()
