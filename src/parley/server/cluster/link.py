@@ -520,8 +520,20 @@ class Link:
 
     async def _reconnected(self) -> None:
         cut, self.cut_since = self.cut_since, None
-        if cut is not None:
-            log.info("cluster: NATS reached again after %.1f s", time.monotonic() - cut)
+        if cut is None:
+            return
+        took = time.monotonic() - cut
+        log.info("cluster: NATS reached again after %.1f s", took)
+        if took > self.settings.dead_after:
+            # The peers have found this node dead: its users quit for them and their
+            # nicks were freed. Its own clients go too (if grace has not done it), and
+            # it comes back as a new run, which the peers take as a node starting.
+            self._drop_clients()
+            self.origin = f"{self.node}.{secrets.token_hex(4)}"
+            self.peers.node = self.origin
+            if self.nc is not None:
+                with contextlib.suppress(Exception):
+                    await self.nc.subscribe(f"{SYNC}.{self.origin}", cb=self._on_sync)
 
     def _load_seq(self) -> int:
         try:
