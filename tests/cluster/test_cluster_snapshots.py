@@ -210,3 +210,40 @@ def test_a_whole_cluster_stopped_and_started_keeps_accounts_and_history(
     assert read_history(n1.port(), "cat", "cat", "#all") == before
     assert not any("restored the snapshot" in o for o in n1.output + n2.output)  # their own
     assert os.path.getsize(n2.data_dir / DB_NAME) > 0
+
+
+def test_the_stream_keeps_keep_days_and_snapshots_come_on_their_own(
+    nats_one: NatsServers, make_node: Callable[..., Node], tmp_path: Path
+) -> None:
+    urls = nats_one.urls
+    config = tmp_path / "parley.toml"
+    config.write_text("[cluster]\nkeep_days = 2\nsnapshot_every = 2\n")
+    n1 = make_node("n1", cluster=urls, extra=["--config", str(config)])
+
+    async def max_age(nc: Any, js: Any) -> float:
+        return float((await js.stream_info(STREAM)).config.max_age)
+
+    assert nats(urls, max_age) == 2 * 86400
+
+    async def snapshots(nc: Any, js: Any) -> list[tuple[str, int]]:
+        from nats.js.errors import BucketNotFoundError, NotFoundError
+
+        try:
+            store = await js.object_store(BUCKET)
+            infos = await store.list(ignore_deletes=True)
+        except (BucketNotFoundError, NotFoundError):
+            return []
+        return [(i.name, int(i.headers[SEQ][0])) for i in infos if not i.deleted]
+
+    wait_until(lambda: bool(nats(urls, snapshots)), timeout=30, what="a snapshot")
+    first = nats(urls, snapshots)
+    assert [name for name, _ in first] == [OBJECT + "n1"]
+    client = account_with_lines(n1.port(), "eve", "#own", "new")  # something new to copy
+    wait_until(
+        lambda: nats(urls, snapshots)[0][1] > first[0][1], timeout=30, what="a newer snapshot"
+    )
+    client.close()
+    config.write_text("[cluster]\nkeep_days = 3\n")  # changed: the stream follows
+    n1.stop()
+    make_node("n1", cluster=urls, extra=["--config", str(config)])
+    assert nats(urls, max_age) == 3 * 86400

@@ -167,27 +167,35 @@ async def prepare(config: Config) -> Found | None:
     except Exception as exc:
         raise SnapshotError(f"cannot reach the cluster at {','.join(servers)}: {exc}") from None
     try:
-        js = nc.jetstream(timeout=10)
-        first, last = await _bounds(js)
-        store = await _bucket(js)
-        snapshot = newest(await _list(store)) if store is not None else None
-        if not plan(has_db, _read_seq(data_dir), first, last, snapshot):
-            return None
-        assert snapshot is not None and store is not None
-        log.info("cluster: restoring %s's snapshot (up to %d)", snapshot.node, snapshot.seq)
-        packed = data_dir / PARTS[1]
-        try:
-            with _private_open(packed) as out:
-                await asyncio.wait_for(store.get(snapshot.name, writeinto=out), TRANSFER_TIMEOUT)
-            await asyncio.to_thread(install, packed, data_dir, snapshot.seq)
-        finally:
-            packed.unlink(missing_ok=True)
-        print(f"parley: restored the snapshot of {snapshot.node} (stream up to"
-              f" {snapshot.seq}); reading the stream from there", flush=True)  # fmt: skip
-        return snapshot
+        return await _restore(nc.jetstream(timeout=10), data_dir, has_db)
+    except SnapshotError:
+        raise
+    except Exception as exc:  # (NATS timing out, a download cut short)
+        raise SnapshotError(f"the cluster's snapshots could not be read: {exc!r}") from None
     finally:
         with contextlib.suppress(Exception):
             await nc.close()
+
+
+async def _restore(js: Any, data_dir: Path, has_db: bool) -> Found | None:
+    """The newest snapshot, fetched and installed when `plan` says so."""
+    first, last = await _bounds(js)
+    store = await _bucket(js)
+    snapshot = newest(await _list(store)) if store is not None else None
+    if not plan(has_db, _read_seq(data_dir), first, last, snapshot):
+        return None
+    assert snapshot is not None and store is not None
+    log.info("cluster: restoring %s's snapshot (up to %d)", snapshot.node, snapshot.seq)
+    packed = data_dir / PARTS[1]
+    try:
+        with _private_open(packed) as out:
+            await asyncio.wait_for(store.get(snapshot.name, writeinto=out), TRANSFER_TIMEOUT)
+        await asyncio.to_thread(install, packed, data_dir, snapshot.seq)
+    finally:
+        packed.unlink(missing_ok=True)
+    print(f"parley: restored the snapshot of {snapshot.node} (stream up to"
+          f" {snapshot.seq}); reading the stream from there", flush=True)  # fmt: skip
+    return snapshot
 
 
 def install(packed: Path, data_dir: Path, seq: int) -> None:
@@ -200,7 +208,13 @@ def install(packed: Path, data_dir: Path, seq: int) -> None:
             shutil.copyfileobj(source, out, CHUNK)
             out.flush()
             os.fsync(out.fileno())
-        check_database(part)  # damaged: StoreError, nothing replaced
+        try:
+            check_database(part)
+        except StoreError:
+            raise SnapshotError(
+                "the cluster's snapshot is damaged (PRAGMA quick_check): nothing was replaced;"
+                " have a running node take a new one (parley.snapshot.<node>) and start again"
+            ) from None
         with contextlib.closing(sqlite3.connect(part)) as copy:
             (schema,) = copy.execute("PRAGMA user_version").fetchone()
         if schema > VERSION:
