@@ -345,6 +345,7 @@ class Snapshots:
         self.node = link.node
         self.lock = asyncio.Lock()
         self.task: asyncio.Task[None] | None = None
+        self.taking: set[asyncio.Task[Any]] = set()  # takes under way (ended by a stop)
         self.taken = 0  # snapshots this node has put
         self.last_seq = -1  # the sequence of the last one
 
@@ -354,10 +355,13 @@ class Snapshots:
         self.task = asyncio.get_running_loop().create_task(self._every())
 
     async def close(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        """Stop taking snapshots: one under way is given up (the next start cleans up)."""
+        tasks = [t for t in (self.task, *self.taking) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self.task
+                await task
 
     async def _every(self) -> None:
         every = self.settings.snapshot_every
@@ -388,6 +392,16 @@ class Snapshots:
 
     async def take(self) -> int:
         """Copy the database as of the sequence applied, put it in the bucket; its sequence."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.taking.add(task)
+        try:
+            return await self._take()
+        finally:
+            if task is not None:
+                self.taking.discard(task)
+
+    async def _take(self) -> int:
         async with self.lock:
             link = self.link
             if not link.live or link.nc is None or link.down() is not None:
