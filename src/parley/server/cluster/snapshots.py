@@ -50,6 +50,7 @@ CHUNK = 512 * 1024  # bytes an object store message (NATS allows 1 MiB)
 FLUSH_TIMEOUT = 60.0  # seconds the history writer may take to commit what it holds
 TRANSFER_TIMEOUT = 1800.0  # seconds an upload or download may take
 CONNECT_TIMEOUT = 5.0
+PATIENCE = 60.0  # seconds a starting node tries to read the snapshots (NATS just started)
 FIRST_CHECK = 60.0  # at most this many seconds after start, a node checks the snapshots
 PARTS = ("snapshot.db.part", "snapshot.gz.part", f"{DB_NAME}.restoring")  # in the data dir
 
@@ -166,12 +167,22 @@ async def prepare(config: Config) -> Found | None:
         )  # fmt: skip
     except Exception as exc:
         raise SnapshotError(f"cannot reach the cluster at {','.join(servers)}: {exc}") from None
+    deadline = time.monotonic() + PATIENCE
+    delay = 0.5
     try:
-        return await _restore(nc.jetstream(timeout=10), data_dir, has_db)
-    except SnapshotError:
-        raise
-    except Exception as exc:  # (NATS timing out, a download cut short)
-        raise SnapshotError(f"the cluster's snapshots could not be read: {exc!r}") from None
+        while True:
+            try:
+                return await _restore(nc.jetstream(timeout=10), data_dir, has_db)
+            except SnapshotError:
+                raise
+            except Exception as exc:  # (NATS electing leaders, a download cut short)
+                if time.monotonic() + delay > deadline:
+                    raise SnapshotError(
+                        f"the cluster's snapshots could not be read: {exc!r}"
+                    ) from None
+                log.warning("cluster: reading the snapshots failed (%r); trying again", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
     finally:
         with contextlib.suppress(Exception):
             await nc.close()
