@@ -299,13 +299,17 @@ async def _list(store: Any) -> list[Any]:
 
 
 async def retain(js: Any, days: float) -> None:
-    """The stream keeps `days` of records (its max age, set again when the setting changed)."""
-    info = await js.stream_info(STREAM)
-    config = info.config
-    if config.max_age is not None and abs(config.max_age - days * 86400) < 1:
-        return
-    config.max_age = days * 86400
-    await js.update_stream(config)
+    """The stream keeps `days` of records: its max age, set again when the setting has
+    changed (a failure is only logged: the snapshots' next round tries again)."""
+    try:
+        config = (await js.stream_info(STREAM)).config
+        if config.max_age is not None and abs(config.max_age - days * 86400) < 1:
+            return
+        config.max_age = days * 86400
+        await js.update_stream(config)
+        log.info("cluster: the stream now keeps %g days of records", days)
+    except Exception as exc:
+        log.warning("cluster: the stream's max age could not be set now (%r)", exc)
 
 
 # -- taking them ------------------------------------------------------------------------
@@ -379,6 +383,8 @@ class Snapshots:
         await asyncio.sleep(random.uniform(0.2, 1.0) * min(every, FIRST_CHECK))
         while True:
             try:
+                assert self.link.nc is not None
+                await retain(self.link.nc.jetstream(timeout=10), self.settings.keep_days)
                 if await self.due():
                     await self.take()
             except asyncio.CancelledError:
