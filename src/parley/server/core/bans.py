@@ -67,6 +67,14 @@ class Bans:
         stored = self.store.remove(mask)  # (a ban not saved for a full disk is not there)
         return in_force or stored
 
+    def stored_elsewhere(self, mask: str, ban: Ban | None) -> None:
+        """Another node of a cluster added (or, None, lifted) a ban, already in the store:
+        in force here too (cluster/stores.py)."""
+        if ban is None:
+            self._table.pop(fold(mask), None)
+        else:
+            self._table[fold(mask)] = ban
+
     def active(self) -> list[Ban]:
         """The bans in force, oldest first."""
         now = self._clock.now()

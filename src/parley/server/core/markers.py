@@ -102,6 +102,12 @@ class ReadMarkers:
         for key in [k for k in self._loaded if not online(k) and k not in waiting]:
             del self._loaded[key]
 
+    def stored_elsewhere(self, accounts: set[str]) -> None:
+        """Another node of a cluster saved markers of these (folded) accounts: what is
+        held of them is read again from the store when next needed (cluster/stores.py)."""
+        for key in accounts:
+            self._loaded.pop(key, None)
+
     def forget(self, account: str) -> None:
         """The account was deleted: nothing of its markers stays, in memory or stored."""
         key = fold(account)

@@ -183,6 +183,19 @@ class Registry:
         self.unsaved.discard(r.folded)
         self.renamed_from.pop(r.folded, None)
 
+    def stored_elsewhere(self, folded: str, r: Registration | None, old: str | None = None) -> None:
+        """Another node of a cluster saved `r` under `folded` (from `old`, if renamed) or,
+        None, dropped the registration stored under `folded`; the store has it already
+        (cluster/stores.py): what this node held of it gives way."""
+        gone = {folded, old or folded}
+        gone.update(new for new, was in self.renamed_from.items() if was == folded)
+        for key in gone:
+            self.by_name.pop(key, None)
+            self.unsaved.discard(key)
+            self.renamed_from.pop(key, None)
+        if r is not None:
+            self.by_name[folded] = r
+
     # -- accounts going ------------------------------------------------------------
 
     def account_gone(self, account: str) -> None:

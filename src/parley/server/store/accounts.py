@@ -94,10 +94,13 @@ class MemoryAccountStore:
     def get(self, name: str) -> Account | None:
         return self._accounts.get(fold(name))
 
-    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
+    def create(
+        self, name: str, password_hash: str, scram: str | None = None, created: float | None = None
+    ) -> Account:
+        """`created`: when a peer node created it (cluster/stores.py); else now."""
         if fold(name) in self._accounts:
             raise AccountExists(name)
-        account = Account(name, password_hash, time.time(), scram)
+        account = Account(name, password_hash, time.time() if created is None else created, scram)
         self._accounts[fold(name)] = account
         return account
 
@@ -228,8 +231,11 @@ class SqliteAccountStore:
         name_, password_hash, created, scram, opt_out, multiclient = row
         return Account(name_, password_hash, created, scram, bool(opt_out), bool(multiclient))
 
-    def create(self, name: str, password_hash: str, scram: str | None = None) -> Account:
-        account = Account(name, password_hash, time.time(), scram)
+    def create(
+        self, name: str, password_hash: str, scram: str | None = None, created: float | None = None
+    ) -> Account:
+        """`created`: when a peer node created it (cluster/stores.py); else now."""
+        account = Account(name, password_hash, time.time() if created is None else created, scram)
         with writing(f"the account {name}"):
             try:
                 self._db.execute(

@@ -311,6 +311,21 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO history_text (rowid, text) SELECT NEW.id, NEW.text WHERE NEW.kind = 0;
     END;
     """,
+    # Nodes of a cluster make each other's writes, some twice (a peer's records read
+    # again after a reconnect): a line is stored once by (msgid, conversation) and a
+    # stay once, the second write ignored. (One message's msgid is the same in each
+    # channel a QUIT or NICK is kept in: unique within a conversation, not across.)
+    # The unique indexes replace the plain ones that began with the same columns.
+    """
+    DELETE FROM history WHERE id NOT IN (SELECT min(id) FROM history GROUP BY msgid, conversation);
+    DROP INDEX IF EXISTS history_by_msgid;
+    CREATE UNIQUE INDEX IF NOT EXISTS history_once ON history (msgid, conversation);
+    DELETE FROM channel_members WHERE rowid NOT IN (SELECT min(rowid) FROM channel_members
+        GROUP BY account, incarnation, joined, left);
+    DROP INDEX IF EXISTS channel_members_by_account;
+    CREATE UNIQUE INDEX IF NOT EXISTS stays_once
+        ON channel_members (account, incarnation, joined, left);
+    """,
 )
 VERSION = len(MIGRATIONS)
 

@@ -157,8 +157,9 @@ def _insert(db: sqlite3.Connection, rows: Sequence[tuple[object, ...]]) -> None:
         db.execute(_INDEX, (last,))
 
 
-_INSERT = (
-    f"INSERT INTO history ({_COLUMNS}, sender, recipient, kind) VALUES ({', '.join('?' * 17)})"
+_INSERT = (  # (OR IGNORE: a line a peer sent twice is stored once, schema.py)
+    f"INSERT OR IGNORE INTO history ({_COLUMNS}, sender, recipient, kind)"
+    f" VALUES ({', '.join('?' * 17)})"
 )
 
 
@@ -419,8 +420,14 @@ class SqliteHistory:
         written), in order with the lines around them; reads find them under it at once."""
         change = Change(
             (
-                ("UPDATE history SET conversation = ?, target = ? WHERE conversation = ?"
-                 " AND incarnation IS NOT NULL", (new, name, old)),
+                # (OR IGNORE: a line whose msgid the new name has already stays, rather
+                # than failing the writer's batch: an event kept in both channels, or a
+                # line a peer sent again after the rename, which then goes)
+                ("UPDATE OR IGNORE history SET conversation = ?, target = ?"
+                 " WHERE conversation = ? AND incarnation IS NOT NULL", (new, name, old)),
+                ("DELETE FROM history WHERE conversation = ? AND incarnation IS NOT NULL"
+                 " AND EXISTS (SELECT 1 FROM history n WHERE n.msgid = history.msgid"
+                 " AND n.conversation = ? AND n.incarnation = history.incarnation)", (old, new)),
                 ("UPDATE channel_members SET channel = ? WHERE channel = ?", (new, old)),
             ),
             moved=new,
@@ -741,7 +748,7 @@ class SqliteHistory:
         db = self._db
         db.execute("BEGIN")
         try:
-            db.executemany("INSERT INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR IGNORE INTO channel_members VALUES (?, ?, ?, ?, ?)", rows)
         except BaseException:
             db.execute("ROLLBACK")
             raise
