@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import os
 import shutil
 import stat
 from collections.abc import Callable, Coroutine
@@ -100,6 +99,18 @@ def read_history(port: int, nick: str, account: str, channel: str) -> list[str]:
         return history(reader, channel)
     finally:
         reader.close()
+
+
+def guest_history(port: int, nick: str, channel: str) -> list[str]:
+    """What a user without an account who joins `channel` reads of its history."""
+    guest = IrcClient(port)
+    try:
+        guest.register(nick, caps=HISTORY_CAPS)
+        guest.send(f"JOIN {channel}")
+        guest.expect(lambda m: m.command == "366")
+        return history(guest, channel)
+    finally:
+        guest.close()
 
 
 @pytest.fixture
@@ -200,6 +211,8 @@ def test_a_whole_cluster_stopped_and_started_keeps_accounts_and_history(
     say(cat, "#all", "three")
     before = read_history(n1.port(), "cat_", "cat", "#all")
     assert {"one", "three"} <= set(before)
+    before2 = guest_history(n2.port(), "gus", "#all")
+    assert "two" in before2
     for client in (cat, dan):
         client.close()
     for node in (n2, n1):
@@ -207,9 +220,23 @@ def test_a_whole_cluster_stopped_and_started_keeps_accounts_and_history(
     fresh_nats3.stop()
     fresh_nats3.start()
     n1, n2 = make_node("n1", cluster=urls), make_node("n2", cluster=urls)
-    assert read_history(n1.port(), "cat", "cat", "#all") == before
     assert not any("restored the snapshot" in o for o in n1.output + n2.output)  # their own
-    assert os.path.getsize(n2.data_dir / DB_NAME) > 0
+    assert read_history(n1.port(), "cat_", "cat", "#all") == before
+    assert guest_history(n2.port(), "gus", "#all") == before2
+    # And the two are one network again.
+    cat = logged_in(n1.port(), "cat", "cat", PASSWORD)
+    cat.send("JOIN #all")
+    cat.expect(lambda m: m.command == "366")
+    dan = IrcClient(n2.port())
+    dan.register("dan")
+    dan.send("JOIN #all")
+    dan.expect(lambda m: m.command == "366")
+    cat.expect(lambda m: m.command == "JOIN" and m.source.startswith("dan!"))
+    say(cat, "#all", "four")
+    got = dan.expect(lambda m: m.command == "PRIVMSG" and m.params[-1] == "four")
+    assert got.source.startswith("cat!") and got.params[0] == "#all"
+    for client in (cat, dan):
+        client.close()
 
 
 def test_the_stream_keeps_keep_days_and_snapshots_come_on_their_own(

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from parley.server.cluster.link import SEQ_FILE, STREAM
+from parley.server.cluster.link import NICKS, SEQ_FILE, STREAM
 from parley.server.store.files import FILE_MODE, new_private_file, private_dir
 from parley.server.store.schema import DB_NAME, VERSION, StoreError
 from parley.server.store.schema import check as check_database
@@ -190,6 +190,7 @@ async def prepare(config: Config) -> Found | None:
 
 async def _restore(js: Any, data_dir: Path, has_db: bool) -> Found | None:
     """The newest snapshot, fetched and installed when `plan` says so."""
+    await _answers(js, f"KV_{NICKS}")  # (after a restart of NATS: its leader is elected)
     first, last = await _bounds(js)
     store = await _bucket(js)
     snapshot = newest(await _list(store)) if store is not None else None
@@ -260,6 +261,14 @@ def _read_seq(data_dir: Path) -> int:
 def _private_open(path: Path) -> Any:
     """`path` created 0600 (truncated if there), for writing bytes."""
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb")
+
+
+async def _answers(js: Any, stream: str) -> None:
+    """Wait for nothing but `stream`'s answer (a missing stream answers too)."""
+    from nats.js.errors import NotFoundError
+
+    with contextlib.suppress(NotFoundError):
+        await js.stream_info(stream)
 
 
 async def _bounds(js: Any) -> tuple[int, int]:
