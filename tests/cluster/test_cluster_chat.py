@@ -13,6 +13,7 @@ import pytest
 from support.client import IrcClient
 from support.nats import NatsServers
 from support.nodes import Node
+from support.waiting import wait_until
 
 QUIT_WITHIN = 10.0  # the bound: a dead node's users are seen to quit by then
 
@@ -74,9 +75,12 @@ def test_users_on_three_nodes_share_a_channel(nodes: list[Node]) -> None:
 
 def test_whois_and_private_messages_cross_nodes(nodes: list[Node]) -> None:
     dot, eve = user(nodes[0], "dot"), user(nodes[2], "eve")
-    eve.send("WHOIS dot")
-    whois = eve.collect_until("318")
-    assert any(m.command == "311" and m.params[1] == "dot" for m in whois)
+
+    def known() -> bool:  # (dot's registration reaches eve's node a moment later)
+        eve.send("WHOIS dot")
+        return any(m.command == "311" and m.params[1] == "dot" for m in eve.collect_until("318"))
+
+    wait_until(known, timeout=5, what="dot known on eve's node")
     eve.send("PRIVMSG DOT :psst")  # a nick in another case
     got = dot.collect_until("PRIVMSG")[-1]
     assert got.source.startswith("eve!") and got.params == ("dot", "psst")

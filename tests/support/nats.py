@@ -80,6 +80,7 @@ class NatsServers:
         ports: Sequence[Ports] | None = None,
         cluster_name: str = "parley",
         timeout: float = READY_TIMEOUT,
+        advertise: bool = True,
     ) -> None:
         if count < 1:
             raise ValueError("at least one server")
@@ -89,6 +90,9 @@ class NatsServers:
         self.count = count
         self.cluster_name = cluster_name
         self.timeout = timeout
+        # False: clients are not told of the other servers, so one that knows a single
+        # server is cut off when it dies (a partition, for the tests of one).
+        self.advertise = advertise
         self.binary = nats_server_binary()
         self._fixed_ports = ports is not None
         self.ports: list[Ports] = list(ports) if ports is not None else self._pick_ports()
@@ -163,6 +167,7 @@ class NatsServers:
                 f"  name: {json.dumps(self.cluster_name)}",
                 f'  listen: "127.0.0.1:{ports.route}"',
                 f"  routes: [{routes}]",
+                *([] if self.advertise else ["  no_advertise: true"]),
                 "}",
             ]
         return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -91,20 +92,31 @@ class Process:
         loop = asyncio.get_running_loop()
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
+        self.link: Any = None  # cluster mode's link to its peers (cluster/link.py)
+        self.snapshots: Any = None  # ...and its snapshots of the database (snapshots.py)
+        stores: Any = self  # the stores the core is given: these, or their replicas
+        if config.cluster.enabled:
+            from parley.server.cluster.stores import Replication, Stores
+
+            stores = self.replication = Replication(
+                Stores(self.accounts, self.history, self.bans, self.vhosts, self.metadata,
+                       self.markers, self.registrations),
+                lambda store, method, args: self.link.emit(store, method, args),
+            )  # fmt: skip
         self.core = Server(
             config,
             control=self,
             motd=read_motd(config),
-            accounts=self.accounts,
-            history=self.history,
-            bans=self.bans,
-            markers=self.markers,
+            accounts=stores.accounts,
+            history=stores.history,
+            bans=stores.bans,
+            markers=stores.markers,
             worker=self.worker,
             mailer=self.mailer,
-            metadata=self.metadata,
+            metadata=stores.metadata,
             secret=load_secret(Path(config.data_dir)),
-            vhosts=self.vhosts,
-            registrations=self.registrations,
+            vhosts=stores.vhosts,
+            registrations=stores.registrations,
             uploads=self.uploads,
         )
         self.core.push = self.push
@@ -112,12 +124,13 @@ class Process:
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
         self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
         self.hub.sharing.worker = self.disk
-        self.link: Any = None  # cluster mode's link to its peers (cluster/link.py)
-        self.snapshots: Any = None  # ...and its snapshots of the database (snapshots.py)
         if config.cluster.enabled:
             from parley.server.cluster.link import Link
+            from parley.server.cluster.stores import apply_record
 
             self.link = Link(config, self.core, loop)
+            self.link.apply_record = partial(apply_record, self.replication, server=self.core)
+            self.link.quiet = self.replication.quiet
             self.core.cluster = self.link
             self.core.state.relay = self.link.relay
 

@@ -91,7 +91,10 @@ class Link:
         self.loop = loop
         self.peers = Peers(server, self.origin)
         self.seq_file = Path(config.data_dir) / SEQ_FILE
-        self.apply_record: Callable[[str, str, tuple[Any, ...]], None] | None = None
+        self.apply_record: Callable[[str, str, tuple[Any, ...]], object] | None = None
+        # While a peer's events are applied, the store writes they cause are not sent
+        # (they are that peer's own, sent by it): the replicated stores' quiet().
+        self.quiet: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
         self.origins: dict[str, Origin] = {}
         self.dead: deque[str] = deque(maxlen=1000)  # peers' runs known to have ended
         self.outbox: list[bytes] = []  # encoded records not yet published
@@ -108,6 +111,7 @@ class Link:
         self.published = 0  # batches acknowledged by the stream
         self.received = 0  # peers' batches applied
         self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
+        self.measuring = False
         self.nc: nats.aio.client.Client | None = None
         self.kv: nats.js.kv.KeyValue | None = None
 
@@ -242,6 +246,8 @@ class Link:
 
     async def _on_batch(self, msg: nats.aio.msg.Msg) -> None:
         seq = msg.metadata.sequence.stream
+        if seq <= self.applied:
+            return  # (delivered again: it was applied, and writes made since must stand)
         try:
             origin, records = _batch(msg.data)
         except codec.CodecError as exc:
@@ -269,16 +275,17 @@ class Link:
         self.received += 1
 
     def _apply(self, origin: str, records: list[Any]) -> None:
-        for record in records:
-            try:
-                if record[0] == "e":
-                    _, event, stamp, extra = record
-                    self.peers.apply(origin, event, tuple(stamp) if stamp else None, extra)
-                elif record[0] == "d" and self.apply_record is not None:
-                    _, store, method, args = record
-                    self.apply_record(store, method, tuple(args))
-            except Exception:
-                log.exception("a record from %s could not be applied", origin)
+        with self.quiet():
+            for record in records:
+                try:
+                    if record[0] == "e":
+                        _, event, stamp, extra = record
+                        self.peers.apply(origin, event, tuple(stamp) if stamp else None, extra)
+                    elif record[0] == "d" and self.apply_record is not None:
+                        _, store, method, args = record
+                        self.apply_record(store, method, args)
+                except Exception:
+                    log.exception("a record from %s could not be applied", origin)
 
     # -- peers coming and going ----------------------------------------------------
 
@@ -321,22 +328,32 @@ class Link:
             if self.nc.is_connected:
                 with contextlib.suppress(Exception):
                     await self.nc.publish(f"{HEARTBEAT}.{self.node}", self.origin.encode())
-                with contextlib.suppress(Exception):
-                    info = await self.nc.jetstream().stream_info(STREAM)
-                    self.stream_last = info.state.last_seq
+                if not self.measuring:  # (a slow answer while NATS elects delays nothing)
+                    self.measuring = True
+                    self._spawn(self._measure_lag())
             now = time.monotonic()
             for origin, peer in list(self.origins.items()):
                 if now - peer.heard > dead:  # (told to all first: every node acts at once)
                     reason = f"{origin.rpartition('.')[0]} lost"
                     with contextlib.suppress(Exception):
                         await self.nc.publish(BYE, codec.dumps([origin, reason]))
-                        await self.nc.flush(timeout=1)
                     self._gone(origin, reason)
             cut = self.cut_since
             if cut is not None and now - cut > self.settings.grace:
                 self._drop_clients()
             self._save_seq()
             await asyncio.sleep(beat)
+
+    async def _measure_lag(self) -> None:
+        """The stream's last sequence, for how far behind this node is."""
+        assert self.nc is not None
+        try:
+            info = await self.nc.jetstream().stream_info(STREAM)
+            self.stream_last = info.state.last_seq
+        except Exception:
+            pass
+        finally:
+            self.measuring = False
 
     def _drop_clients(self) -> None:
         """Cut off past the grace period: clients go, to reach a node that is not."""

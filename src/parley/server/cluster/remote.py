@@ -108,6 +108,10 @@ class Peers:
     def is_remote(self, client: Client) -> bool:
         return client in self.owner
 
+    def _local_account(self, account: str) -> bool:
+        """Some user of this node is logged into `account`."""
+        return any(c not in self.owner for c in self.state.by_account.clients(account))
+
     def users_of(self, node: str) -> list[Client]:
         return [c for c, n in self.owner.items() if n == node]
 
@@ -136,6 +140,7 @@ class Peers:
     def _remote(self, stamp: tuple[str, float] | None) -> Iterator[None]:
         state = self.state
         playback, keep_presence, last = state.playback, state.keep_presence, state.last_line
+        windows = len(state.windows)
         state.playback = _Stamped(state, stamp)  # type: ignore[assignment]
         state.keep_presence = None  # the origin saves where its user was
         self.applying = True
@@ -145,6 +150,10 @@ class Peers:
             self.applying = False
             state.playback, state.keep_presence = playback, keep_presence
             state.last_line = max(last, state.last_line)
+            if len(state.windows) > windows:  # a peer's user's stay: its node saves it
+                state.windows[windows:] = [
+                    w for w in state.windows[windows:] if self._local_account(w.account)
+                ]
 
     def _after(self, node: str, e: ev.Event, extra: dict[str, Any] | None) -> None:
         state = self.state

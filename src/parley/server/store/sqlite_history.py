@@ -73,8 +73,10 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _when(item: HistoryItem) -> float:
-    return item.time
+def _when(item: HistoryItem) -> tuple[float, str]:
+    """Time order; lines of one millisecond by msgid, the same on every node of a cluster
+    (on one server no two lines share a time: Server.message_time)."""
+    return item.time, item.msgid
 
 
 def _kept(items: Iterable[HistoryItem], limit: int, newest: bool) -> list[HistoryItem]:
