@@ -22,6 +22,9 @@ QUICK = {
     "churn_workers": 10,
     "audited": 4,
     "history_lines": 2000,
+    "handshake_workers": 10,
+    "announce_members": 300,
+    "announce_seconds": 2.0,
 }
 
 

@@ -18,7 +18,7 @@ import asyncio
 import secrets
 import time
 
-from bench.link import Link, Refused, open_link
+from bench.link import Link, Refused
 from bench.probe import Meter
 from bench.scenarios import Result, Settings, Target, close_all, connect_many, percentiles, settle
 
@@ -34,7 +34,7 @@ REFS = 64  # points of the history the readers' queries reach back from, in turn
 
 async def offers_chathistory(target: Target) -> bool:
     """Whether the server lists draft/chathistory in CAP LS (no answer: it does not)."""
-    link = await open_link(target.host, target.port, "probe", 0)
+    link = await target.open("probe", 0)
     seen: list[bytes] = []
     link.on_lines = lambda buf, end: seen.append(buf[:end])
     try:
@@ -61,7 +61,7 @@ def listed(received: bytes, capability: bytes) -> bool:
 
 async def capable_link(target: Target, nick: str, index: int) -> Link:
     """A registered link with the history capabilities (its CAP REQ before registering)."""
-    link = await open_link(target.host, target.port, nick, index)
+    link = await target.open(nick, index)
     try:
         link.send(b"CAP REQ :%s\r\nCAP END\r\n" % WANTED_CAPS)
         await link.register()

@@ -14,6 +14,8 @@ import asyncio
 import re
 from collections.abc import Callable, Sequence
 
+from bench.tls import client_context
+
 EDGE = 64  # bytes of the previous chunk kept to find tokens cut in two
 STALL = 60.0  # seconds a server may take to answer before the wait is given up
 END_OF_REGISTRATION = (b" 376 ", b" 422 ")  # end of MOTD, or no MOTD: every server sends one
@@ -96,12 +98,14 @@ class Link(asyncio.Protocol):
             self._waiters.append((tokens, future))
         return future
 
-    async def register(self, user: str = "bench") -> None:
-        """NICK and USER, then wait for the end of the welcome burst."""
-        done = self.expect(*END_OF_REGISTRATION, *REFUSED)
+    async def register(
+        self, user: str = "bench", until: Sequence[bytes] = END_OF_REGISTRATION
+    ) -> None:
+        """NICK and USER, then wait for the end of the welcome burst (or for `until`)."""
+        done = self.expect(*until, *REFUSED)
         self.send(b"NICK %s\r\nUSER %s 0 * :Parley bench\r\n" % (self.nick.encode(), user.encode()))
         token = await self._answer(done, "registration")
-        if token not in END_OF_REGISTRATION:
+        if token not in until:
             raise Refused(f"{self.nick}: {token.decode().strip()}")
 
     async def join(self, channel: str) -> None:
@@ -196,9 +200,23 @@ def source_address(index: int) -> str:
     return f"127.0.{1 + (index // 250) % 250}.{1 + index % 250}"
 
 
-async def open_link(host: str, port: int, nick: str, index: int, spread: bool = True) -> Link:
-    """Connect one Link (not yet registered)."""
+async def open_link(
+    host: str, port: int, nick: str, index: int, spread: bool = True, tls: bool = False
+) -> Link:
+    """Connect one Link (not yet registered); with `tls`, once its TLS handshake is done."""
     loop = asyncio.get_running_loop()
     local = (source_address(index), 0) if spread and host.startswith("127.") else None
-    _, link = await loop.create_connection(lambda: Link(nick), host, port, local_addr=local)
+    context = client_context() if tls else None
+    _, link = await loop.create_connection(
+        lambda: Link(nick), host, port, local_addr=local, ssl=context
+    )
     return link
+
+
+def tls_details(link: Link) -> dict[str, str | None]:
+    """The protocol version and cipher a TLS link agreed on (None on plain TCP)."""
+    obj = link.transport.get_extra_info("ssl_object") if link.transport else None
+    if obj is None:
+        return {"tls_version": None, "tls_cipher": None}
+    cipher = obj.cipher()
+    return {"tls_version": obj.version(), "tls_cipher": cipher[0] if cipher else None}

@@ -25,17 +25,45 @@ COLUMNS = [
     ("idle", "kb_per_joined", "kB/conn joined", False),
     ("idle", "registrations_per_s", "registrations/s", True),
     ("churn", "sessions_per_s", "churn sessions/s", True),
+    ("churn", "server_cpu_us_per_session", "churn: server CPU µs/session", False),
+    ("handshake", "sessions_per_s", "new sessions/s", True),
+    ("handshake", "server_cpu_us_per_session", "new sessions: server CPU µs/session", False),
     ("scale", "held", "scale: held", True),
     ("scale", "p99_ms", "scale p99 ms", False),
+    ("announce", "p99_ms", "announce: p99 ms to the last member", False),
+    ("announce", "lost", "announce lost", False),
     ("history", "ping_p50_ms", "history: ping p50 ms", False),
     ("history", "ping_p99_ms", "history: ping p99 ms", False),
     ("history", "ping_max_ms", "history: ping max ms", False),
     ("history", "queries_per_s", "history: CHATHISTORY queries/s", True),
 ]
+# Figures of the generator itself: whether it, not the server, was the limit.
+GENERATOR_ROWS = [
+    ("fanout", "generator_cpu", "fanout: generator CPU (share of its core)"),
+    ("fanout", "server_cpu", "fanout: server CPU (share of its core)"),
+    ("churn", "generator_cpu", "churn: generator CPU (share of its core)"),
+    ("churn", "server_cpu", "churn: server CPU (share of its core)"),
+    ("handshake", "generator_cpu", "new sessions: generator CPU (cores, all processes)"),
+    ("handshake", "server_cpu", "new sessions: server CPU (share of its core)"),
+    ("announce", "generator_cpu", "announce: generator CPU (share of its core)"),
+]
+TLS = "/tls"  # the suffix of a scenario run over TLS (bench/compare.py)
+TITLES = {"plain": "Plain TCP", "tls": "TLS 1.3"}
 
 
-def figure(summary: Summary, server: str, scenario: str, key: str) -> float | None:
-    value = summary.get(server, {}).get(scenario, {}).get(key)
+def key(scenario: str, transport: str) -> str:
+    """Where a scenario's runs are kept: `fanout`, or `fanout/tls` over TLS."""
+    return scenario + TLS if transport == "tls" else scenario
+
+
+def transports(summary: Summary) -> list[str]:
+    """The transports with figures in `summary`, plain first."""
+    found = {"tls" if k.endswith(TLS) else "plain" for s in summary.values() for k in s}
+    return [t for t in ("plain", "tls") if t in found]
+
+
+def figure(summary: Summary, server: str, scenario: str, name: str) -> float | None:
+    value = summary.get(server, {}).get(scenario, {}).get(name)
     return float(value) if isinstance(value, int | float) else None
 
 
@@ -49,62 +77,61 @@ def fmt(value: float | None) -> str:
     return f"{value:.2f}"
 
 
-def table(summary: Summary) -> str:
-    """Scenarios as rows, servers as columns: medians."""
+def table(summary: Summary, transport: str = "plain") -> str:
+    """Scenarios as rows, servers as columns: medians over one transport."""
     servers = list(summary)
     lines = [
         "| figure (median) | " + " | ".join(servers) + " |",
         "| --- |" + " ---: |" * len(servers),
     ]
-    for scenario, key, label, _ in COLUMNS:
-        cells = [fmt(figure(summary, s, scenario, key)) for s in servers]
+    ran = {k for s in summary.values() for k in s}
+    for scenario, name, label, _ in COLUMNS:
+        if key(scenario, transport) not in ran:
+            continue
+        cells = [fmt(figure(summary, s, key(scenario, transport), name)) for s in servers]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    cpu = [summary[s].get("fanout", {}).get("generator_cpu") for s in servers]
-    lines.append(
-        "| fanout: generator CPU (share of its core) | " + " | ".join(fmt(c) for c in cpu) + " |"
-    )
-    cpu = [summary[s].get("fanout", {}).get("server_cpu") for s in servers]
-    lines.append(
-        "| fanout: server CPU (share of its core) | " + " | ".join(fmt(c) for c in cpu) + " |"
-    )
+    for scenario, name, label in GENERATOR_ROWS:
+        if key(scenario, transport) not in ran:
+            continue
+        cells = [fmt(figure(summary, s, key(scenario, transport), name)) for s in servers]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def targets(summary: Summary) -> list[tuple[str, str, bool | None]]:
+Target = tuple[str, str, bool | None]
+
+
+def targets(summary: Summary) -> list[Target]:
     """Each target of the benchmark: what it asks, what Parley did, met or not."""
     p = "parley"
-    out: list[tuple[str, str, bool | None]] = []
+    out: list[Target] = []
 
-    def get(server: str, scenario: str, key: str) -> float | None:
-        return figure(summary, server, scenario, key)
+    def get(server: str, scenario: str, name: str) -> float | None:
+        return figure(summary, server, scenario, name)
 
-    peers = [s for s in ("ngircd", "inspircd") if get(s, "fanout", "deliveries_per_s")]
-    fan = get(p, "fanout", "deliveries_per_s")
-    if fan and peers:
-        best = max(peers, key=lambda s: get(s, "fanout", "deliveries_per_s") or 0)
-        ratio = fan / (get(best, "fanout", "deliveries_per_s") or 1)
-        lost = get(p, "fanout", "lost") or 0
-        out.append(
-            (
-                f"fanout >= 1.5x the faster C server ({best}), nothing lost",
-                f"{ratio:.2f}x, lost {fmt(lost)}",
-                ratio >= 1.5 and lost == 0,
+    for transport, wanted in (("plain", 2.5), ("tls", 2.0)):
+        where = key("fanout", transport)
+        peers = [s for s in ("ngircd", "inspircd") if get(s, where, "deliveries_per_s")]
+        fan = get(p, where, "deliveries_per_s")
+        if fan and peers:
+            best = max(peers, key=lambda s: get(s, where, "deliveries_per_s") or 0)
+            ratio = fan / (get(best, where, "deliveries_per_s") or 1)
+            lost = get(p, where, "lost") or 0
+            out.append(
+                (
+                    f"fanout over {TITLES[transport]} >= {wanted:g}x the faster C server "
+                    f"({best}), nothing lost",
+                    f"{ratio:.2f}x, lost {fmt(lost)}",
+                    ratio >= wanted and lost == 0,
+                )
             )
-        )
-    mine, theirs = get(p, "latency", "p99_ms"), get("ngircd", "latency", "p99_ms")
-    if mine is not None and theirs:
-        out.append(
-            (
-                "latency p99 <= ngircd's",
-                f"{mine:.2f} ms vs {theirs:.2f} ms ({mine / theirs:.2f}x)",
-                mine <= theirs,
-            )
-        )
-    for key, limit, label in (
+    for transport in ("plain", "tls"):
+        out += _at_most_ngircd(summary, key("latency", transport), "p99_ms", "latency p99", "ms")
+    for name, limit, label in (
         ("kb_per_registered", 4.0, "idle registered"),
         ("kb_per_joined", 8.0, "all joined one channel"),
     ):
-        kb = get(p, "idle", key)
+        kb = get(p, "idle", name)
         if kb is not None:
             out.append(
                 (
@@ -113,6 +140,10 @@ def targets(summary: Summary) -> list[tuple[str, str, bool | None]]:
                     kb <= limit,
                 )
             )
+    for name, label in (("kb_per_registered", "idle"), ("kb_per_joined", "joined")):
+        out += _at_most_ngircd(
+            summary, key("idle", "tls"), name, f"kB per connection, {label}", "kB"
+        )
     reg = get(p, "idle", "registrations_per_s")
     if reg is not None:
         out.append(
@@ -122,26 +153,63 @@ def targets(summary: Summary) -> list[tuple[str, str, bool | None]]:
                 reg >= 10000,
             )
         )
-    mine, theirs = get(p, "churn", "sessions_per_s"), get("ngircd", "churn", "sessions_per_s")
+    mine, theirs = (
+        get(p, "handshake/tls", "sessions_per_s"),
+        get("ngircd", "handshake/tls", "sessions_per_s"),
+    )
     if mine is not None and theirs:
         out.append(
             (
-                "churn >= ngircd's",
-                f"{fmt(mine)} vs {fmt(theirs)} sessions/s ({mine / theirs:.2f}x)",
+                "new TLS sessions/s >= ngircd's",
+                f"{fmt(mine)} vs {fmt(theirs)} ({mine / theirs:.2f}x)",
                 mine >= theirs,
             )
         )
-    held, wanted = get(p, "scale", "held"), get(p, "scale", "connections")
-    if held is not None and wanted:
+    for transport in ("plain", "tls"):
+        out += _at_most_ngircd(
+            summary, key("churn", transport), "server_cpu_us_per_session", "churn CPU/session", "µs"
+        )
+    for transport in ("plain", "tls"):
+        where = key("announce", transport)
+        found = _at_most_ngircd(summary, where, "p99_ms", "announce p99 to the last member", "ms")
+        if found:
+            label, value, met = found[0]
+            lost = get(p, where, "lost") or 0
+            served, receivers = get(p, where, "served"), get(p, where, "receivers")
+            everyone = lost == 0 and served == receivers
+            out.append(
+                (
+                    label + ", every member served",
+                    f"{value}, lost {fmt(lost)}, served {fmt(served)} of {fmt(receivers)}",
+                    bool(met) and everyone,
+                )
+            )
+    held, wanted_held = get(p, "scale", "held"), get(p, "scale", "connections")
+    if held is not None and wanted_held:
         lost = get(p, "scale", "lost") or 0
         out.append(
             (
-                f"{fmt(wanted)} connections held while messages flow",
+                f"{fmt(wanted_held)} connections held while messages flow",
                 f"{fmt(held)} held, lost {fmt(lost)}",
-                held >= wanted and lost == 0,
+                held >= wanted_held and lost == 0,
             )
         )
     return out
+
+
+def _at_most_ngircd(summary: Summary, where: str, name: str, label: str, unit: str) -> list[Target]:
+    """Parley's figure against ngircd's, lower being better; nothing if either is missing."""
+    mine, theirs = figure(summary, "parley", where, name), figure(summary, "ngircd", where, name)
+    if mine is None or not theirs:
+        return []
+    over = " over TLS" if where.endswith(TLS) else ""
+    return [
+        (
+            f"{label}{over} <= ngircd's",
+            f"{fmt(mine)} {unit} vs {fmt(theirs)} {unit} ({mine / theirs:.2f}x)",
+            mine <= theirs,
+        )
+    ]
 
 
 def targets_table(summary: Summary) -> str:
@@ -152,7 +220,7 @@ def targets_table(summary: Summary) -> str:
 
 
 def chart(summary: Summary, path: Path) -> bool:
-    """A bar chart per headline figure; False when matplotlib is not installed."""
+    """A bar chart per headline figure, plain and TLS side by side; False without matplotlib."""
     try:
         import matplotlib
 
@@ -161,24 +229,33 @@ def chart(summary: Summary, path: Path) -> bool:
     except ImportError:
         return False
     servers = list(summary)
+    kinds = transports(summary)
     panels = [
         c
         for c in COLUMNS
-        if c[1] not in ("lost", "held") and any(figure(summary, s, c[0], c[1]) for s in servers)
+        if c[1] not in ("lost", "held")
+        and any(figure(summary, s, key(c[0], t), c[1]) for s in servers for t in kinds)
     ]
     if not panels:
         return False
-    fig, axes = plt.subplots(2, (len(panels) + 1) // 2, figsize=(16, 6.5), squeeze=False)
-    colours = ["#2f6fb0", "#d98b2b", "#5a9e4b", "#9b59b6", "#c0392b"]
-    for ax, (scenario, key, label, higher) in zip(axes.flat, panels, strict=False):
-        values = [figure(summary, s, scenario, key) or 0 for s in servers]
-        ax.bar(servers, values, color=colours[: len(servers)])
+    columns = (len(panels) + 2) // 3
+    fig, axes = plt.subplots(3, columns, figsize=(4 * columns, 9.5), squeeze=False)
+    colours = {"plain": "#2f6fb0", "tls": "#d98b2b"}
+    width = 0.8 / len(kinds)
+    for ax, (scenario, name, label, higher) in zip(axes.flat, panels, strict=False):
+        for j, transport in enumerate(kinds):
+            values = [figure(summary, s, key(scenario, transport), name) or 0 for s in servers]
+            spots = [i + (j - (len(kinds) - 1) / 2) * width for i in range(len(servers))]
+            ax.bar(spots, values, width, color=colours[transport], label=TITLES[transport])
+            for x, v in zip(spots, values, strict=True):
+                ax.annotate(fmt(v), (x, v), ha="center", va="bottom", fontsize=6)
+        ax.set_xticks(range(len(servers)), servers)
         ax.set_title(
-            label + (" (higher is better)" if higher else " (lower is better)"), fontsize=9
+            label + (" (higher is better)" if higher else " (lower is better)"), fontsize=8
         )
-        ax.tick_params(labelsize=8)
-        for i, v in enumerate(values):
-            ax.annotate(fmt(v), (i, v), ha="center", va="bottom", fontsize=7)
+        ax.tick_params(labelsize=7)
+    if len(kinds) > 1:
+        axes.flat[0].legend(fontsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.suptitle("Parley and the C servers, each on one core (medians)", fontsize=11)
@@ -201,8 +278,11 @@ def results_section(
         "",
         f"    {command}",
         "",
-        table(summary),
-        "",
+        *[
+            part
+            for transport in transports(summary)
+            for part in (f"{TITLES[transport]}:", "", table(summary, transport), "")
+        ],
         "Targets (the same run):",
         "",
         targets_table(summary),

@@ -1,4 +1,4 @@
-"""The scenarios: fanout, latency, idle, churn, scale and history, each against one server.
+"""The scenarios (fanout, latency, idle, churn, handshake, scale, announce, history), one server.
 
 Each takes a Target and Settings and returns a flat dict of figures; the
 runner adds nothing to them but medians. Loss is counted, never assumed: a
@@ -13,22 +13,32 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bench.link import Link, Refused, open_link
+from bench.link import Link, Refused, open_link, tls_details
 from bench.probe import Meter, rss_bytes
 from bench.traffic import Audit, Traffic
 
 Result = dict[str, Any]
 DRAIN_TIMEOUT = 10.0  # seconds to wait for the last messages once senders stop
 QUIET = 2.0  # ...or for that long with nothing arriving
+# Over TLS a flooding sender writes at most this much at a time (whole lines), so each TLS
+# record is about what a client's write holds. A server that reads part of a record and
+# waits for the socket to be readable again (ngircd reads 2 KiB at a time) would otherwise
+# sit on the rest of a 16 KiB record while the sender waits for its window: a stall.
+TLS_PIECE = 1024
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the server listens, and its process (for RSS and CPU) when known."""
+    """Where the server listens (over TLS or not), and its process (for RSS and CPU)."""
 
     host: str
     port: int
     pid: int | None = None
+    tls: bool = False
+
+    async def open(self, nick: str, index: int) -> Link:
+        """A new link to the server, TLS handshake done when `tls`; not yet registered."""
+        return await open_link(self.host, self.port, nick, index, tls=self.tls)
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,11 @@ class Settings:
     readers: int = 2  # history: clients asking for 100 old lines at a time...
     reader_window: int = 4  # ...each with this many CHATHISTORY queries in flight
     ping_interval: float = 0.01  # history: the pinger's pause between round trips
+    processes: int = 0  # handshake: generator processes (0: one per core it may use)...
+    handshake_workers: int = 25  # ...each with this many sessions under way at a time
+    announce_members: int = 5000  # announce: members of the one channel...
+    announce_rate: float = 20.0  # ...one of whom says this many lines a second...
+    announce_seconds: float = 10.0  # ...for this long
 
 
 # -- helpers ---------------------------------------------------------------------
@@ -90,25 +105,33 @@ async def connect_many(
     first: int = 0,
     limit: float | None = None,
     opening: int | None = None,
+    strict: bool = True,
 ) -> tuple[list[Link], float]:
     """`count` registered links (fewer if `limit` seconds ran out) and the seconds it took.
 
     With `opening`, at most that many connections are being accepted at a time (each
     is open once the server answered a PING), however many are registering: a server
-    with a short listen backlog (ngircd) is not handed more than it can take.
+    with a short listen backlog (ngircd) is not handed more than it can take. Unless
+    `strict`, a connection the server refuses or drops is left out, not raised.
     """
     links: list[Link | None] = [None] * count
     accepting = asyncio.Semaphore(opening or workers)
 
     async def one(index: int) -> None:
-        async with accepting:
-            link = await open_link(
-                target.host, target.port, f"{prefix}{first + index}", first + index
-            )
-            links[index] = link
-            if opening is not None:
-                await link.knock()
-        await link.register()
+        try:
+            async with accepting:
+                link = await target.open(f"{prefix}{first + index}", first + index)
+                links[index] = link
+                if opening is not None:
+                    await link.knock()
+            await link.register()
+        except (OSError, Refused):
+            if strict:
+                raise
+            dropped = links[index]
+            links[index] = None
+            if dropped is not None:
+                dropped.close()
 
     started = time.perf_counter()
     until = None if limit is None else asyncio.get_running_loop().time() + limit
@@ -216,7 +239,8 @@ async def fanout(target: Target, settings: Settings) -> Result:
     """N clients in one channel, S of them sending as fast as the server takes."""
     links = await room(target, settings, "f", "#fanout")
     try:
-        traffic = Traffic(links[: settings.senders], "#fanout", settings.window)
+        piece = TLS_PIECE if target.tls else None
+        traffic = Traffic(links[: settings.senders], "#fanout", settings.window, piece)
         audits = []
         for i, link in enumerate(links[settings.senders : settings.senders + settings.audited]):
             audit = Audit(settings.senders, traffic if i == 0 else None, None)
@@ -233,6 +257,7 @@ async def fanout(target: Target, settings: Settings) -> Result:
         received = await drain(links, (len(links) - 1) * traffic.total_sent)
         result = {"deliveries_per_s": round(during / usage["seconds"]), **usage}
         result.update(delivery_check(links, traffic, received, audits))
+        result.update(tls_details(links[-1]))
         return result
     finally:
         close_all(links)
@@ -326,7 +351,7 @@ async def churn(target: Target, settings: Settings) -> Result:
             index = counter
             link = None
             try:
-                link = await open_link(target.host, target.port, f"c{index}", index)
+                link = await target.open(f"c{index}", index)
                 await link.register()
                 await link.join(f"#churn{worker_id % settings.churn_channels}")
                 await link.quit(5.0)
@@ -344,8 +369,17 @@ async def churn(target: Target, settings: Settings) -> Result:
         "sessions_per_s": round(done / usage["seconds"]),
         "sessions": done,
         "failed": failed,
+        "server_cpu_us_per_session": cpu_per_session(usage, done),
         **usage,
     }
+
+
+def cpu_per_session(usage: Result, sessions: int) -> float | None:
+    """The server's CPU time per completed session, in microseconds (None without its pid)."""
+    share = usage.get("server_cpu")
+    if share is None or not sessions:
+        return None
+    return round(float(share) * float(usage["seconds"]) / sessions * 1e6, 1)
 
 
 async def scale(target: Target, settings: Settings) -> Result:
@@ -353,7 +387,7 @@ async def scale(target: Target, settings: Settings) -> Result:
     pid = target.pid
     baseline = rss_bytes(pid) if pid else None
     links, seconds = await connect_many(
-        target, "s", settings.scale, settings.bulk, opening=settings.opening
+        target, "s", settings.scale, settings.bulk, opening=settings.opening, strict=False
     )
     try:
         talkers = links[: settings.scale_room]
@@ -374,6 +408,7 @@ async def scale(target: Target, settings: Settings) -> Result:
         held = sum(1 for link in links if not link.closed.done())
         result = {
             "connections": settings.scale,
+            "connect_failed": settings.scale - len(links),  # refused or dropped while opening
             "held": held,
             "connects_per_s": round(settings.scale / seconds),
             "rss_mb": None if rss is None else round(rss / 2**20, 1),
@@ -389,6 +424,20 @@ async def scale(target: Target, settings: Settings) -> Result:
         close_all(links)
 
 
+async def handshake(target: Target, settings: Settings) -> Result:
+    """New connections registered per second, from several processes: bench/sessions.py."""
+    from bench.sessions import handshake as run
+
+    return await run(target, settings)
+
+
+async def announce(target: Target, settings: Settings) -> Result:
+    """A big channel with a few lines a second: time to its last member, bench/announce.py."""
+    from bench.announce import announce as run
+
+    return await run(target, settings)
+
+
 async def history(target: Target, settings: Settings) -> Result:
     """CHATHISTORY readers and a pinger (servers with draft/chathistory only): bench/history.py."""
     from bench.history import history as run  # (it uses the helpers above)
@@ -400,7 +449,9 @@ SCENARIOS: dict[str, Callable[[Target, Settings], Coroutine[Any, Any, Result]]] 
     "fanout": fanout,
     "latency": latency,
     "churn": churn,
+    "handshake": handshake,
     "scale": scale,
+    "announce": announce,
     "history": history,
     "idle": idle,  # last: with thousands in one channel, the slowest to run
 }

@@ -60,8 +60,12 @@ class Audit:
 class Traffic:
     """Senders that keep at most `window` messages each in flight to the ack receiver."""
 
-    def __init__(self, senders: Sequence[Link], channel: str, window: int) -> None:
+    def __init__(
+        self, senders: Sequence[Link], channel: str, window: int, piece: int | None = None
+    ) -> None:
         self.links = list(senders)
+        self.piece = piece  # bytes a write may hold at most (whole lines), None: no bound
+        self.stamps: list[int] | None = None  # paced: when each line was sent, if a list
         self.channel = channel.encode()
         self.window = window
         self.sent = [0] * len(senders)
@@ -99,7 +103,13 @@ class Traffic:
                 continue
             first = self.sent[index] + 1
             stamp = now_us()
-            link.send(b"".join(self.line(index, n, stamp) for n in range(first, first + room)))
+            lines = [self.line(index, n, stamp) for n in range(first, first + room)]
+            if self.piece is None:
+                link.send(b"".join(lines))
+            else:
+                per_piece = max(1, self.piece // len(lines[-1]))
+                for start in range(0, len(lines), per_piece):
+                    link.send(b"".join(lines[start : start + per_piece]))
             self.sent[index] += room
 
     # -- at a fixed rate ---------------------------------------------------------
@@ -121,7 +131,10 @@ class Traffic:
                 await asyncio.sleep(delay)
             index = k % count
             self.sent[index] += 1
-            self.links[index].send(self.line(index, self.sent[index], now_us()))
+            stamp = now_us()
+            if self.stamps is not None:
+                self.stamps.append(stamp)
+            self.links[index].send(self.line(index, self.sent[index], stamp))
             k += 1
 
     async def stop(self) -> None:

@@ -1,8 +1,8 @@
 """The benchmark itself works: a short side-by-side run against a real Parley.
 
 No timings are asserted (the machine may be busy); what must hold on any
-machine is that every scenario ran, nothing was lost, every connection was
-held, and the report was written.
+machine is that every scenario ran, over plain TCP and over TLS 1.3, nothing
+was lost, every connection was held, and the report was written.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ("fanout", "latency", "idle", "churn", "handshake", "scale", "announce", "history")
 RUN_TIMEOUT = 300.0
 
 
@@ -30,34 +33,55 @@ def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_quick_comparison_runs_every_scenario_and_loses_nothing(tmp_path: Path) -> None:
+# Each transport is a run of its own: a minute or so each on a busy machine, within the
+# subprocess's RUN_TIMEOUT (which, not the suite's default, bounds them).
+@pytest.mark.timeout(RUN_TIMEOUT + 30)
+@pytest.mark.parametrize("transport", ["plain", "tls"])
+def test_quick_comparison_runs_every_scenario_and_loses_nothing(
+    tmp_path: Path, transport: str
+) -> None:
     out = tmp_path / "performance.md"
     done = bench("compare", "--servers", "parley", "--quick", "--runs", "1", "--no-pin",
-                 "--out", str(out), cwd=tmp_path)  # fmt: skip
+                 "--transports", transport, "--out", str(out), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads(out.with_suffix(".json").read_text())
-    medians = report["medians"]["parley"]
-    for scenario in ("fanout", "latency", "idle", "churn", "scale", "history"):
-        assert medians[scenario]["errors"] == 0, report["runs"]["parley"][scenario]
-        assert medians[scenario]["runs"] == 1
-    for scenario, room in (("fanout", "clients"), ("latency", "clients"), ("scale", "scale_room")):
-        figures = medians[scenario]
-        members = report["runs"]["parley"][scenario][0]["settings"][room]
+    medians, runs = report["medians"]["parley"], report["runs"]["parley"]
+    suffix = "/tls" if transport == "tls" else ""
+    for scenario in SCENARIOS:
+        where = scenario + suffix
+        assert medians[where]["errors"] == 0, runs[where]
+        assert medians[where]["runs"] == 1
+    for scenario, room in (("fanout", "clients"), ("latency", "clients"),
+                           ("scale", "scale_room")):  # fmt: skip
+        figures = medians[scenario + suffix]
+        members = runs[scenario + suffix][0]["settings"][room]
         assert figures["messages"] > 0
-        assert figures["deliveries"] == figures["messages"] * (members - 1)  # all but the sender
+        assert figures["deliveries"] == figures["messages"] * (members - 1)  # all but sender
         assert figures["lost"] == 0 and figures["extra"] == 0
         assert figures["audit_gaps"] == 0 and figures["audit_disorder"] == 0
-    assert medians["idle"]["held"] == medians["idle"]["connections"]
-    assert medians["idle"]["kb_per_registered"] > 0
-    assert medians["scale"]["held"] == medians["scale"]["connections"]
-    assert medians["churn"]["sessions"] > 0 and medians["churn"]["failed"] == 0
-    history = medians["history"]
-    assert history["errors"] == 0 and history["runs"] == 1, report["runs"]["parley"]["history"]
+    idle = medians["idle" + suffix]
+    assert idle["held"] == idle["connections"] and idle["kb_per_registered"] > 0
+    assert medians["scale" + suffix]["held"] == medians["scale" + suffix]["connections"]
+    for scenario in ("churn", "handshake"):
+        sessions = medians[scenario + suffix]
+        assert sessions["sessions"] > 0 and sessions["failed"] == 0, runs[scenario + suffix]
+        assert sessions["server_cpu_us_per_session"] > 0
+    announce = medians["announce" + suffix]
+    assert announce["messages"] > 0 and announce["lost"] == 0 and announce["extra"] == 0
+    assert announce["served"] == announce["receivers"] == announce["members"] - 1
+    assert announce["messages_to_all"] == announce["messages"]
+    assert announce["mismatched"] == 0  # every member got the lines in order
+    assert announce["max_ms"] >= announce["p99_ms"] > 0
+    history = medians["history" + suffix]
     assert history["queries"] > 0 and history["failed"] == 0
     assert history["pings"] > 0 and history["ping_max_ms"] >= history["ping_p50_ms"] > 0
+    for scenario in ("fanout", "handshake"):
+        agreed = runs[scenario + suffix][0]["tls_version"]
+        assert agreed == ("TLSv1.3" if transport == "tls" else None)
     text = out.read_text()
     assert "| fanout deliveries/s |" in text and "Targets" in text
-    assert "| history: ping p99 ms |" in text
+    assert ("TLS 1.3:" if transport == "tls" else "Plain TCP:") in text
+    assert "| history: ping p99 ms |" in text and "| new sessions/s |" in text
 
 
 def test_any_server_can_be_compared_by_its_start_command(tmp_path: Path) -> None:
@@ -68,8 +92,10 @@ def test_any_server_can_be_compared_by_its_start_command(tmp_path: Path) -> None
                  "--runs", "1", "--no-pin", "--scenarios", "fanout", "--out", str(out),
                  cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    fanout = json.loads(out.with_suffix(".json").read_text())["medians"]["other"]["fanout"]
+    medians = json.loads(out.with_suffix(".json").read_text())["medians"]["other"]
+    fanout = medians["fanout"]
     assert fanout["errors"] == 0 and fanout["lost"] == 0 and fanout["deliveries"] > 0
+    assert medians["fanout/tls"] == {"runs": 0, "errors": 0, "skipped": 1}  # no {tls_port}
 
 
 def test_generator_refuses_a_target_off_this_machine(tmp_path: Path) -> None:

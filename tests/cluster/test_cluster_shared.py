@@ -135,3 +135,47 @@ def test_a_nats_server_killed_mid_traffic_loses_nothing(
         wait_until(lambda s=speaker: complete(s), timeout=30, what="every line on every node")
     for speaker in speakers:
         speaker.close()
+
+
+def test_an_always_on_user_kept_by_one_node_comes_back_on_another(cluster: list[Node]) -> None:
+    """Its device went from node 1; it logs in on node 3 and finds its channel and the
+    private message it was sent meanwhile, and nobody ever saw its nick free."""
+    maker = IrcClient(cluster[0].port())
+    maker.register("pia")
+    register_account(maker, "wonderland1")
+    maker.send("JOIN #club")
+    maker.expect(lambda m: m.command == "366" and m.params[1] == "#club")
+    maker.send("PRIVMSG NickServ :SET ALWAYS-ON ON")
+    maker.expect(lambda m: m.command == "NOTICE" and "stay online" in m.params[1])
+    maker.send("QUIT :bye")
+    maker.wait_closed()
+    friend = reader(cluster[1], "quin")
+    wait_until(lambda: "pia" in _whois_nicks(friend, "pia"), timeout=10, what="pia kept")
+    watcher = reader(cluster[2], "rex")  # (on the node pia comes back to)
+    friend.send("PRIVMSG pia :while you were out")
+    friend.send("PRIVMSG #lobby :x")  # after the message, in the same node's order:
+    watcher.expect(lambda m: m.command == "PRIVMSG" and m.params == ("#lobby", "x"))
+    watcher.close()  # once rex has it, the line to pia is on rex's node too
+
+    def back() -> IrcClient | None:
+        try:
+            return logged_in(cluster[2].port(), "pia", "pia", "wonderland1")
+        except (TimeoutError, OSError):
+            return None
+
+    found: list[IrcClient] = []
+    wait_until(lambda: bool(found.append(c) if (c := back()) else False) or bool(found),
+               timeout=20, what="the account on node 3")  # fmt: skip
+    pia = found[0]
+    seen = pia.sync()
+
+    assert any(m.command == "JOIN" and m.params[0] == "#club" for m in seen)
+    assert any(m.command == "PRIVMSG" and m.params[-1].endswith("while you were out")
+               for m in seen)  # fmt: skip
+    pia.close()
+    friend.close()
+
+
+def _whois_nicks(client: IrcClient, nick: str) -> set[str]:
+    client.send(f"WHOIS {nick}")
+    return {m.params[1] for m in client.collect_until("318") if m.command == "311"}

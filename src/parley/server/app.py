@@ -23,7 +23,7 @@ from typing import Any
 
 from parley.server.config import Config
 from parley.server.core.server import Server
-from parley.server.core.worker import MAIL_THREADS
+from parley.server.core.worker import MAIL_THREADS, WAIT_THREADS
 from parley.server.logs import setup_logging
 from parley.server.net.hub import Hub
 from parley.server.net.worker import ThreadWorker
@@ -94,10 +94,12 @@ class Process:
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
         self.link: Any = None  # cluster mode's link to its peers (cluster/link.py)
         self.snapshots: Any = None  # ...and its snapshots of the database (snapshots.py)
+        self.waiter: ThreadWorker | None = None  # its claims' threads, waiting on NATS
         stores: Any = self  # the stores the core is given: these, or their replicas
         if config.cluster.enabled:
             from parley.server.cluster.stores import Replication, Stores
 
+            self.waiter = ThreadWorker(loop, WAIT_THREADS, "cluster")
             stores = self.replication = Replication(
                 Stores(self.accounts, self.history, self.bans, self.vhosts, self.metadata,
                        self.markers, self.registrations),
@@ -113,6 +115,7 @@ class Process:
             markers=stores.markers,
             worker=self.worker,
             mailer=self.mailer,
+            waiter=self.waiter,
             metadata=stores.metadata,
             secret=load_secret(Path(config.data_dir)),
             vhosts=stores.vhosts,
@@ -122,6 +125,8 @@ class Process:
         self.core.push = self.push
         self.hub = Hub(self.core, loop)
         self.worker.after = self.mailer.after = self.hub.jobs_done  # held lines read on
+        if self.waiter is not None:
+            self.waiter.after = self.hub.jobs_done
         self.disk = ThreadWorker(loop, 2, "files")  # shared files read and written
         self.hub.sharing.worker = self.disk
         if config.cluster.enabled:
@@ -284,6 +289,8 @@ class Process:
             await self.push.close()
         self.worker.close()
         self.mailer.close()
+        if self.waiter is not None:
+            self.waiter.close()
         if self._metrics is not None:
             self._metrics.shutdown()
         if self.snapshots is not None:

@@ -48,6 +48,7 @@ NICKS = "parley_nicks"  # bucket: hex of the folded nick -> who holds it
 HEARTBEAT = "parley.hb"  # .<node>: plain NATS, once per `heartbeat` seconds
 BYE = "parley.bye"  # a node stopping: its users quit at once
 SYNC = "parley.sync"  # .<origin>: a snapshot of that node's own users, on request
+TAKEOVER = "parley.takeover"  # .<origin>: hand over a kept always-on user
 MAX_BATCH = 512 * 1024  # bytes of records in one stream message (NATS allows 1 MiB)
 SNAPSHOT_USERS = 2000  # users per snapshot reply
 CLAIM_TIMEOUT = 5.0  # seconds a claim may take before the nick is "temporarily unavailable"
@@ -107,8 +108,11 @@ class Link:
         self.cut_since: float | None = None
         self.stopping = False
         self.locks: dict[str, asyncio.Lock] = {}  # per nick key: claims and releases in turn
+        self.fresh: set[str] = set()  # nicks claimed for a NICK not yet applied
         self.tasks: set[asyncio.Task[Any]] = set()
         self.published = 0  # batches acknowledged by the stream
+        self.acked = 0  # the stream sequence of this node's last acknowledged batch
+        self.sending = False  # a batch is being published
         self.received = 0  # peers' batches applied
         self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
         self.measuring = False
@@ -159,6 +163,52 @@ class Link:
     def release(self, nick: str, uid: str) -> None:
         self.loop.call_soon_threadsafe(self._spawn, self._release(nick, uid=uid))
 
+    def take_over(self, nick: str, account: str) -> bool:
+        """(A worker thread.) Ask the node keeping `nick` (an always-on user of `account`
+        with no device connected) to let it go here; True once it is gone here too."""
+        future = asyncio.run_coroutine_threadsafe(self._take_over(nick, account), self.loop)
+        try:
+            return bool(future.result(CLAIM_TIMEOUT * 2))
+        except Exception:
+            future.cancel()
+            return False
+
+    async def _take_over(self, nick: str, account: str) -> bool:
+        client = self.server.state.client(nick)
+        owner = self.peers.owner.get(client) if client is not None else None
+        if owner is None or self.nc is None:
+            return client is None
+        reply = await self.nc.request(
+            f"{TAKEOVER}.{owner}", codec.dumps([nick, account]), timeout=CLAIM_TIMEOUT
+        )
+        given, seq = codec.loads(reply.data)
+        if not given:
+            return False
+        while self.applied < int(seq) and self.server.state.client(nick) is client:
+            await asyncio.sleep(0.01)  # (until its QUIT, and where it was, are applied here)
+        return self.server.state.client(nick) is not client
+
+    async def _on_take_over(self, msg: nats.aio.msg.Msg) -> None:
+        """A peer's user logs into an always-on account kept here with no device: it
+        quits here (its channels saved, as for any quit) and the peer takes it from the
+        stream position this answers with."""
+        nick, account = codec.loads(msg.data)
+        client = self.server.state.client(str(nick))
+        always_on = self.server.always_on
+        if (
+            client is None or client in self.peers.owner or client.sessions
+            or client.account != account or client not in always_on.kept
+        ):  # fmt: skip
+            await msg.respond(codec.dumps([False, 0]))
+            return
+        always_on.end(client, "Moved to another server")  # (where it was, and since when)
+        await self._release(str(nick), holder=self.origin)
+        for _ in range(int(PUBLISH_TIMEOUT * 100)):
+            if not self.outbox and not self.sending:
+                break
+            await asyncio.sleep(0.01)
+        await msg.respond(codec.dumps([True, self.acked]))
+
     # -- what this node does, to its peers ---------------------------------------
 
     def relay(self, event: ev.Event, out: Outgoing) -> None:
@@ -175,8 +225,11 @@ class Link:
             self._spawn(self._release(event.nick, holder=self.origin))
         elif type(event) is ev.NickChanged and fold(event.old) != fold(event.new):
             self._spawn(self._release(event.old, holder=self.origin))
+            key = nick_key(event.new)
             client = self.server.state.client(event.new)
-            if client is not None:  # (NICK claimed it already; a forced rename did not)
+            if key in self.fresh:
+                self.fresh.discard(key)  # (NICK claimed it just now)
+            elif client is not None:  # a forced rename (a guest nick) claims it now
                 self._spawn(self._claim(event.new, client.uid))
         self._add(codec.dumps(["e", event, stamp, extra]))
 
@@ -220,9 +273,11 @@ class Link:
                     size, count = size + len(record) + 1, count + 1
                 records, self.outbox = self.outbox[:count], self.outbox[count:]
                 self.batches += 1
+                self.sending = True
                 payload = b'{"o":"%s","k":[%s]}' % (self.origin.encode(), b",".join(records))
                 headers = {"Nats-Msg-Id": f"{self.origin}.{self.batches}"}
                 await self._publish(js, subject, payload, headers)
+                self.sending = False
 
     async def _publish(
         self, js: Any, subject: str, payload: bytes, headers: dict[str, str]
@@ -230,8 +285,9 @@ class Link:
         delay = 0.05
         while True:
             try:
-                await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers)
+                ack = await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, headers=headers)
                 self.published += 1
+                self.acked = max(self.acked, ack.seq)
                 return
             except asyncio.CancelledError:
                 raise
@@ -315,8 +371,9 @@ class Link:
         """A peer's run ended (stopped, died, restarted): its users quit here."""
         self.origins.pop(origin, None)
         self.dead.append(origin)  # (its claims are free to take)
-        for client in self.peers.users_of(origin):
-            self._spawn(self._release(client.nick, holder=origin))
+        if self.origin == min((self.origin, *self.origins)):  # one node frees its nicks
+            for client in self.peers.users_of(origin):
+                self._spawn(self._release(client.nick, holder=origin))
         count = self.peers.node_gone(origin, reason)
         log.info("cluster: %s gone (%s), %d users quit", origin, reason, count)
 
@@ -411,33 +468,50 @@ class Link:
         stale: only a nick's holder can be gone)."""
         if self.kv is None or self.cut_since is not None:
             return Claim.UNAVAILABLE
-        from nats.js.errors import KeyWrongLastSequenceError
-
         nick_claim = key is None
         key = key or nick_key(nick)
         value = codec.dumps([self.origin, uid, time.time()])
         async with self._lock(key):
-            try:
-                await self.kv.create(key, value)
-                return Claim.OURS
-            except KeyWrongLastSequenceError:
-                pass
-            entry = await self.kv.get(key)
-            holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
-            if held_by == uid:
-                return Claim.OURS
-            stale = holder in self.dead or (
-                holder != self.origin
-                and holder not in self.origins
-                and time.time() - float(since) > self.settings.dead_after
-            )
-            if nick_claim and stale:
-                try:  # the holder's node is gone: the claim is free
-                    await self.kv.update(key, value, last=entry.revision)
-                    return Claim.OURS
-                except KeyWrongLastSequenceError:
-                    return Claim.TAKEN
+            for _ in range(3):  # (again when its holder let it go meanwhile)
+                claim = await self._try_claim(key, value, uid, nick_claim)
+                if claim is not None:
+                    if claim is Claim.OURS and nick_claim and len(self.fresh) < 10_000:
+                        self.fresh.add(key)
+                    return claim
             return Claim.TAKEN
+
+    async def _try_claim(self, key: str, value: bytes, uid: str, nick_claim: bool) -> Claim | None:
+        """One try at a claim; None when the key changed under it (try again)."""
+        from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
+
+        assert self.kv is not None
+        try:
+            await self.kv.create(key, value)
+            return Claim.OURS
+        except KeyWrongLastSequenceError:
+            pass
+        try:
+            entry = await self.kv.get(key)
+        except (KeyNotFoundError, KeyDeletedError):
+            return None  # (released just now)
+        holder, held_by, since = codec.loads(entry.value or b"null") or ("", "", 0.0)
+        if held_by == uid:
+            return Claim.OURS
+        peer = self.origins.get(holder)
+        silent = peer is not None and time.monotonic() - peer.heard > self.settings.dead_after
+        unknown = holder != self.origin and peer is None
+        stale = (
+            holder in self.dead
+            or silent
+            or (unknown and time.time() - float(since) > self.settings.dead_after)
+        )
+        if not (nick_claim and stale):
+            return Claim.TAKEN
+        try:  # the holder's node is gone: the claim is free
+            await self.kv.update(key, value, last=entry.revision)
+            return Claim.OURS
+        except KeyWrongLastSequenceError:
+            return None
 
     async def _release(
         self, nick: str, holder: str | None = None, uid: str | None = None, key: str | None = None
@@ -490,6 +564,7 @@ class Link:
         if self.applied >= self.tip:
             self.caught_up.set()
         await self.nc.subscribe(f"{SYNC}.{self.origin}", cb=self._on_sync)
+        await self.nc.subscribe(f"{TAKEOVER}.{self.origin}", cb=self._on_take_over)
         await self.nc.subscribe(f"{HEARTBEAT}.*", cb=self._on_heartbeat)
         await self.nc.subscribe(BYE, cb=self._on_bye)
         policy, first = DeliverPolicy.ALL, None

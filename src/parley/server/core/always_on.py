@@ -60,7 +60,8 @@ class AlwaysOn:
         self._next_check = 0.0
         rows = self._stored()
         self.settings = {fold(r.name): r.enabled for r in rows if r.enabled is not None}
-        self._bring_back(rows)
+        if not server.config.cluster.enabled:  # (a cluster's nodes share one database:
+            self._bring_back(rows)  # its always-on users come back with a device)
 
     def enabled(self, account: str) -> bool:
         """Whether `account` stays online with no device."""
@@ -122,11 +123,11 @@ class AlwaysOn:
         if kept is None or self.server.state.clients.get(client.folded) is not client:
             return
         account = client.account
-        if account is not None:  # its next login gets what it was sent while kept
-            channels = tuple(ch.name for ch in client.channels.values())
-            self._save_presence(account, Presence(channels, kept.since))
-            self._save({account: None})
+        channels = tuple(ch.name for ch in client.channels.values())
         self.server.state.apply(ev.Quit(client.nick, reason), None)
+        if account is not None:  # its next login gets what it was sent while kept (saved
+            self._save_presence(account, Presence(channels, kept.since))  # after the quit's)
+            self._save({account: None})
 
     def choose(self, account: str, on: bool) -> None:
         """NickServ SET ALWAYS-ON: saved (StoreError if not), and in force at once: on, the

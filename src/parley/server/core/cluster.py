@@ -56,6 +56,10 @@ class Cluster(Protocol):
     def claim_account(self, name: str) -> Claim:
         """Take an account's name across the cluster, atomically (a worker thread)."""
 
+    def take_over(self, nick: str, account: str) -> bool:
+        """Have the node keeping `nick`, an always-on user of `account` with no device
+        connected, let it go, so that it comes back here (a worker thread)."""
+
     def release(self, nick: str, uid: str) -> None:
         """Give back a nick claimed for a user that never came to be."""
 

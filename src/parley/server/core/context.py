@@ -130,6 +130,7 @@ class Context:
         settle: Callable[[T], None] | None = None,
         mail: bool = False,
         early: bool = False,
+        waits: bool = False,
     ) -> None:
         """Run `job` off the event loop, then `then(self, result)`; the handler's last step.
 
@@ -137,7 +138,7 @@ class Context:
         slow job of the same command runs after the first, its `then` after the
         first's. With `early`, the replies queued so far go before the job starts.
         """
-        deferred = Deferred(job, then, settle, mail, early)
+        deferred = Deferred(job, then, settle, mail=mail, early=early, waits=waits)
         self.deferred = deferred if self.deferred is None else self.deferred.followed_by(deferred)
 
     def fail(self, command: str, code: str, *context: str, notice: bool = False) -> None:

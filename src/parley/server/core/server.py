@@ -56,6 +56,7 @@ from parley.server.core.utf8 import read_invalid
 from parley.server.core.worker import (
     MAIL_THREADS,
     MAX_HELD_LINES,
+    WAIT_THREADS,
     Deferred,
     Failed,
     FairQueue,
@@ -115,6 +116,7 @@ class Server:
         metadata: MetadataStore | None = None,
         secret: bytes | None = None,
         mailer: Worker | None = None,
+        waiter: Worker | None = None,
         vhosts: VhostStore | None = None,
         markers: ReadMarkerStore | None = None,
         registrations: RegistrationStore | None = None,
@@ -130,6 +132,8 @@ class Server:
         self.jobs = FairQueue(self.worker)  # slow jobs, in turn by network and address
         # Mail being sent (mail.py), on its own thread: a slow mail server delays no login.
         self.mail_jobs = FairQueue(mailer or self.worker, capacity=MAIL_THREADS)
+        # Jobs that wait on the network (cluster claims), many at once (worker.py).
+        self.wait_jobs = FairQueue(waiter or self.worker, capacity=WAIT_THREADS)
         self.pending = PendingRegistrations()  # registrations waiting for an e-mail code
         self.state = State(config.server_name, self.clock, config.limits.whowas_entries)
         self.state.playback = Playback(self)  # channel events in history (event-playback)
@@ -268,6 +272,8 @@ class Server:
             ctx.session.held = []
         host = ctx.session.conn.host
         queue = self.mail_jobs if deferred.mail else self.jobs
+        if deferred.waits:
+            queue = self.wait_jobs
         queue.submit(
             (network(host), party(host)),
             partial(guarded, deferred.job),

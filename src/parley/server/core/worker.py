@@ -30,6 +30,9 @@ T = TypeVar("T")
 MAX_HELD_LINES = 64  # lines a session may send while its slow job runs; more is a flood
 WORKER_THREADS = 2  # the production worker's threads: jobs handed to it at once
 MAIL_THREADS = 2  # mails being sent at once (the rest wait their turn)
+# Jobs that only wait on the network (cluster mode's claims, docs/cluster.md): many at
+# once, so that a node's reconnecting users do not queue behind two threads.
+WAIT_THREADS = 32
 
 
 class Worker(Protocol):
@@ -61,12 +64,13 @@ class Deferred:
     # What the command has said so far goes before the job starts: it changed what
     # others see (joined a channel, registered), and their lines must not overtake it.
     early: bool = False
+    waits: bool = False  # waits on the network, costs no CPU: on the waiting threads
 
     def followed_by(self, other: Deferred) -> Deferred:
         """Both jobs as one, then both second halves in order (JOIN #a,#b's replays)."""
         both = _Both(self, other)
         early, mail = self.early or other.early, self.mail or other.mail
-        return Deferred(both.job, both.then, both.settle, mail, early)
+        return Deferred(both.job, both.then, both.settle, mail, early, self.waits and other.waits)
 
 
 @dataclass(frozen=True, slots=True)

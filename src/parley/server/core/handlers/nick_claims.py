@@ -44,5 +44,5 @@ def claim_first(ctx: Context, nick: str, uid: str, then: Callable[[Context], Non
             why = cluster.down() or "the cluster did not answer"
             ctx.reply(ERR_UNAVAILRESOURCE, nick, text=f"Nick is temporarily unavailable: {why}")
 
-    ctx.defer(lambda: cluster.claim(nick, uid), claimed, settle)
+    ctx.defer(lambda: cluster.claim(nick, uid), claimed, settle, waits=True)
     return True

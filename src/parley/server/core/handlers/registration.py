@@ -62,6 +62,7 @@ from parley.server.core.support import (
 
 if TYPE_CHECKING:
     from parley.server.config import Config
+    from parley.server.core.cluster import Cluster
     from parley.server.core.server import Server
 
 _USER_JUNK = re.compile(r"[^A-Za-z0-9._\-\[\]{}\\`^|]")
@@ -254,6 +255,20 @@ def handle_quit(ctx: Context, msg: Message) -> None:
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
 
+def take_over(ctx: Context, cluster: Cluster, nick: str, account: str) -> None:
+    """The account's user is kept by another node: it lets it go (if no device of it is
+    connected there: one account's devices share a node), then registration goes on."""
+
+    def taken(ctx: Context, given: bool) -> None:
+        if given and ctx.state.client(nick) is None:
+            try_register(ctx)
+            return
+        ctx.reply(ERR_NICKNAMEINUSE, nick)
+        ctx.session.nick = None
+
+    ctx.defer(lambda: cluster.take_over(nick, account), taken, waits=True)
+
+
 def check_reservation(ctx: Context) -> None:
     """Start (or stop) the clock on a registered nick, and say so in the replies."""
     notice = ctx.server.reservations.check(ctx.server, ctx.client)
@@ -278,9 +293,14 @@ def try_register(ctx: Context) -> None:
         return
     holder = ctx.state.client(session.nick)
     cluster = ctx.server.cluster
-    if holder is not None and (
-        not shares_account(session, holder) or (cluster is not None and cluster.is_remote(holder))
-    ):  # (a device of a user on another node: not in this version, docs/cluster.md)
+    if holder is not None and cluster is not None and cluster.is_remote(holder):
+        if shares_account(session, holder) and session.account is not None:
+            take_over(ctx, cluster, holder.nick, session.account)
+            return  # (an always-on user kept by another node comes here: cluster.md)
+        ctx.reply(ERR_NICKNAMEINUSE, session.nick)
+        session.nick = None
+        return
+    if holder is not None and not shares_account(session, holder):
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
         return
