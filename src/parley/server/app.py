@@ -93,6 +93,7 @@ class Process:
         self.worker = ThreadWorker(loop)
         self.mailer = ThreadWorker(loop, MAIL_THREADS, "mail")
         self.link: Any = None  # cluster mode's link to its peers (cluster/link.py)
+        self.snapshots: Any = None  # ...and its snapshots of the database (snapshots.py)
         self.waiter: ThreadWorker | None = None  # its claims' threads, waiting on NATS
         stores: Any = self  # the stores the core is given: these, or their replicas
         if config.cluster.enabled:
@@ -177,6 +178,10 @@ class Process:
         config = self.config
         if self.link is not None:  # caught up with the cluster before any client comes
             await self.link.start()
+            from parley.server.cluster.snapshots import Snapshots
+
+            self.snapshots = Snapshots(self.link, self.history, Path(config.data_dir))
+            await self.snapshots.start()
             print(f"parley: cluster node {self.link.node}, "
                   f"{len(self.link.origins)} other nodes", flush=True)  # fmt: skip
         for address in config.listen:
@@ -288,6 +293,8 @@ class Process:
             self.waiter.close()
         if self._metrics is not None:
             self._metrics.shutdown()
+        if self.snapshots is not None:
+            await self.snapshots.close()
         if self.link is not None:  # (after the last writes: they go to the peers too)
             await self.link.close()
         self.history.close()  # commits what is still queued
@@ -321,6 +328,10 @@ async def serve(
     config: Config, reload: Reload | None = None, started: Started | None = None
 ) -> None:
     """Run until a signal or DIE; `started` is called with the process once it listens."""
+    if config.cluster.enabled:  # a new node starts from a snapshot: before the stores open
+        from parley.server.cluster.snapshots import prepare
+
+        await prepare(config)
     process = Process(config, reload)
     await process.start()
     if started is not None:

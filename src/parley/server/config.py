@@ -221,6 +221,8 @@ class Cluster:
     heartbeat: float = 1.0  # seconds between a node's heartbeats
     dead_after: float = 5.0  # a node silent this long is gone: its users quit
     grace: float = 10.0  # cut off from NATS this long, a node drops its clients
+    snapshot_every: float = 3600.0  # seconds between snapshots of the database (snapshots.py)
+    keep_days: float = 7.0  # the stream's records are kept this long; a node away longer restores
 
     @property
     def enabled(self) -> bool:

@@ -433,9 +433,17 @@ def _cluster(table: dict[str, Any]) -> Cluster:
             if not 0 < number <= 3600:
                 raise ConfigError(f"{name}: seconds, more than 0, got {value!r}")
             changes[key] = float(number)
+        elif key in ("snapshot_every", "keep_days"):
+            number = _expect(value, (int, float), name)
+            if not 0 < number <= (86400 if key == "snapshot_every" else 3650):
+                raise ConfigError(f"{name}: more than 0, at most a day (days: ten years)")
+            changes[key] = float(number)
         else:
             raise ConfigError(f"{name}: unknown key")
-    return Cluster(**changes)
+    cluster = Cluster(**changes)
+    if cluster.snapshot_every * 2 > cluster.keep_days * 86400:  # a snapshot within keep_days
+        raise ConfigError("cluster.snapshot_every: at most half of keep_days")
+    return cluster
 
 
 def node_name(text: str, name: str) -> str:

@@ -551,7 +551,11 @@ class Link:
             reconnected_cb=self._reconnected, connect_timeout=5,
         )  # fmt: skip
         js = self.nc.jetstream(timeout=10)
-        await _ensure_stream(js, replicas, StorageType.FILE)
+        keep = self.settings.keep_days * 86400  # older records: in snapshots (snapshots.py)
+        await _ensure_stream(js, replicas, StorageType.FILE, keep)
+        from parley.server.cluster.snapshots import retain
+
+        await retain(js, self.settings.keep_days)
         self.kv = await _ensure_bucket(js, replicas)
         self.tip = (await js.stream_info(STREAM)).state.last_seq
         self.applied = self._load_seq()
@@ -651,7 +655,7 @@ def _batch(data: bytes) -> tuple[str, list[Any]]:
     return batch["o"], list(records)
 
 
-async def _ensure_stream(js: Any, replicas: int, storage: Any) -> None:
+async def _ensure_stream(js: Any, replicas: int, storage: Any, max_age: float) -> None:
     from nats.js.errors import NotFoundError
 
     try:
@@ -659,7 +663,7 @@ async def _ensure_stream(js: Any, replicas: int, storage: Any) -> None:
     except NotFoundError:
         await js.add_stream(
             name=STREAM, subjects=[f"{LOG}.>"], num_replicas=replicas, storage=storage,
-            duplicate_window=120.0,
+            duplicate_window=120.0, max_age=max_age,
         )  # fmt: skip
 
 

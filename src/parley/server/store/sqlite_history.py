@@ -767,11 +767,12 @@ class SqliteHistory:
                 (account, account),
             )
 
-    def flush(self, timeout: float = 5.0) -> None:
-        """Wait until everything appended so far is committed, or its write failed (tests)."""
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything appended so far is committed, or its write failed (tests,
+        a cluster snapshot); False if `timeout` passed first."""
         done = threading.Event()
         self._urge(flush=done)
-        done.wait(timeout)
+        return done.wait(timeout)
 
     def close(self) -> None:
         self._urge(stop=True)
