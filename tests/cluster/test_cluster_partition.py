@@ -29,12 +29,15 @@ def test_a_node_cut_off_from_nats_refuses_changes_then_lets_its_clients_go(
 ) -> None:
     fresh_nats3 = unadvertised
     config = tmp_path / "cut.toml"
-    config.write_text(f"[cluster]\ngrace = {GRACE}\n")
+    # Three copies of the stream and bucket, whatever each node is told of the servers.
+    config.write_text(f"[cluster]\ngrace = {GRACE}\nreplicas = 3\n")
     # The cut node knows one NATS server only: when that one dies, it is alone.
     cut = Node(
         tmp_path / "cut", "cut", cluster=fresh_nats3.urls[2], extra=["--config", str(config)]
     )
-    healthy = Node(tmp_path / "ok", "ok", cluster=fresh_nats3.urls[:2])
+    healthy = Node(
+        tmp_path / "ok", "ok", cluster=fresh_nats3.urls[:2], extra=["--config", str(config)]
+    )
     try:
         una = IrcClient(cut.port())
         una.register("una")
