@@ -108,6 +108,7 @@ class Link:
         self.stopping = False
         self.locks: dict[str, asyncio.Lock] = {}  # per nick key: claims and releases in turn
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.releasing = 0  # releases under way: a stopping node waits for them
         self.published = 0  # batches acknowledged by the stream
         self.received = 0  # peers' batches applied
         self.stream_last = 0  # the stream's last sequence, as last asked (for the lag)
@@ -446,12 +447,16 @@ class Link:
         if self.kv is None:
             return
         key = key or nick_key(nick)
-        async with self._lock(key):
-            with contextlib.suppress(Exception):
-                entry = await self.kv.get(key)
-                held_by = codec.loads(entry.value or b"null") or ("", "", 0.0)
-                if (holder is not None and held_by[0] == holder) or (uid and held_by[1] == uid):
-                    await self.kv.delete(key, last=entry.revision)
+        self.releasing += 1
+        try:
+            async with self._lock(key):
+                with contextlib.suppress(Exception):
+                    entry = await self.kv.get(key)
+                    held_by = codec.loads(entry.value or b"null") or ("", "", 0.0)
+                    if (holder is not None and held_by[0] == holder) or (uid and held_by[1] == uid):
+                        await self.kv.delete(key, last=entry.revision)
+        finally:
+            self.releasing -= 1
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self.locks.get(key)
@@ -512,12 +517,23 @@ class Link:
         self.stopping = True
         if self.nc is not None and self.nc.is_connected:
             self._spawn(self.nc.publish(BYE, codec.dumps([self.origin, reason])))
+            # Its users' nicks are freed by it too (close() waits for that): a peer frees
+            # only the users it knows, and one whose events are still in the stream it
+            # does not know yet; a claim left behind would hold the nick for dead_after.
+            for client in list(self.server.state.clients.values()):
+                if client not in self.peers.owner:
+                    self._spawn(self._release(client.nick, holder=self.origin))
 
     async def close(self) -> None:
         """Publish what is left (a few seconds at most), then disconnect."""
         self.stopping = True
         for _ in range(60):
             if not self.outbox and not self.wake.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # (the releases say_bye spawned start)
+        for _ in range(40):
+            if not self.releasing:
                 break
             await asyncio.sleep(0.05)
         for task in list(self.tasks):
