@@ -265,7 +265,9 @@ class Link:
             self.caught_up.set()
 
     def _take(self, seq: int, origin: str, records: list[Any]) -> None:
-        live = seq > self.tip
+        # A run known to have ended sent these before it went: its users quit then, and
+        # its events must not bring them (or it) back.
+        live = seq > self.tip and not self._ended(origin)
         peer = self._origin(origin) if live else None
         if peer is not None and not peer.synced:
             writes = [r for r in records if r[0] == "d"]
@@ -303,14 +305,20 @@ class Link:
 
     async def _on_heartbeat(self, msg: nats.aio.msg.Msg) -> None:
         origin = msg.data.decode(errors="replace")
-        if origin != self.origin and self.live:
+        if origin != self.origin and self.live and not self._ended(origin):
             self._origin(origin).heard = time.monotonic()
+
+    def _ended(self, origin: str) -> bool:
+        """A peer's run that said goodbye or was found dead."""
+        return origin not in self.origins and origin in self.dead
 
     async def _on_bye(self, msg: nats.aio.msg.Msg) -> None:
         data = codec.loads(msg.data)
         origin, reason = str(data[0]), str(data[1])
         if origin != self.origin and origin in self.origins:
             self._gone(origin, reason)
+        elif origin != self.origin and origin not in self.dead:
+            self.dead.append(origin)  # (not heard of yet: what it sent is late)
 
     def _gone(self, origin: str, reason: str) -> None:
         """A peer's run ended (stopped, died, restarted): its users quit here."""
