@@ -207,3 +207,36 @@ def test_a_node_that_joins_later_sees_who_is_already_there(
     finally:
         late.stop()
     kim.close()
+
+
+def test_a_node_stopped_just_after_its_user_came_leaves_no_claim_or_ghost(
+    nats3: NatsServers, tmp_path_factory: pytest.TempPathFactory, nodes: list[Node]
+) -> None:
+    """Its peers may not have heard of the user yet when the goodbye comes: the nick is
+    free at once on another node, and no peer brings the user back from late events."""
+    root = tmp_path_factory.mktemp("brief")
+    watcher = user(nodes[2], "watcher")
+    for i in range(2):
+        brief = Node(root / f"b{i}", f"b{i}", cluster=nats3.url_list())
+        try:
+            quick = user(brief, "quick")
+            quick.send(f"JOIN #brief{i}")
+            quick.sync()
+        finally:
+            brief.stop()
+        again = IrcClient(nodes[1].port())
+        again.send("NICK quick")
+        again.send("USER q 0 * :q")
+        welcome = again.collect_until_match(lambda m: m.command in ("433", "001"))[-1]
+        assert welcome.command == "001"  # (not 433: the stopped node's claim is gone)
+        again.send("JOIN #again")
+        again.sync()
+        watcher.send("JOIN #again")
+        watcher.collect_until("366")
+        wait_until(lambda: "quick" in names(watcher, "#again"), what="the new quick")
+        assert "quick" not in names(watcher, f"#brief{i}")  # no ghost of the old one
+        again.close()
+        watcher.expect(lambda m: m.command == "QUIT" and m.source.startswith("quick!"))
+        watcher.send("PART #again")
+        watcher.sync()
+    watcher.close()

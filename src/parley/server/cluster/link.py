@@ -110,6 +110,7 @@ class Link:
         self.locks: dict[str, asyncio.Lock] = {}  # per nick key: claims and releases in turn
         self.fresh: set[str] = set()  # nicks claimed for a NICK not yet applied
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.releasing = 0  # releases under way: a stopping node waits for them
         self.published = 0  # batches acknowledged by the stream
         self.acked = 0  # the stream sequence of this node's last acknowledged batch
         self.sending = False  # a batch is being published
@@ -320,7 +321,9 @@ class Link:
             self.caught_up.set()
 
     def _take(self, seq: int, origin: str, records: list[Any]) -> None:
-        live = seq > self.tip
+        # A run known to have ended sent these before it went: its users quit then, and
+        # its events must not bring them (or it) back.
+        live = seq > self.tip and not self._ended(origin)
         peer = self._origin(origin) if live else None
         if peer is not None and not peer.synced:
             writes = [r for r in records if r[0] == "d"]
@@ -358,14 +361,20 @@ class Link:
 
     async def _on_heartbeat(self, msg: nats.aio.msg.Msg) -> None:
         origin = msg.data.decode(errors="replace")
-        if origin != self.origin and self.live:
+        if origin != self.origin and self.live and not self._ended(origin):
             self._origin(origin).heard = time.monotonic()
+
+    def _ended(self, origin: str) -> bool:
+        """A peer's run that said goodbye or was found dead."""
+        return origin not in self.origins and origin in self.dead
 
     async def _on_bye(self, msg: nats.aio.msg.Msg) -> None:
         data = codec.loads(msg.data)
         origin, reason = str(data[0]), str(data[1])
         if origin != self.origin and origin in self.origins:
             self._gone(origin, reason)
+        elif origin != self.origin and origin not in self.dead:
+            self.dead.append(origin)  # (not heard of yet: what it sent is late)
 
     def _gone(self, origin: str, reason: str) -> None:
         """A peer's run ended (stopped, died, restarted): its users quit here."""
@@ -520,12 +529,16 @@ class Link:
         if self.kv is None:
             return
         key = key or nick_key(nick)
-        async with self._lock(key):
-            with contextlib.suppress(Exception):
-                entry = await self.kv.get(key)
-                held_by = codec.loads(entry.value or b"null") or ("", "", 0.0)
-                if (holder is not None and held_by[0] == holder) or (uid and held_by[1] == uid):
-                    await self.kv.delete(key, last=entry.revision)
+        self.releasing += 1
+        try:
+            async with self._lock(key):
+                with contextlib.suppress(Exception):
+                    entry = await self.kv.get(key)
+                    held_by = codec.loads(entry.value or b"null") or ("", "", 0.0)
+                    if (holder is not None and held_by[0] == holder) or (uid and held_by[1] == uid):
+                        await self.kv.delete(key, last=entry.revision)
+        finally:
+            self.releasing -= 1
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self.locks.get(key)
@@ -591,12 +604,23 @@ class Link:
         self.stopping = True
         if self.nc is not None and self.nc.is_connected:
             self._spawn(self.nc.publish(BYE, codec.dumps([self.origin, reason])))
+            # Its users' nicks are freed by it too (close() waits for that): a peer frees
+            # only the users it knows, and one whose events are still in the stream it
+            # does not know yet; a claim left behind would hold the nick for dead_after.
+            for client in list(self.server.state.clients.values()):
+                if client not in self.peers.owner:
+                    self._spawn(self._release(client.nick, holder=self.origin))
 
     async def close(self) -> None:
         """Publish what is left (a few seconds at most), then disconnect."""
         self.stopping = True
         for _ in range(60):
             if not self.outbox and not self.wake.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0)  # (the releases say_bye spawned start)
+        for _ in range(40):
+            if not self.releasing:
                 break
             await asyncio.sleep(0.05)
         for task in list(self.tasks):
