@@ -180,7 +180,8 @@ def test_a_node_stopped_gracefully_tells_its_peers_at_once(
     told = ivy.wait_closed()
     assert any(m.command == "ERROR" for m in told)  # its own clients hear it first
     quit_line = jon.expect(
-        lambda m: m.command == "QUIT" and m.source.startswith("ivy!"), timeout=3.0
+        lambda m: m.command == "QUIT" and m.source.startswith("ivy!"),
+        timeout=4.0,  # (before dead_after: the goodbye, not the silence)
     )
     assert quit_line.params[0]
     jon.close()

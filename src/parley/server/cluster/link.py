@@ -51,7 +51,7 @@ SYNC = "parley.sync"  # .<origin>: a snapshot of that node's own users, on reque
 TAKEOVER = "parley.takeover"  # .<origin>: hand over a kept always-on user
 MAX_BATCH = 512 * 1024  # bytes of records in one stream message (NATS allows 1 MiB)
 SNAPSHOT_USERS = 2000  # users per snapshot reply
-CLAIM_TIMEOUT = 5.0  # seconds a claim may take before the nick is "temporarily unavailable"
+CLAIM_TIMEOUT = 10.0  # seconds a claim may take before the nick is "temporarily unavailable"
 PUBLISH_TIMEOUT = 2.0
 SEQ_FILE = "cluster-seq"  # the last stream sequence applied, in the data dir
 
@@ -109,6 +109,7 @@ class Link:
         self.stopping = False
         self.locks: dict[str, asyncio.Lock] = {}  # per nick key: claims and releases in turn
         self.fresh: set[str] = set()  # nicks claimed for a NICK not yet applied
+        self.racing: dict[str, asyncio.Future[tuple[str, Claim]]] = {}  # claims under way
         self.tasks: set[asyncio.Task[Any]] = set()
         self.releasing = 0  # releases under way: a stopping node waits for them
         self.published = 0  # batches acknowledged by the stream
@@ -479,15 +480,30 @@ class Link:
             return Claim.UNAVAILABLE
         nick_claim = key is None
         key = key or nick_key(nick)
+        racing = self.racing.get(key)
+        if racing is not None:  # claims of one name at once here: the first one's answer
+            won_by, claim = await asyncio.shield(racing)  # tells the others, with no trip
+            if claim is Claim.TAKEN or (claim is Claim.OURS and won_by != uid):
+                return Claim.TAKEN
         value = codec.dumps([self.origin, uid, time.time()])
-        async with self._lock(key):
-            for _ in range(3):  # (again when its holder let it go meanwhile)
-                claim = await self._try_claim(key, value, uid, nick_claim)
-                if claim is not None:
-                    if claim is Claim.OURS and nick_claim and len(self.fresh) < 10_000:
-                        self.fresh.add(key)
-                    return claim
-            return Claim.TAKEN
+        answer: asyncio.Future[tuple[str, Claim]] = self.loop.create_future()
+        self.racing[key] = answer
+        claim = Claim.UNAVAILABLE
+        try:
+            async with self._lock(key):
+                claim = Claim.TAKEN
+                for _ in range(3):  # (again when its holder let it go meanwhile)
+                    tried = await self._try_claim(key, value, uid, nick_claim)
+                    if tried is not None:
+                        claim = tried
+                        break
+            if claim is Claim.OURS and nick_claim and len(self.fresh) < 10_000:
+                self.fresh.add(key)
+            return claim
+        finally:
+            answer.set_result((uid, claim))
+            if self.racing.get(key) is answer:
+                del self.racing[key]
 
     async def _try_claim(self, key: str, value: bytes, uid: str, nick_claim: bool) -> Claim | None:
         """One try at a claim; None when the key changed under it (try again)."""
