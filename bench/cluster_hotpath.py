@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.hotpath import CountingTransport, measure, new_loop
 from parley.server.cluster import codec
-from parley.server.cluster.remote import RELAYED, Peers
+from parley.server.cluster.remote import RELAYED, Peers, event_record
 from parley.server.config import Config, HistoryPolicy, Limits
 from parley.server.core import events as ev
 from parley.server.core.outgoing import Outgoing
@@ -71,13 +71,7 @@ class Node:
         """As the link relays (cluster/link.py): a record per event, through the codec."""
         if self.peers.applying or type(event) not in RELAYED:
             return
-        stamp = (out.msgid, out.time) if out.msgid else None
-        extra = None
-        if type(event) is ev.Joined:
-            channel = self.server.state.channel(event.channel)
-            if channel is not None:
-                extra = {"incarnation": channel.incarnation, "created": channel.created}
-        self.outbox.append(codec.dumps(["e", event, stamp, extra]))
+        self.outbox.append(codec.dumps(event_record(self.server.state, event, out)))
 
     def batch(self) -> bytes:
         """The outbox as one stream message, as the link's publisher makes it."""

@@ -9,7 +9,7 @@ import pytest
 
 from core.fake import Harness, commands_of
 from parley.server.cluster import codec
-from parley.server.cluster.remote import RELAYED, Peers
+from parley.server.cluster.remote import RELAYED, Peers, event_record
 from parley.server.core import events as ev
 from parley.server.core.outgoing import Outgoing
 
@@ -27,13 +27,7 @@ class Node:
     def _relay(self, event: ev.Event, out: Outgoing) -> None:
         if self.peers.applying or type(event) not in RELAYED:
             return
-        stamp = (out.msgid, out.time) if out.msgid else None
-        extra = None
-        if isinstance(event, ev.Joined):
-            channel = self.h.server.state.channel(event.channel)
-            assert channel is not None
-            extra = {"incarnation": channel.incarnation, "created": channel.created}
-        self.outbox.append(codec.dumps([event, stamp, extra]))
+        self.outbox.append(codec.dumps(event_record(self.h.server.state, event, out)[1:]))
 
     def deliver_to(self, *others: Node) -> None:
         records, self.outbox = self.outbox, []

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from parley.irc.casemap import fold
 from parley.server.cluster import codec
-from parley.server.cluster.remote import RELAYED, Peers, Snapshot
+from parley.server.cluster.remote import RELAYED, Peers, Snapshot, event_record
 from parley.server.core import events as ev
 from parley.server.core.cluster import Claim, ClusterStatus
 
@@ -217,13 +217,8 @@ class Link:
         """State.relay: a local event (and its line's stamp) for the stream."""
         if self.peers.applying or type(event) not in RELAYED:
             return
-        stamp = (out.msgid, out.time) if out.msgid else None
-        extra = None
-        if type(event) is ev.Joined:
-            channel = self.server.state.channels.get(fold(event.channel))
-            if channel is not None:
-                extra = {"incarnation": channel.incarnation, "created": channel.created}
-        elif type(event) is ev.Quit:
+        record = codec.dumps(event_record(self.server.state, event, out))
+        if type(event) is ev.Quit:
             self._spawn(self._release(event.nick, holder=self.origin))
         elif type(event) is ev.NickChanged and fold(event.old) != fold(event.new):
             self._spawn(self._release(event.old, holder=self.origin))
@@ -233,7 +228,7 @@ class Link:
                 self.fresh.discard(key)  # (NICK claimed it just now)
             elif client is not None:  # a forced rename (a guest nick) claims it now
                 self._spawn(self._claim(event.new, client.uid))
-        self._add(codec.dumps(["e", event, stamp, extra]))
+        self._add(record)
 
     def emit(self, store: str, method: str, args: tuple[Any, ...]) -> None:
         """A store write for the peers; from any thread."""

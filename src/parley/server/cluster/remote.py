@@ -47,6 +47,18 @@ RELAYED: frozenset[type] = frozenset((
 ))  # fmt: skip
 
 
+def event_record(state: State, event: ev.Event, out: Outgoing) -> list[Any]:
+    """A local event as the stream carries it: with its line's stamp, and for a JOIN the
+    channel's identity (a JOIN that made it gives the channel its incarnation)."""
+    stamp = (out.msgid, out.time) if out.msgid else None
+    extra = None
+    if type(event) is ev.Joined:
+        channel = state.channels.get(fold(event.channel))
+        if channel is not None:
+            extra = {"incarnation": channel.incarnation, "created": channel.created}
+    return ["e", event, stamp, extra]
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelState:
     """A channel as a node's snapshot carries it: what no event sets at once."""
