@@ -17,9 +17,12 @@ What is not replicated, and why: the deletion log of accounts (each node's sweep
 reads its own and acts on it: logging out, forgetting a deleted account's lines and
 markers, which are therefore not sent either); shared files (their bytes are on one
 node's disk: uploads.py rows and files stay with it) and Web Push subscriptions (the
-node that took one sends its notifications). Writes the core makes while applying a
-peer's events (a channel event kept in history, a registration following a topic)
-are the peer's own writes: the link applies events inside `Replication.quiet()`.
+node that took one sends its notifications). Writes made by another process on a
+node's database (`parley-server create-account` and the like, cli.py) reach that
+node only: in cluster mode accounts are made through a running node. Writes the
+core makes while applying a peer's events (a channel event kept in history, a
+registration following a topic) are the peer's own writes: the link applies events
+inside `Replication.quiet()`.
 """
 
 from __future__ import annotations
