@@ -9,7 +9,10 @@ node's own stores (never sent again) after checking it: only the writes in WRITE
 with arguments of the types listed there (shapes.py), so a record never calls an
 arbitrary method nor reaches a store half-checked. Applying a record twice (read
 again after a reconnect) changes nothing: accounts and settings are set to the same
-values, a line or a stay already stored is ignored, and so on. Given the Server,
+values, a line or a stay already stored is ignored, and so on. (That holds for the
+stream read again in order, as after a restart; a record delivered again after this
+node's own later writes would undo those, so the link skips, by stream sequence, what
+it applied already.) Given the Server,
 `apply_record` also updates what the core holds in memory in front of a store: bans
 in force, registered channels, always-on choices and read markers held.
 
