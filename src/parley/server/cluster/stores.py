@@ -9,7 +9,10 @@ node's own stores (never sent again) after checking it: only the writes in WRITE
 with arguments of the types listed there (shapes.py), so a record never calls an
 arbitrary method nor reaches a store half-checked. Applying a record twice (read
 again after a reconnect) changes nothing: accounts and settings are set to the same
-values, a line or a stay already stored is ignored, and so on. Given the Server,
+values, a line or a stay already stored is ignored, and so on. (That holds for the
+stream read again in order, as after a restart; a record delivered again after this
+node's own later writes would undo those, so the link skips, by stream sequence, what
+it applied already.) Given the Server,
 `apply_record` also updates what the core holds in memory in front of a store: bans
 in force, registered channels, always-on choices and read markers held.
 
@@ -17,9 +20,12 @@ What is not replicated, and why: the deletion log of accounts (each node's sweep
 reads its own and acts on it: logging out, forgetting a deleted account's lines and
 markers, which are therefore not sent either); shared files (their bytes are on one
 node's disk: uploads.py rows and files stay with it) and Web Push subscriptions (the
-node that took one sends its notifications). Writes the core makes while applying a
-peer's events (a channel event kept in history, a registration following a topic)
-are the peer's own writes: the link applies events inside `Replication.quiet()`.
+node that took one sends its notifications). Writes made by another process on a
+node's database (`parley-server create-account` and the like, cli.py) reach that
+node only: in cluster mode accounts are made through a running node. Writes the
+core makes while applying a peer's events (a channel event kept in history, a
+registration following a topic) are the peer's own writes: the link applies events
+inside `Replication.quiet()`.
 """
 
 from __future__ import annotations
