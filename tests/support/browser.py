@@ -29,6 +29,7 @@ class WebUser:
     def login(self, account: str, password: str = PASSWORD, register: bool = False) -> None:
         """Fill the login form (or the account-creation one) and send it."""
         page = self.page
+        expect(page.locator("html[data-ready]")).to_have_count(1)  # (its script has run)
         if register:
             page.click("#tab-register")
         page.fill("#account", account)

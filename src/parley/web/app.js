@@ -459,3 +459,6 @@ if (saved) {
 } else {
   login.show();
 }
+// The forms are wired: what is typed from now on is this page's to handle (until
+// then a quick submit would be the browser's own, reloading the page).
+document.documentElement.dataset.ready = "true";
