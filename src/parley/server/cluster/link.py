@@ -525,6 +525,17 @@ class Link:
             or silent
             or (unknown and time.time() - float(since) > self.settings.dead_after)
         )
+        beat = self.settings.heartbeat
+        if nick_claim and not stale and peer is not None and holder != self.origin \
+                and time.monotonic() - peer.heard > 2 * beat:  # fmt: skip
+            # The holder's node has gone quiet: it may be dying, and another node may
+            # find it dead a moment before this one. Wait to see, then try again.
+            deadline = peer.heard + self.settings.dead_after + 2 * beat
+            while self.origins.get(holder) is peer and time.monotonic() < deadline:
+                if time.monotonic() - peer.heard <= beat:
+                    return Claim.TAKEN  # heard again: alive, and holding it
+                await asyncio.sleep(0.1)
+            return None
         if not (nick_claim and stale):
             return Claim.TAKEN
         try:  # the holder's node is gone: the claim is free
