@@ -164,8 +164,14 @@ def test_an_always_on_user_kept_by_one_node_comes_back_on_another(cluster: list[
             return None
 
     found: list[IrcClient] = []
-    wait_until(lambda: bool(found.append(c) if (c := back()) else False) or bool(found),
-               timeout=20, what="the account on node 3")  # fmt: skip
+
+    def logged_back() -> bool:
+        client = back()
+        if client is not None:
+            found.append(client)
+        return client is not None
+
+    wait_until(logged_back, timeout=20, what="the account on node 3")
     pia = found[0]
     seen = pia.sync()
 

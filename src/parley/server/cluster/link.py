@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from parley.irc.casemap import fold
 from parley.server.cluster import codec
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from parley.server.core.server import Server
 
 log = logging.getLogger("parley.cluster")
+T = TypeVar("T")
 
 STREAM = "PARLEY"
 LOG = "parley.log"  # .<node>: one stream message per batch
@@ -144,23 +145,12 @@ class Link:
 
     def claim(self, nick: str, uid: str) -> Claim:
         """(A worker thread.) Claim `nick` on the loop and wait for the answer."""
-        future = asyncio.run_coroutine_threadsafe(self._claim(nick, uid), self.loop)
-        try:
-            return future.result(CLAIM_TIMEOUT)
-        except Exception:
-            future.cancel()
-            return Claim.UNAVAILABLE
+        return self._wait(self._claim(nick, uid), CLAIM_TIMEOUT, Claim.UNAVAILABLE)
 
     def claim_account(self, name: str) -> Claim:
         """(A worker thread.) Claim an account's name on the loop and wait for the answer."""
-        future = asyncio.run_coroutine_threadsafe(
-            self._claim(name, name, key=account_key(name)), self.loop
-        )
-        try:
-            return future.result(CLAIM_TIMEOUT)
-        except Exception:
-            future.cancel()
-            return Claim.UNAVAILABLE
+        claim = self._claim(name, name, key=account_key(name))
+        return self._wait(claim, CLAIM_TIMEOUT, Claim.UNAVAILABLE)
 
     def release(self, nick: str, uid: str) -> None:
         self.loop.call_soon_threadsafe(self._spawn, self._release(nick, uid=uid))
@@ -168,12 +158,17 @@ class Link:
     def take_over(self, nick: str, account: str) -> bool:
         """(A worker thread.) Ask the node keeping `nick` (an always-on user of `account`
         with no device connected) to let it go here; True once it is gone here too."""
-        future = asyncio.run_coroutine_threadsafe(self._take_over(nick, account), self.loop)
+        return self._wait(self._take_over(nick, account), CLAIM_TIMEOUT * 2, False)
+
+    def _wait(self, coro: Coroutine[Any, Any, T], timeout: float, failed: T) -> T:
+        """(A worker thread.) Run `coro` on the loop and wait for it; `failed` if it raised
+        or took longer than `timeout` (then it is cancelled)."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            return bool(future.result(CLAIM_TIMEOUT * 2))
+            return future.result(timeout)
         except Exception:
             future.cancel()
-            return False
+            return failed
 
     async def _take_over(self, nick: str, account: str) -> bool:
         client = self.server.state.client(nick)
@@ -194,7 +189,11 @@ class Link:
         """A peer's user logs into an always-on account kept here with no device: it
         quits here (its channels saved, as for any quit) and the peer takes it from the
         stream position this answers with."""
-        nick, account = codec.loads(msg.data)
+        try:
+            nick, account = codec.loads(msg.data)
+        except (codec.CodecError, TypeError, ValueError):
+            await msg.respond(codec.dumps([False, 0]))
+            return
         client = self.server.state.client(str(nick))
         always_on = self.server.always_on
         if (
@@ -365,8 +364,10 @@ class Link:
         return origin not in self.origins and origin in self.dead
 
     async def _on_bye(self, msg: nats.aio.msg.Msg) -> None:
-        data = codec.loads(msg.data)
-        origin, reason = str(data[0]), str(data[1])
+        try:
+            origin, reason = (str(x) for x in codec.loads(msg.data))
+        except (codec.CodecError, TypeError, ValueError):
+            return  # (not a goodbye this node can read)
         if origin != self.origin and origin in self.origins:
             self._gone(origin, reason)
         elif origin != self.origin and origin not in self.dead:
