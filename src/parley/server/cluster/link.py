@@ -127,6 +127,13 @@ class Link:
     def is_remote(self, client: Client) -> bool:
         return client in self.peers.owner
 
+    def fading(self, client: Client) -> bool:
+        owner = self.peers.owner.get(client)
+        if owner is None:
+            return False
+        peer = self.origins.get(owner)
+        return peer is None or time.monotonic() - peer.heard > 2 * self.settings.heartbeat
+
     def down(self) -> str | None:
         if self.cut_since is not None:
             return "this server lost its link to the cluster"
@@ -145,7 +152,19 @@ class Link:
 
     def claim(self, nick: str, uid: str) -> Claim:
         """(A worker thread.) Claim `nick` on the loop and wait for the answer."""
-        return self._wait(self._claim(nick, uid), CLAIM_TIMEOUT, Claim.UNAVAILABLE)
+        return self._wait(self._claim_settled(nick, uid), CLAIM_TIMEOUT, Claim.UNAVAILABLE)
+
+    async def _claim_settled(self, nick: str, uid: str) -> Claim:
+        """A claim; once ours, also the end of a user of a quiet node still shown here
+        under the nick (its node is being found dead: that takes a heartbeat or two)."""
+        claim = await self._claim(nick, uid)
+        deadline = time.monotonic() + self.settings.dead_after + 2 * self.settings.heartbeat
+        while claim is Claim.OURS and time.monotonic() < deadline:
+            holder = self.server.state.client(nick)
+            if holder is None or not self.fading(holder):
+                break
+            await asyncio.sleep(0.1)
+        return claim
 
     def claim_account(self, name: str) -> Claim:
         """(A worker thread.) Claim an account's name on the loop and wait for the answer."""

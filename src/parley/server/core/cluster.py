@@ -49,6 +49,10 @@ class Cluster(Protocol):
     def is_remote(self, client: Client) -> bool:
         """`client` is connected to another node."""
 
+    def fading(self, client: Client) -> bool:
+        """`client` is another node's, and that node has gone quiet: it may be dying, so
+        its nick is worth a claim (which waits to see) rather than a 433 at once."""
+
     def claim(self, nick: str, uid: str) -> Claim:
         """Take `nick` for the user `uid` across the cluster, atomically; called on a
         worker thread (it waits for NATS)."""

@@ -62,6 +62,7 @@ from parley.server.core.support import (
 
 if TYPE_CHECKING:
     from parley.server.config import Config
+    from parley.server.core.client import Client
     from parley.server.core.cluster import Cluster
     from parley.server.core.server import Server
 
@@ -94,7 +95,7 @@ def handle_nick(ctx: Context, msg: Message) -> None:
         return
     if session.phase is not Phase.REGISTERED:
         session.asked_nick = nick
-        if holder is not None and not shares_account(session, holder):
+        if holder is not None and not shares_account(session, holder) and not fading(ctx, holder):
             if login_may_follow(session, holder):  # decided at CAP END (try_register)
                 session.nick = nick
                 return
@@ -255,6 +256,12 @@ def handle_quit(ctx: Context, msg: Message) -> None:
     ctx.server.end_session(ctx.session, reason, f"Closing link: ({reason})")
 
 
+def fading(ctx: Context, holder: Client) -> bool:
+    """The nick's holder is on a node gone quiet (cluster mode): try, do not refuse yet."""
+    cluster = ctx.server.cluster
+    return cluster is not None and cluster.is_remote(holder) and cluster.fading(holder)
+
+
 def take_over(ctx: Context, cluster: Cluster, nick: str, account: str) -> None:
     """The account's user is kept by another node: it lets it go (if no device of it is
     connected there: one account's devices share a node), then registration goes on."""
@@ -297,9 +304,11 @@ def try_register(ctx: Context) -> None:
         if shares_account(session, holder) and session.account is not None:
             take_over(ctx, cluster, holder.nick, session.account)
             return  # (an always-on user kept by another node comes here: cluster.md)
-        ctx.reply(ERR_NICKNAMEINUSE, session.nick)
-        session.nick = None
-        return
+        if not cluster.fading(holder):
+            ctx.reply(ERR_NICKNAMEINUSE, session.nick)
+            session.nick = None
+            return
+        holder = None  # (its node has gone quiet: the claim below waits to see)
     if holder is not None and not shares_account(session, holder):
         ctx.reply(ERR_NICKNAMEINUSE, session.nick)
         session.nick = None
