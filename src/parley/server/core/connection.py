@@ -19,10 +19,14 @@ class Connection(Protocol):
         """Send `ERROR :<error>` if given, flush what is queued, and hang up."""
 
 
-Fanout = Callable[[bytes, Sequence[Connection], Connection | None], None]
+# (data, conns, skip, owner): `owner` is the channel's table of recipient lists, so that
+# lines to the same lists one after another can be gathered (net/hub.py).
+Fanout = Callable[[bytes, Sequence[Connection], Connection | None, object], None]
 
 
-def send_each(data: bytes, conns: Sequence[Connection], skip: Connection | None) -> None:
+def send_each(
+    data: bytes, conns: Sequence[Connection], skip: Connection | None, owner: object = None
+) -> None:
     """The same bytes to every connection but `skip`.
 
     This is the plain form; the net layer installs a faster one (Hub.fanout)
@@ -31,3 +35,7 @@ def send_each(data: bytes, conns: Sequence[Connection], skip: Connection | None)
     for conn in conns:
         if conn is not skip:
             conn.send(data)
+
+
+def nothing_gathered() -> None:
+    """The plain fan-out gathers nothing, so there is nothing to hand out first."""

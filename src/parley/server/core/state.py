@@ -31,7 +31,7 @@ from parley.server.core.channel import (
 )
 from parley.server.core.client import Client
 from parley.server.core.clock import Clock
-from parley.server.core.connection import Connection, Fanout, send_each
+from parley.server.core.connection import Connection, Fanout, nothing_gathered, send_each
 from parley.server.core.metadata import metadata_changed
 from parley.server.core.multiline_out import MultilineOut
 from parley.server.core.observed import Observer
@@ -102,6 +102,9 @@ class State:
         self.invisible = 0  # clients with user mode +i
         self.opers = 0  # clients with user mode +o
         self.fanout: Fanout = send_each  # the net layer installs its faster one
+        # Hands out lines the fan-out has gathered; called before a channel's recipient
+        # lists change, so that no one gets a line said before they joined (net/hub.py).
+        self.hand_out: Callable[[], None] = nothing_gathered
         self.playback: Playback | None = None  # keeps channel events in history (the server's)
         self.renamed: dict[str, float] = {}  # channel incarnation -> when RENAME last named it
         # The server's: saves where a logged-in user was as it quits (handlers/presence.py).
@@ -219,11 +222,11 @@ class State:
                     groups.setdefault(delivery_key(session), []).append(session.conn)
         return groups
 
-    @staticmethod
-    def _drop_recipient(channel: Channel, conn: Connection) -> None:
+    def _drop_recipient(self, channel: Channel, conn: Connection) -> None:
         groups = channel.recipients
         if groups is None:
             return
+        self.hand_out()  # what was said while it was there still reaches it
         for key, conns in list(groups.items()):
             if conn in conns:  # connections compare by identity
                 conns.remove(conn)
@@ -234,8 +237,9 @@ class State:
         """To every member's sessions but `origin`: one fan-out call per tag variant."""
         skip = origin.conn if origin is not None else None
         fanout = self.fanout
-        for key, conns in self._recipients(channel).items():
-            fanout(out.to(key & TAG_BITS), conns, skip)
+        groups = self._recipients(channel)
+        for key, conns in groups.items():
+            fanout(out.to(key & TAG_BITS), conns, skip, groups)
 
     def detach(self, session: Session) -> None:
         """A session is going: its connection leaves its channels' fan-out lists."""
@@ -363,6 +367,7 @@ class State:
         if client.account is not None:
             self._begin_stay(channel, client.account, self.last_line)
         if channel.recipients is not None:
+            self.hand_out()  # nothing said before the join reaches the joiner
             for session in client.sessions:
                 channel.recipients.setdefault(delivery_key(session), []).append(session.conn)
         client.channels[key] = channel
@@ -376,12 +381,13 @@ class State:
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = None
         skip = origin.conn if origin is not None else None
-        for dkey, conns in self._recipients(channel).items():
+        groups = self._recipients(channel)
+        for dkey, conns in groups.items():
             line = out
             if dkey & EXTENDED_JOIN:
                 extended = extended or self._extended_join(client, channel, out)
                 line = extended
-            self.fanout(line.to(dkey & TAG_BITS), conns, skip)
+            self.fanout(line.to(dkey & TAG_BITS), conns, skip, groups)
         if client.away is not None:
             # IRCv3 away-notify: a joiner who is away is announced as such
             away = self._from(client, "AWAY", client.away)
@@ -508,8 +514,9 @@ class State:
         )  # fmt: skip
         if is_channel(e.target):
             skip = origin.conn if origin is not None else None
-            for key, conns in self._recipients(self.channels[fold(e.target)]).items():
-                self.fanout(out.to(key & (TAG_BITS | MULTILINE)), conns, skip)
+            groups = self._recipients(self.channels[fold(e.target)])
+            for key, conns in groups.items():
+                self.fanout(out.to(key & (TAG_BITS | MULTILINE)), conns, skip, groups)
             return out
         target = self.clients[fold(e.target)]
         sessions = target.sessions  # (to oneself: echo or not)

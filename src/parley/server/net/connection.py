@@ -370,11 +370,13 @@ class ClientConnection(asyncio.Protocol):
     # -- the core's Connection ----------------------------------------------
 
     def send(self, data: bytes) -> None:
+        hub = self._hub
+        if hub.gathered and self is not hub.skip:  # lines gathered for it go first
+            hub.hand_out()
         out = self.out
         if not out:
             if self.closing:
                 return
-            hub = self._hub
             if not hub.dirty:
                 hub.loop.call_soon(hub.flush)
             hub.dirty.append(self)
@@ -422,6 +424,8 @@ class ClientConnection(asyncio.Protocol):
         transport = self._transport
         if transport is None:
             return
+        if self._hub.gathered:
+            self._hub.hand_out()
         if error is not None:
             self.out.append(encode_parts(None, "ERROR", (error,)))  # cut to 512 bytes
         self.flush()

@@ -50,16 +50,62 @@ class Hub:
         # Transports closed by us, with when to abort them if the peer has not let go.
         self._closing: deque[tuple[float, asyncio.Transport]] = deque()
         self.sharing = Sharing()  # uploads and downloads of shared files under way
+        # Lines gathered by `fanout`: each list of connections with its lines, all to
+        # one channel's lists (`owner`) and from one sender's connection (`skip`).
+        self.gathered: list[tuple[Sequence[ClientConnection], list[bytes]]] = []
+        self.owner: object = None
+        self.skip: ClientConnection | None = None
         core.state.fanout = self.fanout  # type: ignore[assignment]
+        core.state.hand_out = self.hand_out
 
     def fanout(
-        self, data: bytes, conns: Sequence[ClientConnection], skip: ClientConnection | None
+        self,
+        data: bytes,
+        conns: Sequence[ClientConnection],
+        skip: ClientConnection | None,
+        owner: object = None,
     ) -> None:
         """Queue `data` on every connection but `skip` (the hot path: no call per recipient).
 
-        This is ClientConnection.send unrolled: the send queue's bound is
-        checked when the turn's output is flushed, once per connection.
+        Lines to the same channel's lists (`owner`) from the same sender, one after
+        another (a sender's read of many lines), are gathered and queued as one piece
+        per connection by `hand_out`: when the turn's output is flushed, or before
+        anything else is queued for anyone but that sender, or before the channel's
+        lists change. So every connection still gets its lines in the order they
+        were made, and only the lines said while it was there.
         """
+        if owner is not None and owner is self.owner and skip is self.skip:
+            for run_conns, parts in self.gathered:
+                if run_conns is conns:
+                    parts.append(data)
+                    return
+            self.gathered.append((conns, [data]))
+            return
+        if self.gathered:
+            self.hand_out()
+        if owner is None:
+            self._queue(data, conns, skip)
+            return
+        if not self.dirty:
+            self.loop.call_soon(self.flush)
+        self.owner, self.skip = owner, skip
+        self.gathered.append((conns, [data]))
+
+    def hand_out(self) -> None:
+        """Queue the gathered lines, joined once for each list of connections."""
+        gathered, skip = self.gathered, self.skip
+        if not gathered:
+            return
+        self.gathered = []
+        self.owner = self.skip = None
+        for conns, parts in gathered:
+            self._queue(parts[0] if len(parts) == 1 else b"".join(parts), conns, skip)
+
+    def _queue(
+        self, data: bytes, conns: Sequence[ClientConnection], skip: ClientConnection | None
+    ) -> None:
+        """ClientConnection.send unrolled: the send queue's bound is checked when the
+        turn's output is flushed, once per connection."""
         dirty = self.dirty
         for conn in conns:
             if conn is skip:
@@ -75,6 +121,8 @@ class Hub:
 
     def flush(self) -> None:
         """One write per connection that has output queued since the last turn."""
+        if self.gathered:
+            self.hand_out()
         dirty = self.dirty
         self.dirty = []
         for conn in dirty:
