@@ -73,6 +73,8 @@ class Playback:
 def _json_list(params: tuple[str, ...]) -> str:
     """`json.dumps(params)`, the same text, made without the encoder's layers (once for
     every JOIN and QUIT)."""
+    if not params:
+        return "[]"  # (JOIN's)
     return "[" + ", ".join(map(encode_basestring_ascii, params)) + "]"
 
 
