@@ -201,6 +201,9 @@ class ReplicatedHistory:
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         return self._local.find(conversation, msgid, reader)
 
+    def silent(self, conversation: str) -> bool:
+        return self._local.silent(conversation)  # (peers' lines are appended to it too)
+
     def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
         return self._local.search(query, scope, seconds)
 

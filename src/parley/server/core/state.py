@@ -191,14 +191,19 @@ class State:
             self.last_line = self.playback.stamp(out)
 
     def _keep(
-        self, channel: Channel, out: Outgoing, by: str, command: str, *params: str,
+        self, channel: Channel, out: Outgoing, by: str | Client, command: str, *params: str,
         public: bool = True,
     ) -> None:  # fmt: skip
         """Store a channel event (`params` after the channel's name, if it comes first);
-        not `public`, it is not, whatever the channel is now."""
+        not `public`, it is not, whatever the channel is now. `by`: a nick or server's
+        name, or the client itself when the caller has it (JOIN and QUIT: every session)."""
         if self.playback is not None:
-            client = self.clients.get(fold(by))
-            source = client.prefix if client is not None else by
+            if isinstance(by, Client):
+                client: Client | None = by
+                source = by.prefix
+            else:
+                client = self.clients.get(fold(by))
+                source = client.prefix if client is not None else by
             self.playback.keep(channel, out, source, client, command, params, public)
 
     @staticmethod
@@ -377,7 +382,7 @@ class State:
             self.moved.add(client)
         out = self._from(client, "JOIN", channel.name)
         self._event(out)  # (after the join: the joiner's stay holds its JOIN)
-        self._keep(channel, out, client.nick, "JOIN")
+        self._keep(channel, out, client, "JOIN")
         # IRCv3 extended-join: the account and real name ride along for those who asked
         extended = None
         skip = origin.conn if origin is not None else None
@@ -408,7 +413,7 @@ class State:
         params = (channel.name, e.reason) if e.reason else (channel.name,)
         out = self._from(client, "PART", *params)
         self._event(out)
-        self._keep(channel, out, client.nick, "PART", *params[1:])
+        self._keep(channel, out, client, "PART", *params[1:])
         self._to_channel(out, channel, origin)
         self._remove_member(channel, client)
         return out
@@ -430,7 +435,7 @@ class State:
         out = self._from(client, "QUIT", e.reason)
         self._event(out)
         for channel in client.channels.values():
-            self._keep(channel, out, client.nick, "QUIT", e.reason)
+            self._keep(channel, out, client, "QUIT", e.reason)
         # Its sessions have left the fan-out lists already (detach); with one channel,
         # nobody can hear it twice, so the channel's lists serve.
         if len(client.channels) == 1:
@@ -459,7 +464,7 @@ class State:
         out = self._from(client, "NICK", e.new)
         self._event(out)
         for channel in client.channels.values():
-            self._keep(channel, out, client.nick, "NICK", e.new)
+            self._keep(channel, out, client, "NICK", e.new)
         self._deliver(out, self._peers(client), origin)
         self._remember(client)
         old, old_key = client.nick, client.folded

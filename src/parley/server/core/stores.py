@@ -166,6 +166,11 @@ class HistoryStore(Protocol):
 
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None: ...
 
+    def silent(self, conversation: str) -> bool:
+        """True if the channel surely holds no PRIVMSG or NOTICE for anyone, known without
+        a read (JOIN's replay then needs none); False if it may, or is not known."""
+        ...
+
     def search(self, query: SearchQuery, scope: Scope, seconds: float) -> list[HistoryItem]:
         """Up to `query.limit` messages matching it that `scope` may find, oldest first
         (the newest such, or the oldest from `query.after`); SearchTimeout past `seconds`."""

@@ -100,31 +100,42 @@ def is_exempt(limits: Limits, address: str) -> bool:
 class Admission:
     """The counts behind the caps, and a tally of refusals for the log."""
 
-    __slots__ = ("descriptors", "per_ip", "refused")
+    __slots__ = ("_caps", "descriptors", "per_ip", "refused")
 
     def __init__(self) -> None:
         self.descriptors = descriptor_limit()
         self.per_ip: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()  # since the last report, by reason
+        # (limits, descriptors) -> (any exemption, cap on all, cap on the unregistered):
+        # worked out once per configuration, not on every accept.
+        self._caps: tuple[Limits, int, bool, int, int] | None = None
+
+    def _caps_for(self, limits: Limits) -> tuple[Limits, int, bool, int, int]:
+        caps = self._caps
+        if caps is None or caps[0] is not limits or caps[1] != self.descriptors:
+            total = connection_cap(limits, self.descriptors)
+            exempt = bool(_ranges(limits.connection_exempt))
+            caps = self._caps = (limits, self.descriptors, exempt, total,
+                                 unregistered_cap(limits, total))  # fmt: skip
+        return caps
 
     def refusal(self, limits: Limits, address: str, connections: int, waiting: int) -> str | None:
         """Why a connection from `address` may not be had now, or None to let it in.
 
         `connections` is how many are open, `waiting` how many are unregistered.
         """
+        _, _, exempt, total, unregistered = self._caps_for(limits)
         cap = limits.connections_per_ip
         if cap and self.per_ip[party(address)] >= cap:
             reason = TOO_MANY_FROM_ADDRESS
-        elif is_exempt(limits, address):
+        elif exempt and is_exempt(limits, address):
             return None
+        elif connections >= total:
+            reason = SERVER_FULL
+        elif waiting >= unregistered:
+            reason = TOO_MANY_WAITING
         else:
-            total = connection_cap(limits, self.descriptors)
-            if connections >= total:
-                reason = SERVER_FULL
-            elif waiting >= unregistered_cap(limits, total):
-                reason = TOO_MANY_WAITING
-            else:
-                return None
+            return None
         self.refused[reason] += 1
         return reason
 

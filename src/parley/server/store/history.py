@@ -204,6 +204,9 @@ class MemoryHistory:
         ]
         return found[-limit:] if newest else found[:limit]
 
+    def silent(self, conversation: str) -> bool:
+        return False  # (not known without looking through every line)
+
     def find(self, conversation: str, msgid: str, reader: Reader) -> HistoryItem | None:
         return next(
             (

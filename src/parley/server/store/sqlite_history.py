@@ -33,6 +33,7 @@ from pathlib import Path
 from parley.irc.casemap import fold, is_channel
 from parley.server.config import HistoryPolicy
 from parley.server.store.history import (
+    MESSAGES,
     HistoryItem,
     MemoryHistory,
     Reader,
@@ -194,6 +195,11 @@ class SqliteHistory:
         # Channels found to have no history at all, until something is appended to them:
         # joining a quiet channel (JOIN's replay) then costs no query.
         self._empty: set[str] = set()
+        # Channels found to hold no PRIVMSG or NOTICE (only events: JOIN, QUIT...), until
+        # one is appended or moved there: JOIN's replay, which shows only those, then
+        # needs no read at all (`silent`). `_said` counts such appends and the renames.
+        self._silent: set[str] = set()
+        self._said = 0
         self._version = 0  # appends and changes so far: a read on a worker thread compares it
         self._flushes: list[threading.Event] = []  # set once what came before is committed
         self._stopping = False
@@ -226,6 +232,9 @@ class SqliteHistory:
                 self._uncommitted.items.append(item)
                 self._batch.append(item)
                 self._version += 1
+                if item.command in MESSAGES:
+                    self._said += 1
+                    self._silent.discard(item.conversation)
                 if queued + 1 >= policy.queue_high and not self._lagging and not self._failing:
                     self._lagging = True
                     self._hurry.set()  # no gathering: the writer is behind already
@@ -441,6 +450,9 @@ class SqliteHistory:
             self._moved[new] = ((*earlier, old), name)
             self._changes.append((len(self._batch), change))
             self._version += 1
+            self._said += 1
+            self._silent.discard(old)
+            self._silent.discard(new)
         self._empty.discard(old)
         self._empty.discard(new)
         if not self._wake.is_set():
@@ -516,14 +528,28 @@ class SqliteHistory:
             return []
         # The queue first: an item committed between the two looks is then in
         # the database or in this copy, never in neither.
+        channel = is_channel(conversation)
         with self._lock:
-            version = self._version
+            version, said = self._version, self._said
             recent = self._uncommitted.between(conversation, after, before, limit, newest, reader)
             hidden = set(self._hidden)
-        if is_channel(conversation):
+            # Whether no message for anyone waits in the queue (not only none for this
+            # reader): then one with none in the database too is silent.
+            unsaid = (
+                channel
+                and conversation not in self._silent
+                and conversation not in self._moved
+                and not any(
+                    i.conversation == conversation and i.command in MESSAGES
+                    for i in self._uncommitted.items
+                )
+            )
+        if channel:
             items = self._channel_items(conversation, after, before, limit, newest, reader)
         else:
             items = self._private_items(conversation, after, before, limit, newest, reader)
+        if unsaid and not any(i.message for i in items) and not self._said_in(conversation):
+            self._found_silent(conversation, said)
         if (
             not items
             and not recent
@@ -551,6 +577,32 @@ class SqliteHistory:
             if len(self._empty) >= EMPTY_REMEMBERED:
                 self._empty.clear()
             self._empty.add(conversation)  # nothing ever said there (a DM's depends on who asks)
+
+    def _said_in(self, conversation: str) -> bool:
+        """Whether the database holds a PRIVMSG or NOTICE of the channel, whoever may
+        read it (a range of history_by_kind for each value of `public`)."""
+        return bool(
+            self._readers.get()
+            .execute(
+                "SELECT 1 FROM history WHERE conversation = ? AND public IN (0, 1)"
+                " AND kind = 0 LIMIT 1",
+                (conversation,),
+            )
+            .fetchone()
+        )
+
+    def _found_silent(self, conversation: str, said: int) -> None:
+        """Remember that the channel holds no message, unless one was appended or a
+        rename made since the read began (it runs on a worker thread)."""
+        with self._lock:
+            if self._said != said:
+                return
+            if len(self._silent) >= EMPTY_REMEMBERED:
+                self._silent.clear()
+            self._silent.add(conversation)
+
+    def silent(self, conversation: str) -> bool:
+        return conversation in self._silent
 
     def _private_items(
         self,

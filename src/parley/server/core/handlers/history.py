@@ -294,6 +294,8 @@ def replay(ctx: Context, channel_name: str) -> None:
     lines = ctx.server.config.history.replay_lines
     if lines <= 0 or "draft/chathistory" in ctx.session.caps:
         return
+    if ctx.server.history.silent(fold(channel_name)):
+        return  # only events said there (JOIN, QUIT...), which a replay does not show
     reader = replace(reader_for(ctx, ctx.state.channel(channel_name)), events=False)
     # Lines said from now on reach the client live: the replay stops short of them.
     until = ctx.server.message_time()

@@ -28,7 +28,9 @@ from parley.irc.numerics import (
     RPL_VERSION,
     Numeric,
 )
+from parley.server.core.clock import server_time
 from parley.server.core.context import Context
+from parley.server.core.outgoing import WANTS_TIME, with_tags
 from parley.server.core.support import isupport_tokens
 
 if TYPE_CHECKING:
@@ -44,23 +46,36 @@ def _other_server(ctx: Context, msg: Message) -> bool:
 
 
 def send_lusers(ctx: Context) -> None:
+    """251-266, made as one piece of text: they are in every newcomer's welcome, and
+    the counts change with every connection (nothing to keep between two)."""
     state = ctx.state
     total = len(state.clients)
     invisible, opers, unknown = state.invisible, state.opers, state.unregistered
-    visible = total - invisible
-    ctx.reply(
-        RPL_LUSERCLIENT,
-        text=f"There are {visible} users and {invisible} invisible on 1 servers",
+    peak = state.max_clients
+    head, nick = f":{ctx.server.name} ", f" {ctx.nick} "  # (a nick may hold { and })
+    text = "".join(
+        (
+            f"{head}{RPL_LUSERCLIENT.code}{nick}:There are {total - invisible} users",
+            f" and {invisible} invisible on 1 servers\r\n",
+            f"{head}{RPL_LUSEROP.code}{nick}{opers} :{RPL_LUSEROP.text}\r\n" if opers else "",
+            f"{head}{RPL_LUSERUNKNOWN.code}{nick}{unknown} :{RPL_LUSERUNKNOWN.text}\r\n"
+            if unknown
+            else "",
+            f"{head}{RPL_LUSERCHANNELS.code}{nick}{len(state.channels)}",
+            f" :{RPL_LUSERCHANNELS.text}\r\n",
+            f"{head}{RPL_LUSERME.code}{nick}:I have {total} clients and 0 servers\r\n",
+            f"{head}{RPL_LOCALUSERS.code}{nick}{total} {peak}",
+            f" :Current local users {total}, max {peak}\r\n",
+            f"{head}{RPL_GLOBALUSERS.code}{nick}{total} {peak}",
+            f" :Current global users {total}, max {peak}\r\n",
+        )
     )
-    if opers:
-        ctx.reply(RPL_LUSEROP, str(opers))
-    if unknown:
-        ctx.reply(RPL_LUSERUNKNOWN, str(unknown))
-    ctx.reply(RPL_LUSERCHANNELS, str(len(state.channels)))
-    ctx.reply(RPL_LUSERME, text=f"I have {total} clients and 0 servers")
-    peak = str(state.max_clients)
-    ctx.reply(RPL_LOCALUSERS, str(total), peak, text=f"Current local users {total}, max {peak}")
-    ctx.reply(RPL_GLOBALUSERS, str(total), peak, text=f"Current global users {total}, max {peak}")
+    data = text.encode("utf-8", "replace")
+    if not ctx.session.tag_mask & WANTS_TIME:
+        ctx.send_raw(data)
+        return
+    for line in data.splitlines(keepends=True):
+        ctx.send_raw(with_tags(line, {"time": server_time(ctx.state.clock.now())}))
 
 
 def motd_replies(server: Server) -> list[tuple[Numeric, str | None]]:
