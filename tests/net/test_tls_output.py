@@ -24,6 +24,8 @@ MEMBERS = 3000  # a NAMES reply of about 30 kB
 BATCH = 20  # lines the sender sends between two PINGs: one turn's output to the reader
 MAX_BATCHES = 2000  # a bound on the loop: far more than the socket buffers hold
 TEXT = "x" * 100
+CHANNELS = 4000  # a LIST of about 900 kB: past the send queue, and the kernel's buffers
+TOPIC = "a topic long enough that four thousand of them pass the send queue " * 3
 
 
 class Sink:
@@ -67,7 +69,9 @@ def hub_of(server: ThreadServer) -> Hub:
 
 
 def connection_of(hub: Hub, nick: str) -> ClientConnection:
-    return next(c for c in hub.connections if c.session is not None and c.session.nick == nick)
+    found = [c for c in hub.connections if c.session is not None and c.session.nick == nick]
+    assert found, f"{nick}'s connection is gone (dropped for its send queue?)"
+    return found[0]
 
 
 def fill_channel(hub: Hub) -> None:
@@ -77,6 +81,16 @@ def fill_channel(hub: Hub) -> None:
         core.receive(session, f"NICK member{i:04}".encode())
         core.receive(session, f"USER m{i} 0 * :member".encode())
         core.receive(session, b"JOIN #big")
+
+
+def fill_channels(hub: Hub) -> None:
+    core: Server = hub.core
+    session = core.connect(Sink())
+    core.receive(session, b"NICK filler")
+    core.receive(session, b"USER filler 0 * :filler")
+    for i in range(CHANNELS):
+        core.receive(session, f"JOIN #room{i:04}".encode())
+        core.receive(session, f"TOPIC #room{i:04} :{TOPIC}".encode())
 
 
 def record_writes(hub: Hub, nick: str) -> Recording:
@@ -168,3 +182,32 @@ def test_a_tls_client_that_stops_reading_costs_the_tls_layer_one_write_and_loses
         sender.close()
     texts = [m.params[-1] for m in got if m.command == "PRIVMSG"]
     assert texts == [f"{i:05} {TEXT}" for i in range(sent)] + ["last"]
+
+
+def writing_paused(hub: Hub, nick: str) -> bool:
+    conn = connection_of(hub, nick)
+    assert not conn.closing
+    return conn._writing_paused
+
+
+def test_a_tls_client_reading_a_long_reply_slowly_gets_all_of_it(
+    make_server: Callable[..., ThreadServer],
+) -> None:
+    server = tls_server(make_server, channels_per_user=CHANNELS + 10)
+    hub = hub_of(server)
+    server.call(fill_channels, hub)
+    client = IrcClient(server.tls_port, tls=True)
+    try:
+        client.register("alice", lobby=False)
+        server.call(small_send_buffer, hub, "alice")
+        client.send("LIST")
+        # The reply waits for the client (not the send queue's drop) while it does not read.
+        wait_until(lambda: server.call(writing_paused, hub, "alice"), what="writing paused")
+        held, buffered = server.call(held_and_buffered, hub, "alice")
+        assert buffered <= 2 * TLS_PIECE, (held, buffered)
+        replies = client.collect_until("323")
+    finally:
+        client.close()
+    listed = [m for m in replies if m.command == "322"]
+    assert len(listed) == CHANNELS
+    assert all(m.params[-1] == TOPIC for m in listed), listed[0]
