@@ -41,10 +41,9 @@ MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
 PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
-# (over TLS, TLS_PIECE: a long reply, and output held while the socket was backed up, reach
-# the TLS layer that many bytes at a time. A turn's ordinary output, such as a busy
-# channel's tens of kB, is written whole: cutting it would cost a write and a send per
-# piece to every member.)
+# Over TLS a long reply, and output held while the socket was backed up, reach the TLS
+# layer TLS_PIECE bytes at a time. A turn's ordinary output (a busy channel's, tens of kB)
+# is written whole: cutting it would cost a write and a send per piece to every member.
 # Lines a connection may send at once before it has registered (CAP, NICK, USER, SASL
 # and a few more); past them, the flood rate paces it as it paces registered clients.
 REGISTRATION_BURST = 20
