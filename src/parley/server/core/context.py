@@ -32,6 +32,9 @@ STANDARD_REPLIES = "standard-replies"  # the IRCv3 capability: FAIL/WARN/NOTE fo
 # Bytes of a streamed reply sent at once (a quarter of the send queue at most);
 # the rest as the client reads.
 STREAM_FIRST = 16384
+# Over TLS, the pieces of a streamed reply are smaller: the TLS layer encrypts each
+# write whole into a buffer that keeps, for the connection's life, its largest size.
+TLS_PIECE = 4096
 
 if TYPE_CHECKING:
     from parley.server.core.client import Client
@@ -215,7 +218,8 @@ class Context:
             self.label = None
         session = self.session
         session.queue(rest)
-        first = session.pull(min(STREAM_FIRST, self.server.config.limits.sendq_bytes // 4))
+        budget = TLS_PIECE if session.conn.tls else STREAM_FIRST
+        first = session.pull(min(budget, self.server.config.limits.sendq_bytes // 4))
         if first:
             session.conn.send(first)
 

@@ -7,12 +7,16 @@ the rest waits (ergo's "fakelag"), so a flooder slows only itself. Output is
 appended to a list, and the Hub flushes every connection that has some once
 per event-loop turn, with one write each; if what is queued passes the send
 queue limit, the client is dropped with `ERROR :SendQ exceeded` and nobody
-else waits for it. A long reply (Session.pending) is pulled a piece at a
-time, each once the transport has taken the last (below its high-water mark),
-and the client's next lines wait until it is done; so they do, with reading
-paused, while a slow job of the session's runs (core/worker.py). Nothing is allocated per
-connection that an idle one does not need: the queue of lines held back by
-flood control is made on first use.
+else waits for it. Over TLS, output waits in our own list while the socket is
+backed up, and long replies and what waited go out in pieces of a few KiB: the
+TLS layer encrypts each write whole into a memory buffer that keeps, for the
+connection's life, the size of the largest it ever held (see TLS_PIECE). A long
+reply (Session.pending) is pulled a piece at a time, each once the transport
+has taken the last (below its high-water mark), and the client's next lines
+wait until it is done; so they do, with reading paused, while a slow job of the
+session's runs (core/worker.py). Nothing is allocated per connection that an
+idle one does not need: the queue of lines held back by flood control, and TLS
+output held back, are made on first use.
 While the history writer is behind (`history.lagging()`), a message that would
 be stored is held the same way, with reading paused, until the writer calls
 back: the backlog stays bounded and only senders of messages wait.
@@ -27,6 +31,7 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from parley.irc.message import encode_parts
+from parley.server.core.context import TLS_PIECE
 from parley.server.core.session import Phase, Session
 
 if TYPE_CHECKING:
@@ -36,6 +41,9 @@ MAX_LINE = 512  # modern IRC: 512 bytes with CRLF, tags aside
 MAX_TAGS = 4094  # IRCv3 message-tags: the tag data a client may send
 CLOSE_GRACE = 10.0  # seconds a closing peer gets to take its last bytes
 PULL_BYTES = 16384  # bytes of a long reply made at a time, as the client reads
+# Over TLS a long reply, and output held while the socket was backed up, reach the TLS
+# layer TLS_PIECE bytes at a time. A turn's ordinary output (a busy channel's, tens of kB)
+# is written whole: cutting it would cost a write and a send per piece to every member.
 # Lines a connection may send at once before it has registered (CAP, NICK, USER, SASL
 # and a few more); past them, the flood rate paces it as it paces registered clients.
 REGISTRATION_BURST = 20
@@ -82,6 +90,8 @@ class ClientConnection(asyncio.Protocol):
     __slots__ = (
         "_buffer",
         "_discarding",
+        "_held",
+        "_held_bytes",
         "_hub",
         "_last_refill",
         "_paused",
@@ -112,6 +122,8 @@ class ClientConnection(asyncio.Protocol):
         self._buffer = b""
         self._discarding = False  # inside an over-long line, until its newline
         self.out: list[bytes] = []  # queued this loop turn; the Hub flushes it
+        self._held: list[bytes] | None = None  # TLS output waiting for the socket to drain
+        self._held_bytes = 0
         self.closing = False
         self._pending: deque[bytes] | None = None  # lines held back by flood control
         self._paused = False
@@ -177,7 +189,9 @@ class ClientConnection(asyncio.Protocol):
         if self.closing:
             transport.abort()
             return
-        self._limit_writes(transport)
+        # Told as soon as the socket backs up (anything left in the TLS layer after a
+        # write), and again once all of it is out: till then output waits in _held.
+        transport.set_write_buffer_limits(high=1, low=0)
         self.opened()
 
     # -- the framing: what the TCP and WebSocket listeners do differently -----
@@ -339,6 +353,11 @@ class ClientConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writing_paused = False
+        if self._held is not None and self._transport is not None and not self.closing:
+            held, self._held, self._held_bytes = self._held, None, 0
+            self._write_pieces(self._transport, b"".join(held))
+            if self._writing_paused:
+                return
         if self.session is not None and self.session.pending is not None:
             self._pull()
 
@@ -348,7 +367,8 @@ class ClientConnection(asyncio.Protocol):
         session = self.session
         if session is None or self.closing or self._writing_paused:
             return
-        data = session.pull(min(PULL_BYTES, self._hub.config.limits.sendq_bytes // 4))
+        budget = TLS_PIECE if self.tls else PULL_BYTES
+        data = session.pull(min(budget, self._hub.config.limits.sendq_bytes // 4))
         if data:
             session.active = True  # it reads: a sign of life, though its lines wait
             self.send(data)  # its flush schedules the next pull
@@ -366,6 +386,7 @@ class ClientConnection(asyncio.Protocol):
             # both (and the client) at once, rather than leaving a cycle to the collector.
             session.pending = None  # (a reply still being made refers to the session too)
             self.session = None
+        self._held = None
 
     # -- the core's Connection ----------------------------------------------
 
@@ -390,15 +411,39 @@ class ClientConnection(asyncio.Protocol):
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
         transport = self._transport
-        if len(data) + transport.get_write_buffer_size() > self._hub.core.config.limits.sendq_bytes:
+        queued = transport.get_write_buffer_size() + self._held_bytes
+        if len(data) + queued > self._hub.core.config.limits.sendq_bytes:
             self._sendq_exceeded()
             return
-        self._write(transport, data)
+        if self.tls and self._writing_paused:
+            self._hold_output(data)  # the TLS layer would keep a buffer of this size
+        else:
+            self._write(transport, data)
         self._hub.bytes_out += len(data)
         session = self.session
         if session is not None and session.pending is not None and not self._pulling:
             self._pulling = True
             self._hub.loop.call_soon(self._pull)
+
+    def _write_pieces(self, transport: asyncio.Transport, data: bytes) -> None:
+        """Write TLS output TLS_PIECE bytes at a time (whole lines); what the socket
+        cannot take yet waits in _held, not in the TLS layer's buffer."""
+        start, size = 0, len(data)
+        while start < size:
+            if self._writing_paused:
+                self._hold_output(data[start:])
+                return
+            end = data.rfind(b"\n", start, start + TLS_PIECE) + 1
+            if end <= start:  # a line longer than a piece (tags): it goes whole
+                end = data.find(b"\n", start + TLS_PIECE) + 1 or size
+            self._write(transport, data[start:end] if start or end < size else data)
+            start = end
+
+    def _hold_output(self, data: bytes) -> None:
+        if self._held is None:
+            self._held = []
+        self._held.append(data)
+        self._held_bytes += len(data)
 
     def _sendq_exceeded(self) -> None:
         """The peer reads slower than it is sent to: drop it, not everyone's memory.
@@ -408,6 +453,7 @@ class ClientConnection(asyncio.Protocol):
         """
         self.closing = True
         self.out.clear()
+        self._held, self._held_bytes = None, 0
         self._hub.loop.call_soon(self._drop_for_sendq)
 
     def _drop_for_sendq(self) -> None:
@@ -429,6 +475,9 @@ class ClientConnection(asyncio.Protocol):
         if error is not None:
             self.out.append(encode_parts(None, "ERROR", (error,)))  # cut to 512 bytes
         self.flush()
+        if self._held is not None:  # the peer gets the rest as it reads, till CLOSE_GRACE
+            held, self._held, self._held_bytes = self._held, None, 0
+            self._write(transport, b"".join(held))
         self.closing = True
         self._goodbye(transport)
         if transport.get_write_buffer_size():  # the peer has not taken everything yet
