@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from bench.report import table, targets
 from bench.tls import client_context, make_certificate
+from bench.tlshandshake import measure as measure_handshakes
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -87,3 +88,9 @@ def test_the_targets_weigh_tls_against_tls() -> None:
     assert found["fanout over TLS 1.3 >= 2x the faster C server (ngircd), nothing lost"]
     assert found["kB per connection, idle over TLS <= ngircd's"] is False
     assert found["churn CPU/session over TLS <= ngircd's"] is False
+
+
+def test_the_handshake_floor_times_every_variant() -> None:
+    found = measure_handshakes(handshakes=8, rounds=2)
+    assert set(found) == {"default", "one-ticket", "no-tickets", "p256"}
+    assert all(micros > 0 for micros in found.values())
