@@ -175,3 +175,8 @@ def test_location_uses_the_host_asked_and_nothing_odd() -> None:
 )
 def test_byte_ranges(value: str | None, part: tuple[int, int] | bool | None) -> None:
     assert upload.byte_range(value, 1000) == part
+
+
+def test_no_file_id_starts_with_a_dash_that_the_shell_would_take_for_an_option() -> None:
+    made = [new_id() for _ in range(3000)]  # about 47 of them would, drawn plainly
+    assert all(valid_id(i) and not i.startswith("-") for i in made)

@@ -40,8 +40,12 @@ class Upload:
 
 
 def new_id() -> str:
-    """A file's name on disk and in its URL."""
-    return secrets.token_urlsafe(ID_BYTES)
+    """A file's name on disk and in its URL; never with a leading `-`, which the
+    shell's `delete-file ID` would take for an option."""
+    while True:
+        made = secrets.token_urlsafe(ID_BYTES)
+        if made[0] != "-":
+            return made
 
 
 def valid_id(text: str) -> bool:
