@@ -7,7 +7,6 @@ the TLS port without ever starting a handshake; the normal client comes from
 
 from __future__ import annotations
 
-import asyncio
 import select
 import socket
 import ssl
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-import support.servers
 from parley.server.config import Limits
 from parley.server.configfile import ConfigError, read_toml
 from parley.server.net.admission import (
@@ -32,7 +30,7 @@ from parley.server.net.admission import (
 from parley.server.net.hub import Hub
 from parley.server.store.bans import Ban
 from support.client import Closed, IrcClient
-from support.servers import ThreadServer
+from support.servers import ThreadServer, use_loop
 from support.waiting import wait_until
 
 ATTACKERS = ("127.0.0.2", "127.0.0.3")
@@ -84,11 +82,7 @@ def sockets() -> Iterator[list[socket.socket]]:
 @pytest.fixture(params=["uvloop", "asyncio"])
 def loop_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both event loops the server runs on (uvloop when installed, asyncio otherwise)."""
-    if request.param == "asyncio":
-        monkeypatch.setattr(support.servers, "new_event_loop", asyncio.new_event_loop)
-    else:
-        pytest.importorskip("uvloop")
-    return str(request.param)
+    return use_loop(str(request.param), monkeypatch)
 
 
 def test_silent_tls_connections_are_refused_past_the_per_address_cap_before_any_handshake(

@@ -21,31 +21,12 @@ from parley.server.net.connection import PULL_BYTES, ClientConnection
 from parley.server.net.hub import Hub
 from support.client import IrcClient
 from support.servers import ThreadServer
+from support.sink import Sink
 from support.waiting import wait_until
 
 CHANNELS = 3000
 TOPIC = "a topic long enough that three thousand of them pass the send queue " * 2
 HIGH_WATER = 64 * 1024  # asyncio's and uvloop's default for a transport's write buffer
-
-
-class Sink:
-    """A connection that takes everything and keeps nothing."""
-
-    host = "127.0.0.9"
-    tls = False
-
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.closing = False
-
-    def send(self, data: bytes) -> None:
-        pass
-
-    def flush(self) -> None:
-        self.out.clear()
-
-    def close(self, error: str | None = None) -> None:
-        self.closing = True
 
 
 def hub_of(server: ThreadServer) -> Hub:

@@ -8,20 +8,19 @@ NAMES, written at once, would stay in memory on every member that joined it.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import support.servers
 from parley.server.core.context import TLS_PIECE
 from parley.server.core.server import Server
 from parley.server.net.connection import MAX_LINE, ClientConnection
 from parley.server.net.hub import Hub
 from support.client import IrcClient
-from support.servers import ThreadServer
+from support.servers import ThreadServer, use_loop
+from support.sink import Sink
 from support.waiting import wait_until
 
 MEMBERS = 1500  # a NAMES reply of about 15 kB
@@ -30,26 +29,6 @@ MAX_BATCHES = 2000  # a bound on the loop: far more than the socket buffers hold
 TEXT = "x" * 100
 CHANNELS = 4000  # a LIST of about 900 kB: past the send queue, and the kernel's buffers
 TOPIC = "a topic long enough that four thousand of them pass the send queue " * 3
-
-
-class Sink:
-    """A connection that takes everything and keeps nothing."""
-
-    host = "127.0.0.9"
-    tls = False
-
-    def __init__(self) -> None:
-        self.out: list[bytes] = []
-        self.closing = False
-
-    def send(self, data: bytes) -> None:
-        pass
-
-    def flush(self) -> None:
-        self.out.clear()
-
-    def close(self, error: str | None = None) -> None:
-        self.closing = True
 
 
 class Recording:
@@ -107,11 +86,7 @@ def record_writes(hub: Hub, nick: str) -> Recording:
 @pytest.fixture(autouse=True, params=["uvloop", "asyncio"])
 def loop_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both event loops the server runs on (uvloop when installed, asyncio otherwise)."""
-    if request.param == "asyncio":
-        monkeypatch.setattr(support.servers, "new_event_loop", asyncio.new_event_loop)
-    else:
-        pytest.importorskip("uvloop")
-    return str(request.param)
+    return use_loop(str(request.param), monkeypatch)
 
 
 def tls_server(make_server: Callable[..., ThreadServer], **limits: Any) -> ThreadServer:

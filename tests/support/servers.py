@@ -18,6 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from parley.server.app import Process
 from parley.server.config import Address, Config, Limits, Web
 
@@ -232,3 +234,13 @@ def run_cli(data_dir: Path, *words: str, stdin: str = "") -> subprocess.Complete
         text=True,
         timeout=60,
     )
+
+
+def use_loop(kind: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test's servers on `kind` ("uvloop" when installed, or "asyncio"): the
+    two event loops the server runs on."""
+    if kind == "asyncio":
+        monkeypatch.setattr(sys.modules[__name__], "new_event_loop", asyncio.new_event_loop)
+    else:
+        pytest.importorskip("uvloop")
+    return kind
