@@ -32,14 +32,20 @@ def registered(harness: Harness, worker: HeldWorker, nick: str) -> tuple[Session
     return session, conn
 
 
-def test_a_channel_of_joins_and_quits_is_answered_at_once(
-    held: tuple[Harness, HeldWorker],
-) -> None:
-    harness, worker = held
+def two_in_room(harness: Harness, worker: HeldWorker) -> Session:
+    """#room made by "old" and joined by "first" (whose JOIN asks for a read); "old"."""
     old, _ = registered(harness, worker, "old")
     harness.say(old, "JOIN #room")
     first, _ = registered(harness, worker, "first")
     harness.say(first, "JOIN #room")
+    return old
+
+
+def test_a_channel_of_joins_and_quits_is_answered_at_once(
+    held: tuple[Harness, HeldWorker],
+) -> None:
+    harness, worker = held
+    two_in_room(harness, worker)
     assert len(worker.jobs) == 1  # not known yet: read once
     worker.drain()
     gone, _ = registered(harness, worker, "gone")
@@ -55,10 +61,7 @@ def test_a_line_said_makes_the_next_joiner_read_it_again(
     held: tuple[Harness, HeldWorker],
 ) -> None:
     harness, worker = held
-    old, _ = registered(harness, worker, "old")
-    harness.say(old, "JOIN #room")
-    first, _ = registered(harness, worker, "first")
-    harness.say(first, "JOIN #room")
+    old = two_in_room(harness, worker)
     worker.drain()
     assert harness.server.history.silent("#room")
     harness.say(old, "NOTICE #room :now something is said")
