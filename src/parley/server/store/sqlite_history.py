@@ -200,6 +200,10 @@ class SqliteHistory:
         # needs no read at all (`silent`). `_said` counts such appends and the renames.
         self._silent: set[str] = set()
         self._said = 0
+        # PRIVMSGs and NOTICEs waiting in the queue, by conversation: a read asks it
+        # rather than walking the queue. (Items the queue loses otherwise, by
+        # forget_account, stay counted: that only keeps a channel from being silent.)
+        self._queued_said: dict[str, int] = {}
         self._version = 0  # appends and changes so far: a read on a worker thread compares it
         self._flushes: list[threading.Event] = []  # set once what came before is committed
         self._stopping = False
@@ -235,6 +239,8 @@ class SqliteHistory:
                 if item.command in MESSAGES:
                     self._said += 1
                     self._silent.discard(item.conversation)
+                    queued_said = self._queued_said
+                    queued_said[item.conversation] = queued_said.get(item.conversation, 0) + 1
                 if queued + 1 >= policy.queue_high and not self._lagging and not self._failing:
                     self._lagging = True
                     self._hurry.set()  # no gathering: the writer is behind already
@@ -339,6 +345,11 @@ class SqliteHistory:
         """A write succeeded: those items leave the queue; waiting senders may go on."""
         waiters: list[Callable[[], object]] = []
         with self._lock:
+            for item in self._uncommitted.items[:count]:
+                if item.command in MESSAGES:
+                    left = self._queued_said.pop(item.conversation, 1) - 1
+                    if left > 0:
+                        self._queued_said[item.conversation] = left
             del self._uncommitted.items[:count]
             for _, change in changes:
                 if change.hidden is not None:
@@ -539,10 +550,7 @@ class SqliteHistory:
                 channel
                 and conversation not in self._silent
                 and conversation not in self._moved
-                and not any(
-                    i.conversation == conversation and i.command in MESSAGES
-                    for i in self._uncommitted.items
-                )
+                and conversation not in self._queued_said
             )
         if channel:
             items = self._channel_items(conversation, after, before, limit, newest, reader)
